@@ -1,0 +1,113 @@
+#include "sim/config/yaml_util.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace tessera {
+
+std::string join_key(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+SourceLoc yaml_loc(const YAML::Node& node, const std::string& file) {
+  SourceLoc loc{file, 0, 0};
+  if (node.IsDefined()) {
+    const auto m = node.Mark();
+    if (!m.is_null()) {
+      loc.line = m.line + 1;
+      loc.col = m.column + 1;
+    }
+  }
+  return loc;
+}
+
+YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    SourceLoc loc{name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
+    throw UserError("malformed YAML: " + e.msg, loc);
+  }
+}
+
+YAML::Node load_yaml_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError("cannot open file", SourceLoc{path, 0, 0});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_yaml_string(ss.str(), path);
+}
+
+static const char* node_kind(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a scalar";
+    case YAML::NodeType::Null: return "nothing";
+    default: return "undefined";
+  }
+}
+
+void expect_map(const YAML::Node& node, const std::string& file, const std::string& key_path,
+                const std::string& what) {
+  if (!node.IsMap()) throw UserError("expected " + what + " (a map), got " + node_kind(node), yaml_loc(node, file), key_path);
+}
+
+void expect_sequence(const YAML::Node& node, const std::string& file, const std::string& key_path,
+                     const std::string& what) {
+  if (!node.IsSequence())
+    throw UserError("expected " + what + " (a list), got " + node_kind(node), yaml_loc(node, file), key_path);
+}
+
+std::string scalar_text(const YAML::Node& node, const std::string& file, const std::string& key_path,
+                        const std::string& what) {
+  if (!node.IsScalar())
+    throw UserError("expected " + what + ", got " + node_kind(node), yaml_loc(node, file), key_path);
+  return node.Scalar();
+}
+
+void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& file,
+                const std::string& key_path) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = scalar_text(it->first, file, key_path, "a key");
+    bool ok = false;
+    for (const auto& a : allowed) ok = ok || a == key;
+    if (ok) continue;
+    std::string close = closest_match(key, allowed);
+    std::string msg = "unknown key '" + key + "'";
+    if (!close.empty()) {
+      msg += " -- did you mean '" + close + "'?";
+    } else {
+      msg += "; expected one of:";
+      for (const auto& a : allowed) msg += " " + a;
+    }
+    throw UserError(msg, yaml_loc(it->first, file), join_key(key_path, key));
+  }
+}
+
+ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>& decls, const std::string& file,
+                           const std::string& key_path, const std::vector<std::string>& extra_keys) {
+  std::vector<std::string> allowed = extra_keys;
+  for (const auto& d : decls) allowed.push_back(d.name);
+  if (node.IsDefined() && !node.IsNull()) {
+    expect_map(node, file, key_path, "parameters");
+    check_keys(node, allowed, file, key_path);
+  }
+  ParamValues out;
+  for (const auto& d : decls) {
+    const std::string key = join_key(key_path, d.name);
+    YAML::Node v = node.IsMap() ? node[d.name] : YAML::Node();
+    if (v.IsDefined() && !v.IsNull()) {
+      const std::string text = scalar_text(v, file, key, std::string("a ") + param_type_name(d.type));
+      out.set(d.name, parse_param(d, text, yaml_loc(v, file), key));
+    } else if (d.dflt) {
+      out.set(d.name, parse_param(d, *d.dflt, SourceLoc{}, key));
+    } else {
+      throw UserError("missing required key '" + d.name + "' (" + d.doc + "; " + d.range_text() + ")",
+                      yaml_loc(node, file), key);
+    }
+  }
+  return out;
+}
+
+}  // namespace tessera

@@ -1,0 +1,44 @@
+#pragma once
+// YAML helpers shared by every loader: parse with source positions, turn yaml-cpp failures into
+// UserErrors (file:line:col), reject unknown keys with a did-you-mean, and resolve declared
+// parameters (ParamDecl) from a mapping node.
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+#include "models/common/params.h"
+
+namespace tessera {
+
+// Parses a file (or a string, for tests/fuzzing: `file` is then only the name used in messages).
+// Throws UserError on a missing/unreadable file or malformed YAML, with the position.
+YAML::Node load_yaml_file(const std::string& path);
+YAML::Node load_yaml_string(const std::string& text, const std::string& name);
+
+SourceLoc yaml_loc(const YAML::Node& node, const std::string& file);
+
+// Throws unless `node` is a map; `what` describes the expected content ("an engine").
+void expect_map(const YAML::Node& node, const std::string& file, const std::string& key_path,
+                const std::string& what);
+void expect_sequence(const YAML::Node& node, const std::string& file, const std::string& key_path,
+                     const std::string& what);
+// Scalar as text; throws if the node is a map/sequence/null.
+std::string scalar_text(const YAML::Node& node, const std::string& file, const std::string& key_path,
+                        const std::string& what);
+
+// Every key of `node` must be in `allowed`; otherwise "unknown key 'x' -- did you mean 'y'?".
+void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& file,
+                const std::string& key_path);
+
+// Resolves `decls` from the map `node` (missing keys take their default; a missing required key
+// is an error naming it). Keys of `node` outside decls and `extra_keys` are errors.
+// `key_path` prefixes keys in messages ("engines.0").
+ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>& decls, const std::string& file,
+                           const std::string& key_path, const std::vector<std::string>& extra_keys = {});
+
+// Joins "engines", "0", "rows" -> "engines.0.rows".
+std::string join_key(const std::string& prefix, const std::string& key);
+
+}  // namespace tessera
