@@ -1,0 +1,121 @@
+#include "sim/config/scalesim_cfg.h"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "models/common/error.h"
+#include "models/common/params.h"
+
+namespace tessera {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+struct Value {
+  std::string text;
+  int line = 0, col = 0;
+};
+
+// Keys SCALE-Sim v2 reads (scalesim/scale_config.py); the ones tessera maps are in kMapped.
+const std::vector<std::string> kKnown = {
+    "run_name",     "ArrayHeight",  "ArrayWidth",    "IfmapSramSzkB",   "FilterSramSzkB", "OfmapSramSzkB",
+    "IfmapOffset",  "FilterOffset", "OfmapOffset",   "Dataflow",        "Bandwidth",      "MemoryBanks",
+    "InterfaceBandwidth", "UseRamulatorTrace", "ReadRequestBuffer", "WriteRequestBuffer", "SparsitySupport",
+    "SparseRep",    "OptimizedMapping", "BlockSize",  "RandomNumberGeneratorSeed"};
+
+}  // namespace
+
+YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string& name) {
+  std::map<std::string, Value> kv;
+  std::istringstream in(text);
+  std::string raw;
+  int line_no = 0;
+  while (std::getline(in, raw)) {
+    ++line_no;
+    const std::string line = trim(raw.substr(0, raw.find('#')));
+    if (line.empty() || line.front() == '[' || line.front() == ';') {
+      if (!line.empty() && line.front() == '[' && line.back() != ']')
+        throw UserError("malformed section header '" + line + "'", SourceLoc{name, line_no, 1});
+      continue;
+    }
+    const auto sep = line.find_first_of(":=");
+    if (sep == std::string::npos)
+      throw UserError("expected 'Key : value', got '" + line + "'", SourceLoc{name, line_no, 1});
+    const std::string key = trim(line.substr(0, sep));
+    const std::string val = trim(line.substr(sep + 1));
+    if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
+      const std::string close = closest_match(key, kKnown);
+      throw UserError("unknown SCALE-Sim key '" + key + "'" + (close.empty() ? "" : " -- did you mean '" + close + "'?"),
+                      SourceLoc{name, line_no, static_cast<int>(raw.find(key)) + 1}, key);
+    }
+    kv[key] = {val, line_no, static_cast<int>(raw.find(val, sep)) + 1};
+  }
+  auto get = [&](const std::string& k, const std::string& dflt) -> std::pair<std::string, SourceLoc> {
+    auto it = kv.find(k);
+    if (it == kv.end()) return {dflt, SourceLoc{name, 0, 0}};
+    return {it->second.text, SourceLoc{name, it->second.line, it->second.col}};
+  };
+  auto need_int = [&](const std::string& k, const std::string& dflt) {
+    auto [t, loc] = get(k, dflt);
+    const auto decl = ParamDecl::integer(k, "", std::nullopt, 1, 1e9, "");
+    return std::get<int64_t>(parse_param(decl, t, loc, k));
+  };
+
+  const int64_t rows = need_int("ArrayHeight", "");
+  const int64_t cols = need_int("ArrayWidth", "");
+  auto [df, df_loc] = get("Dataflow", "os");
+  std::string dataflow = df;
+  std::transform(dataflow.begin(), dataflow.end(), dataflow.begin(), ::tolower);
+  if (dataflow != "os" && dataflow != "ws" && dataflow != "is")
+    throw UserError("expected Dataflow os|ws|is, got '" + df + "'", df_loc, "Dataflow");
+  // SCALE-Sim's Bandwidth is in words per cycle; words are 1 byte and the clock is taken as
+  // 1 GHz, so words/cycle == GB/s.
+  const int64_t bw_words = need_int("Bandwidth", "10");
+  std::string run_name = get("run_name", "scalesim").first;
+  if (run_name.empty()) run_name = "scalesim";
+
+  YAML::Node root;
+  root["name"] = run_name;
+  root["clock_ghz"] = 1.0;
+  YAML::Node eng;
+  eng["name"] = "array";
+  eng["type"] = "systolic";
+  eng["rows"] = rows;
+  eng["cols"] = cols;
+  eng["dataflow"] = dataflow;
+  eng["timing"] = "scalesim";
+  root["engines"].push_back(eng);
+  const std::pair<const char*, const char*> srams[] = {{"IfmapSramSzkB", "a"}, {"FilterSramSzkB", "b"}, {"OfmapSramSzkB", "out"}};
+  const char* names[] = {"ifmap_sram", "filter_sram", "ofmap_sram"};
+  int i = 0;
+  for (const auto& [key, operand] : srams) {
+    YAML::Node s;
+    s["name"] = names[i++];
+    s["size_kb"] = need_int(key, "");
+    s["banks"] = need_int("MemoryBanks", "1");
+    s["width_bits"] = std::min<int64_t>(8192, 8 * std::max<int64_t>(rows, cols));  // an array edge of int8 words per cycle
+    s["ports"] = 2;
+    s["holds"].push_back(operand);
+    root["memory"]["scratchpads"].push_back(s);
+  }
+  root["memory"]["dram"]["bandwidth_gbps"] = bw_words;
+  root["memory"]["dram"]["latency_ns"] = 0;
+  return root;
+}
+
+YAML::Node scalesim_cfg_to_yaml(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError("cannot open file", SourceLoc{path, 0, 0});
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return scalesim_cfg_text_to_yaml(ss.str(), path);
+}
+
+}  // namespace tessera
