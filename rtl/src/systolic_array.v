@@ -1,0 +1,198 @@
+// systolic_array.v -- ROWS x COLS systolic array, os / ws / is dataflows selected per fold.
+//
+// Implements the timing and action contract of docs/engines/systolic.md exactly; the
+// interface (ports, handshake, per-mode operand timing) is specified in docs/rtl.md.
+//
+// One fold per handshake: (fold_mode, fold_r, fold_c, fold_t) is accepted on a rising edge
+// where fold_valid & fold_ready; the next cycle is cycle 0 of the fold, which lasts exactly
+// L = T + 2r + c - 2 cycles (0 .. L-1). fold_ready is high when idle and in cycle L-1, so
+// folds can run back to back with no idle cycle. During the fold the array samples row_in /
+// col_in every cycle at the doc's cycles (the feeder applies the skew; there are no skew
+// registers here) and presents results on out_data / out_valid combinationally.
+// Preconditions: 1 <= fold_r <= ROWS, 1 <= fold_c <= COLS, 1 <= fold_t < 2^T_BITS.
+`default_nettype none
+
+module systolic_array #(
+    parameter ROWS     = 8,
+    parameter COLS     = 8,
+    parameter IN_BITS  = 8,
+    parameter ACC_BITS = 32,
+    parameter T_BITS   = 16,
+    // derived, do not override
+    parameter RB       = $clog2(ROWS + 1),
+    parameter CB       = $clog2(COLS + 1)
+) (
+    input  wire                     clk,
+    input  wire                     rst,         // synchronous, active high
+    // fold command (valid/ready)
+    input  wire                     fold_valid,
+    output wire                     fold_ready,
+    input  wire [1:0]               fold_mode,   // 0: os, 1: ws, 2: is (3: reserved, runs as ws)
+    input  wire [RB-1:0]            fold_r,      // used rows r
+    input  wire [CB-1:0]            fold_c,      // used columns c
+    input  wire [T_BITS-1:0]        fold_t,      // temporal extent T
+    output wire                     busy,        // a fold is in progress (cycles 0..L-1)
+    // operand edges: element i at bits [i*IN_BITS +: IN_BITS], two's complement
+    input  wire [ROWS*IN_BITS-1:0]  row_in,      // left edge, one operand per row
+    input  wire [COLS*IN_BITS-1:0]  col_in,      // top edge, one per column (ws/is: weight bus)
+    // results: column j at bits [j*ACC_BITS +: ACC_BITS]
+    output wire [COLS*ACC_BITS-1:0] out_data,
+    output wire [COLS-1:0]          out_valid
+);
+
+    localparam LB = $clog2(2 * ROWS + COLS);
+    localparam CW = ((T_BITS > LB) ? T_BITS : LB) + 1;  // holds 0 .. T + 2R + C - 3
+
+    // ------------------------------------------------------------------ fold controller
+    reg              busy_q;
+    reg              os_q;
+    reg [RB-1:0]     r_q;
+    reg [CB-1:0]     c_q;
+    reg [T_BITS-1:0] t_q;
+    reg [CW-1:0]     cyc_q;    // cycle index inside the fold
+
+    wire [CW-1:0] r_w = {{(CW - RB){1'b0}}, r_q};
+    wire [CW-1:0] c_w = {{(CW - CB){1'b0}}, c_q};
+    wire [CW-1:0] t_w = {{(CW - T_BITS){1'b0}}, t_q};
+
+    wire [CW-1:0] last_cyc = t_w + (r_w << 1) + c_w - 3;     // L - 1
+    wire          last     = busy_q & (cyc_q == last_cyc);
+    wire          accept   = fold_valid & fold_ready;
+    assign fold_ready = ~busy_q | last;
+    assign busy       = busy_q;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            busy_q <= 1'b0;
+        end else if (accept) begin
+            busy_q <= 1'b1;
+            os_q   <= (fold_mode == 2'd0);
+            r_q    <= fold_r;
+            c_q    <= fold_c;
+            t_q    <= fold_t;
+            cyc_q  <= {CW{1'b0}};
+        end else if (last) begin
+            busy_q <= 1'b0;
+        end else if (busy_q) begin
+            cyc_q  <= cyc_q + 1'b1;
+        end
+    end
+
+    // Stream start: os at cycle 0, ws/is at cycle r (after the r load cycles).
+    wire [CW-1:0] s_w    = os_q ? {CW{1'b0}} : r_w;
+    wire          v_src  = busy_q & (cyc_q >= s_w) & (cyc_q < s_w + t_w);  // valid into PE(0,0)
+    // os drain: cycles T + r + c - 2 + d, d = 0 .. r-1
+    wire [CW-1:0] drain0 = t_w + r_w + c_w - 2;
+    wire          drain  = busy_q & os_q & (cyc_q >= drain0);
+    wire [RB-1:0] d_w    = cyc_q[RB-1:0] - drain0[RB-1:0];  // d mod 2^RB == d, as d < r
+    // output mux select: os -> drain row d; ws/is -> bottom used row r-1
+    wire [RB-1:0] sel    = os_q ? d_w : r_q - 1'b1;
+
+    wire [ROWS-1:0] row_used;
+    wire [ROWS-1:0] row_load;   // ws/is: row t latches the column bus in cycle t
+    wire [COLS-1:0] col_used;
+    genvar gi, gj;
+    generate
+        for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_rowctl
+            assign row_used[gi] = busy_q & (r_q > gi);
+            assign row_load[gi] = ~os_q & (cyc_q == gi);
+        end
+        for (gj = 0; gj < COLS; gj = gj + 1) begin : g_colctl
+            assign col_used[gj] = (c_q > gj);
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ PE grid
+    // PE (i,j) has flat index i*COLS + j.
+    // Outgoing pipeline values of the east column (a_q, v_q) and south row (b_q, acc_q) have no
+    // consumer inside the array. They stay: the doc counts their writes in every used PE, and
+    // one PE design serves every position.
+    /* verilator lint_off UNUSED */
+    wire [ROWS*COLS-1:0]          v_q_w;
+    wire [ROWS*COLS*IN_BITS-1:0]  a_q_w;
+    wire [ROWS*COLS*IN_BITS-1:0]  b_q_w;
+    wire [ROWS*COLS*ACC_BITS-1:0] acc_q_w;
+    /* verilator lint_on UNUSED */
+    wire [ROWS*COLS-1:0]          mac_w;
+    wire [ROWS*COLS*ACC_BITS-1:0] res_w;
+
+    generate
+        for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_row
+            for (gj = 0; gj < COLS; gj = gj + 1) begin : g_col
+                localparam P = gi * COLS + gj;
+                wire                v_in;
+                wire [IN_BITS-1:0]  a_in;
+                wire [IN_BITS-1:0]  b_in;
+                wire [ACC_BITS-1:0] psum_in;
+                if (gj > 0) begin : g_left
+                    assign v_in = v_q_w[P-1];
+                    assign a_in = a_q_w[(P-1)*IN_BITS +: IN_BITS];
+                end else begin : g_edge_l
+                    // valid enters PE(0,0) and walks down column 0 (one cycle per row: the skew)
+                    if (gi > 0) begin : g_vdown
+                        assign v_in = v_q_w[P-COLS];
+                    end else begin : g_vsrc
+                        assign v_in = v_src;
+                    end
+                    assign a_in = row_in[gi*IN_BITS +: IN_BITS];
+                end
+                if (gi > 0) begin : g_up
+                    assign b_in    = b_q_w[(P-COLS)*IN_BITS +: IN_BITS];
+                    assign psum_in = acc_q_w[(P-COLS)*ACC_BITS +: ACC_BITS];
+                end else begin : g_edge_t
+                    assign b_in    = col_in[gj*IN_BITS +: IN_BITS];
+                    assign psum_in = {ACC_BITS{1'b0}};
+                end
+
+                systolic_pe #(
+                    .IN_BITS (IN_BITS),
+                    .ACC_BITS(ACC_BITS)
+                ) u_pe (
+                    .clk    (clk),
+                    .rst    (rst),
+                    .is_os  (os_q),
+                    .en     (row_used[gi] & col_used[gj]),
+                    .last   (last),
+                    .v_in   (v_in),
+                    .a_in   (a_in),
+                    .b_in   (b_in),
+                    .w_ld   (row_load[gi]),
+                    .w_in   (col_in[gj*IN_BITS +: IN_BITS]),
+                    .psum_in(psum_in),
+                    .v_o    (v_q_w[P]),
+                    .a_o    (a_q_w[P*IN_BITS +: IN_BITS]),
+                    .b_o    (b_q_w[P*IN_BITS +: IN_BITS]),
+                    .acc_o  (acc_q_w[P*ACC_BITS +: ACC_BITS]),
+                    .mac_o  (mac_w[P]),
+                    .res_o  (res_w[P*ACC_BITS +: ACC_BITS])
+                );
+            end
+        end
+
+        // ------------------------------------------------------------------ output muxes
+        // One ROWS:1 mux per column. os: drain cycle d reads row d's accumulator (counted as
+        // a mux read, os_rd). ws/is: passes row r-1's psum as it is written (not counted by the
+        // doc: the mux select is static for the whole fold).
+        for (gj = 0; gj < COLS; gj = gj + 1) begin : g_out
+            reg [ACC_BITS-1:0] mux_data;
+            reg                mux_mac;
+            integer            k;
+            always @* begin
+                mux_data = {ACC_BITS{1'b0}};
+                mux_mac  = 1'b0;
+                for (k = 0; k < ROWS; k = k + 1) begin
+                    if (sel == k[RB-1:0]) begin
+                        mux_data = res_w[(k*COLS+gj)*ACC_BITS +: ACC_BITS];
+                        mux_mac  = mac_w[k*COLS+gj];
+                    end
+                end
+            end
+            wire os_rd = drain & col_used[gj];  // one mux read (acc_bits) this cycle
+            assign out_data[gj*ACC_BITS +: ACC_BITS] = mux_data;
+            assign out_valid[gj] = os_q ? os_rd : mux_mac;
+        end
+    endgenerate
+
+endmodule
+
+`default_nettype wire

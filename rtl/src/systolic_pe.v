@@ -1,0 +1,95 @@
+// systolic_pe.v -- one processing element of the tessera systolic array.
+//
+// One PE design serves all three dataflows (docs/engines/systolic.md, docs/rtl.md):
+//   os    : a_q and b_q are the pipeline registers of the two moving operands
+//           (a flows right, b flows down); acc_q is the output-stationary accumulator.
+//   ws/is : a_q is the pipeline register of the moving operand (flows right);
+//           b_q holds the stationary operand, loaded from the column broadcast bus;
+//           acc_q is the psum register (psums flow down).
+// v_q is the valid bit travelling with the moving operand.
+//
+// Registers: a_q (IN_BITS), b_q (IN_BITS), acc_q (ACC_BITS), v_q (1).
+// Every register has a clock enable that is low unless the PE is in the used r x c region of
+// the current fold (en), so unused PEs never change state (clock-gating style).
+// Arithmetic: signed, wrapping modulo 2^ACC_BITS. Requires ACC_BITS > IN_BITS.
+`default_nettype none
+
+module systolic_pe #(
+    parameter IN_BITS  = 8,
+    parameter ACC_BITS = 32
+) (
+    input  wire                clk,
+    input  wire                rst,      // synchronous, active high (clears v_q only)
+    input  wire                is_os,    // 1: output stationary; 0: ws / is
+    input  wire                en,       // PE used in this fold (and fold busy)
+    input  wire                last,     // last cycle of the fold
+    input  wire                v_in,     // valid of the moving operand arriving this cycle
+    input  wire [IN_BITS-1:0]  a_in,     // from left neighbour's a_q / row edge
+    input  wire [IN_BITS-1:0]  b_in,     // os: from upper neighbour's b_q / column edge
+    input  wire                w_ld,     // ws/is: this row latches the column bus this cycle
+    input  wire [IN_BITS-1:0]  w_in,     // ws/is: column broadcast bus
+    input  wire [ACC_BITS-1:0] psum_in,  // ws/is: upper neighbour's psum (row 0: zero)
+    output wire                v_o,
+    output wire [IN_BITS-1:0]  a_o,
+    output wire [IN_BITS-1:0]  b_o,
+    output wire [ACC_BITS-1:0] acc_o,
+    output wire                mac_o,    // this PE multiplies/adds this cycle
+    output wire [ACC_BITS-1:0] res_o     // os: acc_q; ws/is: the psum being written
+);
+
+    reg                v_q;
+    reg [IN_BITS-1:0]  a_q;
+    reg [IN_BITS-1:0]  b_q;
+    reg [ACC_BITS-1:0] acc_q;
+
+    // Enables (each is a clock enable of its register).
+    wire mac    = en & v_in;                          // one int_mul + one int_add
+    wire a_we   = mac;                                // moving operand pipeline register
+    wire b_we   = is_os ? mac : (en & w_ld);          // os: b pipeline; ws/is: stationary load
+    wire acc_we = mac;                                // accumulator / psum register
+
+    // Multiplier operands: the incoming moving operand(s), or the stationary one.
+    wire [IN_BITS-1:0] mb = is_os ? b_in : b_q;
+    wire signed [2*IN_BITS-1:0] prod = $signed(a_in) * $signed(mb);
+    wire [ACC_BITS-1:0] prod_x;
+    generate
+        if (ACC_BITS >= 2 * IN_BITS) begin : g_sext
+            assign prod_x = {{(ACC_BITS - 2 * IN_BITS){prod[2*IN_BITS-1]}}, prod};
+        end else begin : g_trunc
+            // Wraps modulo 2^ACC_BITS: the discarded high product bits cannot affect the result.
+            assign prod_x = prod[ACC_BITS-1:0];
+            // Waiver: the product bits above ACC_BITS are dropped on purpose (modular arithmetic).
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_prod_hi = ^prod[2*IN_BITS-1:ACC_BITS];
+            /* verilator lint_on UNUSEDSIGNAL */
+        end
+    endgenerate
+
+    // os: the first k of the fold (v_q == 0: nothing arrived last cycle) writes a*b.
+    // ws/is: psum from above (zero for row 0).
+    wire [ACC_BITS-1:0] addend = is_os ? (v_q ? acc_q : {ACC_BITS{1'b0}}) : psum_in;
+    wire [ACC_BITS-1:0] sum    = addend + prod_x;
+
+    always @(posedge clk) begin
+        if (rst)
+            v_q <= 1'b0;
+        else if (en)
+            v_q <= v_in & ~last;  // never leave a valid set past the end of a fold
+        if (a_we)
+            a_q <= a_in;
+        if (b_we)
+            b_q <= is_os ? b_in : w_in;
+        if (acc_we)
+            acc_q <= sum;
+    end
+
+    assign v_o   = v_q;
+    assign a_o   = a_q;
+    assign b_o   = b_q;
+    assign acc_o = acc_q;
+    assign mac_o = mac;
+    assign res_o = is_os ? acc_q : sum;
+
+endmodule
+
+`default_nettype wire

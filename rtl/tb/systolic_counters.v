@@ -1,0 +1,122 @@
+// systolic_counters.v -- TESTBENCH ONLY (not synthesizable intent: hierarchical references).
+//
+// Wraps systolic_array and counts, cycle by cycle, the actions of docs/engines/systolic.md
+// ("Actions of one fold", component pe_array) from the array's real register and datapath
+// enables, so that the counts can be compared with the C++ model's:
+//   cnt_int_mul    int_mul   (in_bits)   PEs whose multiplier is used (mac)
+//   cnt_int_add    int_add   (acc_bits)  PEs whose adder is used (mac)
+//   cnt_rw_in      reg_write (in_bits)   writes of a_q and b_q (pipeline + stationary loads)
+//   cnt_rw_acc     reg_write (acc_bits)  writes of acc_q (accumulator / psum)
+//   cnt_mux        mux       (acc_bits)  os read-out mux reads
+//   cnt_cycles     cycles with busy high (fold cycles)
+//   cnt_out        output elements delivered (out_valid bits)
+//   cnt_folds      folds accepted
+// All counters are cumulative since reset; the testbench takes per-fold differences.
+`default_nettype none
+
+module systolic_counters #(
+    parameter ROWS     = 8,
+    parameter COLS     = 8,
+    parameter IN_BITS  = 8,
+    parameter ACC_BITS = 32,
+    parameter T_BITS   = 16,
+    parameter RB       = $clog2(ROWS + 1),
+    parameter CB       = $clog2(COLS + 1)
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+    input  wire                     fold_valid,
+    output wire                     fold_ready,
+    input  wire [1:0]               fold_mode,
+    input  wire [RB-1:0]            fold_r,
+    input  wire [CB-1:0]            fold_c,
+    input  wire [T_BITS-1:0]        fold_t,
+    output wire                     busy,
+    input  wire [ROWS*IN_BITS-1:0]  row_in,
+    input  wire [COLS*IN_BITS-1:0]  col_in,
+    output wire [COLS*ACC_BITS-1:0] out_data,
+    output wire [COLS-1:0]          out_valid,
+    output reg  [63:0]              cnt_int_mul,
+    output reg  [63:0]              cnt_int_add,
+    output reg  [63:0]              cnt_rw_in,
+    output reg  [63:0]              cnt_rw_acc,
+    output reg  [63:0]              cnt_mux,
+    output reg  [63:0]              cnt_cycles,
+    output reg  [63:0]              cnt_out,
+    output reg  [63:0]              cnt_folds
+);
+
+    systolic_array #(
+        .ROWS(ROWS), .COLS(COLS), .IN_BITS(IN_BITS), .ACC_BITS(ACC_BITS), .T_BITS(T_BITS)
+    ) u_arr (
+        .clk(clk), .rst(rst),
+        .fold_valid(fold_valid), .fold_ready(fold_ready),
+        .fold_mode(fold_mode), .fold_r(fold_r), .fold_c(fold_c), .fold_t(fold_t),
+        .busy(busy), .row_in(row_in), .col_in(col_in),
+        .out_data(out_data), .out_valid(out_valid)
+    );
+
+    // Per-PE enables, picked out of the array by hierarchical reference.
+    wire [ROWS*COLS-1:0] mul_v, add_v, a_we_v, b_we_v, acc_we_v;
+    wire [COLS-1:0]      mux_v;
+    genvar gi, gj;
+    generate
+        for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_r
+            for (gj = 0; gj < COLS; gj = gj + 1) begin : g_c
+                assign mul_v[gi*COLS+gj]    = u_arr.g_row[gi].g_col[gj].u_pe.mac;
+                assign add_v[gi*COLS+gj]    = u_arr.g_row[gi].g_col[gj].u_pe.mac;
+                assign a_we_v[gi*COLS+gj]   = u_arr.g_row[gi].g_col[gj].u_pe.a_we;
+                assign b_we_v[gi*COLS+gj]   = u_arr.g_row[gi].g_col[gj].u_pe.b_we;
+                assign acc_we_v[gi*COLS+gj] = u_arr.g_row[gi].g_col[gj].u_pe.acc_we;
+            end
+        end
+        for (gj = 0; gj < COLS; gj = gj + 1) begin : g_m
+            assign mux_v[gj] = u_arr.g_out[gj].os_rd;
+        end
+    endgenerate
+
+    function [63:0] popcount;
+        input [ROWS*COLS-1:0] v;
+        integer i;
+        begin
+            popcount = 64'd0;
+            for (i = 0; i < ROWS * COLS; i = i + 1)
+                popcount = popcount + {63'd0, v[i]};
+        end
+    endfunction
+
+    function [63:0] popcount_c;
+        input [COLS-1:0] v;
+        integer i;
+        begin
+            popcount_c = 64'd0;
+            for (i = 0; i < COLS; i = i + 1)
+                popcount_c = popcount_c + {63'd0, v[i]};
+        end
+    endfunction
+
+    always @(posedge clk) begin
+        if (rst) begin
+            cnt_int_mul <= 64'd0;
+            cnt_int_add <= 64'd0;
+            cnt_rw_in   <= 64'd0;
+            cnt_rw_acc  <= 64'd0;
+            cnt_mux     <= 64'd0;
+            cnt_cycles  <= 64'd0;
+            cnt_out     <= 64'd0;
+            cnt_folds   <= 64'd0;
+        end else begin
+            cnt_int_mul <= cnt_int_mul + popcount(mul_v);
+            cnt_int_add <= cnt_int_add + popcount(add_v);
+            cnt_rw_in   <= cnt_rw_in + popcount(a_we_v) + popcount(b_we_v);
+            cnt_rw_acc  <= cnt_rw_acc + popcount(acc_we_v);
+            cnt_mux     <= cnt_mux + popcount_c(mux_v);
+            cnt_cycles  <= cnt_cycles + {63'd0, busy};
+            cnt_out     <= cnt_out + popcount_c(out_valid);
+            cnt_folds   <= cnt_folds + {63'd0, fold_valid & fold_ready};
+        end
+    end
+
+endmodule
+
+`default_nettype wire
