@@ -1,0 +1,116 @@
+// conv2d and depthwise: NCHW input [N, C, H, W], weight [Cout, C/groups, Kh, Kw], optional
+// bias [Cout], output [N, Cout, Ho, Wo] with Ho = (H + 2*padding - dilation*(Kh-1) - 1)/stride + 1.
+// Lowered by im2col to `groups` GEMMs of m = N*Ho*Wo, k = C/groups*Kh*Kw, n = Cout/groups.
+#include "sim/workload/op_kind.h"
+
+namespace tessera {
+namespace {
+
+constexpr double kMaxAttr = 65536;
+
+std::vector<ParamDecl> common_params() {
+  return {
+      ParamDecl::integer("stride", "", "1", 1, kMaxAttr, "stride (height, and width unless stride_w is set)"),
+      ParamDecl::integer("stride_w", "", "0", 0, kMaxAttr, "width stride; 0 = same as stride"),
+      ParamDecl::integer("padding", "", "0", 0, kMaxAttr, "zero padding on each side of height and width"),
+      ParamDecl::integer("dilation", "", "1", 1, kMaxAttr, "spacing between kernel taps"),
+  };
+}
+std::vector<ParamDecl> conv2d_params() {
+  auto v = common_params();
+  v.push_back(ParamDecl::integer("groups", "", "1", 1, 1 << 30, "channel groups; groups == C is depthwise"));
+  return v;
+}
+
+struct ConvGeom {
+  int64_t n, c, h, w, cout, kh, kw, groups, ho, wo;
+};
+
+class Conv2dKind : public IOpKind {
+ public:
+  explicit Conv2dKind(bool depthwise = false) : depthwise_(depthwise) {}
+
+  void validate(const Operator& op, const Workload& wl) const override {
+    expect_arity(op, 2, 3, 1);
+    expect_input_rank(op, wl, 0, 4);
+    expect_input_rank(op, wl, 1, 4);
+    const auto& x = wl.tensor(op.inputs[0]).shape;
+    const auto& w = wl.tensor(op.inputs[1]).shape;
+    const int64_t c = x[1], cout = w[0];
+    const int64_t g = depthwise_ ? c : op.attrs.i("groups");
+    if (c % g != 0)
+      op_error(op,
+               "groups " + std::to_string(g) + " does not divide the " + std::to_string(c) + " input channels of '" +
+                   op.inputs[0] + "' " + shape_text(x),
+               op.attr_loc("groups"));
+    if (cout % g != 0)
+      op_error(op,
+               "groups " + std::to_string(g) + " does not divide the " + std::to_string(cout) +
+                   " output channels of weight '" + op.inputs[1] + "' " + shape_text(w),
+               depthwise_ ? op.input_loc(1) : op.attr_loc("groups"));
+    if (w[1] != c / g)
+      op_error(op,
+               "weight '" + op.inputs[1] + "' has shape " + shape_text(w) + ", expected [Cout, " +
+                   std::to_string(c / g) + ", Kh, Kw] (input '" + op.inputs[0] + "' " + shape_text(x) + " has " +
+                   std::to_string(c) + " channels, groups " + std::to_string(g) + ")",
+               op.input_loc(1));
+    if (op.inputs.size() == 3) expect_input_shape(op, wl, 2, {cout}, "bias is [Cout]");
+    const ConvGeom gm = geom(op, wl);
+    if (gm.ho <= 0 || gm.wo <= 0)
+      op_error(op,
+               "kernel " + std::to_string(gm.kh) + "x" + std::to_string(gm.kw) + " (dilation " +
+                   std::to_string(op.attrs.i("dilation")) + ") does not fit input '" + op.inputs[0] + "' " +
+                   shape_text(x) + " with padding " + std::to_string(op.attrs.i("padding")),
+               op.input_loc(1));
+    expect_output_shape(op, wl, 0, {gm.n, cout, gm.ho, gm.wo},
+                        "input " + shape_text(x) + ", weight " + shape_text(w) + ", stride " +
+                            std::to_string(op.attrs.i("stride")) + ", padding " +
+                            std::to_string(op.attrs.i("padding")) + ", dilation " +
+                            std::to_string(op.attrs.i("dilation")));
+  }
+
+  std::vector<LoweredOp> lower(const Operator& op, const Workload& wl) const override {
+    const ConvGeom gm = geom(op, wl);
+    GemmShape g;
+    g.m = checked_mul(op, gm.n, checked_mul(op, gm.ho, gm.wo));
+    g.k = checked_mul(op, gm.c / gm.groups, checked_mul(op, gm.kh, gm.kw));
+    g.n = gm.cout / gm.groups;
+    return {gemm_work(op, wl, g, gm.groups, op.inputs[0], op.inputs[1], op.outputs[0])};
+  }
+
+ private:
+  ConvGeom geom(const Operator& op, const Workload& wl) const {
+    const auto& x = wl.tensor(op.inputs[0]).shape;
+    const auto& w = wl.tensor(op.inputs[1]).shape;
+    ConvGeom g{};
+    g.n = x[0];
+    g.c = x[1];
+    g.h = x[2];
+    g.w = x[3];
+    g.cout = w[0];
+    g.kh = w[2];
+    g.kw = w[3];
+    g.groups = depthwise_ ? g.c : op.attrs.i("groups");
+    const int64_t sh = op.attrs.i("stride"), sw = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : sh;
+    const int64_t p = op.attrs.i("padding"), d = op.attrs.i("dilation");
+    // Dims are <= 2^48 and attributes <= 2^16: only the dilated span can leave 64 bits.
+    const int64_t span_h = checked_mul(op, d, g.kh - 1) + 1, span_w = checked_mul(op, d, g.kw - 1) + 1;
+    g.ho = g.h + 2 * p < span_h ? 0 : (g.h + 2 * p - span_h) / sh + 1;
+    g.wo = g.w + 2 * p < span_w ? 0 : (g.w + 2 * p - span_w) / sw + 1;
+    return g;
+  }
+  bool depthwise_;
+};
+
+class DepthwiseKind : public Conv2dKind {
+ public:
+  DepthwiseKind() : Conv2dKind(true) {}
+};
+
+}  // namespace
+}  // namespace tessera
+
+TESSERA_REGISTER_OP_KIND("conv2d", "2-D convolution, NCHW, weight [Cout, C/groups, Kh, Kw]", tessera::conv2d_params,
+                         tessera::Conv2dKind);
+TESSERA_REGISTER_OP_KIND("depthwise", "conv2d with groups = C (weight [C*multiplier, 1, Kh, Kw])",
+                         tessera::common_params, tessera::DepthwiseKind);

@@ -1,0 +1,31 @@
+#pragma once
+// Workload loaders: the tessera workload YAML (docs/workload-format.md) and SCALE-Sim topology
+// CSVs (conv form: "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width,
+// Channels, Num Filter, Strides," and GEMM form: "Layer, M, N, K,"). Every problem in the
+// input is a UserError naming file:line:col; nothing else escapes for any input text.
+// The returned Workload is finalized (validated, with its topological order).
+#include <string>
+#include <vector>
+
+#include "sim/workload/workload.h"
+
+namespace tessera {
+
+enum class WorkloadFormat { yaml, csv };
+
+// Loads by extension (.yaml/.yml or .csv). A bare name that is not a file but names a built-in
+// ("resnet50") loads workloads/<name>.yaml.
+Workload load_workload(const std::string& path);
+
+// Parses `text` as if read from a file called `name` (used in messages and as the source).
+Workload load_workload_string(const std::string& text, const std::string& name, WorkloadFormat format);
+
+// Names of the built-in workloads (workloads/*.yaml, without extension), sorted.
+std::vector<std::string> builtin_workloads();
+std::string builtin_workload_path(const std::string& name);  // "" if there is no such built-in
+
+// The individual parsers (load_workload_string dispatches to these).
+Workload parse_workload_yaml(const std::string& text, const std::string& name);
+Workload parse_topology_csv(const std::string& text, const std::string& name);
+
+}  // namespace tessera

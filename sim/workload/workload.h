@@ -1,0 +1,123 @@
+#pragma once
+// The workload IR: a DNN as a graph of named tensors and operators.
+//
+// A Workload is built by a loader (tessera YAML, SCALE-Sim CSV) or by hand (tests): add_tensor()
+// and add_op() in any order, then finalize(), which checks the graph (every name declared once,
+// every tensor produced at most once, roles consistent, no cycles), resolves each operator's
+// attributes against its kind's declarations, and lets each kind validate its shapes. After
+// finalize() the workload is immutable and every query below is valid; before it, only the
+// builder calls are. All problems are UserErrors at the file:line:col of the offending tensor,
+// operator or attribute.
+//
+// It is a graph, not a list: branches and skip connections are kept (a tensor may feed many
+// operators), and topological_order() gives a deterministic schedule (Kahn's algorithm, ties
+// broken by file order). The order of ops in the file is free.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "models/common/dtype.h"
+#include "models/common/error.h"
+#include "models/common/params.h"
+#include "models/engine/i_engine.h"
+
+namespace tessera {
+
+// input: fed from outside (DRAM) each run; weight: constant parameters; activation: produced
+// and consumed inside the graph; output: produced and handed back.
+enum class TensorRole { input, weight, activation, output };
+const char* tensor_role_name(TensorRole r);
+bool parse_tensor_role(const std::string& s, TensorRole* out);
+const std::vector<std::string>& tensor_role_names();
+
+struct Tensor {
+  std::string name;
+  std::vector<int64_t> shape;  // empty = scalar
+  DType dtype = DType::int8;
+  TensorRole role = TensorRole::activation;
+  SourceLoc loc;
+  int64_t elements() const;  // product of dims (1 for a scalar); finalize() bounds it
+  uint64_t bits() const { return static_cast<uint64_t>(elements()) * static_cast<uint64_t>(dtype_bits(dtype)); }
+};
+
+struct Operator {
+  std::string name;
+  std::string kind;  // a name in OpKindRegistry
+  std::vector<std::string> inputs, outputs;
+  // Attribute values as given; finalize() resolves them against the kind's ParamDecls
+  // (defaults filled in, unknown names rejected).
+  ParamValues attrs;
+  SourceLoc loc;
+  std::map<std::string, SourceLoc> attr_locs;      // where each given attribute was written
+  std::vector<SourceLoc> input_locs, output_locs;  // per name, when known (else loc is used)
+
+  SourceLoc input_loc(size_t i) const { return i < input_locs.size() ? input_locs[i] : loc; }
+  SourceLoc output_loc(size_t i) const { return i < output_locs.size() ? output_locs[i] : loc; }
+  SourceLoc attr_loc(const std::string& a) const {
+    auto it = attr_locs.find(a);
+    return it == attr_locs.end() ? loc : it->second;
+  }
+};
+
+// One operator lowered to the engine contract (models/engine/i_engine.h). A GEMM item is
+// `groups` identical, independent GEMMs (conv groups, batch, attention heads):
+// out[m][n] = sum_k a[m][k] * b[k][n]. A vector item is an element-wise job.
+struct LoweredOp {
+  WorkKind kind = WorkKind::Gemm;
+  GemmShape gemm;
+  int64_t groups = 1;
+  VectorShape vec;
+  uint64_t macs = 0;  // Gemm: m*n*k*groups; Vector: elements*ops_per_element
+  std::string a_tensor, b_tensor, out_tensor;
+  // False when b is itself an activation (attention's QK^T and PV): nothing can be preloaded
+  // or reused across inferences, and b changes with every input.
+  bool b_is_weight = true;
+  bool b_transposed = false;  // b is stored [n][k] (e.g. K in QK^T), not [k][n]
+};
+
+class Workload {
+ public:
+  Workload() = default;
+  Workload(std::string name, std::string source) : name_(std::move(name)), source_(std::move(source)) {}
+
+  // ---- building (before finalize) ----
+  void add_tensor(Tensor t);  // throws UserError on a duplicate name
+  void add_op(Operator op);   // throws UserError on a duplicate name
+  void finalize();
+
+  // ---- queries ----
+  const std::string& name() const { return name_; }
+  const std::string& source() const { return source_; }  // file it came from ("" if built in code)
+  const std::vector<Tensor>& tensors() const { return tensors_; }
+  const std::vector<Operator>& ops() const { return ops_; }
+  const Tensor* find_tensor(const std::string& name) const;
+  const Operator* find_op(const std::string& name) const;
+  const Tensor& tensor(const std::string& name) const;  // std::out_of_range if absent
+  int op_index(const std::string& name) const;          // -1 if absent
+
+  // Graph structure, by op index into ops().
+  int producer(const std::string& tensor) const;  // -1 for inputs and weights
+  const std::vector<int>& consumers(const std::string& tensor) const;
+  std::vector<int> predecessors(int op) const;  // distinct producers of op's inputs, ascending
+  std::vector<int> successors(int op) const;    // distinct consumers of op's outputs, ascending
+  const std::vector<int>& topological_order() const { return topo_; }
+
+  // Engine work of one op (empty for pure data movement: reshape, transpose, concat, slice).
+  std::vector<LoweredOp> lower(int op) const;
+  uint64_t total_macs() const;  // sum of GEMM MACs over all ops
+
+ private:
+  void require_final(const char* what) const;
+  std::string name_, source_;
+  std::vector<Tensor> tensors_;
+  std::vector<Operator> ops_;
+  std::map<std::string, size_t> tensor_index_, op_index_;
+  std::map<std::string, int> producer_;
+  std::map<std::string, std::vector<int>> consumers_;
+  std::vector<int> topo_;
+  bool final_ = false;
+};
+
+}  // namespace tessera
