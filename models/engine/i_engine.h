@@ -135,6 +135,7 @@ struct EngineCapabilities {
   std::vector<DType> a_types, b_types;  // accepted operand formats
   int64_t rows = 1, cols = 1;           // spatial PE grid (for utilisation and default tiling)
   uint64_t peak_ops_per_cycle = 1;      // MACs (GEMM) or element ops (vector) per cycle at best
+  int psum_bits = 32;                   // width of partial sums it writes out (accumulator width)
   bool accepts(WorkKind k) const;
   bool accepts_dataflow(const std::string& d) const;
 };

@@ -63,7 +63,8 @@ class VectorEngine final : public IEngine {
 
  private:
   void count(const TileRequest& req, uint64_t ops, TileCost& t) const {
-    const std::string prefix = dtype_is_int(req.a_type) ? "int_" : "fp_";
+    // The tech library prices int_<op> for integers and <format>_<op> for floating formats.
+    const std::string prefix = dtype_is_int(req.a_type) ? "int_" : dtype_name(req.a_type) + "_";
     t.macs = ops;
     t.actions.add("lanes", prefix + req.vec.op, dtype_bits(req.a_type), ops);
     t.actions.add("lanes", "reg_write", bits_, ops * static_cast<uint64_t>(depth_));

@@ -1,0 +1,273 @@
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include "sim/kernel/kernel.h"
+
+#include <systemc>
+
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
+
+namespace tessera {
+
+using sc_core::sc_event;
+using sc_core::sc_time;
+using sc_core::wait;
+
+Fidelity parse_fidelity(const std::string& s) {
+  if (s == "tile") return Fidelity::Tile;
+  if (s == "pe") return Fidelity::Pe;
+  throw UserError("expected tile|pe, got '" + s + "'" + (s == "rtl" ? " (rtl fidelity needs the RTL co-simulation build)" : ""),
+                  SourceLoc{}, "--fidelity");
+}
+
+namespace {
+
+const sc_time kCycle(1, sc_core::SC_NS);
+
+uint64_t now_cycles() { return static_cast<uint64_t>(sc_core::sc_time_stamp() / kCycle); }
+void wait_cycles(uint64_t c) {
+  if (c) wait(static_cast<double>(c) * kCycle);
+}
+
+// A counting semaphore on sc_events (primitive channels cannot be made after elaboration, and
+// each operator's threads are spawned at run time).
+class Slots {
+ public:
+  explicit Slots(int n) : free_(n) {}
+  void acquire() {
+    while (free_ == 0) wait(ev_);
+    --free_;
+  }
+  void release() {
+    ++free_;
+    ev_.notify(sc_core::SC_ZERO_TIME);
+  }
+
+ private:
+  int free_;
+  sc_event ev_;
+};
+
+// Progress counter threads wait on: "tile i has been loaded/computed/stored".
+class Progress {
+ public:
+  uint64_t value() const { return v_; }
+  void set(uint64_t v) {
+    v_ = v;
+    ev_.notify(sc_core::SC_ZERO_TIME);
+  }
+  void wait_at_least(uint64_t v) {
+    while (v_ < v) wait(ev_);
+  }
+
+ private:
+  uint64_t v_ = 0;
+  sc_event ev_;
+};
+
+// The shared off-chip path: DMA channels in front of one DRAM channel whose data phases are
+// serialised; latency overlaps with other transfers.
+class MemoryPath {
+ public:
+  MemoryPath(const Arch& arch)
+      : arch_(arch), dma_(arch.dma->channels()), latency_(arch.cycles_from_ns(arch.dram->latency_ns())) {}
+
+  // Blocks the calling thread for the transfer; returns the DRAM data-phase cycles it used.
+  uint64_t transfer(uint64_t bits) {
+    if (bits == 0) return 0;
+    dma_.acquire();
+    wait_cycles(arch_.dma->setup_cycles());
+    const uint64_t data = std::max<uint64_t>(1, arch_.cycles_from_ns(arch_.dram->transfer_ns(bits)));
+    const uint64_t start = std::max(now_cycles(), dram_free_at_);
+    dram_free_at_ = start + data;
+    wait_cycles(start + data + latency_ - now_cycles());
+    dma_.release();
+    return data;
+  }
+
+ private:
+  const Arch& arch_;
+  Slots dma_;
+  uint64_t latency_;
+  uint64_t dram_free_at_ = 0;
+};
+
+struct TileTiming {
+  GemmShape shape;
+  TileCost cost;
+  uint64_t cycles = 0;  // with scratchpad bandwidth limits
+};
+
+class OpRunner {
+ public:
+  OpRunner(const Arch& arch, const OpPlan& plan, Fidelity fid, MemoryPath& mem)
+      : arch_(arch), plan_(plan), fid_(fid), mem_(mem), engine_(*arch.engines[plan.engine].model) {
+    result_.op = plan.op;
+    result_.kind = plan.kind;
+    result_.engine = arch.engines[plan.engine].name;
+    result_.macs = plan.macs;
+    result_.spm.resize(arch.scratchpads.size());
+    spm_a_ = index_of(Operand::A);
+    spm_b_ = index_of(Operand::B);
+    spm_out_ = index_of(Operand::Out);
+  }
+
+  OpResult run() {
+    n_ = plan_.steps.size() * static_cast<size_t>(plan_.groups);
+    result_.tiles = n_;
+    result_.start_cycle = now_cycles();
+    if (n_ == 0) return result_;
+    sc_core::sc_spawn(std::bind(&OpRunner::loader, this));
+    sc_core::sc_spawn(std::bind(&OpRunner::compute, this));
+    sc_core::sc_spawn(std::bind(&OpRunner::writer, this));
+    sc_core::sc_start();
+    result_.total_cycles = now_cycles() - result_.start_cycle;
+    result_.stall_cycles = result_.total_cycles - result_.compute_cycles;
+    return result_;
+  }
+
+ private:
+  size_t index_of(Operand o) const {
+    for (size_t i = 0; i < arch_.scratchpads.size(); ++i)
+      if (arch_.scratchpads[i].holds_operand(o)) return i;
+    return 0;
+  }
+  const TileStep& step(size_t i) const { return plan_.steps[i % plan_.steps.size()]; }
+
+  void loader() {
+    for (size_t i = 0; i < n_; ++i) {
+      // Two buffers per operand: tile i may land once tile i-2 has been consumed.
+      if (i >= 2) computed_.wait_at_least(i - 1);
+      const TileStep& t = step(i);
+      // Partial sums come back only after they left.
+      if (t.load_psum_bits) stored_.wait_at_least(i);
+      result_.dram_busy_cycles += mem_.transfer(t.load_bits());
+      result_.dram_read_bits += t.load_bits();
+      auto& s = result_.spm;
+      s[spm_a_].write_bits += t.load_a_bits;
+      s[spm_b_].write_bits += t.load_b_bits;
+      s[spm_out_].write_bits += t.load_psum_bits;
+      loaded_.set(i + 1);
+    }
+  }
+
+  void compute() {
+    for (size_t i = 0; i < n_; ++i) {
+      loaded_.wait_at_least(i + 1);
+      if (i >= 2) stored_.wait_at_least(i - 1);  // double-buffered output tile
+      const TileStep& t = step(i);
+      const TileTiming& tt = timing(t);
+      result_.compute_cycles += tt.cost.cycles.total();
+      result_.spm_stall_cycles += tt.cycles - tt.cost.cycles.total();
+      result_.engine_split += tt.cost.cycles;
+      ++shape_use_[&tt];
+      wait_cycles(tt.cycles);
+      if (t.accumulates) ++accumulating_tiles_[&tt];
+      computed_.set(i + 1);
+    }
+    // Actions are summed per distinct tile shape, then scaled: cheaper than merging per tile.
+    for (const auto& [tt, uses] : shape_use_) {
+      result_.actions.merge(tt->cost.actions, uses);
+      const auto& tr = tt->cost.traffic;
+      auto& s = result_.spm;
+      s[spm_a_].read_bits += tr.a_read_bits * uses;
+      s[spm_b_].read_bits += tr.b_read_bits * uses;
+      s[spm_out_].write_bits += tr.out_write_bits * uses;
+      s[spm_out_].read_bits += tr.out_read_bits * uses;
+    }
+    // Tiles that continue an earlier k tile read its partial sums and add them in.
+    const int psum = engine_.capabilities().psum_bits;
+    for (const auto& [tt, uses] : accumulating_tiles_) {
+      const uint64_t mn = static_cast<uint64_t>(tt->shape.m) * static_cast<uint64_t>(tt->shape.n) * uses;
+      result_.spm[spm_out_].read_bits += mn * static_cast<uint64_t>(psum);
+      result_.actions.add("accumulator", "int_add", psum, mn);
+    }
+  }
+
+  void writer() {
+    for (size_t i = 0; i < n_; ++i) {
+      computed_.wait_at_least(i + 1);
+      const TileStep& t = step(i);
+      if (t.store_bits) {
+        result_.dram_busy_cycles += mem_.transfer(t.store_bits);
+        result_.dram_write_bits += t.store_bits;
+        result_.spm[spm_out_].read_bits += t.store_bits;
+      }
+      stored_.set(i + 1);
+    }
+  }
+
+  struct ShapeKey {
+    int64_t m, n, k;
+    bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
+  };
+
+  const TileTiming& timing(const TileStep& t) {
+    const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+    TileRequest req = plan_.request;
+    if (req.kind == WorkKind::Gemm) {
+      req.gemm = t.shape;
+    } else {
+      req.vec.elements = t.shape.m;
+    }
+    TileTiming tt;
+    tt.shape = t.shape;
+    tt.cost = fid_ == Fidelity::Pe ? engine_.simulate_pe(req, nullptr, nullptr, nullptr) : engine_.cost(req);
+    // The engine cannot outrun its scratchpads: each streams its operands through the ports
+    // the DMA leaves free (one of two or more; all of a single port, shared with the DMA fill).
+    uint64_t bits_per_spm[64] = {};
+    const auto& tr = tt.cost.traffic;
+    bits_per_spm[spm_a_] += tr.a_read_bits;
+    bits_per_spm[spm_b_] += tr.b_read_bits;
+    bits_per_spm[spm_out_] += tr.out_write_bits + tr.out_read_bits;
+    uint64_t cycles = tt.cost.cycles.total();
+    for (size_t s = 0; s < arch_.scratchpads.size() && s < 64; ++s) {
+      const auto& spm = *arch_.scratchpads[s].model;
+      const int ports = spm.ports() > 1 ? spm.ports() - 1 : 1;
+      uint64_t bits = bits_per_spm[s];
+      if (spm.ports() == 1) {
+        if (s == spm_a_) bits += t.load_a_bits;
+        if (s == spm_b_) bits += t.load_b_bits;
+        if (s == spm_out_) bits += t.load_psum_bits + t.store_bits;
+      }
+      cycles = std::max(cycles, spm.stream_cycles(bits, ports));
+    }
+    tt.cycles = cycles;
+    return cache_.emplace(key, std::move(tt)).first->second;
+  }
+
+  const Arch& arch_;
+  const OpPlan& plan_;
+  Fidelity fid_;
+  MemoryPath& mem_;
+  const IEngine& engine_;
+  size_t n_ = 0;
+  size_t spm_a_ = 0, spm_b_ = 0, spm_out_ = 0;
+  Progress loaded_, computed_, stored_;
+  std::map<ShapeKey, TileTiming> cache_;
+  std::map<const TileTiming*, uint64_t> shape_use_, accumulating_tiles_;
+  OpResult result_;
+};
+
+}  // namespace
+
+std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& plans, Fidelity fidelity) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+  if (arch.scratchpads.size() > 64) throw UserError("at most 64 scratchpads are supported");
+  MemoryPath mem(arch);
+  std::vector<OpResult> out;
+  out.reserve(plans.size());
+  for (const auto& p : plans) {
+    OpRunner r(arch, p, fidelity, mem);
+    out.push_back(r.run());
+  }
+  return out;
+}
+
+}  // namespace tessera
+
+// libsystemc supplies main() calling sc_main(); tessera's programs have their own main, but the
+// shared library still needs the symbol.
+int sc_main(int, char**) { return 0; }

@@ -1,0 +1,93 @@
+#include "sim/mapper/mapping.h"
+
+#include <algorithm>
+#include <ostream>
+
+#include "sim/config/yaml_util.h"
+
+namespace tessera {
+
+const OpMapping* Mapping::find(const std::string& op) const {
+  for (const auto& m : ops)
+    if (m.op == op) return &m;
+  return nullptr;
+}
+
+namespace {
+
+Mapping parse(const YAML::Node& root, const std::string& file) {
+  Mapping m;
+  expect_map(root, file, "", "a mapping file");
+  check_keys(root, {"arch", "workload", "mapping"}, file, "");
+  if (root["arch"]) m.arch = scalar_text(root["arch"], file, "arch", "a name");
+  if (root["workload"]) m.workload = scalar_text(root["workload"], file, "workload", "a name");
+  const YAML::Node list = root["mapping"];
+  if (!list) throw UserError("missing required key 'mapping' (a list of per-operator entries)", yaml_loc(root, file), "mapping");
+  expect_sequence(list, file, "mapping", "a list of per-operator entries");
+  const std::vector<ParamDecl> decls = {
+      ParamDecl::string("op", std::nullopt, "operator name"),
+      ParamDecl::string("engine", std::nullopt, "engine instance name"),
+      ParamDecl::string("dataflow", "", "dataflow (GEMM work)"),
+      ParamDecl::string("loop_order", "mnk", "tile loop order, outer to inner"),
+      ParamDecl::integer("tile_elements", "", "0", 0, 1e15, "elements per tile (vector work); 0 = all"),
+  };
+  const std::vector<ParamDecl> tile_decls = {
+      ParamDecl::integer("m", "", "0", 0, 1e12, "tile rows of the output (0 = all)"),
+      ParamDecl::integer("n", "", "0", 0, 1e12, "tile columns of the output (0 = all)"),
+      ParamDecl::integer("k", "", "0", 0, 1e12, "tile reduction depth (0 = all)"),
+  };
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string key = "mapping." + std::to_string(i);
+    const YAML::Node e = list[i];
+    expect_map(e, file, key, "an operator mapping");
+    const ParamValues p = resolve_params(e, decls, file, key, {"tile"});
+    OpMapping om;
+    om.loc = yaml_loc(e, file);
+    om.op = p.s("op");
+    om.engine = p.s("engine");
+    om.dataflow = p.s("dataflow");
+    om.loop_order = p.s("loop_order");
+    om.tile_elements = p.i("tile_elements");
+    std::string sorted = om.loop_order;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted != "kmn")
+      throw UserError("expected a permutation of m, n, k (outer to inner), got '" + om.loop_order + "'",
+                      yaml_loc(e["loop_order"], file), key + ".loop_order");
+    if (e["tile"]) {
+      const ParamValues t = resolve_params(e["tile"], tile_decls, file, key + ".tile");
+      om.tile_m = t.i("m");
+      om.tile_n = t.i("n");
+      om.tile_k = t.i("k");
+    }
+    if (m.find(om.op)) throw UserError("operator '" + om.op + "' is mapped twice", om.loc, key + ".op");
+    m.ops.push_back(om);
+  }
+  return m;
+}
+
+}  // namespace
+
+Mapping load_mapping(const std::string& path) { return parse(load_yaml_file(path), path); }
+Mapping load_mapping_string(const std::string& text, const std::string& name) {
+  return parse(load_yaml_string(text, name), name);
+}
+
+void write_mapping(const Mapping& m, std::ostream& out) {
+  out << "# tessera mapping: one entry per operator. Edit and pass back with --mapping.\n";
+  out << "# tile: GEMM tile per group (m x n outputs, k reduction); loop_order: outer -> inner.\n";
+  if (!m.arch.empty()) out << "arch: " << m.arch << "\n";
+  if (!m.workload.empty()) out << "workload: " << m.workload << "\n";
+  out << "mapping:\n";
+  for (const auto& o : m.ops) {
+    out << "  - op: " << o.op << "\n    engine: " << o.engine << "\n";
+    if (!o.dataflow.empty()) {
+      out << "    dataflow: " << o.dataflow << "\n";
+      out << "    tile: {m: " << o.tile_m << ", n: " << o.tile_n << ", k: " << o.tile_k << "}\n";
+      out << "    loop_order: " << o.loop_order << "\n";
+    } else {
+      out << "    tile_elements: " << o.tile_elements << "\n";
+    }
+  }
+}
+
+}  // namespace tessera

@@ -1,0 +1,33 @@
+#pragma once
+// The mapping: for each operator, which engine runs it, in which dataflow, cut into which tiles,
+// visited in which loop order. `tessera map` writes it, `tessera run --mapping` reads it; the
+// YAML round-trips (write -> read -> the same run). See docs/mapping-format.md.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+
+namespace tessera {
+
+struct OpMapping {
+  std::string op;         // operator name in the workload
+  std::string engine;     // engine instance name in the arch
+  std::string dataflow;   // GEMM work: one of the engine's dataflows
+  int64_t tile_m = 0, tile_n = 0, tile_k = 0;  // GEMM tile (per group); 0 = whole dimension
+  std::string loop_order = "mnk";              // outer -> inner, a permutation of m, n, k
+  int64_t tile_elements = 0;                   // vector work: elements per tile; 0 = all
+  SourceLoc loc;
+};
+
+struct Mapping {
+  std::string arch, workload;  // what it was made for (informational)
+  std::vector<OpMapping> ops;
+  const OpMapping* find(const std::string& op) const;
+};
+
+Mapping load_mapping(const std::string& path);
+Mapping load_mapping_string(const std::string& text, const std::string& name);
+void write_mapping(const Mapping& m, std::ostream& out);
+
+}  // namespace tessera
