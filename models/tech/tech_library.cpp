@@ -1,0 +1,511 @@
+#include "models/tech/tech_library.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "models/common/error.h"
+#include "models/common/params.h"
+
+namespace tessera {
+
+namespace {
+
+const std::vector<std::string> kOps = {"add", "mul", "compare", "max", "div", "exp"};
+
+bool is_op(const std::string& s) {
+  for (const auto& o : kOps)
+    if (o == s) return true;
+  return false;
+}
+
+std::string num(double v) {
+  std::ostringstream ss;
+  ss << v;
+  return ss.str();
+}
+
+// Taylor degree d such that |r|^(d+1)/(d+1)! <= 2^-precision on the reduced range
+// |r| <= ln2/2 (exp(x) = 2^k * exp(r)).
+int exp_poly_degree(int precision_bits) {
+  const double r = std::log(2.0) / 2;
+  const double target = std::ldexp(1.0, -precision_bits);
+  double term = r;  // r^(d+1)/(d+1)! for d = 0
+  for (int d = 1; d < 64; ++d) {
+    term *= r / (d + 1);
+    if (term <= target) return d;
+  }
+  return 64;
+}
+
+[[noreturn]] void unknown(const std::string& what, const std::string& name, const std::vector<std::string>& known) {
+  std::string msg = "unknown " + what + " '" + name + "'";
+  const std::string close = closest_match(name, known);
+  if (!close.empty()) msg += " -- did you mean '" + close + "'?";
+  msg += " (known:";
+  for (const auto& k : known) msg += " " + k;
+  throw UserError(msg + ")");
+}
+
+}  // namespace
+
+const std::vector<FloatFormat>& float_formats() {
+  static const std::vector<FloatFormat> f = {
+      {"fp8_e4m3", 8, 4, 4}, {"fp8_e5m2", 8, 5, 3}, {"fp16", 16, 5, 11},
+      {"bf16", 16, 8, 8},    {"tf32", 19, 8, 11},   {"fp32", 32, 8, 24},
+  };
+  return f;
+}
+
+static const FloatFormat* find_format(const std::string& name) {
+  for (const auto& f : float_formats())
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node scaling: Stillmaker & Baas, "Scaling equations for the accurate prediction of CMOS device
+// performance from 180 nm to 7 nm", Integration 58 (2017) 74-81. Area: their area table, row
+// "from 45 nm" (relative area of the same design). Energy: their quadratic fits
+// E(V) = a V^2 + b V + c (HP models below 65 nm), each node at its nominal PTM supply.
+namespace {
+struct NodeRow {
+  int nm;
+  double area_rel45;  // area at this node / area at 45 nm
+  double a, b, c;     // energy factor polynomial in Vdd
+  double vdd;         // nominal supply (PTM)
+};
+const NodeRow kNodes[] = {
+    {180, 19, 0, 24.64, -17.98, 1.8},          {130, 6.4, 7.171, -6.709, 2.904, 1.3},
+    {90, 2.8, 4.762, -4.781, 2.092, 1.2},      {65, 1.5, 3.755, -4.398, 1.975, 1.1},
+    {45, 1, 1.018, -0.3107, 0.1539, 1.0},      {32, 0.46, 0.8367, -0.4341, 0.1701, 0.9},
+    {20, 0.21, 0.373, -0.1582, 0.04104, 0.9},  {16, 0.19, 0.2958, -0.1241, 0.03024, 0.85},
+    {14, 0.17, 0.2363, -0.09675, 0.02239, 0.8}, {10, 0.1, 0.2068, -0.09311, 0.02375, 0.75},
+    {7, 0.059, 0.1776, -0.09097, 0.02447, 0.7},
+};
+constexpr int kNodeCount = sizeof(kNodes) / sizeof(kNodes[0]);
+
+// Index of the row at or above `nm` and the weight of that row (1 = exactly on it).
+void bracket(int nm, int& hi, double& w) {
+  if (nm > kNodes[0].nm || nm < kNodes[kNodeCount - 1].nm)
+    throw UserError("technology node " + std::to_string(nm) + " nm is outside the scaling table (7..180 nm)");
+  for (int i = 0; i < kNodeCount; ++i) {
+    if (kNodes[i].nm == nm) {
+      hi = i;
+      w = 1;
+      return;
+    }
+    if (kNodes[i].nm > nm && kNodes[i + 1].nm < nm) {
+      hi = i;
+      w = double(nm - kNodes[i + 1].nm) / double(kNodes[i].nm - kNodes[i + 1].nm);
+      return;
+    }
+  }
+}
+
+double energy_poly(const NodeRow& r, double vdd) { return r.a * vdd * vdd + r.b * vdd + r.c; }
+
+// Energy factor at `nm`; vdd < 0 means each table node at its own nominal supply.
+double energy_at(int nm, double vdd) {
+  int hi;
+  double w;
+  bracket(nm, hi, w);
+  const NodeRow& a = kNodes[hi];
+  const double ea = energy_poly(a, vdd < 0 ? a.vdd : vdd);
+  if (w == 1) return ea;
+  const NodeRow& b = kNodes[hi + 1];
+  return w * ea + (1 - w) * energy_poly(b, vdd < 0 ? b.vdd : vdd);
+}
+
+double area_at(int nm) {
+  int hi;
+  double w;
+  bracket(nm, hi, w);
+  if (w == 1) return kNodes[hi].area_rel45;
+  return w * kNodes[hi].area_rel45 + (1 - w) * kNodes[hi + 1].area_rel45;
+}
+}  // namespace
+
+double stillmaker_nominal_vdd(int node_nm) {
+  int hi;
+  double w;
+  bracket(node_nm, hi, w);
+  if (w == 1) return kNodes[hi].vdd;
+  return w * kNodes[hi].vdd + (1 - w) * kNodes[hi + 1].vdd;
+}
+
+NodeScaling stillmaker_scaling(int from_nm, double from_vdd_v, int to_nm) {
+  NodeScaling s;
+  if (from_nm == to_nm) return s;  // same node: keep the measured supply, no change
+  s.area = area_at(to_nm) / area_at(from_nm);
+  s.energy = energy_at(to_nm, -1) / energy_at(from_nm, from_vdd_v);
+  // Per-device leakage is taken to follow switched energy (both track device width x Vdd);
+  // no separate published leakage table is used.
+  s.leakage = s.energy;
+  return s;
+}
+
+TechSpec scale_spec(const TechSpec& in, int node_nm, const NodeScaling& s) {
+  TechSpec o = in;
+  o.node_nm = node_nm;
+  if (node_nm != in.node_nm) o.vdd_v = stillmaker_nominal_vdd(node_nm);
+  auto pts = [](std::vector<FitPoint>& v, double f) {
+    for (auto& p : v) p.y *= f;
+  };
+  auto map = [](std::map<std::string, double>& m, double f) {
+    for (auto& kv : m) kv.second *= f;
+  };
+  pts(o.int_add_pj, s.energy);
+  pts(o.int_mul_pj, s.energy);
+  pts(o.int_add_um2, s.area);
+  pts(o.int_mul_um2, s.area);
+  map(o.fp_add_pj, s.energy);
+  map(o.fp_mul_pj, s.energy);
+  map(o.fp_add_um2, s.area);
+  map(o.fp_mul_um2, s.area);
+  o.reg_write_pj_per_bit *= s.energy;
+  o.reg_read_pj_per_bit *= s.energy;
+  o.mux2_pj_per_bit *= s.energy;
+  o.reg_um2_per_bit *= s.area;
+  o.mux2_um2_per_bit *= s.area;
+  o.logic_leakage_mw_per_mm2 *= s.leakage / s.area;
+  pts(o.sram_read64_pj, s.energy);
+  o.sram_bitcell_um2 *= s.area;
+  o.sram_bank_fixed_um2 *= s.area;
+  o.sram_bank_um2_per_io_bit *= s.area;
+  o.sram_leakage_nw_per_bit *= s.leakage;
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fits.
+
+double TechLibrary::Law::at(double x) const { return k0 * std::pow(x, p0) + k1 * std::pow(x, p1); }
+
+namespace {
+// y = k0 x^p0 + k1 x^p1 minimising sum ((fit - y) / y)^2: relative error, so the small
+// widths weigh as much as the large ones.
+void fit_law(const std::vector<FitPoint>& pts, double p0, double p1, const std::string& what, double& k0,
+             double& k1) {
+  if (pts.size() < 2)
+    throw UserError(what + ": needs at least 2 published points to fit, got " + std::to_string(pts.size()));
+  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+  for (const auto& p : pts) {
+    if (!(p.y > 0) || !(p.x > 0)) throw UserError(what + ": published points must be positive");
+    const double w = 1 / (p.y * p.y);
+    const double a = std::pow(p.x, p0), b = std::pow(p.x, p1);
+    s00 += w * a * a;
+    s01 += w * a * b;
+    s11 += w * b * b;
+    r0 += w * a * p.y;
+    r1 += w * b * p.y;
+  }
+  const double det = s00 * s11 - s01 * s01;
+  if (std::fabs(det) <= 1e-12 * s00 * s11)
+    throw UserError(what + ": published points must be at two or more different widths");
+  k0 = (r0 * s11 - r1 * s01) / det;
+  k1 = (s00 * r1 - s01 * r0) / det;
+}
+
+std::vector<FitPoint> fp_points(const std::map<std::string, double>& m, const std::string& what) {
+  std::vector<FitPoint> v;
+  for (const auto& kv : m) {
+    const FloatFormat* f = find_format(kv.first);
+    if (!f) {
+      std::vector<std::string> names;
+      for (const auto& ff : float_formats()) names.push_back(ff.name);
+      unknown(what + " format", kv.first, names);
+    }
+    v.push_back({double(f->significand_bits), kv.second});
+  }
+  return v;
+}
+
+void require_positive(double v, const std::string& what) {
+  if (!(v > 0)) throw UserError(what + " must be positive, got " + num(v));
+}
+}  // namespace
+
+TechLibrary::TechLibrary(const TechSpec& spec) : spec_(spec) {
+  auto law = [](Law& l, const std::vector<FitPoint>& pts, double p0, double p1, const std::string& what) {
+    l.p0 = p0;
+    l.p1 = p1;
+    fit_law(pts, p0, p1, what, l.k0, l.k1);
+  };
+  law(int_add_pj_, spec.int_add_pj, 0, 1, "int_add energy");
+  law(int_add_um2_, spec.int_add_um2, 0, 1, "int_add area");
+  law(int_mul_pj_, spec.int_mul_pj, 1, 2, "int_mul energy");
+  law(int_mul_um2_, spec.int_mul_um2, 1, 2, "int_mul area");
+  law(fp_add_pj_, fp_points(spec.fp_add_pj, "fp_add energy"), 1, 2, "fp_add energy");
+  law(fp_add_um2_, fp_points(spec.fp_add_um2, "fp_add area"), 1, 2, "fp_add area");
+  law(fp_mul_pj_, fp_points(spec.fp_mul_pj, "fp_mul energy"), 1, 2, "fp_mul energy");
+  law(fp_mul_um2_, fp_points(spec.fp_mul_um2, "fp_mul area"), 1, 2, "fp_mul area");
+
+  // A law fitted through a few points must still price every width it serves.
+  const std::pair<const Law*, const char*> int_laws[] = {{&int_add_pj_, "int_add energy"},
+                                                         {&int_add_um2_, "int_add area"},
+                                                         {&int_mul_pj_, "int_mul energy"},
+                                                         {&int_mul_um2_, "int_mul area"}};
+  for (const auto& [l, what] : int_laws)
+    for (int b = 1; b <= 64; ++b)
+      if (!(l->at(b) > 0))
+        throw UserError(std::string(what) + ": the fitted law is not positive at " + std::to_string(b) +
+                        " bits; check the published points");
+  const std::pair<const Law*, const char*> fp_laws[] = {{&fp_add_pj_, "fp_add energy"},
+                                                        {&fp_add_um2_, "fp_add area"},
+                                                        {&fp_mul_pj_, "fp_mul energy"},
+                                                        {&fp_mul_um2_, "fp_mul area"}};
+  for (const auto& [l, what] : fp_laws)
+    for (const auto& f : float_formats())
+      if (!(l->at(f.significand_bits) > 0))
+        throw UserError(std::string(what) + ": the fitted law is not positive for " + f.name +
+                        "; check the published points");
+
+  require_positive(spec.reg_write_pj_per_bit, "reg_write energy");
+  require_positive(spec.reg_read_pj_per_bit, "reg_read energy");
+  require_positive(spec.mux2_pj_per_bit, "mux energy");
+  require_positive(spec.reg_um2_per_bit, "reg area");
+  require_positive(spec.mux2_um2_per_bit, "mux area");
+  require_positive(spec.sram_bitcell_um2, "SRAM bitcell area");
+  require_positive(spec.sram_array_efficiency, "SRAM array efficiency");
+  require_positive(spec.sram_write_read_ratio, "SRAM write/read ratio");
+
+  // SRAM: ln E = ln a + p ln C, least squares in log space (a power law).
+  const auto& s = spec.sram_read64_pj;
+  if (s.size() < 2) throw UserError("SRAM read energy: needs at least 2 published points to fit");
+  double mx = 0, my = 0;
+  for (const auto& p : s) {
+    if (!(p.x > 0) || !(p.y > 0)) throw UserError("SRAM read energy: published points must be positive");
+    mx += std::log(p.x);
+    my += std::log(p.y);
+  }
+  mx /= double(s.size());
+  my /= double(s.size());
+  double sxx = 0, sxy = 0;
+  for (const auto& p : s) {
+    sxx += (std::log(p.x) - mx) * (std::log(p.x) - mx);
+    sxy += (std::log(p.x) - mx) * (std::log(p.y) - my);
+  }
+  if (sxx <= 0) throw UserError("SRAM read energy: published points must be at two or more capacities");
+  sram_p_ = sxy / sxx;
+  sram_a_ = std::exp(my - sram_p_ * mx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Primitive names.
+
+struct TechLibrary::Prim {
+  enum Kind { Int, Fp, RegWrite, RegRead, Reg, Mux } kind = Int;
+  std::string op;
+  const FloatFormat* fmt = nullptr;
+  int fanin = 2;
+};
+
+std::vector<std::string> TechLibrary::primitives() {
+  std::vector<std::string> v;
+  for (const auto& o : kOps) v.push_back("int_" + o);
+  for (const auto& o : kOps) v.push_back("fp_" + o);
+  for (const auto& f : float_formats())
+    for (const auto& o : kOps) v.push_back(f.name + "_" + o);
+  for (const char* s : {"reg", "reg_write", "reg_read", "mux", "mux4", "mux8", "mux16"}) v.push_back(s);
+  return v;
+}
+
+std::string TechLibrary::primitive_for(const std::string& op, DType t) {
+  return (dtype_is_int(t) ? std::string("int") : dtype_name(t)) + "_" + op;
+}
+
+TechLibrary::Prim TechLibrary::parse(const std::string& name, int bits) const {
+  Prim p;
+  auto need_bits = [&](int lo, int hi) {
+    if (bits < lo || bits > hi)
+      throw UserError("primitive '" + name + "': bits must be " + std::to_string(lo) + ".." + std::to_string(hi) +
+                      ", got " + std::to_string(bits));
+  };
+  if (name == "reg" || name == "reg_write" || name == "reg_read") {
+    need_bits(1, 1 << 24);
+    p.kind = name == "reg" ? Prim::Reg : name == "reg_write" ? Prim::RegWrite : Prim::RegRead;
+    return p;
+  }
+  if (name.rfind("mux", 0) == 0) {
+    const std::string n = name.substr(3);
+    bool digits = !n.empty() && n.size() <= 6;
+    for (char c : n) digits = digits && c >= '0' && c <= '9';
+    if (n.empty() || (digits && std::stoi(n) >= 2)) {
+      need_bits(1, 1 << 24);
+      p.kind = Prim::Mux;
+      p.fanin = n.empty() ? 2 : std::stoi(n);
+      return p;
+    }
+  }
+  const auto us = name.rfind('_');
+  if (us != std::string::npos && is_op(name.substr(us + 1))) {
+    const std::string fam = name.substr(0, us);
+    p.op = name.substr(us + 1);
+    if (fam == "int") {
+      need_bits(1, 64);
+      p.kind = Prim::Int;
+      return p;
+    }
+    if (fam == "fp") {
+      p.kind = Prim::Fp;
+      p.fmt = bits == 8    ? find_format("fp8_e4m3")
+              : bits == 16 ? find_format("fp16")
+              : bits == 19 ? find_format("tf32")
+              : bits == 32 ? find_format("fp32")
+                           : nullptr;
+      if (!p.fmt)
+        throw UserError("primitive '" + name + "': bits must be 8 (fp8_e4m3), 16 (fp16), 19 (tf32) or 32 (fp32), got " +
+                        std::to_string(bits) + "; name other formats explicitly (e.g. bf16_" + p.op + ")");
+      return p;
+    }
+    if (const FloatFormat* f = find_format(fam)) {
+      if (bits != f->storage_bits)
+        throw UserError("primitive '" + name + "': bits must be " + std::to_string(f->storage_bits) + " (the " +
+                        f->name + " width), got " + std::to_string(bits));
+      p.kind = Prim::Fp;
+      p.fmt = f;
+      return p;
+    }
+  }
+  unknown("primitive", name, primitives());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pricing.
+
+double TechLibrary::int_pj(const std::string& op, int b) const {
+  const double add = int_add_pj_.at(b);
+  if (op == "add" || op == "compare") return add;
+  if (op == "mul") return int_mul_pj_.at(b);
+  if (op == "max") return add + spec_.mux2_pj_per_bit * b;
+  if (op == "div") return b * add;  // restoring: one b-bit subtract per quotient bit
+  // exp: fixed point with b fraction bits, range reduction (1 mul + 1 add) + Horner.
+  return (exp_poly_degree(b) + 1) * (int_mul_pj_.at(b) + add);
+}
+
+double TechLibrary::fp_pj(const std::string& op, const FloatFormat& f) const {
+  const int m = f.significand_bits;
+  if (op == "add") return fp_add_pj_.at(m);
+  if (op == "mul") return fp_mul_pj_.at(m);
+  // Sign-magnitude patterns order like integers: a float compare is an integer compare.
+  if (op == "compare") return int_add_pj_.at(f.storage_bits);
+  if (op == "max") return int_add_pj_.at(f.storage_bits) + spec_.mux2_pj_per_bit * f.storage_bits;
+  if (op == "div") return m * int_add_pj_.at(m) + int_add_pj_.at(f.exponent_bits);
+  return (exp_poly_degree(m) + 1) * (fp_mul_pj_.at(m) + fp_add_pj_.at(m));
+}
+
+double TechLibrary::int_um2(const std::string& op, int b) const {
+  const double add = int_add_um2_.at(b);
+  if (op == "add" || op == "compare") return add;
+  if (op == "mul") return int_mul_um2_.at(b);
+  if (op == "max") return add + spec_.mux2_um2_per_bit * b;
+  // Iterative units: one datapath plus its state registers.
+  if (op == "div") return add + 2.0 * b * spec_.reg_um2_per_bit;
+  return int_mul_um2_.at(b) + add + b * spec_.reg_um2_per_bit;
+}
+
+double TechLibrary::fp_um2(const std::string& op, const FloatFormat& f) const {
+  const int m = f.significand_bits;
+  if (op == "add") return fp_add_um2_.at(m);
+  if (op == "mul") return fp_mul_um2_.at(m);
+  if (op == "compare") return int_add_um2_.at(f.storage_bits);
+  if (op == "max") return int_add_um2_.at(f.storage_bits) + spec_.mux2_um2_per_bit * f.storage_bits;
+  if (op == "div") return int_add_um2_.at(m) + int_add_um2_.at(f.exponent_bits) + 2.0 * m * spec_.reg_um2_per_bit;
+  return fp_mul_um2_.at(m) + fp_add_um2_.at(m) + f.storage_bits * spec_.reg_um2_per_bit;
+}
+
+double TechLibrary::action_pj(const std::string& primitive, int bits) const {
+  if (primitive == "reg") throw UserError("primitive 'reg' is an area item; actions are reg_write / reg_read");
+  const Prim p = parse(primitive, bits);
+  switch (p.kind) {
+    case Prim::Int: return int_pj(p.op, bits);
+    case Prim::Fp: return fp_pj(p.op, *p.fmt);
+    case Prim::RegWrite: return spec_.reg_write_pj_per_bit * bits;
+    case Prim::RegRead: return spec_.reg_read_pj_per_bit * bits;
+    case Prim::Mux: return spec_.mux2_pj_per_bit * bits * (p.fanin - 1);  // tree of 2:1 cells
+    case Prim::Reg: break;
+  }
+  return 0;
+}
+
+double TechLibrary::area_um2(const std::string& primitive, int bits) const {
+  if (primitive == "reg_write" || primitive == "reg_read")
+    throw UserError("primitive '" + primitive + "' is an action; the area item is 'reg'");
+  const Prim p = parse(primitive, bits);
+  switch (p.kind) {
+    case Prim::Int: return int_um2(p.op, bits);
+    case Prim::Fp: return fp_um2(p.op, *p.fmt);
+    case Prim::Reg: return spec_.reg_um2_per_bit * bits;
+    case Prim::Mux: return spec_.mux2_um2_per_bit * bits * (p.fanin - 1);
+    case Prim::RegWrite:
+    case Prim::RegRead: break;
+  }
+  return 0;
+}
+
+double TechLibrary::sram_access_pj(double capacity_bytes, int width_bits, bool write) const {
+  if (!(capacity_bytes > 0)) throw UserError("SRAM capacity must be positive, got " + num(capacity_bytes));
+  if (width_bits < 1) throw UserError("SRAM access width must be >= 1 bit, got " + std::to_string(width_bits));
+  const double read64 = sram_a_ * std::pow(capacity_bytes, sram_p_);
+  return read64 * width_bits / 64.0 * (write ? spec_.sram_write_read_ratio : 1.0);
+}
+
+double TechLibrary::sram_area_um2(double capacity_bytes, int width_bits, int banks, int ports) const {
+  if (!(capacity_bytes > 0)) throw UserError("SRAM capacity must be positive, got " + num(capacity_bytes));
+  if (width_bits < 1 || banks < 1 || ports < 1)
+    throw UserError("SRAM width, banks and ports must be >= 1, got width " + std::to_string(width_bits) +
+                    ", banks " + std::to_string(banks) + ", ports " + std::to_string(ports));
+  const double cell = spec_.sram_bitcell_um2 * (1 + spec_.sram_port_area_increment * (ports - 1));
+  const double array = capacity_bytes * 8 * cell / spec_.sram_array_efficiency;
+  const double bank = spec_.sram_bank_fixed_um2 + spec_.sram_bank_um2_per_io_bit * width_bits * ports;
+  return array + banks * bank;
+}
+
+double TechLibrary::sram_leakage_mw(double capacity_bytes) const {
+  return capacity_bytes * 8 * spec_.sram_leakage_nw_per_bit * 1e-6;
+}
+
+double TechLibrary::logic_leakage_mw(double area_um2) const {
+  return area_um2 * 1e-6 * spec_.logic_leakage_mw_per_mm2;
+}
+
+std::vector<std::string> TechLibrary::dram_technologies() const {
+  std::vector<std::string> v;
+  for (const auto& kv : spec_.dram_pj_per_bit) v.push_back(kv.first);
+  return v;
+}
+
+double TechLibrary::dram_pj_per_bit(const std::string& technology) const {
+  auto it = spec_.dram_pj_per_bit.find(technology);
+  if (it == spec_.dram_pj_per_bit.end()) unknown("DRAM technology", technology, dram_technologies());
+  return it->second;
+}
+
+TechLibrary TechLibrary::scaled(int node_nm) const {
+  return TechLibrary(scale_spec(spec_, node_nm, stillmaker_scaling(spec_.node_nm, spec_.vdd_v, node_nm)));
+}
+
+std::vector<FitCheck> TechLibrary::fit_checks() const {
+  std::vector<FitCheck> v;
+  auto pts = [&](const char* law, const std::vector<FitPoint>& p, const Law& l) {
+    for (const auto& x : p) v.push_back({law, x.x, x.y, l.at(x.x)});
+  };
+  auto fps = [&](const char* law, const std::map<std::string, double>& m, const Law& l) {
+    for (const auto& kv : m) {
+      const double x = find_format(kv.first)->significand_bits;
+      v.push_back({std::string(law) + " " + kv.first, x, kv.second, l.at(x)});
+    }
+  };
+  pts("int_add energy", spec_.int_add_pj, int_add_pj_);
+  pts("int_add area", spec_.int_add_um2, int_add_um2_);
+  pts("int_mul energy", spec_.int_mul_pj, int_mul_pj_);
+  pts("int_mul area", spec_.int_mul_um2, int_mul_um2_);
+  fps("fp_add energy", spec_.fp_add_pj, fp_add_pj_);
+  fps("fp_add area", spec_.fp_add_um2, fp_add_um2_);
+  fps("fp_mul energy", spec_.fp_mul_pj, fp_mul_pj_);
+  fps("fp_mul area", spec_.fp_mul_um2, fp_mul_um2_);
+  for (const auto& p : spec_.sram_read64_pj) v.push_back({"sram read64 energy", p.x, p.y, sram_access_pj(p.x, 64, false)});
+  return v;
+}
+
+}  // namespace tessera

@@ -1,0 +1,161 @@
+#pragma once
+// The technology library: prices the actions an engine counts and the hardware it lists.
+//
+// Contract. A TechLibrary is built once from a const TechSpec (plain data, copyable; the YAML
+// loader in sim/config/tech_loader.h fills it) and is immutable afterwards: every query is const
+// and thread-safe. Construction fits the laws below to the published points in the spec and
+// throws UserError if a fit is impossible or yields a non-positive price in its domain.
+//
+// Units: energies in pJ per event, areas in um^2, leakage in mW, capacities in bytes, widths in
+// bits. Nothing here scales with clock frequency.
+//
+// Primitive vocabulary (Action::primitive / AreaItem::primitive; `bits` as stated):
+//   int_add, int_mul, int_compare, int_max, int_div, int_exp   integer/fixed point, bits 1..64
+//   <fmt>_add, _mul, _compare, _max, _div, _exp               fmt in fp8_e4m3 fp8_e5m2 fp16 bf16
+//                                                             tf32 fp32; bits = storage bits of fmt
+//   fp_add, fp_mul, fp_compare, fp_max, fp_div, fp_exp        IEEE-style by storage width:
+//                                                             8 = fp8_e4m3, 16 = fp16, 19 = tf32,
+//                                                             32 = fp32 (bf16 only as bf16_*)
+//   reg_write, reg_read (energy) / reg (area)                 `bits` flip-flops accessed / present
+//   mux (2:1), mux<N> (N:1, N >= 2)                           `bits` selected output bits
+// primitive_for(op, dtype) builds the right name from a tensor format.
+//
+// Laws (fitted at construction; docs/tech.md lists the points, sources and fit errors):
+//   int_add  energy, area:  k0 + k1*b           (carry chain: linear in bits plus fixed cost)
+//   int_mul  energy, area:  k1*b + k2*b^2       (b^2 partial-product cells + final adder)
+//   fp_add, fp_mul:         k1*m + k2*m^2, m = significand bits incl. hidden bit; the
+//                           exponent path is small next to the significand and is not modelled
+//   fits minimise the squared *relative* error, so 2 points are matched exactly.
+//   compare = int_add(bits); max = compare + mux; div = bits iterations of a bits-wide add
+//   (fp: m iterations of an m-bit add + exponent subtract); exp = range reduction + Horner
+//   polynomial of the degree the format's precision needs, each step one mul and one add.
+//   SRAM read (64-bit word) = a * C^p (power law in capacity, fitted in log space), linear in
+//   width; write = read * write_read_ratio.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "models/common/dtype.h"
+
+namespace tessera {
+
+struct FitPoint {
+  double x = 0;  // bits (int), significand bits (fp) or capacity bytes (SRAM)
+  double y = 0;  // pJ or um^2
+};
+
+// Everything a TechLibrary is built from, at the spec's own node. Published points, not fitted
+// coefficients, so that scaling and refitting stay honest.
+struct TechSpec {
+  int node_nm = 45;
+  double vdd_v = 0.9;     // supply the energies were measured at (node scaling needs it)
+  std::string origin;     // where it came from (file path), for messages and reports
+
+  std::vector<FitPoint> int_add_pj, int_add_um2;  // x = bits
+  std::vector<FitPoint> int_mul_pj, int_mul_um2;
+  std::map<std::string, double> fp_add_pj, fp_add_um2;  // keyed by format name
+  std::map<std::string, double> fp_mul_pj, fp_mul_um2;
+
+  double reg_write_pj_per_bit = 0;
+  double reg_read_pj_per_bit = 0;
+  double mux2_pj_per_bit = 0;
+  double reg_um2_per_bit = 0;
+  double mux2_um2_per_bit = 0;
+  double logic_leakage_mw_per_mm2 = 0;
+
+  std::vector<FitPoint> sram_read64_pj;  // x = capacity bytes, y = pJ per 64-bit read
+  double sram_write_read_ratio = 1;
+  double sram_bitcell_um2 = 0;           // single-port 6T cell
+  double sram_array_efficiency = 1;      // cell area / (cell + array periphery) area
+  double sram_port_area_increment = 0;   // extra cell area per additional port, fraction
+  double sram_bank_fixed_um2 = 0;        // decoder/control per bank
+  double sram_bank_um2_per_io_bit = 0;   // sense amp + write driver + latch per bank data bit
+  double sram_leakage_nw_per_bit = 0;
+
+  std::map<std::string, double> dram_pj_per_bit;  // by technology name
+};
+
+// Factors that take a spec from one node to another (multiply energies, areas, leakage).
+struct NodeScaling {
+  double energy = 1;   // dynamic energy per event
+  double area = 1;     // area per instance
+  double leakage = 1;  // leakage per device (per-mm^2 leakage scales by leakage / area)
+};
+
+// Stillmaker & Baas (Integration 2017) factors between two nodes of 180..7 nm, each at its
+// nominal PTM supply except `from_vdd_v` for the source; nodes between table entries are
+// interpolated linearly in nm. Throws UserError outside 7..180 nm.
+NodeScaling stillmaker_scaling(int from_nm, double from_vdd_v, int to_nm);
+double stillmaker_nominal_vdd(int node_nm);
+
+// The spec at `node_nm` (energies, areas and leakage multiplied by `s`; DRAM pJ/bit unchanged:
+// it is an off-chip interface cost, not a logic one).
+TechSpec scale_spec(const TechSpec& spec, int node_nm, const NodeScaling& s);
+
+struct FloatFormat {
+  std::string name;
+  int storage_bits, exponent_bits, significand_bits;  // significand includes the hidden bit
+};
+const std::vector<FloatFormat>& float_formats();
+
+// One published point against the fitted law, for docs and tests.
+struct FitCheck {
+  std::string law;  // "int_add energy", "sram read64", ...
+  double x, published, fitted;
+  double rel_error() const { return (fitted - published) / published; }
+};
+
+class TechLibrary {
+ public:
+  explicit TechLibrary(const TechSpec& spec);
+
+  const TechSpec& spec() const { return spec_; }
+  int node_nm() const { return spec_.node_nm; }
+
+  // Energy of one event of `primitive` at `bits` (see the vocabulary above), pJ.
+  double action_pj(const std::string& primitive, int bits) const;
+  // Area of one instance of `primitive` at `bits`, um^2.
+  double area_um2(const std::string& primitive, int bits) const;
+
+  // One access of `width_bits` to an SRAM array (bank) of `capacity_bytes`, pJ.
+  double sram_access_pj(double capacity_bytes, int width_bits, bool write) const;
+  // Area of an SRAM of `capacity_bytes` in `banks` banks of `width_bits` words, `ports` ports.
+  double sram_area_um2(double capacity_bytes, int width_bits, int banks, int ports) const;
+  double sram_leakage_mw(double capacity_bytes) const;
+  // Leakage of `area_um2` of logic, mW.
+  double logic_leakage_mw(double area_um2) const;
+
+  // Off-chip access energy, pJ per bit moved; unknown technology -> UserError with the list.
+  double dram_pj_per_bit(const std::string& technology) const;
+  std::vector<std::string> dram_technologies() const;
+
+  // This library moved to `node_nm` with stillmaker_scaling().
+  TechLibrary scaled(int node_nm) const;
+
+  // Every published point against its fitted value.
+  std::vector<FitCheck> fit_checks() const;
+
+  // Every primitive name accepted (mux<N> listed as mux4, mux8, mux16).
+  static std::vector<std::string> primitives();
+  // "int_<op>" for integer formats and ternary, "<format>_<op>" for floating ones.
+  static std::string primitive_for(const std::string& op, DType t);
+
+ private:
+  struct Law {
+    double p0 = 0, p1 = 1, k0 = 0, k1 = 0;
+    double at(double x) const;
+  };
+  struct Prim;  // a parsed primitive name
+  Prim parse(const std::string& primitive, int bits) const;
+  double int_pj(const std::string& op, int bits) const;
+  double fp_pj(const std::string& op, const FloatFormat& f) const;
+  double int_um2(const std::string& op, int bits) const;
+  double fp_um2(const std::string& op, const FloatFormat& f) const;
+
+  TechSpec spec_;
+  Law int_add_pj_, int_add_um2_, int_mul_pj_, int_mul_um2_;
+  Law fp_add_pj_, fp_add_um2_, fp_mul_pj_, fp_mul_um2_;
+  double sram_a_ = 0, sram_p_ = 0;  // read64_pj = a * capacity^p
+};
+
+}  // namespace tessera

@@ -1,0 +1,240 @@
+#include "sim/config/tech_loader.h"
+
+#include <limits>
+
+#include "sim/config/yaml_util.h"
+
+namespace tessera {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Declared once: the loader, `tessera list` and docs/tech.md read these.
+const std::vector<ParamDecl>& top_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::integer("node_nm", "nm", std::nullopt, 7, 180, "technology node the table describes"),
+      ParamDecl::real("vdd_v", "V", std::nullopt, 0.3, 2.0, "supply the energies were measured at"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& logic_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("reg_write_pj_per_bit", "pJ", std::nullopt, 0, kInf, "energy to clock one bit into a flip-flop"),
+      ParamDecl::real("reg_read_pj_per_bit", "pJ", std::nullopt, 0, kInf, "energy to drive one flip-flop output to its reader"),
+      ParamDecl::real("mux2_pj_per_bit", "pJ", std::nullopt, 0, kInf, "energy of one output bit of a 2:1 mux"),
+      ParamDecl::real("reg_um2_per_bit", "um2", std::nullopt, 0, kInf, "area of one flip-flop"),
+      ParamDecl::real("mux2_um2_per_bit", "um2", std::nullopt, 0, kInf, "area of one output bit of a 2:1 mux"),
+      ParamDecl::real("leakage_mw_per_mm2", "mW/mm2", std::nullopt, 0, kInf, "logic leakage power density"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& sram_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("write_read_ratio", "", std::nullopt, 0.1, 10, "write energy / read energy"),
+      ParamDecl::real("bitcell_um2", "um2", std::nullopt, 0, kInf, "single-port 6T bitcell area"),
+      ParamDecl::real("array_efficiency", "", std::nullopt, 0.05, 1, "bitcell area / array area"),
+      ParamDecl::real("port_area_increment", "", "0.5", 0, 10, "extra cell area per extra port, fraction of a cell"),
+      ParamDecl::real("bank_fixed_um2", "um2", std::nullopt, 0, kInf, "decoder and control area per bank"),
+      ParamDecl::real("bank_um2_per_io_bit", "um2", std::nullopt, 0, kInf,
+                      "sense amp, write driver and latch area per bank data bit and port"),
+      ParamDecl::real("leakage_nw_per_bit", "nW", std::nullopt, 0, kInf, "leakage per stored bit"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& derived_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::string("derive_from", std::nullopt, "technology file to scale, relative to this file"),
+      ParamDecl::integer("node_nm", "nm", std::nullopt, 7, 180, "target technology node"),
+      ParamDecl::real("energy_factor", "", "0", 0, 100, "dynamic energy multiplier; 0 = Stillmaker & Baas"),
+      ParamDecl::real("area_factor", "", "0", 0, 100, "area multiplier; 0 = Stillmaker & Baas"),
+      ParamDecl::real("leakage_factor", "", "0", 0, 100, "per-device leakage multiplier; 0 = energy factor"),
+  };
+  return d;
+}
+
+const std::vector<std::string> kTableSections = {"int_add", "int_mul", "fp_add", "fp_mul", "logic", "sram",
+                                                  "dram_pj_per_bit"};
+const std::vector<std::string> kLawKeys = {"energy_pj", "area_um2"};
+
+const ParamDecl& value_decl(const std::string& unit) {
+  static const ParamDecl pj = ParamDecl::real("value", "pJ", std::nullopt, 0, kInf, "published energy");
+  static const ParamDecl um2 = ParamDecl::real("value", "um2", std::nullopt, 0, kInf, "published area");
+  return unit == "pJ" ? pj : um2;
+}
+
+double positive_value(const YAML::Node& v, const std::string& unit, const std::string& file, const std::string& key) {
+  const auto x = std::get<double>(parse_param(value_decl(unit), scalar_text(v, file, key, "a number"),
+                                              yaml_loc(v, file), key));
+  if (!(x > 0)) throw UserError("expected a positive " + unit + " value, got " + scalar_text(v, file, key, ""),
+                                yaml_loc(v, file), key);
+  return x;
+}
+
+// {key: value} with integer keys in [lo, hi] (bits, bytes).
+std::vector<FitPoint> int_points(const YAML::Node& n, double lo, double hi, const std::string& key_unit,
+                                 const std::string& unit, const std::string& file, const std::string& key) {
+  expect_map(n, file, key, key_unit + " -> " + unit + " points");
+  const ParamDecl kd = ParamDecl::integer("x", key_unit, std::nullopt, lo, hi, "");
+  std::vector<FitPoint> out;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = scalar_text(it->first, file, key, "a " + key_unit + " count");
+    const std::string sub = join_key(key, k);
+    const auto x = std::get<int64_t>(parse_param(kd, k, yaml_loc(it->first, file), sub));
+    out.push_back({double(x), positive_value(it->second, unit, file, sub)});
+  }
+  return out;
+}
+
+std::map<std::string, double> fp_points(const YAML::Node& n, const std::string& unit, const std::string& file,
+                                        const std::string& key) {
+  expect_map(n, file, key, "format -> " + unit + " points");
+  std::vector<std::string> names;
+  for (const auto& f : float_formats()) names.push_back(f.name);
+  check_keys(n, names, file, key);
+  std::map<std::string, double> out;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    out[k] = positive_value(it->second, unit, file, join_key(key, k));
+  }
+  return out;
+}
+
+YAML::Node required(const YAML::Node& parent, const std::string& k, const std::string& file,
+                    const std::string& key_path, const std::string& what) {
+  YAML::Node n = parent[k];
+  if (!n.IsDefined() || n.IsNull())
+    throw UserError("missing required key '" + k + "' (" + what + ")", yaml_loc(parent, file), join_key(key_path, k));
+  return n;
+}
+
+void int_law(const YAML::Node& root, const std::string& sec, const std::string& file, std::vector<FitPoint>& pj,
+             std::vector<FitPoint>& um2) {
+  const YAML::Node n = required(root, sec, file, "", "published energy and area points");
+  expect_map(n, file, sec, "energy_pj and area_um2 points");
+  check_keys(n, kLawKeys, file, sec);
+  pj = int_points(required(n, "energy_pj", file, sec, "bits -> pJ"), 1, 64, "bits", "pJ", file, sec + ".energy_pj");
+  um2 = int_points(required(n, "area_um2", file, sec, "bits -> um2"), 1, 64, "bits", "um2", file, sec + ".area_um2");
+}
+
+void fp_law(const YAML::Node& root, const std::string& sec, const std::string& file, std::map<std::string, double>& pj,
+            std::map<std::string, double>& um2) {
+  const YAML::Node n = required(root, sec, file, "", "published energy and area points");
+  expect_map(n, file, sec, "energy_pj and area_um2 points");
+  check_keys(n, kLawKeys, file, sec);
+  pj = fp_points(required(n, "energy_pj", file, sec, "format -> pJ"), "pJ", file, sec + ".energy_pj");
+  um2 = fp_points(required(n, "area_um2", file, sec, "format -> um2"), "um2", file, sec + ".area_um2");
+}
+
+// Fits happen in the TechLibrary constructor; its errors get the file name here.
+TechLibrary build(const TechSpec& spec) {
+  try {
+    return TechLibrary(spec);
+  } catch (const UserError& e) {
+    throw UserError(e.message(), SourceLoc{spec.origin, 0, 0}, e.key());
+  }
+}
+
+std::string dir_of(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+}
+
+TechSpec load_node(const YAML::Node& root, const std::string& file, int depth);
+
+TechSpec load_derived(const YAML::Node& root, const std::string& file, int depth) {
+  const ParamValues p = resolve_params(root, derived_params(), file, "");
+  if (depth > 8)
+    throw UserError("derive_from chain deeper than 8 files (a cycle?)", yaml_loc(root["derive_from"], file),
+                    "derive_from");
+  const std::string base_path = dir_of(file) + p.s("derive_from");
+  TechSpec base;
+  try {
+    base = load_node(load_yaml_file(base_path), base_path, depth + 1);
+  } catch (const UserError& e) {
+    if (e.loc().file == base_path && e.loc().line == 0 && e.message() == "cannot open file")
+      throw UserError("cannot open '" + base_path + "'", yaml_loc(root["derive_from"], file), "derive_from");
+    throw;
+  }
+  const int node = static_cast<int>(p.i("node_nm"));
+  NodeScaling s;
+  try {
+    s = stillmaker_scaling(base.node_nm, base.vdd_v, node);
+  } catch (const UserError& e) {
+    throw UserError(e.message(), yaml_loc(root["node_nm"], file), "node_nm");
+  }
+  // An explicit factor wins (a file may quote a different source); 0 keeps the published table.
+  if (p.f("energy_factor") > 0) s.energy = p.f("energy_factor");
+  if (p.f("area_factor") > 0) s.area = p.f("area_factor");
+  s.leakage = p.f("leakage_factor") > 0 ? p.f("leakage_factor") : s.energy;
+  TechSpec out = scale_spec(base, node, s);
+  out.origin = file;
+  return out;
+}
+
+TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
+  expect_map(root, file, "", "a technology table");
+  if (root["derive_from"].IsDefined()) return load_derived(root, file, depth);
+
+  TechSpec s;
+  s.origin = file;
+  const ParamValues top = resolve_params(root, top_params(), file, "", kTableSections);
+  s.node_nm = static_cast<int>(top.i("node_nm"));
+  s.vdd_v = top.f("vdd_v");
+  int_law(root, "int_add", file, s.int_add_pj, s.int_add_um2);
+  int_law(root, "int_mul", file, s.int_mul_pj, s.int_mul_um2);
+  fp_law(root, "fp_add", file, s.fp_add_pj, s.fp_add_um2);
+  fp_law(root, "fp_mul", file, s.fp_mul_pj, s.fp_mul_um2);
+
+  const ParamValues lg =
+      resolve_params(required(root, "logic", file, "", "per-bit logic constants"), logic_params(), file, "logic");
+  s.reg_write_pj_per_bit = lg.f("reg_write_pj_per_bit");
+  s.reg_read_pj_per_bit = lg.f("reg_read_pj_per_bit");
+  s.mux2_pj_per_bit = lg.f("mux2_pj_per_bit");
+  s.reg_um2_per_bit = lg.f("reg_um2_per_bit");
+  s.mux2_um2_per_bit = lg.f("mux2_um2_per_bit");
+  s.logic_leakage_mw_per_mm2 = lg.f("leakage_mw_per_mm2");
+
+  const YAML::Node sram = required(root, "sram", file, "", "SRAM model constants");
+  const ParamValues sp = resolve_params(sram, sram_params(), file, "sram", {"read64_pj"});
+  s.sram_read64_pj = int_points(required(sram, "read64_pj", file, "sram", "capacity bytes -> pJ per 64-bit read"), 1,
+                                1e12, "bytes", "pJ", file, "sram.read64_pj");
+  s.sram_write_read_ratio = sp.f("write_read_ratio");
+  s.sram_bitcell_um2 = sp.f("bitcell_um2");
+  s.sram_array_efficiency = sp.f("array_efficiency");
+  s.sram_port_area_increment = sp.f("port_area_increment");
+  s.sram_bank_fixed_um2 = sp.f("bank_fixed_um2");
+  s.sram_bank_um2_per_io_bit = sp.f("bank_um2_per_io_bit");
+  s.sram_leakage_nw_per_bit = sp.f("leakage_nw_per_bit");
+
+  const YAML::Node dram = required(root, "dram_pj_per_bit", file, "", "technology -> pJ per bit");
+  expect_map(dram, file, "dram_pj_per_bit", "technology -> pJ per bit");
+  for (auto it = dram.begin(); it != dram.end(); ++it) {
+    const std::string k = scalar_text(it->first, file, "dram_pj_per_bit", "a technology name");
+    s.dram_pj_per_bit[k] = positive_value(it->second, "pJ", file, join_key("dram_pj_per_bit", k));
+  }
+
+  build(s);  // fit now, so a bad table fails at load with the file named
+  return s;
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::vector<ParamDecl>>>& tech_param_sections() {
+  static const std::vector<std::pair<std::string, std::vector<ParamDecl>>> s = {
+      {"", top_params()}, {"logic", logic_params()}, {"sram", sram_params()}, {"derived", derived_params()}};
+  return s;
+}
+
+TechSpec load_tech_spec(const std::string& path) { return load_node(load_yaml_file(path), path, 0); }
+
+TechSpec load_tech_spec_string(const std::string& text, const std::string& name) {
+  return load_node(load_yaml_string(text, name), name, 0);
+}
+
+TechLibrary load_tech(const std::string& path) { return build(load_tech_spec(path)); }
+
+}  // namespace tessera

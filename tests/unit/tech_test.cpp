@@ -1,0 +1,302 @@
+// The technology library: published points reproduced, laws usable at every width, node
+// scaling equal to the published factors, and bad tech files rejected with their position.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+
+#include "sim/config/tech_loader.h"
+
+using namespace tessera;
+
+namespace {
+
+const std::string kDir = std::string(TESSERA_SOURCE_DIR) + "/configs/tech/";
+
+const TechLibrary& lib45() {
+  static const TechLibrary lib = load_tech(kDir + "45nm.yaml");
+  return lib;
+}
+
+// Stated fit errors (docs/tech.md): two-point laws are exact; the 3-point int_add fits are
+// within 5%; the SRAM power law within 2.5%.
+double stated_error(const std::string& law) {
+  if (law.rfind("int_add", 0) == 0) return 0.05;
+  if (law.rfind("sram", 0) == 0) return 0.025;
+  return 1e-9;
+}
+
+// The whole 45nm table as text with one line replaced, for error-position tests.
+std::string table_with(const std::string& from, const std::string& to) {
+  std::string t = R"(node_nm: 45
+vdd_v: 0.9
+int_add:
+  energy_pj: {8: 0.03, 16: 0.05, 32: 0.1}
+  area_um2: {8: 36, 16: 67, 32: 137}
+int_mul:
+  energy_pj: {8: 0.2, 32: 3.1}
+  area_um2: {8: 282, 32: 3495}
+fp_add:
+  energy_pj: {fp16: 0.4, fp32: 0.9}
+  area_um2: {fp16: 1360, fp32: 4184}
+fp_mul:
+  energy_pj: {fp16: 1.1, fp32: 3.7}
+  area_um2: {fp16: 1640, fp32: 7700}
+logic:
+  reg_write_pj_per_bit: 0.0033
+  reg_read_pj_per_bit: 0.0004
+  mux2_pj_per_bit: 0.0014
+  reg_um2_per_bit: 4.522
+  mux2_um2_per_bit: 1.862
+  leakage_mw_per_mm2: 15
+sram:
+  read64_pj: {8192: 10, 32768: 20, 1048576: 100}
+  write_read_ratio: 1.0
+  bitcell_um2: 0.346
+  array_efficiency: 0.7
+  port_area_increment: 0.5
+  bank_fixed_um2: 1500
+  bank_um2_per_io_bit: 15
+  leakage_nw_per_bit: 1.0
+dram_pj_per_bit:
+  ddr3: 70
+  hbm2: 3.9
+)";
+  if (from.empty()) return t;
+  const auto at = t.find(from);
+  REQUIRE(at != std::string::npos);
+  return t.replace(at, from.size(), to);
+}
+
+// Runs `f`, expects a UserError, returns it.
+template <class F>
+UserError user_error(F f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e;
+  }
+  FAIL("expected a UserError");
+  return UserError("");
+}
+
+}  // namespace
+
+TEST_CASE("published 45nm points are reproduced within the stated fit error", "[tech]") {
+  const auto& lib = lib45();
+  const auto checks = lib.fit_checks();
+  REQUIRE(checks.size() >= 20);
+  for (const auto& c : checks) {
+    INFO(c.law << " at " << c.x << ": published " << c.published << ", fitted " << c.fitted);
+    CHECK(std::fabs(c.rel_error()) <= stated_error(c.law));
+  }
+  // The same points through the public API.
+  CHECK(lib.action_pj("int_add", 8) == Approx(0.03).epsilon(0.05));
+  CHECK(lib.action_pj("int_add", 32) == Approx(0.1).epsilon(0.05));
+  CHECK(lib.action_pj("int_mul", 8) == Approx(0.2).epsilon(1e-9));
+  CHECK(lib.action_pj("int_mul", 32) == Approx(3.1).epsilon(1e-9));
+  CHECK(lib.action_pj("fp16_add", 16) == Approx(0.4).epsilon(1e-9));
+  CHECK(lib.action_pj("fp32_mul", 32) == Approx(3.7).epsilon(1e-9));
+  CHECK(lib.action_pj("fp_mul", 16) == Approx(1.1).epsilon(1e-9));
+  CHECK(lib.area_um2("int_mul", 32) == Approx(3495).epsilon(1e-9));
+  CHECK(lib.sram_access_pj(8192, 64, false) == Approx(10).epsilon(0.025));
+  CHECK(lib.sram_access_pj(32768, 64, false) == Approx(20).epsilon(0.025));
+  CHECK(lib.sram_access_pj(1 << 20, 64, false) == Approx(100).epsilon(0.025));
+  // Horowitz's 32-bit read of 8 KB is 5 pJ: linear in width.
+  CHECK(lib.sram_access_pj(8192, 32, false) == Approx(5).epsilon(0.025));
+  CHECK(lib.dram_pj_per_bit("hbm2") == 3.9);
+  CHECK(lib.dram_pj_per_bit("gddr5") == 14);
+  CHECK(lib.dram_pj_per_bit("lpddr4") == 8);
+  CHECK(lib.dram_pj_per_bit("ddr3") == 70);
+}
+
+TEST_CASE("integer laws price every width 1..64 and grow as stated", "[tech]") {
+  const auto& lib = lib45();
+  double prev_add = 0, prev_mul = 0;
+  for (int b = 1; b <= 64; ++b) {
+    const double add = lib.action_pj("int_add", b), mul = lib.action_pj("int_mul", b);
+    CHECK(add > prev_add);
+    CHECK(mul > prev_mul);
+    CHECK(lib.area_um2("int_add", b) > 0);
+    CHECK(lib.area_um2("int_mul", b) > 0);
+    prev_add = add;
+    prev_mul = mul;
+  }
+  // Adders ~linear, multipliers ~quadratic: doubling 32 -> 64 bits.
+  CHECK(lib.action_pj("int_add", 64) / lib.action_pj("int_add", 32) == Approx(2).epsilon(0.1));
+  CHECK(lib.action_pj("int_mul", 64) / lib.action_pj("int_mul", 32) == Approx(4).epsilon(0.1));
+}
+
+TEST_CASE("floating formats, composites and cells", "[tech]") {
+  const auto& lib = lib45();
+  // bf16 has a shorter significand than fp16: cheaper multiply; tf32 prices like fp16.
+  CHECK(lib.action_pj("bf16_mul", 16) < lib.action_pj("fp16_mul", 16));
+  CHECK(lib.action_pj("tf32_mul", 19) == Approx(lib.action_pj("fp16_mul", 16)));
+  CHECK(lib.action_pj("fp_add", 19) == lib.action_pj("tf32_add", 19));
+  CHECK(lib.action_pj("fp8_e4m3_mul", 8) < lib.action_pj("bf16_mul", 16));
+  for (const auto& f : float_formats())
+    for (const char* op : {"add", "mul", "compare", "max", "div", "exp"}) {
+      INFO(f.name << "_" << op);
+      CHECK(lib.action_pj(f.name + "_" + op, f.storage_bits) > 0);
+      CHECK(lib.area_um2(f.name + "_" + op, f.storage_bits) > 0);
+    }
+  CHECK(lib.action_pj("int_compare", 16) == lib.action_pj("int_add", 16));
+  CHECK(lib.action_pj("int_max", 16) > lib.action_pj("int_compare", 16));
+  CHECK(lib.action_pj("int_div", 16) == Approx(16 * lib.action_pj("int_add", 16)));
+  CHECK(lib.action_pj("fp32_exp", 32) > lib.action_pj("fp16_exp", 16));
+  CHECK(lib.action_pj("reg_write", 32) == Approx(32 * 0.0033));
+  CHECK(lib.action_pj("reg_read", 8) == Approx(8 * 0.0004));
+  CHECK(lib.area_um2("reg", 16) == Approx(16 * 4.522));
+  CHECK(lib.action_pj("mux8", 4) == Approx(7 * lib.action_pj("mux", 4)));
+  CHECK(lib.area_um2("mux", 1) == Approx(1.862));
+  CHECK(TechLibrary::primitive_for("mul", DType::bf16) == "bf16_mul");
+  CHECK(TechLibrary::primitive_for("add", DType::int4) == "int_add");
+  CHECK(lib.sram_access_pj(8192, 64, true) == Approx(lib.sram_access_pj(8192, 64, false)));
+  CHECK(lib.sram_area_um2(8192, 64, 2, 1) > lib.sram_area_um2(8192, 64, 1, 1));
+  CHECK(lib.sram_area_um2(8192, 64, 1, 2) > lib.sram_area_um2(8192, 64, 1, 1));
+  // 1 MB single port: cells / efficiency dominate.
+  CHECK(lib.sram_area_um2(1 << 20, 64, 1, 1) == Approx((1 << 20) * 8 * 0.346 / 0.7 + 1500 + 64 * 15));
+  CHECK(lib.sram_leakage_mw(1 << 20) == Approx((1 << 20) * 8 * 1e-6));
+  CHECK(lib.logic_leakage_mw(1e6) == Approx(15));
+}
+
+TEST_CASE("unknown names and bad widths are user errors with a close match", "[tech]") {
+  const auto& lib = lib45();
+  auto e = user_error([&] { lib.action_pj("int_mull", 8); });
+  CHECK_THAT(e.message(), Catch::Contains("int_mull") && Catch::Contains("did you mean 'int_mul'"));
+  e = user_error([&] { lib.area_um2("regg", 8); });
+  CHECK_THAT(e.message(), Catch::Contains("did you mean 'reg'"));
+  e = user_error([&] { lib.dram_pj_per_bit("hbm3"); });
+  CHECK_THAT(e.message(), Catch::Contains("did you mean 'hbm2'") && Catch::Contains("ddr3"));
+  e = user_error([&] { lib.action_pj("int_add", 65); });
+  CHECK_THAT(e.message(), Catch::Contains("1..64"));
+  e = user_error([&] { lib.action_pj("fp_mul", 12); });
+  CHECK_THAT(e.message(), Catch::Contains("bf16_mul"));
+  e = user_error([&] { lib.action_pj("bf16_add", 32); });
+  CHECK_THAT(e.message(), Catch::Contains("bits must be 16"));
+  user_error([&] { lib.action_pj("reg", 8); });
+  user_error([&] { lib.area_um2("reg_write", 8); });
+}
+
+TEST_CASE("node scaling follows Stillmaker & Baas and is monotone", "[tech]") {
+  const auto& lib = lib45();
+  // Published area factors from 45 nm (their table) and energy factors from their
+  // polynomials: 45 nm at 0.9 V (Horowitz) to each node at nominal supply.
+  const double e45 = 1.018 * 0.81 - 0.3107 * 0.9 + 0.1539;
+  auto e = [](double a, double b, double c, double v) { return a * v * v + b * v + c; };
+  const double e7 = e(0.1776, -0.09097, 0.02447, 0.7), e16 = e(0.2958, -0.1241, 0.03024, 0.85);
+  auto s7 = stillmaker_scaling(45, 0.9, 7);
+  CHECK(s7.area == Approx(0.059));
+  CHECK(s7.energy == Approx(e7 / e45));
+  auto s16 = stillmaker_scaling(45, 0.9, 16);
+  CHECK(s16.area == Approx(0.19));
+  CHECK(s16.energy == Approx(e16 / e45));
+
+  const int nodes[] = {45, 28, 16, 7};
+  const TechLibrary* prev = &lib;
+  std::vector<TechLibrary> libs;
+  libs.reserve(4);
+  for (int n : nodes) {
+    libs.push_back(load_tech(kDir + std::to_string(n) + "nm.yaml"));
+    const TechLibrary& l = libs.back();
+    CHECK(l.node_nm() == n);
+    const auto s = stillmaker_scaling(45, 0.9, n);
+    // The files quote the factors; they must equal the published ones.
+    CHECK(l.action_pj("int_mul", 8) == Approx(lib.action_pj("int_mul", 8) * s.energy).epsilon(0.005));
+    CHECK(l.area_um2("int_mul", 8) == Approx(lib.area_um2("int_mul", 8) * s.area).epsilon(0.005));
+    // scaled() and the derived file agree.
+    const TechLibrary direct = lib.scaled(n);
+    CHECK(direct.action_pj("fp16_mul", 16) == Approx(l.action_pj("fp16_mul", 16)).epsilon(0.005));
+    CHECK(direct.sram_area_um2(1 << 15, 64, 1, 1) == Approx(l.sram_area_um2(1 << 15, 64, 1, 1)).epsilon(0.005));
+    if (n != 45) {
+      for (const char* p : {"int_add", "int_mul", "fp_mul", "reg_write", "mux"}) {
+        const int b = std::string(p) == "fp_mul" ? 32 : 16;
+        CHECK(l.action_pj(p, b) < prev->action_pj(p, b));
+      }
+      CHECK(l.area_um2("reg", 8) < prev->area_um2("reg", 8));
+      CHECK(l.sram_access_pj(8192, 64, false) < prev->sram_access_pj(8192, 64, false));
+      CHECK(l.sram_area_um2(8192, 64, 1, 1) < prev->sram_area_um2(8192, 64, 1, 1));
+      CHECK(l.dram_pj_per_bit("hbm2") == lib.dram_pj_per_bit("hbm2"));  // off-chip: not scaled
+    }
+    prev = &l;
+  }
+  CHECK(lib.scaled(45).action_pj("int_mul", 8) == lib.action_pj("int_mul", 8));
+  auto err = user_error([&] { lib.scaled(5); });
+  CHECK_THAT(err.message(), Catch::Contains("7..180"));
+}
+
+TEST_CASE("bad tech files name file, line, column and key", "[tech]") {
+  REQUIRE_NOTHROW(load_tech_spec_string(table_with("", ""), "t.yaml"));
+
+  SECTION("unknown key with did-you-mean") {
+    auto e = user_error([] { load_tech_spec_string(table_with("  mux2_pj_per_bit:", "  mux_pj_per_bit:"), "t.yaml"); });
+    CHECK(e.loc().file == "t.yaml");
+    CHECK(e.loc().line == 18);
+    CHECK(e.loc().col == 3);
+    CHECK(e.key() == "logic.mux_pj_per_bit");
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'mux2_pj_per_bit'"));
+  }
+  SECTION("unknown top-level section") {
+    auto e = user_error([] { load_tech_spec_string(table_with("int_mul:", "int_mull:"), "t.yaml"); });
+    CHECK(e.loc().line == 6);
+    CHECK(e.loc().col == 1);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'int_mul'"));
+  }
+  SECTION("unknown float format") {
+    auto e = user_error([] { load_tech_spec_string(table_with("{fp16: 0.4,", "{fp61: 0.4,"), "t.yaml"); });
+    CHECK(e.loc().line == 10);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'fp16'"));
+  }
+  SECTION("negative energy") {
+    auto e = user_error([] { load_tech_spec_string(table_with("{8: 0.2,", "{8: -0.2,"), "t.yaml"); });
+    CHECK(e.loc().line == 7);
+    CHECK(e.loc().col == 18);
+    CHECK(e.key() == "int_mul.energy_pj.8");
+    e = user_error([] { load_tech_spec_string(table_with("reg_read_pj_per_bit: 0.0004", "reg_read_pj_per_bit: -1"), "t.yaml"); });
+    CHECK(e.loc().line == 17);
+    CHECK(e.loc().col == 24);
+    CHECK(e.key() == "logic.reg_read_pj_per_bit");
+  }
+  SECTION("zero published point") {
+    auto e = user_error([] { load_tech_spec_string(table_with("hbm2: 3.9", "hbm2: 0"), "t.yaml"); });
+    CHECK(e.loc().line == 33);
+    CHECK(e.key() == "dram_pj_per_bit.hbm2");
+  }
+  SECTION("bit width out of range") {
+    auto e = user_error([] { load_tech_spec_string(table_with("{8: 0.2,", "{80: 0.2,"), "t.yaml"); });
+    CHECK(e.loc().line == 7);
+    CHECK(e.key() == "int_mul.energy_pj.80");
+  }
+  SECTION("missing section") {
+    auto e = user_error([] { load_tech_spec_string(table_with("dram_pj_per_bit:\n  ddr3: 70\n  hbm2: 3.9\n", ""), "t.yaml"); });
+    CHECK_THAT(e.message(), Catch::Contains("dram_pj_per_bit"));
+  }
+  SECTION("a single point cannot be fitted") {
+    auto e = user_error([] { load_tech_spec_string(table_with("{8: 0.2, 32: 3.1}", "{8: 0.2}"), "t.yaml"); });
+    CHECK(e.loc().file == "t.yaml");
+    CHECK_THAT(e.message(), Catch::Contains("int_mul energy") && Catch::Contains("2 published points"));
+  }
+  SECTION("malformed YAML") {
+    auto e = user_error([] { load_tech_spec_string(table_with("  area_um2: {8: 282, 32: 3495}", "  area_um2: {8: 282, 32: 3495"), "t.yaml"); });
+    CHECK(e.loc().file == "t.yaml");
+    CHECK(e.loc().line >= 8);
+    CHECK_THAT(e.message(), Catch::Contains("malformed YAML"));
+  }
+  SECTION("missing file") {
+    auto e = user_error([] { load_tech(kDir + "nonexistent.yaml"); });
+    CHECK(e.loc().file == kDir + "nonexistent.yaml");
+    CHECK_THAT(e.message(), Catch::Contains("cannot open"));
+  }
+  SECTION("derived file: missing base, bad node, misspelt key") {
+    auto e = user_error([] { load_tech_spec_string("derive_from: nope.yaml\nnode_nm: 7\n", kDir + "x.yaml"); });
+    CHECK(e.loc().line == 1);
+    CHECK(e.loc().col == 14);
+    CHECK(e.key() == "derive_from");
+    e = user_error([] { load_tech_spec_string("derive_from: 45nm.yaml\nnode_nm: 5\n", kDir + "x.yaml"); });
+    CHECK(e.loc().line == 2);
+    CHECK(e.key() == "node_nm");
+    e = user_error([] { load_tech_spec_string("derive_from: 45nm.yaml\nnode_nm: 7\nenergy_factr: 0.1\n", kDir + "x.yaml"); });
+    CHECK(e.loc().line == 3);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'energy_factor'"));
+  }
+}
