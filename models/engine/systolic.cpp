@@ -1,0 +1,429 @@
+// Systolic-array engine: an R x C grid of multiply-accumulate PEs running one GEMM tile per
+// call under the os / ws / is dataflows of docs/engines/systolic.md (the contract shared with
+// rtl/src/systolic_array.v). Three views of the same hardware live here:
+//   cost()        the closed form, O(1) in the tile size;
+//   simulate_pe() a per-cycle model of the PE registers, the operand feeders and the output
+//                 path, which counts every action when it happens and derives the cycle split
+//                 from observed events;
+//   compute()     the functional result only.
+#include "models/engine/systolic.h"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include "models/engine/i_engine.h"
+
+namespace tessera {
+
+SystolicSpec SystolicSpec::from_params(const ParamValues& p) {
+  SystolicSpec s;
+  s.rows = p.i("rows");
+  s.cols = p.i("cols");
+  s.in_bits = static_cast<int>(p.i("in_bits"));
+  s.acc_bits = static_cast<int>(p.i("acc_bits"));
+  s.dataflow = p.s("dataflow");
+  s.scalesim_timing = p.s("timing") == "scalesim";
+  return s;
+}
+
+namespace {
+
+using u64 = uint64_t;
+constexpr const char* kArray = "pe_array";
+constexpr const char* kAccumulator = "accumulator";
+constexpr const char* kController = "controller";
+constexpr int kFoldTBits = 16;  // the fold controller's T register: folds of T < 65536
+
+// ceil(log2(v)) for v >= 1, as Verilog's $clog2.
+int clog2(u64 v) {
+  int b = 0;
+  while ((u64{1} << b) < v) ++b;
+  return b;
+}
+
+enum class Dataflow { Os, Ws, Is };
+
+Dataflow parse_dataflow(const std::string& d) {
+  if (d == "os") return Dataflow::Os;
+  if (d == "is") return Dataflow::Is;
+  return Dataflow::Ws;
+}
+
+// Two's-complement wrap of `v` to `bits` (1..64), sign-extended: what an acc_bits register holds.
+int64_t wrap(u64 v, int bits) {
+  if (bits >= 64) return static_cast<int64_t>(v);
+  const u64 mask = (u64{1} << bits) - 1;
+  v &= mask;
+  if ((v >> (bits - 1)) & 1) v |= ~mask;
+  return static_cast<int64_t>(v);
+}
+
+// acc + x*y modulo 2^bits. Unsigned arithmetic wraps modulo 2^64, whose low bits are exact.
+int64_t mac(int64_t acc, int64_t x, int64_t y, int bits) {
+  return wrap(static_cast<u64>(acc) + static_cast<u64>(x) * static_cast<u64>(y), bits);
+}
+
+// Spatial rows Sr, spatial columns Sc and temporal extent T of a GEMM under a dataflow.
+struct Extent {
+  u64 sr, sc, t;
+};
+
+Extent extent_of(Dataflow df, const GemmShape& g) {
+  const auto m = static_cast<u64>(g.m), n = static_cast<u64>(g.n), k = static_cast<u64>(g.k);
+  switch (df) {
+    case Dataflow::Os: return {m, n, k};
+    case Dataflow::Ws: return {k, n, m};
+    case Dataflow::Is: return {k, m, n};
+  }
+  return {m, n, k};
+}
+
+u64 ceil_div(u64 a, u64 b) { return (a + b - 1) / b; }
+
+// SCALE-Sim v2 (github scalesim-project/scale-sim-v2, commit 22f88b17f1dd, Feb 2025) cycle
+// split of ONE fold. Its compute classes pad every fold to the full R x C array and build an
+// OFMAP demand matrix per fold whose row count is the fold's cycles:
+//   os  scalesim/compute/systolic_compute_os.py, create_ofmap_demand_mat():
+//       (T-1) prefix rows + R output rows, skewed by C-1  ->  T + R + C - 2
+//   ws  scalesim/compute/systolic_compute_ws.py, create_ofmap_demand_mat():
+//       (2R-1) prefix rows + T output rows, skewed by C-1 ->  2R + C + T - 2
+//   is  scalesim/compute/systolic_compute_is.py, create_ofmap_demand_mat(): as ws.
+// double_buffered_scratchpad_mem.py, service_memory_requests(), then reports the cycle of the
+// last demand row, i.e. (rows of all folds) - 1 when nothing stalls; callers subtract that 1
+// once per tile. We split os as fill R+C-2, steady T, drain 0 (its read-out overlaps), and
+// ws/is as fill 2R-1, steady T, drain C-1.
+CycleSplit scalesim_fold(Dataflow df, u64 R, u64 C, u64 T) {
+  if (df == Dataflow::Os) return {R + C - 2, T, 0};
+  return {2 * R - 1, T, C - 1};
+}
+
+// The one PE design of all three dataflows (the same flip-flops as rtl/src/systolic_pe.v).
+struct Pe {
+  int64_t x = 0;    // operand moving right: a (os, ws) or b (is); in_bits
+  int64_t y = 0;    // b moving down (os), stationary b (ws) or a (is); in_bits
+  int64_t acc = 0;  // accumulator (os) or partial sum passed down (ws, is); acc_bits
+  bool v = false;   // x holds valid data; in os also "acc holds this fold's partial sum"
+};
+
+// Run-time state of one simulate_pe() call: the PE grid, the feeders and the output path.
+class PeModel {
+ public:
+  PeModel(const SystolicSpec& s, Dataflow df, const TileRequest& req, const IntMatrix* a, const IntMatrix* b,
+          IntMatrix* out)
+      : s_(s), df_(df), a_(a), b_(b), out_(out), data_(a && b && out),
+        a_bits_(static_cast<u64>(dtype_bits(req.a_type))), b_bits_(static_cast<u64>(dtype_bits(req.b_type))),
+        acc_bits_(static_cast<u64>(s.acc_bits)) {
+    ext_ = extent_of(df, req.gemm);
+    // Only the PEs a fold can use are allocated; a 4096 x 4096 array need not be.
+    used_rows_ = static_cast<int64_t>(std::min<u64>(ext_.sr, static_cast<u64>(s.rows)));
+    used_cols_ = static_cast<int64_t>(std::min<u64>(ext_.sc, static_cast<u64>(s.cols)));
+    pes_.resize(static_cast<size_t>(used_rows_ * used_cols_));
+  }
+
+  TileCost run() {
+    const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols);
+    TileCost cost;
+    for (u64 r0 = 0; r0 < ext_.sr; r0 += R) {  // row folds outer, column folds inner
+      for (u64 c0 = 0; c0 < ext_.sc; c0 += C) {
+        const auto r = static_cast<int64_t>(std::min(R, ext_.sr - r0));
+        const auto c = static_cast<int64_t>(std::min(C, ext_.sc - c0));
+        const auto T = static_cast<int64_t>(ext_.t);
+        const CycleSplit native = df_ == Dataflow::Os
+                                      ? os_fold(static_cast<int64_t>(r0), static_cast<int64_t>(c0), r, c, T)
+                                      : stream_fold(r0 == 0, static_cast<int64_t>(r0), static_cast<int64_t>(c0), r, c, T);
+        cost.cycles += s_.scalesim_timing ? scalesim_fold(df_, R, C, ext_.t) : native;
+      }
+    }
+    if (s_.scalesim_timing) cost.cycles.steady -= 1;  // SCALE-Sim reports the last row's index
+    cost.macs = macs_;
+    cost.actions.add(kArray, "int_mul", s_.in_bits, macs_);
+    cost.actions.add(kArray, "int_add", s_.acc_bits, macs_);
+    cost.actions.add(kArray, "reg_write", s_.in_bits, in_reg_writes_);
+    cost.actions.add(kArray, "reg_write", s_.acc_bits, acc_reg_writes_);
+    cost.actions.add(kArray, "mux", s_.acc_bits, mux_reads_);
+    cost.actions.add(kAccumulator, "int_add", s_.acc_bits, accumulator_adds_);
+    cost.traffic = traffic_;
+    return cost;
+  }
+
+ private:
+  Pe& pe(int64_t i, int64_t j) { return pes_[static_cast<size_t>(i * used_cols_ + j)]; }
+
+  // The valid bit enters PE(0,0) while the stream lasts, walks down column 0 (one cycle per
+  // row: the skew) and then right along each row, as in the RTL.
+  bool valid_in(int64_t i, int64_t j, bool source) {
+    if (j > 0) return pe(i, j - 1).v;
+    return i > 0 ? pe(i - 1, 0).v : source;
+  }
+
+  void write_in(int64_t& reg, int64_t value) {
+    reg = value;
+    ++in_reg_writes_;
+  }
+
+  // Output stationary fold of rows m0.., columns n0..: a[m0+i][k] enters row i and
+  // b[k][n0+j] column j, skewed so that PE(i,j) sees its k-th operands in cycle k+i+j.
+  CycleSplit os_fold(int64_t m0, int64_t n0, int64_t r, int64_t c, int64_t T) {
+    int64_t t = 0, first_full = -1, last_mac = -1;
+    for (;; ++t) {
+      bool any = false;
+      // Bottom-right first, so each PE reads its neighbours' registers before they change.
+      for (int64_t i = r - 1; i >= 0; --i) {
+        for (int64_t j = c - 1; j >= 0; --j) {
+          Pe& p = pe(i, j);
+          const bool vin = valid_in(i, j, t < T);
+          const bool first = !p.v;  // nothing arrived last cycle: this is k = 0
+          p.v = vin;
+          if (!vin) continue;
+          any = true;
+          int64_t xin = 0, yin = 0;
+          if (j == 0) {  // the feeder drives row i's edge with a[m0+i][t-i]
+            traffic_.a_read_bits += a_bits_;
+            if (data_) xin = a_->at(m0 + i, t - i);
+          } else {
+            xin = pe(i, j - 1).x;
+          }
+          if (i == 0) {  // and column j's edge with b[t-j][n0+j]
+            traffic_.b_read_bits += b_bits_;
+            if (data_) yin = b_->at(t - j, n0 + j);
+          } else {
+            yin = pe(i - 1, j).y;
+          }
+          write_in(p.x, xin);
+          write_in(p.y, yin);
+          p.acc = data_ ? mac(first ? 0 : p.acc, xin, yin, s_.acc_bits) : 0;
+          ++macs_;
+          ++acc_reg_writes_;
+          if (i == r - 1 && j == c - 1 && first_full < 0) first_full = t;
+          last_mac = t;
+        }
+      }
+      if (!any) break;  // every operand has passed: this cycle begins the read-out
+    }
+    // Read-out: in drain cycle d, row d's accumulators leave through the column output muxes.
+    for (int64_t d = 0; d < r; ++d) {
+      for (int64_t j = 0; j < c; ++j) {
+        if (data_) out_->at(m0 + d, n0 + j) = pe(d, j).acc;
+        ++mux_reads_;
+        traffic_.out_write_bits += acc_bits_;
+      }
+    }
+    const int64_t end = t + r;
+    return {static_cast<u64>(first_full), static_cast<u64>(last_mac + 1 - first_full),
+            static_cast<u64>(end - (last_mac + 1))};
+  }
+
+  // Weight (ws) or input (is) stationary fold: reduction rows k0.., columns s0.. (n for ws,
+  // m for is). The stationary operand is loaded one row per cycle, then the streamed operand
+  // enters row i at cycle r+s+i (s = 0..T-1), moves right, and partial sums move down.
+  CycleSplit stream_fold(bool first_row_fold, int64_t k0, int64_t s0, int64_t r, int64_t c, int64_t T) {
+    const bool ws = df_ == Dataflow::Ws;
+    for (int64_t i = 0; i < r; ++i) {  // load: cycle i latches row i from the column buses
+      for (int64_t j = 0; j < c; ++j) {
+        int64_t v = 0;
+        if (data_) v = ws ? b_->at(k0 + i, s0 + j) : a_->at(s0 + j, k0 + i);
+        (ws ? traffic_.b_read_bits : traffic_.a_read_bits) += ws ? b_bits_ : a_bits_;
+        write_in(pe(i, j).y, v);
+      }
+    }
+    std::vector<int64_t> emitted(static_cast<size_t>(c), 0);  // per column: index of the next output
+    int64_t t = r, first_out = -1, last_entry = -1;
+    for (;; ++t) {
+      bool any = false;
+      for (int64_t i = r - 1; i >= 0; --i) {
+        for (int64_t j = c - 1; j >= 0; --j) {
+          Pe& p = pe(i, j);
+          const bool vin = valid_in(i, j, t - r < T);
+          p.v = vin;
+          if (!vin) continue;
+          any = true;
+          int64_t xin = 0;
+          if (j == 0) {  // the feeder drives row i's edge with stream element s = t-r-i
+            last_entry = t;
+            (ws ? traffic_.a_read_bits : traffic_.b_read_bits) += ws ? a_bits_ : b_bits_;
+            if (data_) xin = ws ? a_->at(t - r - i, k0 + i) : b_->at(k0 + i, t - r - i);
+          } else {
+            xin = pe(i, j - 1).x;
+          }
+          write_in(p.x, xin);
+          const int64_t psum_in = i > 0 ? pe(i - 1, j).acc : 0;  // row 0 starts from zero
+          p.acc = data_ ? mac(psum_in, xin, p.y, s_.acc_bits) : 0;
+          ++macs_;
+          ++acc_reg_writes_;
+          if (i != r - 1) continue;
+          if (first_out < 0) first_out = t;
+          emit(first_row_fold, s0 + j, emitted[static_cast<size_t>(j)]++, p.acc);
+        }
+      }
+      if (!any) break;  // the array is empty: the fold ended with the previous cycle
+    }
+    return {static_cast<u64>(first_out), static_cast<u64>(last_entry + 1 - first_out),
+            static_cast<u64>(t - (last_entry + 1))};
+  }
+
+  // A partial sum leaving the bottom of column `col` (n for ws, m for is), the `idx`-th along
+  // T. Partial sums of later K folds are read back and added in the accumulator.
+  void emit(bool first_row_fold, int64_t col, int64_t idx, int64_t value) {
+    traffic_.out_write_bits += acc_bits_;
+    if (!first_row_fold) {
+      traffic_.out_read_bits += acc_bits_;
+      ++accumulator_adds_;
+    }
+    if (!data_) return;
+    int64_t& o = df_ == Dataflow::Ws ? out_->at(idx, col) : out_->at(col, idx);
+    o = first_row_fold ? value : wrap(static_cast<u64>(o) + static_cast<u64>(value), s_.acc_bits);
+  }
+
+  const SystolicSpec& s_;
+  Dataflow df_;
+  const IntMatrix *a_, *b_;
+  IntMatrix* out_;
+  bool data_;
+  u64 a_bits_, b_bits_, acc_bits_;
+  Extent ext_{};
+  int64_t used_rows_ = 0, used_cols_ = 0;
+  std::vector<Pe> pes_;
+  u64 macs_ = 0, in_reg_writes_ = 0, acc_reg_writes_ = 0, mux_reads_ = 0, accumulator_adds_ = 0;
+  OperandTraffic traffic_;
+};
+
+class SystolicEngine final : public IEngine {
+ public:
+  explicit SystolicEngine(const ParamValues& p) : s_(SystolicSpec::from_params(p)) {}
+
+  std::string type() const override { return "systolic"; }
+
+  EngineCapabilities capabilities() const override {
+    EngineCapabilities c;
+    c.work = {WorkKind::Gemm};
+    c.dataflows = {s_.dataflow};
+    for (const char* d : {"os", "ws", "is"})
+      if (d != s_.dataflow) c.dataflows.push_back(d);
+    for (DType t : {DType::int1, DType::int2, DType::int3, DType::int4, DType::int5, DType::int6, DType::int7,
+                    DType::int8, DType::int16})
+      if (dtype_bits(t) <= s_.in_bits) c.a_types.push_back(t);
+    if (s_.in_bits >= 2) c.a_types.push_back(DType::ternary);  // +1 needs two signed bits
+    c.b_types = c.a_types;
+    c.rows = s_.rows;
+    c.cols = s_.cols;
+    c.peak_ops_per_cycle = static_cast<u64>(s_.rows * s_.cols);
+    return c;
+  }
+
+  // Closed form. Folds are full except the last along each axis, and they tile the Sr x Sc
+  // extent, so over all Fr*Fc folds: sum r = Fc*Sr, sum c = Fr*Sc, sum r*c = Sr*Sc.
+  TileCost cost(const TileRequest& req) const override {
+    const Dataflow df = dataflow_of(req);
+    const Extent e = extent_of(df, req.gemm);
+    const u64 R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols);
+    const u64 Fr = ceil_div(e.sr, R), Fc = ceil_div(e.sc, C), F = Fr * Fc;
+    const u64 sum_r = Fc * e.sr, sum_c = Fr * e.sc, area = e.sr * e.sc, macs = area * e.t;
+    const u64 acc = static_cast<u64>(s_.acc_bits);
+    const u64 a_bits = static_cast<u64>(dtype_bits(req.a_type)), b_bits = static_cast<u64>(dtype_bits(req.b_type));
+
+    TileCost t;
+    if (s_.scalesim_timing) {
+      const CycleSplit f = scalesim_fold(df, R, C, e.t);
+      t.cycles = {F * f.fill, F * f.steady - 1, F * f.drain};
+    } else if (df == Dataflow::Os) {
+      t.cycles = {sum_r + sum_c - 2 * F, F * e.t, sum_r};
+    } else {
+      t.cycles = {2 * sum_r - F, F * e.t, sum_c - F};
+    }
+    t.macs = macs;
+    t.actions.add(kArray, "int_mul", s_.in_bits, macs);
+    t.actions.add(kArray, "int_add", s_.acc_bits, macs);
+    t.actions.add(kArray, "reg_write", s_.in_bits, df == Dataflow::Os ? 2 * macs : macs + area);
+    t.actions.add(kArray, "reg_write", s_.acc_bits, macs);
+    if (df == Dataflow::Os) {
+      t.actions.add(kArray, "mux", s_.acc_bits, area);
+      t.traffic.a_read_bits = sum_r * e.t * a_bits;
+      t.traffic.b_read_bits = sum_c * e.t * b_bits;
+      t.traffic.out_write_bits = area * acc;
+      return t;
+    }
+    const u64 later_row_folds = (Fr - 1) * e.sc * e.t;  // partial sums of K folds after the first
+    t.actions.add(kAccumulator, "int_add", s_.acc_bits, later_row_folds);
+    const u64 streamed = sum_r * e.t, stationary = area;
+    t.traffic.a_read_bits = (df == Dataflow::Ws ? streamed : stationary) * a_bits;
+    t.traffic.b_read_bits = (df == Dataflow::Ws ? stationary : streamed) * b_bits;
+    t.traffic.out_write_bits = sum_c * e.t * acc;
+    t.traffic.out_read_bits = later_row_folds * acc;
+    return t;
+  }
+
+  TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b,
+                       IntMatrix* out) const override {
+    if (a && b && out) *out = IntMatrix(req.gemm.m, req.gemm.n);
+    return PeModel(s_, dataflow_of(req), req, a, b, out).run();
+  }
+
+  void compute(const TileRequest& req, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
+    const GemmShape& g = req.gemm;
+    out = IntMatrix(g.m, g.n);
+    std::vector<u64> row(static_cast<size_t>(g.n));
+    for (int64_t m = 0; m < g.m; ++m) {
+      std::fill(row.begin(), row.end(), 0);
+      for (int64_t k = 0; k < g.k; ++k) {
+        const auto av = static_cast<u64>(a.at(m, k));
+        for (int64_t n = 0; n < g.n; ++n) row[static_cast<size_t>(n)] += av * static_cast<u64>(b.at(k, n));
+      }
+      for (int64_t n = 0; n < g.n; ++n) out.at(m, n) = wrap(row[static_cast<size_t>(n)], s_.acc_bits);
+    }
+  }
+
+  // Hardware of rtl/src/systolic_array.v. Per PE: an in_bits multiplier, an acc_bits adder,
+  // two in_bits operand registers (x: the operand moving right; y: the operand moving down or
+  // held stationary), one acc_bits accumulator/partial-sum register and one valid flip-flop.
+  // Per column: an R:1 acc_bits output mux (R-1 two-input muxes) that reads out os
+  // accumulators and picks the last used row's partial sum in ws/is. C acc_bits adders
+  // outside the array add the partial sums of later K folds. The fold controller holds busy
+  // and mode bits, r, c, T (kFoldTBits wide, as the RTL's T_BITS) and the in-fold cycle count.
+  std::vector<AreaItem> area_items() const override {
+    const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols), n = R * C;
+    const int rb = clog2(R + 1), cb = clog2(C + 1), lb = clog2(2 * R + C);
+    const int cycle_bits = std::max(kFoldTBits, lb) + 1;  // counts to T + 2R + C - 3
+    std::vector<AreaItem> items = {{kArray, "int_mul", s_.in_bits, n},
+                                   {kArray, "int_add", s_.acc_bits, n},
+                                   {kArray, "reg", s_.in_bits, 2 * n},
+                                   {kArray, "reg", s_.acc_bits, n},
+                                   {kArray, "reg", 1, n},
+                                   {kAccumulator, "int_add", s_.acc_bits, C},
+                                   {kController, "reg", 1, 2},
+                                   {kController, "reg", rb, 1},
+                                   {kController, "reg", cb, 1},
+                                   {kController, "reg", kFoldTBits, 1},
+                                   {kController, "reg", cycle_bits, 1}};
+    if (R > 1) items.push_back({kArray, "mux", s_.acc_bits, C * (R - 1)});
+    return items;
+  }
+
+ private:
+  Dataflow dataflow_of(const TileRequest& req) const {
+    return parse_dataflow(req.dataflow.empty() ? s_.dataflow : req.dataflow);
+  }
+
+  SystolicSpec s_;
+};
+
+std::vector<ParamDecl> systolic_params() {
+  return {
+      ParamDecl::integer("rows", "PEs", "128", 1, 4096, "PE rows R (spatial M for os, K for ws and is)"),
+      ParamDecl::integer("cols", "PEs", "128", 1, 4096, "PE columns C (spatial N for os and ws, M for is)"),
+      ParamDecl::integer("in_bits", "bits", "8", 1, 16,
+                         "multiplier operand width; int operands of up to this width and ternary are accepted"),
+      ParamDecl::integer("acc_bits", "bits", "32", 8, 64, "accumulator width; sums wrap modulo 2^acc_bits"),
+      ParamDecl::choice("dataflow", {"os", "ws", "is"}, "ws",
+                        "default dataflow: output, weight or input stationary (a mapping may pick another)"),
+      ParamDecl::choice("timing", {"native", "scalesim"}, "native",
+                        "cycle count: this array's exact timing, or SCALE-Sim v2's compute cycles"),
+  };
+}
+
+}  // namespace
+
+TESSERA_REGISTER_ENGINE("systolic", "R x C systolic array of integer MAC PEs, os/ws/is dataflows", systolic_params,
+                        [](const ParamValues& p) { return std::make_unique<SystolicEngine>(p); });
+
+}  // namespace tessera
