@@ -22,6 +22,7 @@ status=0
 echo "$configs" | tr ';' '\n' | while read -r R C A; do
   [ -n "$R" ] || continue
   dir=$build/systolic_${R}x${C}_acc${A}
+  mkdir -p "$dir"
   echo "== build ${R}x${C} ACC_BITS=${A} -> $dir"
   nice verilator --cc --exe --build -j "$jobs" -Wall -I"$repo/rtl/src" \
     --top-module systolic_counters -GROWS="$R" -GCOLS="$C" -GACC_BITS="$A" \

@@ -37,7 +37,11 @@ module systolic_array #(
     input  wire [COLS*IN_BITS-1:0]  col_in,      // top edge, one per column (ws/is: weight bus)
     // results: column j at bits [j*ACC_BITS +: ACC_BITS]
     output wire [COLS*ACC_BITS-1:0] out_data,
-    output wire [COLS-1:0]          out_valid
+    output wire [COLS-1:0]          out_valid,
+    // east edge: the a pipeline registers of column COLS-1 (row i at [i*IN_BITS +: IN_BITS]),
+    // for cascading arrays; it also keeps these registers through synthesis, so every PE has
+    // the same flip-flops (the doc counts their writes like every other PE's)
+    output wire [ROWS*IN_BITS-1:0]  row_out
 );
 
     localparam LB = $clog2(2 * ROWS + COLS);
@@ -104,9 +108,10 @@ module systolic_array #(
 
     // ------------------------------------------------------------------ PE grid
     // PE (i,j) has flat index i*COLS + j.
-    // Outgoing pipeline values of the east column (a_q, v_q) and south row (b_q, acc_q) have no
-    // consumer inside the array. They stay: the doc counts their writes in every used PE, and
-    // one PE design serves every position.
+    // Waiver: the outgoing pipeline values of the east column (v_q) and south row (b_q, acc_q)
+    // have no consumer in the neighbour slot; every bit is still used inside its own PE
+    // (v_q: os first-k select; b_q: ws/is weight; acc_q: os read-out), so nothing is dropped
+    // in synthesis. The east column's a_q leaves through row_out.
     /* verilator lint_off UNUSED */
     wire [ROWS*COLS-1:0]          v_q_w;
     wire [ROWS*COLS*IN_BITS-1:0]  a_q_w;
@@ -167,6 +172,10 @@ module systolic_array #(
                     .res_o  (res_w[P*ACC_BITS +: ACC_BITS])
                 );
             end
+        end
+
+        for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_east
+            assign row_out[gi*IN_BITS +: IN_BITS] = a_q_w[(gi*COLS+COLS-1)*IN_BITS +: IN_BITS];
         end
 
         // ------------------------------------------------------------------ output muxes

@@ -36,6 +36,7 @@ module systolic_counters #(
     input  wire [COLS*IN_BITS-1:0]  col_in,
     output wire [COLS*ACC_BITS-1:0] out_data,
     output wire [COLS-1:0]          out_valid,
+    output wire [ROWS*IN_BITS-1:0]  row_out,
     output reg  [63:0]              cnt_int_mul,
     output reg  [63:0]              cnt_int_add,
     output reg  [63:0]              cnt_rw_in,
@@ -53,7 +54,7 @@ module systolic_counters #(
         .fold_valid(fold_valid), .fold_ready(fold_ready),
         .fold_mode(fold_mode), .fold_r(fold_r), .fold_c(fold_c), .fold_t(fold_t),
         .busy(busy), .row_in(row_in), .col_in(col_in),
-        .out_data(out_data), .out_valid(out_valid)
+        .out_data(out_data), .out_valid(out_valid), .row_out(row_out)
     );
 
     // Per-PE enables, picked out of the array by hierarchical reference.
