@@ -308,6 +308,7 @@ class SystolicEngine final : public IEngine {
     c.rows = s_.rows;
     c.cols = s_.cols;
     c.peak_ops_per_cycle = static_cast<u64>(s_.rows * s_.cols);
+    c.psum_bits = s_.acc_bits;
     return c;
   }
 

@@ -253,6 +253,7 @@ TEST_CASE("registry entry, capabilities and area", "[systolic]") {
   const auto caps = eng->capabilities();
   CHECK(caps.dataflows == std::vector<std::string>{"is", "os", "ws"});
   CHECK(caps.peak_ops_per_cycle == 12);
+  CHECK(caps.psum_bits == 24);
   CHECK(eng->type() == "systolic");
   TileRequest req = gemm(2, 2, 2);
   req.a_type = DType::int8;  // wider than in_bits = 4
