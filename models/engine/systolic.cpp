@@ -374,30 +374,32 @@ class SystolicEngine final : public IEngine {
     }
   }
 
-  // Hardware of rtl/src/systolic_array.v. Per PE: an in_bits multiplier, an acc_bits adder,
-  // two in_bits operand registers (x: the operand moving right; y: the operand moving down or
-  // held stationary), one acc_bits accumulator/partial-sum register and one valid flip-flop.
-  // Per column: an R:1 acc_bits output mux (R-1 two-input muxes) that reads out os
-  // accumulators and picks the last used row's partial sum in ws/is. C acc_bits adders
-  // outside the array add the partial sums of later K folds. The fold controller holds busy
-  // and mode bits, r, c, T (kFoldTBits wide, as the RTL's T_BITS) and the in-fold cycle count.
+  // Hardware of rtl/src/systolic_array.v (flip-flops as docs/rtl.md counts them with yosys).
+  // Per PE: an in_bits multiplier, an acc_bits adder, two in_bits operand registers (x: the
+  // operand moving right; y: the operand moving down or held stationary), one acc_bits
+  // accumulator/partial-sum register, one valid flip-flop, and 2:1 muxes for the addend
+  // (acc_bits) and for the multiplier operand and y input (in_bits). Per column: an R:1
+  // acc_bits output mux (R-1 two-input muxes) that reads out os accumulators and picks the
+  // last used row's partial sum in ws/is. C acc_bits adders outside the array add the partial
+  // sums of later K folds. The fold controller holds busy and mode bits, r, c, T (kFoldTBits
+  // wide, as the RTL's T_BITS) and the in-fold cycle count.
   std::vector<AreaItem> area_items() const override {
     const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols), n = R * C;
     const int rb = clog2(R + 1), cb = clog2(C + 1), lb = clog2(2 * R + C);
     const int cycle_bits = std::max(kFoldTBits, lb) + 1;  // counts to T + 2R + C - 3
-    std::vector<AreaItem> items = {{kArray, "int_mul", s_.in_bits, n},
-                                   {kArray, "int_add", s_.acc_bits, n},
-                                   {kArray, "reg", s_.in_bits, 2 * n},
-                                   {kArray, "reg", s_.acc_bits, n},
-                                   {kArray, "reg", 1, n},
-                                   {kAccumulator, "int_add", s_.acc_bits, C},
-                                   {kController, "reg", 1, 2},
-                                   {kController, "reg", rb, 1},
-                                   {kController, "reg", cb, 1},
-                                   {kController, "reg", kFoldTBits, 1},
-                                   {kController, "reg", cycle_bits, 1}};
-    if (R > 1) items.push_back({kArray, "mux", s_.acc_bits, C * (R - 1)});
-    return items;
+    return {{kArray, "int_mul", s_.in_bits, n},
+            {kArray, "int_add", s_.acc_bits, n},
+            {kArray, "reg", s_.in_bits, 2 * n},
+            {kArray, "reg", s_.acc_bits, n},
+            {kArray, "reg", 1, n},
+            {kArray, "mux", s_.in_bits, 2 * n},
+            {kArray, "mux", s_.acc_bits, n + C * (R - 1)},
+            {kAccumulator, "int_add", s_.acc_bits, C},
+            {kController, "reg", 1, 2},
+            {kController, "reg", rb, 1},
+            {kController, "reg", cb, 1},
+            {kController, "reg", kFoldTBits, 1},
+            {kController, "reg", cycle_bits, 1}};
   }
 
  private:
