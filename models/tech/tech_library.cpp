@@ -378,9 +378,12 @@ double TechLibrary::int_pj(const std::string& op, int b) const {
   if (op == "add" || op == "compare") return add;
   if (op == "mul") return int_mul_pj_.at(b);
   if (op == "max") return add + spec_.mux2_pj_per_bit * b;
-  if (op == "div") return b * add;  // restoring: one b-bit subtract per quotient bit
+  // Iterative units clock their state every step: div rewrites remainder and quotient (2b bits),
+  // exp its b-bit Horner accumulator.
+  const double wr = spec_.reg_write_pj_per_bit;
+  if (op == "div") return b * (add + 2.0 * b * wr);  // restoring: one b-bit subtract per quotient bit
   // exp: fixed point with b fraction bits, range reduction (1 mul + 1 add) + Horner.
-  return (exp_poly_degree(b) + 1) * (int_mul_pj_.at(b) + add);
+  return (exp_poly_degree(b) + 1) * (int_mul_pj_.at(b) + add + b * wr);
 }
 
 double TechLibrary::fp_pj(const std::string& op, const FloatFormat& f) const {
@@ -390,8 +393,9 @@ double TechLibrary::fp_pj(const std::string& op, const FloatFormat& f) const {
   // Sign-magnitude patterns order like integers: a float compare is an integer compare.
   if (op == "compare") return int_add_pj_.at(f.storage_bits);
   if (op == "max") return int_add_pj_.at(f.storage_bits) + spec_.mux2_pj_per_bit * f.storage_bits;
-  if (op == "div") return m * int_add_pj_.at(m) + int_add_pj_.at(f.exponent_bits);
-  return (exp_poly_degree(m) + 1) * (fp_mul_pj_.at(m) + fp_add_pj_.at(m));
+  const double wr = spec_.reg_write_pj_per_bit;
+  if (op == "div") return m * (int_add_pj_.at(m) + 2.0 * m * wr) + int_add_pj_.at(f.exponent_bits);
+  return (exp_poly_degree(m) + 1) * (fp_mul_pj_.at(m) + fp_add_pj_.at(m) + f.storage_bits * wr);
 }
 
 double TechLibrary::int_um2(const std::string& op, int b) const {

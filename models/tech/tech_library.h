@@ -26,9 +26,10 @@
 //   fp_add, fp_mul:         k1*m + k2*m^2, m = significand bits incl. hidden bit; the
 //                           exponent path is small next to the significand and is not modelled
 //   fits minimise the squared *relative* error, so 2 points are matched exactly.
-//   compare = int_add(bits); max = compare + mux; div = bits iterations of a bits-wide add
-//   (fp: m iterations of an m-bit add + exponent subtract); exp = range reduction + Horner
-//   polynomial of the degree the format's precision needs, each step one mul and one add.
+//   compare = int_add(bits); max = compare + mux; div = bits iterations of a bits-wide add plus
+//   a 2*bits state-register write (fp: m iterations on the significand + exponent subtract);
+//   exp = range reduction + Horner polynomial of the degree the precision needs, each step one
+//   mul, one add and one accumulator write.
 //   SRAM read (64-bit word) = a * C^p (power law in capacity, fitted in log space), linear in
 //   width; write = read * write_read_ratio.
 #include <map>
