@@ -138,9 +138,7 @@ void Workload::finalize() {
   // Roles must agree with the graph.
   for (const Tensor& t : tensors_) {
     const bool produced = producer_.count(t.name) != 0;
-    const bool consumed = consumers_.count(t.name) != 0;
     const std::string key = "tensors." + t.name + ".role";
-    if (!produced && !consumed) throw UserError("tensor '" + t.name + "' is not used by any op", t.loc, key);
     if (produced && (t.role == TensorRole::input || t.role == TensorRole::weight))
       throw UserError(std::string("tensor '") + t.name + "' has role " + tensor_role_name(t.role) +
                           " but is produced by op '" + ops_[producer_[t.name]].name + "'",
@@ -208,6 +206,11 @@ void Workload::finalize() {
   final_ = true;  // queries used by validate() need the indices above
   try {
     for (int i : topo_) op_kind(ops_[i].kind)->validate(ops_[i], *this);
+    // After the ops' own checks: an op missing an input is the better message than the
+    // tensor it left unused.
+    for (const Tensor& t : tensors_)
+      if (!producer_.count(t.name) && !consumers_.count(t.name))
+        throw UserError("tensor '" + t.name + "' is not used by any op", t.loc, "tensors." + t.name);
   } catch (...) {
     final_ = false;
     throw;
