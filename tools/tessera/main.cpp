@@ -1,1 +1,247 @@
-int main() { return 0; }
+// tessera: the command line. Subcommands: run, map, validate, list.
+// Exit codes: 0 success, 2 bad input (one message naming file:line:col and key), 1 internal error.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "models/engine/i_engine.h"
+#include "models/memory/i_memory.h"
+#include "sim/config/arch.h"
+#include "sim/config/tech_loader.h"
+#include "sim/config/yaml_util.h"
+#include "sim/kernel/kernel.h"
+#include "sim/mapper/mapping.h"
+#include "sim/mapper/planner.h"
+#include "sim/report/report.h"
+#include "sim/workload/loader.h"
+#include "sim/workload/op_kind.h"
+
+namespace fs = std::filesystem;
+using namespace tessera;
+
+namespace {
+
+// Writes `text` to `path` atomically (temp file + rename), so an interrupted run never leaves
+// a partial report that looks complete.
+void write_file_atomic(const fs::path& path, const std::string& text) {
+  const fs::path tmp = path.string() + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw UserError("cannot write file", SourceLoc{tmp.string(), 0, 0});
+    out << text;
+    if (!out) throw UserError("write failed", SourceLoc{tmp.string(), 0, 0});
+  }
+  fs::rename(tmp, path);
+}
+
+struct RunArgs {
+  std::string arch, workload, mapping, format = "table", out, fidelity = "tile";
+  std::vector<std::string> sets;
+};
+
+int cmd_run(const RunArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Fidelity fid = parse_fidelity(a.fidelity);
+  const Arch arch = load_arch(a.arch, a.sets);
+  const Workload wl = load_workload(a.workload);
+  const Mapping mapping = a.mapping.empty() ? default_mapping(arch, wl) : load_mapping(a.mapping);
+  const auto plans = build_plans(arch, wl, mapping);
+  const auto results = run_kernel(arch, plans, fid);
+  const RunSummary summary = summarize(arch, wl, results, fid);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto json = report_json(arch, wl, mapping, summary, wall);
+
+  const fs::path out_dir = a.out.empty() ? fs::path("out") / (arch.name + "-" + wl.name()) : fs::path(a.out);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw UserError("cannot create output directory: " + ec.message(), SourceLoc{out_dir.string(), 0, 0}, "--out");
+  std::ostringstream csv;
+  write_operators_csv(summary, csv);
+  std::ostringstream map_text;
+  write_mapping(mapping, map_text);
+  write_file_atomic(out_dir / "operators.csv", csv.str());
+  write_file_atomic(out_dir / "mapping.yaml", map_text.str());
+  write_file_atomic(out_dir / "report.json", json.dump(2) + "\n");  // last: its presence means complete
+
+  if (a.format == "json") {
+    std::cout << json.dump(2) << "\n";
+  } else if (a.format == "csv") {
+    std::cout << csv.str();
+  } else {
+    print_summary_table(summary, std::cout);
+    fmt::print("\n  report: {}  (wall {:.3f} s)\n", (out_dir / "report.json").string(), wall);
+  }
+  return 0;
+}
+
+int cmd_map(const std::string& arch_path, const std::string& wl_path, const std::vector<std::string>& sets,
+            const std::string& out) {
+  const Arch arch = load_arch(arch_path, sets);
+  const Workload wl = load_workload(wl_path);
+  const Mapping m = default_mapping(arch, wl);
+  build_plans(arch, wl, m);  // the mapping we hand out must run
+  std::ostringstream text;
+  write_mapping(m, text);
+  if (out.empty() || out == "-") {
+    std::cout << text.str();
+  } else {
+    write_file_atomic(out, text.str());
+    fmt::print(stderr, "wrote {} ({} entries)\n", out, m.ops.size());
+  }
+  return 0;
+}
+
+// Tells what a YAML file is from its top-level keys.
+std::string classify(const std::string& path) {
+  const auto ext = fs::path(path).extension().string();
+  if (ext == ".cfg") return "arch";
+  if (ext == ".csv") return "workload";
+  const YAML::Node n = load_yaml_file(path);
+  if (n.IsMap()) {
+    if (n["engines"] || n["memory"]) return "arch";
+    if (n["ops"] || n["tensors"]) return "workload";
+    if (n["mapping"]) return "mapping";
+    if (n["node_nm"] || n["int_add"] || n["sram"] || n["derive_from"]) return "tech";
+  }
+  throw UserError("cannot tell what this file is: expected an arch (engines:, memory:), a workload (tensors:, ops:), "
+                  "a mapping (mapping:) or a tech library",
+                  SourceLoc{path, 1, 1});
+}
+
+int cmd_validate(const std::vector<std::string>& files) {
+  int bad = 0;
+  for (const auto& f : files) {
+    try {
+      const std::string what = classify(f);
+      if (what == "arch") {
+        const Arch a = load_arch(f);
+        fmt::print("ok  {}: machine '{}', {} engine(s), {} scratchpad(s)\n", f, a.name, a.engines.size(), a.scratchpads.size());
+      } else if (what == "workload") {
+        const Workload w = load_workload(f);
+        fmt::print("ok  {}: workload '{}', {} operators, {} GEMM MACs\n", f, w.name(), w.ops().size(), w.total_macs());
+      } else if (what == "mapping") {
+        const Mapping m = load_mapping(f);
+        fmt::print("ok  {}: mapping with {} entries\n", f, m.ops.size());
+      } else {
+        const TechLibrary t = load_tech(f);
+        fmt::print("ok  {}: tech library at {} nm\n", f, t.node_nm());
+      }
+    } catch (const UserError& e) {
+      fmt::print(stderr, "error: {}\n", e.formatted());
+      ++bad;
+    }
+  }
+  return bad ? 2 : 0;
+}
+
+void print_params(const std::vector<ParamDecl>& params) {
+  for (const auto& p : params) {
+    fmt::print("    {:<18} {:<8} {:<8} {:<10} {:<22} {}\n", p.name, param_type_name(p.type), p.unit.empty() ? "-" : p.unit,
+               p.dflt ? (p.dflt->empty() ? "\"\"" : *p.dflt) : "required", p.range_text(), p.doc);
+  }
+}
+
+template <class Interface>
+void list_registry(const char* title) {
+  for (const auto& [name, e] : Registry<Interface>::instance().entries()) {
+    fmt::print("{} {}: {}\n", title, name, e.doc);
+    fmt::print("    {:<18} {:<8} {:<8} {:<10} {:<22} {}\n", "parameter", "type", "unit", "default", "range", "meaning");
+    print_params(e.params);
+    fmt::print("\n");
+  }
+}
+
+int cmd_list(const std::string& what) {
+  if (what == "engines") {
+    list_registry<IEngine>("engine");
+  } else if (what == "memories") {
+    list_registry<IScratchpad>("scratchpad");
+    list_registry<IDram>("dram");
+    list_registry<IDma>("dma");
+  } else if (what == "ops") {
+    list_registry<IOpKind>("op kind");
+  } else if (what == "workloads") {
+    for (const auto& w : builtin_workloads()) {
+      const Workload wl = load_workload(builtin_workload_path(w));
+      fmt::print("{:<20} {:>5} operators  {:>8.3f} GMAC   {}\n", w, wl.ops().size(), static_cast<double>(wl.total_macs()) / 1e9,
+                 builtin_workload_path(w));
+    }
+  } else if (what == "tech") {
+    fmt::print("arch file top level:\n");
+    print_params(arch_top_params());
+    for (const auto& [section, params] : tech_param_sections()) {
+      fmt::print("\ntech file section '{}':\n", section);
+      print_params(params);
+    }
+    fmt::print("\nprimitives priced:");
+    for (const auto& p : TechLibrary::primitives()) fmt::print(" {}", p);
+    fmt::print("\n");
+  } else {
+    const std::vector<std::string> all{"engines", "memories", "ops", "workloads", "tech"};
+    const std::string close = closest_match(what, all);
+    throw UserError("unknown list '" + what + "'" + (close.empty() ? "" : " -- did you mean '" + close + "'?") +
+                    "; expected engines|memories|ops|workloads|tech");
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tessera: cycle-level simulator of DNN accelerators"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "tessera " + tessera_version() + " (" + tessera_commit() + ")");
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "simulate a workload on a machine and report latency, energy, area");
+  run_cmd->add_option("--arch", run.arch, "machine description (YAML, or a SCALE-Sim .cfg)")->required();
+  run_cmd->add_option("--workload", run.workload, "workload (YAML, SCALE-Sim topology CSV, or a built-in name)")->required();
+  run_cmd->add_option("--mapping", run.mapping, "mapping file (default: the built-in mapper)");
+  run_cmd->add_option("--set", run.sets, "override an arch parameter, e.g. engines.0.rows=64 (repeatable)");
+  run_cmd->add_option("--format", run.format, "stdout format")->check(CLI::IsMember({"table", "json", "csv"}));
+  run_cmd->add_option("--out", run.out, "output directory (default out/<arch>-<workload>/)");
+  run_cmd->add_option("--fidelity", run.fidelity, "tile (closed-form engines) or pe (per-cycle PE models)");
+
+  std::string map_arch, map_wl, map_out;
+  std::vector<std::string> map_sets;
+  auto* map_cmd = app.add_subcommand("map", "write the default mapping of a workload on a machine (editable YAML)");
+  map_cmd->add_option("--arch", map_arch, "machine description")->required();
+  map_cmd->add_option("--workload", map_wl, "workload")->required();
+  map_cmd->add_option("--set", map_sets, "override an arch parameter (repeatable)");
+  map_cmd->add_option("-o,--out", map_out, "output file (default stdout)");
+
+  std::vector<std::string> files;
+  auto* val_cmd = app.add_subcommand("validate", "check arch, workload, mapping and tech files without simulating");
+  val_cmd->add_option("files", files, "files to check")->required();
+
+  std::string list_what;
+  auto* list_cmd = app.add_subcommand("list", "show registered engines, memories, op kinds, workloads, tech parameters");
+  list_cmd->add_option("what", list_what, "engines|memories|ops|workloads|tech")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  try {
+    if (*run_cmd) return cmd_run(run);
+    if (*map_cmd) return cmd_map(map_arch, map_wl, map_sets, map_out);
+    if (*val_cmd) return cmd_validate(files);
+    if (*list_cmd) return cmd_list(list_what);
+  } catch (const UserError& e) {
+    fmt::print(stderr, "error: {}\n", e.formatted());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

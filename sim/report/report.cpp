@@ -1,0 +1,222 @@
+#include "sim/report/report.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <algorithm>
+#include <numeric>
+#include <ostream>
+
+namespace tessera {
+
+std::string tessera_version() { return TESSERA_VERSION; }
+std::string tessera_commit() { return TESSERA_GIT_COMMIT; }
+
+double PricedOp::total_energy_pj() const {
+  double t = 0;
+  for (const auto& [_, v] : energy_pj) t += v;
+  return t;
+}
+
+std::map<std::string, double> machine_area(const Arch& arch) {
+  std::map<std::string, double> area;
+  const TechLibrary& tech = *arch.tech;
+  for (const auto& e : arch.engines)
+    for (const auto& item : e.model->area_items())
+      area[e.name + "." + item.component] += tech.area_um2(item.primitive, item.bits) * static_cast<double>(item.count);
+  for (const auto& s : arch.scratchpads) {
+    const auto& m = *s.model;
+    area[s.name] += tech.sram_area_um2(static_cast<double>(m.capacity_bits() / 8), m.width_bits(), m.banks(), m.ports());
+  }
+  return area;
+}
+
+RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpResult>& results, Fidelity fid) {
+  RunSummary s;
+  s.arch = arch.name;
+  s.workload = wl.name();
+  s.fidelity = fid == Fidelity::Pe ? "pe" : "tile";
+  const TechLibrary& tech = *arch.tech;
+  const double dram_pj_bit = arch.dram->pj_per_bit_override() >= 0 ? arch.dram->pj_per_bit_override()
+                                                                     : tech.dram_pj_per_bit(arch.dram->technology());
+  s.area_um2 = machine_area(arch);
+  double logic_area = 0;
+  for (const auto& [name, a] : s.area_um2) {
+    bool is_spm = false;
+    for (const auto& spm : arch.scratchpads) is_spm = is_spm || spm.name == name;
+    if (!is_spm) logic_area += a;
+    s.total_area_um2 += a;
+  }
+  double leak_mw = tech.logic_leakage_mw(logic_area);
+  for (const auto& spm : arch.scratchpads) leak_mw += tech.sram_leakage_mw(static_cast<double>(spm.model->capacity_bits() / 8));
+
+  uint64_t gemm_peak = 0;
+  for (const auto& e : arch.engines)
+    if (e.model->capabilities().accepts(WorkKind::Gemm)) gemm_peak += e.model->capabilities().peak_ops_per_cycle;
+
+  for (const auto& r : results) {
+    PricedOp p;
+    p.result = &r;
+    for (const auto& a : r.actions.items())
+      p.energy_pj[r.engine + "." + a.component] += tech.action_pj(a.primitive, a.bits) * static_cast<double>(a.count);
+    for (size_t i = 0; i < arch.scratchpads.size(); ++i) {
+      const auto& m = *arch.scratchpads[i].model;
+      const double bank_bytes = static_cast<double>(m.capacity_bits() / 8) / m.banks();
+      const auto& c = r.spm[i];
+      const double e = static_cast<double>(m.accesses(c.read_bits)) * tech.sram_access_pj(bank_bytes, m.width_bits(), false) +
+                       static_cast<double>(m.accesses(c.write_bits)) * tech.sram_access_pj(bank_bytes, m.width_bits(), true);
+      if (e > 0) p.energy_pj[arch.scratchpads[i].name] += e;
+    }
+    const double dram = static_cast<double>(r.dram_read_bits + r.dram_write_bits) * dram_pj_bit;
+    if (dram > 0) p.energy_pj["dram"] += dram;
+    // mW * ns = pJ
+    p.energy_pj["leakage"] += leak_mw * static_cast<double>(r.total_cycles) / arch.clock_ghz;
+    const auto& caps = arch.engines[arch.find_engine(r.engine) - arch.engines.data()].model->capabilities();
+    p.utilization = r.total_cycles ? static_cast<double>(r.macs) / (static_cast<double>(caps.peak_ops_per_cycle) * static_cast<double>(r.total_cycles)) : 0;
+    for (const auto& [k, v] : p.energy_pj) s.energy_pj[k] += v;
+    s.total_cycles += r.total_cycles;
+    s.compute_cycles += r.compute_cycles;
+    s.stall_cycles += r.stall_cycles;
+    s.dram_read_bytes += r.dram_read_bits / 8;
+    s.dram_write_bytes += r.dram_write_bits / 8;
+    if (caps.accepts(WorkKind::Gemm)) s.gemm_macs += r.macs;
+    s.ops.push_back(std::move(p));
+  }
+  for (const auto& [_, v] : s.energy_pj) s.total_energy_pj += v;
+  s.seconds = static_cast<double>(s.total_cycles) / (arch.clock_ghz * 1e9);
+  s.array_utilization = s.total_cycles && gemm_peak ? static_cast<double>(s.gemm_macs) / (static_cast<double>(gemm_peak) * static_cast<double>(s.total_cycles)) : 0;
+  return s;
+}
+
+nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& mapping, const RunSummary& s,
+                           double wall_time_s) {
+  using nlohmann::json;
+  json j;
+  j["schema_version"] = kReportSchemaVersion;
+  j["tessera"] = {{"version", tessera_version()}, {"commit", tessera_commit()}};
+  j["wall_time_s"] = wall_time_s;
+  j["fidelity"] = s.fidelity;
+  j["arch"] = arch.resolved;
+  j["arch"]["file"] = arch.file;
+  j["workload"] = {{"name", wl.name()}, {"source", wl.source()}, {"operators", wl.ops().size()},
+                   {"gemm_macs", wl.total_macs()}};
+  j["totals"] = {{"cycles", s.total_cycles},
+                 {"compute_cycles", s.compute_cycles},
+                 {"stall_cycles", s.stall_cycles},
+                 {"seconds", s.seconds},
+                 {"energy_pj", s.total_energy_pj},
+                 {"energy_by_component_pj", s.energy_pj},
+                 {"area_um2", s.total_area_um2},
+                 {"area_by_component_um2", s.area_um2},
+                 {"gemm_macs", s.gemm_macs},
+                 {"array_utilization", s.array_utilization},
+                 {"dram_read_bytes", s.dram_read_bytes},
+                 {"dram_write_bytes", s.dram_write_bytes}};
+  json ops = json::array();
+  for (const auto& p : s.ops) {
+    const OpResult& r = *p.result;
+    const OpMapping* m = mapping.find(r.op);
+    json o = {{"name", r.op},
+              {"kind", r.kind},
+              {"engine", r.engine},
+              {"start_cycle", r.start_cycle},
+              {"compute_cycles", r.compute_cycles},
+              {"stall_cycles", r.stall_cycles},
+              {"spm_stall_cycles", r.spm_stall_cycles},
+              {"total_cycles", r.total_cycles},
+              {"engine_cycles_split", {{"fill", r.engine_split.fill}, {"steady", r.engine_split.steady}, {"drain", r.engine_split.drain}}},
+              {"bound", r.memory_bound() ? "memory" : "compute"},
+              {"utilization", p.utilization},
+              {"macs", r.macs},
+              {"tiles", r.tiles},
+              {"dram_read_bytes", r.dram_read_bits / 8},
+              {"dram_write_bytes", r.dram_write_bits / 8},
+              {"dram_busy_cycles", r.dram_busy_cycles},
+              {"energy_pj", p.energy_pj},
+              {"energy_total_pj", p.total_energy_pj()}};
+    if (m) {
+      if (!m->dataflow.empty()) {
+        o["mapping"] = {{"dataflow", m->dataflow}, {"tile", {{"m", m->tile_m}, {"n", m->tile_n}, {"k", m->tile_k}}}, {"loop_order", m->loop_order}};
+      } else {
+        o["mapping"] = {{"tile_elements", m->tile_elements}};
+      }
+    }
+    json acts = json::array();
+    for (const auto& a : r.actions.items())
+      acts.push_back({{"component", a.component}, {"primitive", a.primitive}, {"bits", a.bits}, {"count", a.count}});
+    o["actions"] = acts;
+    json spm = json::object();
+    for (size_t i = 0; i < arch.scratchpads.size(); ++i)
+      spm[arch.scratchpads[i].name] = {{"read_bits", r.spm[i].read_bits}, {"write_bits", r.spm[i].write_bits}};
+    o["scratchpads"] = spm;
+    ops.push_back(o);
+  }
+  j["operators"] = ops;
+  return j;
+}
+
+void write_operators_csv(const RunSummary& s, std::ostream& out) {
+  out << "name,kind,engine,start_cycle,compute_cycles,stall_cycles,total_cycles,bound,utilization,macs,tiles,"
+         "dram_read_bytes,dram_write_bytes,energy_pj\n";
+  for (const auto& p : s.ops) {
+    const OpResult& r = *p.result;
+    fmt::print(out, "{},{},{},{},{},{},{},{},{:.6f},{},{},{},{},{:.3f}\n", r.op, r.kind, r.engine, r.start_cycle,
+               r.compute_cycles, r.stall_cycles, r.total_cycles, r.memory_bound() ? "memory" : "compute", p.utilization,
+               r.macs, r.tiles, r.dram_read_bits / 8, r.dram_write_bits / 8, p.total_energy_pj());
+  }
+}
+
+namespace {
+std::string si(double v, const char* unit) {
+  const char* prefixes[] = {"", "k", "M", "G", "T"};
+  int i = 0;
+  while (std::abs(v) >= 1000 && i < 4) {
+    v /= 1000;
+    ++i;
+  }
+  return fmt::format("{:.3g} {}{}", v, prefixes[i], unit);
+}
+std::string energy_text(double pj) {
+  if (pj >= 1e9) return fmt::format("{:.3f} mJ", pj / 1e9);
+  if (pj >= 1e6) return fmt::format("{:.3f} uJ", pj / 1e6);
+  if (pj >= 1e3) return fmt::format("{:.3f} nJ", pj / 1e3);
+  return fmt::format("{:.3f} pJ", pj);
+}
+}  // namespace
+
+void print_summary_table(const RunSummary& s, std::ostream& out, size_t slowest) {
+  fmt::print(out, "tessera: {} on {} ({} fidelity)\n\n", s.workload, s.arch, s.fidelity);
+  fmt::print(out, "  total cycles      {:>16}   ({:.4f} ms)\n", s.total_cycles, s.seconds * 1e3);
+  fmt::print(out, "  compute / stall   {:>16} / {} cycles\n", s.compute_cycles, s.stall_cycles);
+  fmt::print(out, "  GEMM MACs         {:>16}   array utilization {:.1f}%\n", s.gemm_macs, 100 * s.array_utilization);
+  fmt::print(out, "  DRAM traffic      {:>16}   read {} / write {}\n", si(static_cast<double>(s.dram_read_bytes + s.dram_write_bytes), "B"),
+             si(static_cast<double>(s.dram_read_bytes), "B"), si(static_cast<double>(s.dram_write_bytes), "B"));
+  fmt::print(out, "  energy            {:>16}   ({:.3f} TOPS/W at this utilization)\n", energy_text(s.total_energy_pj),
+             s.total_energy_pj > 0 ? 2.0 * static_cast<double>(s.gemm_macs) / s.total_energy_pj : 0.0);
+  fmt::print(out, "  area              {:>13.3f} mm2\n\n", s.total_area_um2 / 1e6);
+
+  auto by_value = [](const std::map<std::string, double>& m) {
+    std::vector<std::pair<std::string, double>> v(m.begin(), m.end());
+    std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    return v;
+  };
+  fmt::print(out, "  {:<28} {:>14} {:>7}\n", "energy by component", "", "share");
+  for (const auto& [k, v] : by_value(s.energy_pj))
+    fmt::print(out, "  {:<28} {:>14} {:>6.1f}%\n", k, energy_text(v), s.total_energy_pj > 0 ? 100 * v / s.total_energy_pj : 0);
+  fmt::print(out, "\n  {:<28} {:>14} {:>7}\n", "area by component", "mm2", "share");
+  for (const auto& [k, v] : by_value(s.area_um2))
+    fmt::print(out, "  {:<28} {:>14.4f} {:>6.1f}%\n", k, v / 1e6, s.total_area_um2 > 0 ? 100 * v / s.total_area_um2 : 0);
+
+  std::vector<const PricedOp*> ops;
+  for (const auto& p : s.ops) ops.push_back(&p);
+  std::stable_sort(ops.begin(), ops.end(), [](const PricedOp* a, const PricedOp* b) { return a->result->total_cycles > b->result->total_cycles; });
+  if (ops.size() > slowest) ops.resize(slowest);
+  fmt::print(out, "\n  slowest operators\n  {:<24} {:<10} {:>12} {:>12} {:>7} {:>8}\n", "name", "kind", "cycles", "stall", "util", "bound");
+  for (const auto* p : ops) {
+    const OpResult& r = *p->result;
+    fmt::print(out, "  {:<24} {:<10} {:>12} {:>12} {:>6.1f}% {:>8}\n", r.op.size() > 24 ? r.op.substr(0, 23) + "~" : r.op, r.kind,
+               r.total_cycles, r.stall_cycles, 100 * p->utilization, r.memory_bound() ? "memory" : "compute");
+  }
+}
+
+}  // namespace tessera

@@ -1,0 +1,55 @@
+#pragma once
+// Run results -> priced stats -> report.json, operators.csv and the summary table.
+// Energy and area are priced here with the tech library and nowhere else. The JSON carries a
+// schema version, the resolved config, the version and commit; apart from `wall_time_s` the
+// same inputs give a byte-identical report.
+#include <nlohmann/json.hpp>
+
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/config/arch.h"
+#include "sim/kernel/kernel.h"
+#include "sim/mapper/mapping.h"
+#include "sim/workload/workload.h"
+
+namespace tessera {
+
+constexpr int kReportSchemaVersion = 1;
+
+struct PricedOp {
+  const OpResult* result = nullptr;
+  std::map<std::string, double> energy_pj;  // by component
+  double total_energy_pj() const;
+  double utilization = 0;  // useful ops / (peak ops per cycle * total cycles)
+};
+
+struct RunSummary {
+  std::string arch, workload, fidelity;
+  uint64_t total_cycles = 0, compute_cycles = 0, stall_cycles = 0;
+  double seconds = 0;
+  std::map<std::string, double> energy_pj;  // by component, incl. leakage
+  std::map<std::string, double> area_um2;   // by component
+  double total_energy_pj = 0, total_area_um2 = 0;
+  uint64_t gemm_macs = 0;
+  double array_utilization = 0;  // GEMM MACs / (peak MACs per cycle of GEMM engines * total cycles)
+  uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
+  std::vector<PricedOp> ops;
+};
+
+RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpResult>& results, Fidelity fid);
+
+// Area of every component of the machine, um^2.
+std::map<std::string, double> machine_area(const Arch& arch);
+
+nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& mapping, const RunSummary& s,
+                           double wall_time_s);
+void write_operators_csv(const RunSummary& s, std::ostream& out);
+void print_summary_table(const RunSummary& s, std::ostream& out, size_t slowest = 10);
+
+std::string tessera_version();
+std::string tessera_commit();
+
+}  // namespace tessera
