@@ -48,9 +48,16 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
     const auto sep = line.find_first_of(":=");
     if (sep == std::string::npos)
       throw UserError("expected 'Key : value', got '" + line + "'", SourceLoc{name, line_no, 1});
-    const std::string key = trim(line.substr(0, sep));
+    const std::string written = trim(line.substr(0, sep));
     const std::string val = trim(line.substr(sep + 1));
-    if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
+    // SCALE-Sim reads keys through configparser, which ignores case.
+    auto same = [&](const std::string& k) {
+      return k.size() == written.size() &&
+             std::equal(k.begin(), k.end(), written.begin(), [](char a, char b) { return ::tolower(a) == ::tolower(b); });
+    };
+    const auto known = std::find_if(kKnown.begin(), kKnown.end(), same);
+    const std::string key = known == kKnown.end() ? written : *known;
+    if (known == kKnown.end()) {
       const std::string close = closest_match(key, kKnown);
       throw UserError("unknown SCALE-Sim key '" + key + "'" + (close.empty() ? "" : " -- did you mean '" + close + "'?"),
                       SourceLoc{name, line_no, static_cast<int>(raw.find(key)) + 1}, key);
@@ -75,9 +82,16 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
   std::transform(dataflow.begin(), dataflow.end(), dataflow.begin(), ::tolower);
   if (dataflow != "os" && dataflow != "ws" && dataflow != "is")
     throw UserError("expected Dataflow os|ws|is, got '" + df + "'", df_loc, "Dataflow");
-  // SCALE-Sim's Bandwidth is in words per cycle; words are 1 byte and the clock is taken as
-  // 1 GHz, so words/cycle == GB/s.
-  const int64_t bw_words = need_int("Bandwidth", "10");
+  // SCALE-Sim's Bandwidth is in words per cycle and only read when InterfaceBandwidth is USER;
+  // with CALC (its default) it sizes the interface so nothing stalls, which the largest DRAM
+  // bandwidth tessera accepts reproduces. Words are 1 byte and the clock is taken as 1 GHz, so
+  // words/cycle == GB/s.
+  auto [iface, iface_loc] = get("InterfaceBandwidth", "CALC");
+  std::string iface_uc = iface;
+  std::transform(iface_uc.begin(), iface_uc.end(), iface_uc.begin(), ::toupper);
+  if (iface_uc != "CALC" && iface_uc != "USER")
+    throw UserError("expected InterfaceBandwidth CALC|USER, got '" + iface + "'", iface_loc, "InterfaceBandwidth");
+  const int64_t bw_words = iface_uc == "USER" ? need_int("Bandwidth", "10") : 100000;
   std::string run_name = get("run_name", "scalesim").first;
   if (run_name.empty()) run_name = "scalesim";
 

@@ -98,7 +98,8 @@ ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>&
     const std::string key = join_key(key_path, d.name);
     YAML::Node v = node.IsMap() ? node[d.name] : YAML::Node();
     if (v.IsDefined() && !v.IsNull()) {
-      const std::string text = scalar_text(v, file, key, std::string("a ") + param_type_name(d.type));
+      const std::string type = param_type_name(d.type);
+      const std::string text = scalar_text(v, file, key, (type[0] == 'i' ? "an " : "a ") + type);
       out.set(d.name, parse_param(d, text, yaml_loc(v, file), key));
     } else if (d.dflt) {
       out.set(d.name, parse_param(d, *d.dflt, SourceLoc{}, key));

@@ -65,23 +65,29 @@ class Progress {
   sc_event ev_;
 };
 
-// The shared off-chip path: DMA channels in front of one DRAM channel whose data phases are
-// serialised; latency overlaps with other transfers.
+// The shared off-chip path: DMA channels in front of one DRAM channel. Data phases are
+// serialised on the DRAM channel; a transfer's first-byte latency overlaps with other
+// transfers, so a DMA keeps issuing while earlier requests are in flight.
 class MemoryPath {
  public:
-  MemoryPath(const Arch& arch)
+  explicit MemoryPath(const Arch& arch)
       : arch_(arch), dma_(arch.dma->channels()), latency_(arch.cycles_from_ns(arch.dram->latency_ns())) {}
 
-  // Blocks the calling thread for the transfer; returns the DRAM data-phase cycles it used.
-  uint64_t transfer(uint64_t bits) {
-    if (bits == 0) return 0;
+  // Issues a transfer of `bits` from the calling thread: waits for a DMA channel and its
+  // setup, books the DRAM data phase, and returns at once. `done` runs when the data has
+  // arrived (the channel is then free again). Returns the data-phase cycles booked.
+  uint64_t issue(uint64_t bits, std::function<void()> done) {
     dma_.acquire();
     wait_cycles(arch_.dma->setup_cycles());
-    const uint64_t data = std::max<uint64_t>(1, arch_.cycles_from_ns(arch_.dram->transfer_ns(bits)));
+    const uint64_t data = bits ? std::max<uint64_t>(1, arch_.cycles_from_ns(arch_.dram->transfer_ns(bits))) : 0;
     const uint64_t start = std::max(now_cycles(), dram_free_at_);
     dram_free_at_ = start + data;
-    wait_cycles(start + data + latency_ - now_cycles());
-    dma_.release();
+    const uint64_t finish = start + data + (bits ? latency_ : 0);
+    sc_core::sc_spawn([this, finish, done = std::move(done)]() {
+      wait_cycles(finish - now_cycles());
+      dma_.release();
+      done();
+    });
     return data;
   }
 
@@ -141,14 +147,25 @@ class OpRunner {
       const TileStep& t = step(i);
       // Partial sums come back only after they left.
       if (t.load_psum_bits) stored_.wait_at_least(i);
-      result_.dram_busy_cycles += mem_.transfer(t.load_bits());
+      if (t.load_bits()) {
+        // Transfers complete in issue order (one FIFO channel, one latency), so "loaded
+        // through i" only ever grows.
+        result_.dram_busy_cycles += mem_.issue(t.load_bits(), [this, i] { loaded_.set(i + 1); });
+      } else {
+        loads_in_flight_wait(i);
+      }
       result_.dram_read_bits += t.load_bits();
       auto& s = result_.spm;
       s[spm_a_].write_bits += t.load_a_bits;
       s[spm_b_].write_bits += t.load_b_bits;
       s[spm_out_].write_bits += t.load_psum_bits;
-      loaded_.set(i + 1);
     }
+  }
+
+  // A tile that needs no new data is ready once every earlier load has landed.
+  void loads_in_flight_wait(size_t i) {
+    loaded_.wait_at_least(i);
+    loaded_.set(i + 1);
   }
 
   void compute() {
@@ -189,11 +206,13 @@ class OpRunner {
       computed_.wait_at_least(i + 1);
       const TileStep& t = step(i);
       if (t.store_bits) {
-        result_.dram_busy_cycles += mem_.transfer(t.store_bits);
+        result_.dram_busy_cycles += mem_.issue(t.store_bits, [this, i] { stored_.set(i + 1); });
         result_.dram_write_bits += t.store_bits;
         result_.spm[spm_out_].read_bits += t.store_bits;
+      } else {
+        stored_.wait_at_least(i);
+        stored_.set(i + 1);
       }
-      stored_.set(i + 1);
     }
   }
 

@@ -1,0 +1,195 @@
+// The arch loader: registry lookups, declared parameters, --set overrides, and every kind of
+// bad input reported at its file:line:col with the key and a close match.
+#include <catch2/catch.hpp>
+
+#include "sim/config/arch.h"
+#include "sim/config/scalesim_cfg.h"
+
+using namespace tessera;
+
+namespace {
+
+const char* kSmall = R"(name: small
+clock_ghz: 1.0
+tech: configs/tech/45nm.yaml
+engines:
+  - name: array
+    type: systolic
+    rows: 4
+    cols: 4
+memory:
+  scratchpads:
+    - name: spm
+      size_kb: 64
+      banks: 4
+      width_bits: 64
+  dram:
+    bandwidth_gbps: 8
+)";
+
+// Loads `text` and returns the error it raises.
+UserError error_of(const std::string& text, const std::vector<std::string>& sets = {}) {
+  try {
+    load_arch_string(text, "m.yaml", sets);
+  } catch (const UserError& e) {
+    return e;
+  }
+  FAIL("expected a UserError");
+  return UserError("");
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+  const auto p = s.find(from);
+  REQUIRE(p != std::string::npos);
+  return s.replace(p, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("a small machine loads with defaults filled in", "[arch]") {
+  const Arch a = load_arch_string(kSmall, "m.yaml");
+  CHECK(a.name == "small");
+  REQUIRE(a.engines.size() == 1);
+  CHECK(a.engines[0].type == "systolic");
+  CHECK(a.engines[0].params.i("rows") == 4);
+  CHECK(a.engines[0].params.s("dataflow") == "ws");  // declared default
+  CHECK(a.scratchpads[0].model->capacity_bits() == 64u * 1024 * 8);
+  CHECK(a.scratchpads[0].model->ports() == 1);
+  CHECK(&a.scratchpad_for(Operand::B) == &a.scratchpads[0]);  // holds defaults to a, b, out
+  CHECK(a.dram->bandwidth_gbps() == 8.0);
+  CHECK(a.dram->latency_ns() == 100.0);
+  CHECK(a.dma->channels() == 2);
+  CHECK(a.resolved["engines"][0]["cols"] == 4);
+  CHECK(a.cycles_from_ns(10.0) == 10);
+}
+
+TEST_CASE("the bundled machines load", "[arch]") {
+  for (const char* f : {"configs/arch/tpu_like.yaml"}) {
+    INFO(f);
+    const Arch a = load_arch(std::string(TESSERA_SOURCE_DIR) + "/" + f);
+    CHECK(!a.engines.empty());
+  }
+}
+
+TEST_CASE("--set overrides a declared key and nothing else", "[arch]") {
+  const Arch a = load_arch_string(kSmall, "m.yaml", {"engines.0.rows=8", "memory.dram.latency_ns=5"});
+  CHECK(a.engines[0].params.i("rows") == 8);
+  CHECK(a.dram->latency_ns() == 5.0);
+
+  UserError e = error_of(kSmall, {"engines.0.rowz=8"});
+  CHECK(e.loc().file == "--set");
+  CHECK(e.key() == "engines.0.rowz");
+  CHECK_THAT(e.message(), Catch::Contains("did you mean 'rows'"));
+
+  e = error_of(kSmall, {"engines.0.rows=0"});
+  CHECK(e.loc().file == "--set");
+  CHECK_THAT(e.message(), Catch::Contains("1..4096"));
+
+  e = error_of(kSmall, {"engines.3.rows=8"});
+  CHECK_THAT(e.message(), Catch::Contains("index 0..0"));
+
+  e = error_of(kSmall, {"memroy.dram.latency_ns=5"});
+  CHECK_THAT(e.message(), Catch::Contains("did you mean 'memory'"));
+
+  e = error_of(kSmall, {"rows"});
+  CHECK_THAT(e.message(), Catch::Contains("key.path=value"));
+}
+
+TEST_CASE("bad arch files name file, line, column, key and a close match", "[arch]") {
+  SECTION("misspelt parameter") {
+    const UserError e = error_of(replace(kSmall, "    cols: 4", "    colums: 4"));
+    CHECK(e.loc().file == "m.yaml");
+    CHECK(e.loc().line == 8);
+    CHECK(e.loc().col == 5);
+    CHECK(e.key() == "engines.0.colums");
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'cols'"));
+  }
+  SECTION("unknown engine type") {
+    const UserError e = error_of(replace(kSmall, "type: systolic", "type: systolc"));
+    CHECK(e.loc().line == 6);
+    CHECK(e.loc().col == 11);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'systolic'"));
+  }
+  SECTION("zero and negative sizes") {
+    UserError e = error_of(replace(kSmall, "rows: 4", "rows: 0"));
+    CHECK(e.loc().line == 7);
+    CHECK(e.key() == "engines.0.rows");
+    e = error_of(replace(kSmall, "size_kb: 64", "size_kb: -64"));
+    CHECK(e.loc().line == 12);
+    CHECK(e.key() == "memory.scratchpads.0.size_kb");
+    e = error_of(replace(kSmall, "bandwidth_gbps: 8", "bandwidth_gbps: 0"));
+    CHECK(e.key() == "memory.dram.bandwidth_gbps");
+  }
+  SECTION("wrong type") {
+    const UserError e = error_of(replace(kSmall, "rows: 4", "rows: four"));
+    CHECK_THAT(e.message(), Catch::Contains("expected an integer"));
+    const UserError l = error_of(replace(kSmall, "rows: 4", "rows: [4]"));
+    CHECK_THAT(l.message(), Catch::Contains("expected an integer"));
+  }
+  SECTION("malformed YAML") {
+    const UserError e = error_of(replace(kSmall, "rows: 4", "rows: [4"));
+    CHECK(e.loc().line > 0);
+    CHECK_THAT(e.message(), Catch::Contains("malformed YAML"));
+  }
+  SECTION("an operand nobody holds") {
+    const UserError e = error_of(replace(kSmall, "      width_bits: 64", "      width_bits: 64\n      holds: [a, out]"));
+    CHECK_THAT(e.message(), Catch::Contains("operand 'b' must be held by exactly one scratchpad"));
+  }
+  SECTION("missing tech file") {
+    const UserError e = error_of(replace(kSmall, "configs/tech/45nm.yaml", "configs/tech/nope.yaml"));
+    CHECK(e.loc().line == 3);
+    CHECK(e.key() == "tech");
+  }
+  SECTION("missing required key") {
+    const UserError e = error_of(replace(kSmall, "name: small\n", ""));
+    CHECK_THAT(e.message(), Catch::Contains("missing required key 'name'"));
+  }
+  SECTION("duplicate names") {
+    const UserError e = error_of(replace(kSmall, "    - name: spm", "    - name: array"));
+    CHECK_THAT(e.message(), Catch::Contains("duplicate"));
+  }
+  SECTION("not a map at all") {
+    const UserError e = error_of("- 1\n- 2\n");
+    CHECK_THAT(e.message(), Catch::Contains("expected a machine description"));
+  }
+}
+
+TEST_CASE("a SCALE-Sim .cfg reads as a machine with SCALE-Sim timing", "[arch][scalesim]") {
+  const char* cfg = R"([general]
+run_name = scale_example
+
+[architecture_presets]
+ArrayHeight:    32
+ArrayWidth:     16
+IfmapSramSzkB:    64
+FilterSramSzkB:   32
+OfmapSramSzkB:    16
+IfmapOffset:    0
+FilterOffset:   10000000
+OfmapOffset:    20000000
+Dataflow : os
+Bandwidth : 10
+MemoryBanks: 1
+)";
+  const YAML::Node n = scalesim_cfg_text_to_yaml(cfg, "x.cfg");
+  YAML::Emitter out;
+  out << n;
+  const Arch a = load_arch_string(out.c_str(), "x.cfg");
+  CHECK(a.name == "scale_example");
+  CHECK(a.engines[0].params.i("rows") == 32);
+  CHECK(a.engines[0].params.i("cols") == 16);
+  CHECK(a.engines[0].params.s("dataflow") == "os");
+  CHECK(a.engines[0].params.s("timing") == "scalesim");
+  CHECK(a.scratchpad_for(Operand::A).model->capacity_bits() == 64u * 1024 * 8);
+  CHECK(a.scratchpad_for(Operand::B).model->capacity_bits() == 32u * 1024 * 8);
+  CHECK(a.scratchpad_for(Operand::Out).model->capacity_bits() == 16u * 1024 * 8);
+  CHECK(a.dram->bandwidth_gbps() == 100000.0);  // InterfaceBandwidth CALC: never the bottleneck
+
+  try {
+    scalesim_cfg_text_to_yaml("[architecture_presets]\nArrayHieght: 32\n", "y.cfg");
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(e.loc().line == 2);
+    CHECK_THAT(e.message(), Catch::Contains("did you mean 'ArrayHeight'"));
+  }
+}
