@@ -1,0 +1,27 @@
+#pragma once
+// Model vs RTL on one tile: the comparison `tessera cosim` and tests/rtl run. The same tile
+// (request and operands) goes into the C++ model's closed form (cost), its per-cycle PE model
+// (simulate_pe, with data) and its functional model (compute), and into the RTL; outputs must
+// agree bit for bit, cycles (fill, steady, drain) and actions and operand traffic exactly.
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "models/engine/i_engine.h"
+#include "sim/cosim/rtl_engine.h"
+
+namespace tessera {
+
+// Random signed operands of `bits` bits (the extremes more often than uniform).
+IntMatrix random_operands(int64_t rows, int64_t cols, int bits, std::mt19937_64& rng);
+
+struct TileCheck {
+  bool ok = true;
+  std::string first_difference;  // empty when ok: "out[3][5]: model 1234, rtl 1235", "cycles.fill: ..."
+  TileCost rtl;                  // what the RTL measured
+};
+
+TileCheck check_tile(const IEngine& model, const IRtlEngine& rtl, const TileRequest& req, const IntMatrix& a,
+                     const IntMatrix& b);
+
+}  // namespace tessera

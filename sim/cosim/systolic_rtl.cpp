@@ -1,0 +1,409 @@
+// The systolic array's RTL (rtl/src/systolic_array.v, through the counting wrapper
+// rtl/tb/systolic_counters.v) in the place of the `systolic` engine.
+//
+// A tile is cut into folds exactly as docs/engines/systolic.md says (row folds outer, column
+// folds inner) and the folds are issued back to back: the next command is held on the fold bus
+// so the array takes it in the last cycle of the current fold. The feeder here drives every
+// operand in the cycle docs/rtl.md names (it applies the skew), collects each result in the
+// cycle and column the RTL flags it, and adds the partial sums of later K folds outside the
+// array at acc_bits, as the C++ model's `accumulator` does. What the comparison needs is read
+// from the hardware, not re-derived:
+//   actions   the wrapper's counters (enables of the real PE registers, multipliers, adders,
+//             output muxes), differenced over the tile;
+//   cycles    busy cycles counted by the wrapper, split per fold from observed events:
+//             os  fill+steady = cycles with MACs (counter), steady = cycles the feeder streams
+//                 into row 0, drain = the rest (the read-out);
+//             ws/is  fill = cycles before the first result, steady ends after the feeder's
+//                 last stream operand into row r-1, drain = the rest;
+//   traffic   the operands the feeder drove and the results it took (and psums read back).
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+#include "models/engine/systolic.h"
+#include "sim/cosim/rtl_engine.h"
+#include "systolic_rtl_configs.h"
+#include "verilated.h"
+
+namespace tessera {
+namespace {
+
+using u64 = uint64_t;
+
+// One cycle's operand lanes as 32-bit words, copied into a Verilator port of any width.
+class Lanes {
+ public:
+  explicit Lanes(int bits) : w_(static_cast<size_t>((bits + 31) / 32 + 1), 0) {}
+  void clear() { std::fill(w_.begin(), w_.end(), 0u); }
+  // Element of `width` bits (<= 32) at bit `lo`, two's complement.
+  void set(int lo, int width, int64_t v) {
+    const u64 u = static_cast<u64>(v) & ((u64{1} << width) - 1);
+    const auto wi = static_cast<size_t>(lo / 32);
+    const int off = lo % 32;
+    w_[wi] |= static_cast<uint32_t>(u << off);
+    if (off + width > 32) w_[wi + 1] |= static_cast<uint32_t>(u >> (32 - off));
+  }
+  const uint32_t* words() const { return w_.data(); }
+
+ private:
+  std::vector<uint32_t> w_;  // one spare word, so ports of <= 64 bits can read two
+};
+
+template <class T>
+void to_port(T& port, const uint32_t* w) {
+  port = static_cast<T>(w[0] | (u64{w[1]} << 32));
+}
+template <std::size_t N>
+void to_port(VlWide<N>& port, const uint32_t* w) {
+  for (std::size_t i = 0; i < N; ++i) port[i] = w[i];
+}
+
+template <class T>
+u64 port_bits(const T& port, int lo, int width) {
+  const u64 u = static_cast<u64>(port) >> lo;
+  return width >= 64 ? u : u & ((u64{1} << width) - 1);
+}
+template <std::size_t N>
+u64 port_bits(const VlWide<N>& port, int lo, int width) {
+  u64 u = 0;
+  for (int got = 0; got < width;) {
+    const int b = lo + got, off = b % 32, take = std::min(32 - off, width - got);
+    const u64 word = port[static_cast<std::size_t>(b / 32)] >> off;
+    u |= (take == 32 ? word : word & ((u64{1} << take) - 1)) << got;
+    got += take;
+  }
+  return u;
+}
+
+// The low `bits` of u as a two's-complement number: what a `bits`-wide register holds.
+int64_t sign_extend(u64 u, int bits) {
+  if (bits >= 64) return static_cast<int64_t>(u);
+  const u64 mask = (u64{1} << bits) - 1;
+  u &= mask;
+  if ((u >> (bits - 1)) & 1) u |= ~mask;
+  return static_cast<int64_t>(u);
+}
+
+enum Mode { kOs = 0, kWs = 1, kIs = 2 };
+
+struct Fold {
+  int mode = kOs;
+  int64_t r = 1, c = 1, t = 1;  // used rows, used columns, temporal extent
+  int64_t r0 = 0, c0 = 0;       // spatial offsets: (m0, n0) os, (k0, n0) ws, (k0, m0) is
+};
+
+struct Tile {
+  int mode = kOs;
+  std::vector<Fold> folds;
+  const IntMatrix *a = nullptr, *b = nullptr;
+  IntMatrix* out = nullptr;
+  int a_bits = 8, b_bits = 8;
+};
+
+struct Counts {
+  u64 mul, add, rw_in, rw_acc, mux, cycles;
+};
+
+// Runs tiles on one Verilated configuration. Virtual only so the adapter can hold any of the
+// generated model classes.
+class ArrayDriver {
+ public:
+  virtual ~ArrayDriver() = default;
+  virtual TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) = 0;
+};
+
+template <class V>
+class Driver final : public ArrayDriver {
+ public:
+  Driver(int rows, int cols, int in_bits, int acc_bits)
+      : in_(in_bits), acc_(acc_bits), ctx_(std::make_unique<VerilatedContext>()),
+        dut_(std::make_unique<V>(ctx_.get())), row_lanes_(rows * in_bits), col_lanes_(cols * in_bits) {
+    dut_->rst = 1;
+    dut_->fold_valid = 0;
+    for (int i = 0; i < 3; ++i) edge();
+    dut_->rst = 0;
+  }
+  ~Driver() override { dut_->final(); }
+
+  TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) override {
+    const Counts start = counts();
+    const bool data = tile.a && tile.b && tile.out;
+    TileCost cost;
+    u64 fold_cycles = 0, accumulator_adds = 0;
+    size_t next = 0;
+    const Fold* cur = nullptr;
+    int64_t cyc = 0;
+    // Per-fold observations for the cycle split.
+    int64_t first_out = -1, stream_last = -1, mac_cycles = 0, row0_stream = 0;
+    u64 mul_seen = dut_->cnt_int_mul;
+
+    while (next < tile.folds.size() || cur) {
+      dut_->clk = 0;
+      const bool offer = next < tile.folds.size();
+      dut_->fold_valid = offer;
+      if (offer) {
+        const Fold& f = tile.folds[next];
+        dut_->fold_mode = static_cast<uint8_t>(f.mode);
+        dut_->fold_r = static_cast<uint8_t>(f.r);
+        dut_->fold_c = static_cast<uint8_t>(f.c);
+        dut_->fold_t = static_cast<uint16_t>(f.t);
+      }
+      row_lanes_.clear();
+      col_lanes_.clear();
+      if (cur) drive(tile, *cur, cyc, data, cost.traffic, stream_last, row0_stream);
+      to_port(dut_->row_in, row_lanes_.words());
+      to_port(dut_->col_in, col_lanes_.words());
+      dut_->eval();
+      if (cur) {
+        for (int j = 0; j < cur->c; ++j) {
+          if (!port_bits(dut_->out_valid, j, 1)) continue;
+          if (first_out < 0) first_out = cyc;
+          const int64_t v = sign_extend(port_bits(dut_->out_data, j * acc_, acc_), acc_);
+          take(tile, *cur, cyc, j, v, data, cost.traffic, accumulator_adds);
+        }
+      }
+      const bool last = cur && dut_->fold_ready;  // cycle L-1 of the current fold
+      const bool accept = offer && dut_->fold_ready;
+      dut_->clk = 1;
+      dut_->eval();
+      if (cur) {
+        if (dut_->cnt_int_mul != mul_seen) ++mac_cycles;
+        if (clock) clock();
+      }
+      mul_seen = dut_->cnt_int_mul;
+      if (cur) {
+        const int64_t len = cyc + 1;
+        if (last) {
+          cost.cycles += split(*cur, len, first_out, stream_last, mac_cycles, row0_stream);
+          fold_cycles += static_cast<u64>(len);
+          cur = nullptr;
+        } else if (len > 4 * (cur->t + 2 * cur->r + cur->c) + 16) {
+          throw std::logic_error("RTL fold (mode " + std::to_string(cur->mode) + " r=" + std::to_string(cur->r) +
+                                 " c=" + std::to_string(cur->c) + " T=" + std::to_string(cur->t) +
+                                 ") did not end: fold_ready never rose");
+        } else {
+          ++cyc;
+        }
+      }
+      if (accept) {
+        cur = &tile.folds[next++];
+        cyc = 0;
+        first_out = stream_last = -1;
+        mac_cycles = row0_stream = 0;
+      }
+    }
+
+    const Counts end = counts();
+    if (end.cycles - start.cycles != fold_cycles)
+      throw std::logic_error("RTL busy cycles " + std::to_string(end.cycles - start.cycles) +
+                             " differ from the fold handshakes' " + std::to_string(fold_cycles));
+    // Same actions, in the same order, as the C++ model lists them.
+    cost.macs = end.mul - start.mul;
+    cost.actions.add("pe_array", "int_mul", in_, end.mul - start.mul);
+    cost.actions.add("pe_array", "int_add", acc_, end.add - start.add);
+    cost.actions.add("pe_array", "reg_write", in_, end.rw_in - start.rw_in);
+    cost.actions.add("pe_array", "reg_write", acc_, end.rw_acc - start.rw_acc);
+    cost.actions.add("pe_array", "mux", acc_, end.mux - start.mux);
+    cost.actions.add("accumulator", "int_add", acc_, accumulator_adds);
+    return cost;
+  }
+
+ private:
+  void edge() {
+    dut_->clk = 0;
+    dut_->eval();
+    dut_->clk = 1;
+    dut_->eval();
+  }
+
+  Counts counts() const {
+    return {dut_->cnt_int_mul, dut_->cnt_int_add, dut_->cnt_rw_in, dut_->cnt_rw_acc, dut_->cnt_mux, dut_->cnt_cycles};
+  }
+
+  // The operands of fold cycle t (docs/rtl.md, "Operand timing per mode").
+  void drive(const Tile& tl, const Fold& f, int64_t t, bool data, OperandTraffic& tr, int64_t& stream_last,
+             int64_t& row0_stream) {
+    const int64_t s = f.mode == kOs ? 0 : f.r;  // first stream cycle into PE(0,0)
+    for (int64_t i = 0; i < f.r; ++i) {
+      const int64_t q = t - s - i;  // k (os), m (ws), n (is)
+      if (q < 0 || q >= f.t) continue;
+      int64_t v = 0;
+      if (f.mode == kIs) {
+        tr.b_read_bits += static_cast<u64>(tl.b_bits);
+        if (data) v = tl.b->at(f.r0 + i, q);
+      } else {
+        tr.a_read_bits += static_cast<u64>(tl.a_bits);
+        if (data) v = f.mode == kOs ? tl.a->at(f.r0 + i, q) : tl.a->at(q, f.r0 + i);
+      }
+      row_lanes_.set(static_cast<int>(i) * in_, in_, v);
+      if (i == 0) ++row0_stream;
+      if (i == f.r - 1) stream_last = t;
+    }
+    for (int64_t j = 0; j < f.c; ++j) {
+      int64_t v = 0;
+      if (f.mode == kOs) {
+        const int64_t k = t - j;
+        if (k < 0 || k >= f.t) continue;
+        tr.b_read_bits += static_cast<u64>(tl.b_bits);
+        if (data) v = tl.b->at(k, f.c0 + j);
+      } else {
+        if (t >= f.r) continue;  // load cycle t: row t latches the column bus
+        if (f.mode == kWs) {
+          tr.b_read_bits += static_cast<u64>(tl.b_bits);
+          if (data) v = tl.b->at(f.r0 + t, f.c0 + j);
+        } else {
+          tr.a_read_bits += static_cast<u64>(tl.a_bits);
+          if (data) v = tl.a->at(f.c0 + j, f.r0 + t);
+        }
+      }
+      col_lanes_.set(static_cast<int>(j) * in_, in_, v);
+    }
+  }
+
+  // A result of column j in fold cycle t (docs/rtl.md, "Output timing per mode").
+  void take(const Tile& tl, const Fold& f, int64_t t, int j, int64_t v, bool data, OperandTraffic& tr,
+            u64& accumulator_adds) {
+    int64_t row = 0, col = 0, idx = 0, extent = 0;
+    if (f.mode == kOs) {
+      idx = t - (f.t + f.r + f.c - 2);
+      extent = f.r;
+      row = f.r0 + idx;
+      col = f.c0 + j;
+    } else {
+      idx = t - (2 * f.r - 1) - j;
+      extent = f.t;
+      row = f.mode == kWs ? idx : f.c0 + j;
+      col = f.mode == kWs ? f.c0 + j : idx;
+    }
+    if (idx < 0 || idx >= extent)
+      throw std::logic_error("RTL flagged a result in column " + std::to_string(j) + " in fold cycle " +
+                             std::to_string(t) + ", where the contract has none");
+    tr.out_write_bits += static_cast<u64>(acc_);
+    const bool later_k_fold = f.mode != kOs && f.r0 > 0;
+    if (later_k_fold) {
+      tr.out_read_bits += static_cast<u64>(acc_);
+      ++accumulator_adds;
+    }
+    if (!data) return;
+    int64_t& o = tl.out->at(row, col);
+    o = later_k_fold ? sign_extend(static_cast<u64>(o) + static_cast<u64>(v), acc_) : v;
+  }
+
+  static CycleSplit split(const Fold& f, int64_t len, int64_t first_out, int64_t stream_last, int64_t mac_cycles,
+                          int64_t row0_stream) {
+    if (f.mode == kOs)
+      return {static_cast<u64>(mac_cycles - row0_stream), static_cast<u64>(row0_stream),
+              static_cast<u64>(len - mac_cycles)};
+    return {static_cast<u64>(first_out), static_cast<u64>(stream_last + 1 - first_out),
+            static_cast<u64>(len - stream_last - 1)};
+  }
+
+  int in_, acc_;
+  std::unique_ptr<VerilatedContext> ctx_;
+  std::unique_ptr<V> dut_;
+  Lanes row_lanes_, col_lanes_;
+};
+
+struct Build {
+  int64_t rows, cols;
+  int in_bits, acc_bits;
+  std::unique_ptr<ArrayDriver> (*make)();
+  std::string text() const {
+    return std::to_string(rows) + "x" + std::to_string(cols) + " in_bits=" + std::to_string(in_bits) +
+           " acc_bits=" + std::to_string(acc_bits);
+  }
+};
+
+#define TESSERA_RTL_BUILD(V, R, C, I, A) \
+  {R, C, I, A, []() -> std::unique_ptr<ArrayDriver> { return std::make_unique<Driver<V>>(R, C, I, A); }},
+const Build kBuilds[] = {TESSERA_RTL_SYSTOLIC_CONFIGS(TESSERA_RTL_BUILD)};
+#undef TESSERA_RTL_BUILD
+
+constexpr int64_t kMaxFoldT = (int64_t{1} << 16) - 1;  // the RTL's T_BITS = 16 fold counter
+
+class SystolicRtlEngine final : public IRtlEngine {
+ public:
+  explicit SystolicRtlEngine(const ParamValues& p)
+      : spec_(SystolicSpec::from_params(p)), model_(EngineRegistry::instance().find("systolic")->make(p)) {
+    if (spec_.scalesim_timing)
+      throw UserError("the systolic RTL has the native timing only; 'timing: scalesim' cannot be co-simulated",
+                      SourceLoc{}, "timing");
+    for (const auto& b : kBuilds)
+      if (b.rows == spec_.rows && b.cols == spec_.cols && b.in_bits == spec_.in_bits && b.acc_bits == spec_.acc_bits)
+        build_ = &b;
+    if (!build_) {
+      std::string have;
+      for (const auto& s : builds()) have += "\n  " + s;
+      throw UserError("no RTL build of the systolic array " + std::to_string(spec_.rows) + "x" +
+                          std::to_string(spec_.cols) + " in_bits=" + std::to_string(spec_.in_bits) +
+                          " acc_bits=" + std::to_string(spec_.acc_bits) +
+                          "; builds (sim/cosim/CMakeLists.txt, TESSERA_RTL_SYSTOLIC_CONFIGS):" + have,
+                      SourceLoc{}, "rows");
+    }
+  }
+
+  std::string type() const override { return "systolic"; }
+  EngineCapabilities capabilities() const override { return model_->capabilities(); }
+  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
+
+  void check(const TileRequest& req) const override {
+    model_->check(req);
+    const std::string df = req.dataflow.empty() ? spec_.dataflow : req.dataflow;
+    const int64_t t = df == "os" ? req.gemm.k : df == "ws" ? req.gemm.m : req.gemm.n;
+    if (t > kMaxFoldT)
+      throw UserError("tile " + df + " temporal extent " + std::to_string(t) + " exceeds the RTL fold counter (T < 65536)",
+                      SourceLoc{}, "tile");
+  }
+
+  std::vector<std::string> builds() const override {
+    std::vector<std::string> v;
+    for (const auto& b : kBuilds) v.push_back(b.text());
+    return v;
+  }
+
+  TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
+                    const Clock& clock) const override {
+    const std::string df = req.dataflow.empty() ? spec_.dataflow : req.dataflow;
+    const GemmShape& g = req.gemm;
+    Tile tile;
+    tile.mode = df == "os" ? kOs : df == "ws" ? kWs : kIs;
+    // Spatial rows, spatial columns, temporal extent (docs/engines/systolic.md).
+    const int64_t sr = tile.mode == kOs ? g.m : g.k;
+    const int64_t sc = tile.mode == kIs ? g.m : g.n;
+    const int64_t t = tile.mode == kOs ? g.k : tile.mode == kWs ? g.m : g.n;
+    for (int64_t r0 = 0; r0 < sr; r0 += spec_.rows)
+      for (int64_t c0 = 0; c0 < sc; c0 += spec_.cols)
+        tile.folds.push_back({tile.mode, std::min(spec_.rows, sr - r0), std::min(spec_.cols, sc - c0), t, r0, c0});
+    if (a && b && out) {
+      *out = IntMatrix(g.m, g.n);
+      tile.a = a;
+      tile.b = b;
+      tile.out = out;
+    }
+    tile.a_bits = dtype_bits(req.a_type);
+    tile.b_bits = dtype_bits(req.b_type);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!driver_) driver_ = build_->make();
+    return driver_->run(tile, clock);
+  }
+
+ private:
+  SystolicSpec spec_;
+  std::unique_ptr<IEngine> model_;
+  const Build* build_ = nullptr;
+  mutable std::mutex mu_;
+  mutable std::unique_ptr<ArrayDriver> driver_;  // the Verilated array, kept between tiles
+};
+
+}  // namespace
+
+TESSERA_REGISTER_RTL_ENGINE("systolic", "rtl/src/systolic_array.v, Verilated", [](const ParamValues& p) {
+  return std::make_unique<SystolicRtlEngine>(p);
+});
+
+}  // namespace tessera
