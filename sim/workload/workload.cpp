@@ -275,7 +275,8 @@ uint64_t Workload::total_macs() const {
   uint64_t total = 0;
   for (int i = 0; i < static_cast<int>(ops_.size()); ++i)
     for (const auto& w : lower(i))
-      if (w.kind == WorkKind::Gemm) total += w.macs;
+      if (w.kind == WorkKind::Gemm && __builtin_add_overflow(total, w.macs, &total))
+        throw UserError("workload '" + name_ + "' has more than 2^64 MACs", SourceLoc{source_, 0, 0});
   return total;
 }
 

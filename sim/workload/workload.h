@@ -106,7 +106,7 @@ class Workload {
 
   // Engine work of one op (empty for pure data movement: reshape, transpose, concat, slice).
   std::vector<LoweredOp> lower(int op) const;
-  uint64_t total_macs() const;  // sum of GEMM MACs over all ops
+  uint64_t total_macs() const;  // sum of GEMM MACs over all ops; UserError past 2^64
 
  private:
   void require_final(const char* what) const;

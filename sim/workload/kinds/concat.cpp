@@ -30,7 +30,8 @@ class ConcatKind : public IOpKind {
                  "input '" + op.inputs[i] + "' has shape " + shape_text(s) + ", expected " + shape_text(want) +
                      " (all inputs match except along axis " + std::to_string(a) + ")",
                  op.input_loc(i));
-      out[ax] += s[ax];
+      // The same tensor may be listed many times: keep the sum inside 64 bits.
+      if (__builtin_add_overflow(out[ax], s[ax], &out[ax])) op_error(op, "output size overflows 64 bits");
     }
     expect_output_shape(op, wl, 0, out, "inputs joined along axis " + std::to_string(a));
   }
