@@ -1,0 +1,168 @@
+// The tessera command line end to end: exit codes, messages, reports, determinism.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out;  // stdout and stderr
+};
+
+Result tessera(const std::string& args) {
+  const std::string cmd = std::string(TESSERA_BINARY_DIR) + "/tessera " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("tessera_cli_test_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
+
+const std::string kArch = std::string(TESSERA_SOURCE_DIR) + "/configs/arch/tpu_like.yaml";
+
+}  // namespace
+
+TEST_CASE("run writes a complete, deterministic report", "[cli]") {
+  const fs::path d1 = temp_dir("run1"), d2 = temp_dir("run2");
+  const Result r1 = tessera("run --arch " + kArch + " --workload resnet50 --out " + d1.string());
+  REQUIRE(r1.code == 0);
+  CHECK_THAT(r1.out, Catch::Contains("total cycles"));
+  CHECK_THAT(r1.out, Catch::Contains("energy by component"));
+  CHECK_THAT(r1.out, Catch::Contains("area by component"));
+  CHECK_THAT(r1.out, Catch::Contains("slowest operators"));
+  REQUIRE(tessera("run --arch " + kArch + " --workload resnet50 --format json --out " + d2.string()).code == 0);
+
+  auto j1 = nlohmann::json::parse(read(d1 / "report.json"));
+  auto j2 = nlohmann::json::parse(read(d2 / "report.json"));
+  CHECK(j1["schema_version"] == 1);
+  CHECK(j1["tessera"]["commit"].is_string());
+  CHECK(j1["arch"]["engines"][0]["rows"] == 128);
+  // The workload's exact GEMM MACs (see tests/golden/workload_macs_test.cpp), all on the array.
+  CHECK(j1["totals"]["gemm_macs"] == 4089184256ull);
+  CHECK(j1["workload"]["gemm_macs"] == 4089184256ull);
+  const auto& ops = j1["operators"];
+  REQUIRE(ops.size() > 100);
+  uint64_t sum = 0;
+  for (const auto& o : ops) {
+    CHECK(o["total_cycles"].get<uint64_t>() == o["compute_cycles"].get<uint64_t>() + o["stall_cycles"].get<uint64_t>());
+    CHECK((o["bound"] == "compute" || o["bound"] == "memory"));
+    sum += o["total_cycles"].get<uint64_t>();
+  }
+  CHECK(sum == j1["totals"]["cycles"].get<uint64_t>());
+  j1.erase("wall_time_s");
+  j2.erase("wall_time_s");
+  CHECK(j1 == j2);
+  CHECK(read(d1 / "operators.csv") == read(d2 / "operators.csv"));
+  CHECK(fs::exists(d1 / "mapping.yaml"));
+  CHECK_FALSE(fs::exists(d1 / "report.json.partial"));
+
+  // The mapping it wrote runs back to the same cycles.
+  const fs::path d3 = temp_dir("run3");
+  REQUIRE(tessera("run --arch " + kArch + " --workload resnet50 --mapping " + (d1 / "mapping.yaml").string() +
+                  " --format json --out " + d3.string()).code == 0);
+  CHECK(nlohmann::json::parse(read(d3 / "report.json"))["totals"]["cycles"] == j2["totals"]["cycles"]);
+}
+
+TEST_CASE("csv output and --set", "[cli]") {
+  const fs::path d = temp_dir("csv");
+  const Result r = tessera("run --arch " + kArch + " --workload mobilenet_v2 --format csv --set engines.0.rows=64 --out " + d.string());
+  REQUIRE(r.code == 0);
+  CHECK(r.out.rfind("name,kind,engine,", 0) == 0);
+  CHECK(nlohmann::json::parse(read(d / "report.json"))["arch"]["engines"][0]["rows"] == 64);
+}
+
+TEST_CASE("bad input: one message, exit code 2, no report", "[cli]") {
+  const fs::path d = temp_dir("bad");
+  write(d / "bad.yaml", "name: bad\nengines:\n  - type: systolic\n    colums: 4\nmemory: {}\n");
+  Result r = tessera("run --arch " + (d / "bad.yaml").string() + " --workload resnet50 --out " + (d / "out").string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("bad.yaml:4:5: key 'engines.0.colums': unknown key 'colums' -- did you mean 'cols'?"));
+  CHECK_FALSE(fs::exists(d / "out" / "report.json"));
+
+  r = tessera("run --arch " + kArch + " --workload resnet5O");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("resnet50"));
+
+  r = tessera("run --arch " + kArch + " --workload resnet50 --set engines.0.rows=-1");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("--set"));
+
+  write(d / "cycle.yaml", "name: c\ntensors:\n  a: {shape: [2, 2]}\n  b: {shape: [2, 2]}\nops:\n"
+                          "  - {name: x, kind: elementwise, op: relu, inputs: [a], outputs: [b]}\n"
+                          "  - {name: y, kind: elementwise, op: relu, inputs: [b], outputs: [a]}\n");
+  r = tessera("run --arch " + kArch + " --workload " + (d / "cycle.yaml").string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("cycle.yaml:"));
+
+  write(d / "bad.csv", "Layer, M, N, K,\nfc1, 16, x, 4,\n");
+  r = tessera("run --arch " + kArch + " --workload " + (d / "bad.csv").string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("bad.csv:2:"));
+
+  r = tessera("run --arch " + kArch);
+  CHECK(r.code == 2);
+  r = tessera("list engins");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("did you mean 'engines'"));
+}
+
+TEST_CASE("validate and list", "[cli]") {
+  std::string files;
+  for (const auto& dir : {"configs/arch", "workloads", "configs/tech"})
+    for (const auto& e : fs::directory_iterator(std::string(TESSERA_SOURCE_DIR) + "/" + dir)) files += " " + e.path().string();
+  const Result r = tessera("validate" + files);
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("ok  "));
+  const Result e = tessera("list engines");
+  CHECK(e.code == 0);
+  CHECK_THAT(e.out, Catch::Contains("engine systolic"));
+  CHECK_THAT(e.out, Catch::Contains("engine vector"));
+  CHECK_THAT(e.out, Catch::Contains("acc_bits"));
+  CHECK(tessera("list memories").out.find("bandwidth_gbps") != std::string::npos);
+  CHECK(tessera("list workloads").out.find("resnet50") != std::string::npos);
+  CHECK(tessera("list tech").code == 0);
+  CHECK(tessera("list ops").out.find("conv2d") != std::string::npos);
+}
+
+TEST_CASE("a SCALE-Sim config and topology run as given", "[cli][scalesim]") {
+  const fs::path d = temp_dir("scalesim");
+  write(d / "scale.cfg", "[general]\nrun_name = tiny\n[architecture_presets]\nArrayHeight: 8\nArrayWidth: 8\n"
+                         "IfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\nDataflow: os\n");
+  write(d / "topo.csv", "Layer, M, N, K,\nfc1, 16, 8, 8,\n");
+  const Result r = tessera("run --arch " + (d / "scale.cfg").string() + " --workload " + (d / "topo.csv").string() +
+                           " --format json --out " + (d / "out").string());
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(read(d / "out" / "report.json"));
+  // SCALE-Sim os: Fr*Fc*(T + R + C - 2) - 1 with Sr = M = 16, Sc = N = 8, T = K = 8 on 8x8:
+  // 2 * 1 * (8 + 8 + 8 - 2) - 1 = 43 compute cycles.
+  CHECK(j["operators"][0]["compute_cycles"] == 43);
+}
