@@ -10,7 +10,7 @@ namespace tessera {
 
 namespace {
 
-const std::vector<std::string> kOps = {"add", "mul", "compare", "max", "div", "exp"};
+const std::vector<std::string> kOps = {"add", "mul", "compare", "max", "div", "exp", "rsqrt"};
 
 bool is_op(const std::string& s) {
   for (const auto& o : kOps)
@@ -382,6 +382,9 @@ double TechLibrary::int_pj(const std::string& op, int b) const {
   // exp its b-bit Horner accumulator.
   const double wr = spec_.reg_write_pj_per_bit;
   if (op == "div") return b * (add + 2.0 * b * wr);  // restoring: one b-bit subtract per quotient bit
+  // rsqrt: a digit-recurrence square root costs what a division does (one subtract per result
+  // bit, Ercegovac & Lang, "Digital Arithmetic", ch. 6), then one division for the reciprocal.
+  if (op == "rsqrt") return 2.0 * int_pj("div", b);
   // exp: fixed point with b fraction bits, range reduction (1 mul + 1 add) + Horner.
   return (exp_poly_degree(b) + 1) * (int_mul_pj_.at(b) + add + b * wr);
 }
@@ -395,6 +398,7 @@ double TechLibrary::fp_pj(const std::string& op, const FloatFormat& f) const {
   if (op == "max") return int_add_pj_.at(f.storage_bits) + spec_.mux2_pj_per_bit * f.storage_bits;
   const double wr = spec_.reg_write_pj_per_bit;
   if (op == "div") return m * (int_add_pj_.at(m) + 2.0 * m * wr) + int_add_pj_.at(f.exponent_bits);
+  if (op == "rsqrt") return 2.0 * fp_pj("div", f);  // sqrt by digit recurrence, then a division
   return (exp_poly_degree(m) + 1) * (fp_mul_pj_.at(m) + fp_add_pj_.at(m) + f.storage_bits * wr);
 }
 
@@ -403,8 +407,8 @@ double TechLibrary::int_um2(const std::string& op, int b) const {
   if (op == "add" || op == "compare") return add;
   if (op == "mul") return int_mul_um2_.at(b);
   if (op == "max") return add + spec_.mux2_um2_per_bit * b;
-  // Iterative units: one datapath plus its state registers.
-  if (op == "div") return add + 2.0 * b * spec_.reg_um2_per_bit;
+  // Iterative units: one datapath plus its state registers (rsqrt reuses the divider's).
+  if (op == "div" || op == "rsqrt") return add + 2.0 * b * spec_.reg_um2_per_bit;
   return int_mul_um2_.at(b) + add + b * spec_.reg_um2_per_bit;
 }
 
@@ -414,7 +418,8 @@ double TechLibrary::fp_um2(const std::string& op, const FloatFormat& f) const {
   if (op == "mul") return fp_mul_um2_.at(m);
   if (op == "compare") return int_add_um2_.at(f.storage_bits);
   if (op == "max") return int_add_um2_.at(f.storage_bits) + spec_.mux2_um2_per_bit * f.storage_bits;
-  if (op == "div") return int_add_um2_.at(m) + int_add_um2_.at(f.exponent_bits) + 2.0 * m * spec_.reg_um2_per_bit;
+  if (op == "div" || op == "rsqrt")
+    return int_add_um2_.at(m) + int_add_um2_.at(f.exponent_bits) + 2.0 * m * spec_.reg_um2_per_bit;
   return fp_mul_um2_.at(m) + fp_add_um2_.at(m) + f.storage_bits * spec_.reg_um2_per_bit;
 }
 

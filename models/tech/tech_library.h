@@ -10,8 +10,8 @@
 // bits. Nothing here scales with clock frequency.
 //
 // Primitive vocabulary (Action::primitive / AreaItem::primitive; `bits` as stated):
-//   int_add, int_mul, int_compare, int_max, int_div, int_exp   integer/fixed point, bits 1..64
-//   <fmt>_add, _mul, _compare, _max, _div, _exp               fmt in fp8_e4m3 fp8_e5m2 fp16 bf16
+//   int_add, int_mul, int_compare, int_max, int_div, int_exp, int_rsqrt   integer, bits 1..64
+//   <fmt>_add, _mul, _compare, _max, _div, _exp, _rsqrt       fmt in fp8_e4m3 fp8_e5m2 fp16 bf16
 //                                                             tf32 fp32; bits = storage bits of fmt
 //   fp_add, fp_mul, fp_compare, fp_max, fp_div, fp_exp        IEEE-style by storage width:
 //                                                             8 = fp8_e4m3, 16 = fp16, 19 = tf32,
