@@ -1,5 +1,7 @@
 #include "sim/cosim/compare.h"
 
+#include <chrono>
+
 namespace tessera {
 
 IntMatrix random_operands(int64_t rows, int64_t cols, int bits, std::mt19937_64& rng) {
@@ -66,10 +68,15 @@ TileCheck check_tile(const IEngine& model, const IRtlEngine& rtl, const TileRequ
                      const IntMatrix& b) {
   TileCheck chk;
   IntMatrix pe_out, fn_out, rtl_out;
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
   const TileCost closed = model.cost(req);
   const TileCost pe = model.simulate_pe(req, &a, &b, &pe_out);
   model.compute(req, a, b, fn_out);
+  const auto t1 = clock::now();
   chk.rtl = rtl.run_tile(req, &a, &b, &rtl_out, {});
+  chk.model_seconds = std::chrono::duration<double>(t1 - t0).count();
+  chk.rtl_seconds = std::chrono::duration<double>(clock::now() - t1).count();
   for (const std::string& d : {diff_outputs(pe_out, rtl_out, "pe model"), diff_outputs(fn_out, rtl_out, "model"),
                                diff_cost(closed, chk.rtl, "closed form"), diff_cost(pe, chk.rtl, "pe model")}) {
     if (!d.empty()) {

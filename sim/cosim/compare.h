@@ -19,6 +19,8 @@ struct TileCheck {
   bool ok = true;
   std::string first_difference;  // empty when ok: "out[3][5]: model 1234, rtl 1235", "cycles.fill: ..."
   TileCost rtl;                  // what the RTL measured
+  double model_seconds = 0;      // wall time of cost + simulate_pe + compute
+  double rtl_seconds = 0;        // wall time of the RTL run
 };
 
 TileCheck check_tile(const IEngine& model, const IRtlEngine& rtl, const TileRequest& req, const IntMatrix& a,
