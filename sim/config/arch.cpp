@@ -48,8 +48,9 @@ namespace {
 
 nlohmann::json params_json(const ParamValues& p) {
   nlohmann::json j = nlohmann::json::object();
-  for (const auto& [k, v] : p.all()) {
-    std::visit([&](const auto& x) { j[k] = x; }, v);
+  for (const auto& kv : p.all()) {
+    const std::string& key = kv.first;  // not a structured binding: C++17 lambdas cannot capture those
+    std::visit([&](const auto& x) { j[key] = x; }, kv.second);
   }
   return j;
 }

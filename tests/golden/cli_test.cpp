@@ -152,6 +152,13 @@ TEST_CASE("validate and list", "[cli]") {
   CHECK(tessera("list ops").out.find("conv2d") != std::string::npos);
 }
 
+TEST_CASE("docs/parameters.md is what the declarations say", "[cli][docs]") {
+  const Result r = tessera("list all --markdown");
+  REQUIRE(r.code == 0);
+  INFO("regenerate with: build/tessera list all --markdown > docs/parameters.md");
+  CHECK(r.out == read(std::string(TESSERA_SOURCE_DIR) + "/docs/parameters.md"));
+}
+
 TEST_CASE("a SCALE-Sim config and topology run as given", "[cli][scalesim]") {
   const fs::path d = temp_dir("scalesim");
   write(d / "scale.cfg", "[general]\nrun_name = tiny\n[architecture_presets]\nArrayHeight: 8\nArrayWidth: 8\n"
