@@ -1,6 +1,8 @@
 #include "sim/mapper/mapping.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <ostream>
 
 #include "sim/config/yaml_util.h"
@@ -72,18 +74,44 @@ Mapping load_mapping_string(const std::string& text, const std::string& name) {
   return parse(load_yaml_string(text, name), name);
 }
 
+namespace {
+// Plain names stay bare for readability; anything YAML could read differently is quoted.
+std::string yaml_str(const std::string& s) {
+  bool plain = !s.empty();
+  for (char c : s) plain = plain && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '#' || c == '~' || c == '/' || c == '-');
+  plain = plain && s.front() != '-' && s.front() != '#' && s.front() != '~';
+  for (const char* word : {"true", "false", "null", "yes", "no", "on", "off", "True", "False", "Null", "NULL", "Yes", "No", "On", "Off", "TRUE", "FALSE", "YES", "NO", "ON", "OFF"})
+    plain = plain && s != word;
+  if (plain) return s;
+  std::string q = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      q += '\\';
+      q += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      q += buf;
+    } else {
+      q += static_cast<char>(c);
+    }
+  }
+  return q + "\"";
+}
+}  // namespace
+
 void write_mapping(const Mapping& m, std::ostream& out) {
   out << "# tessera mapping: one entry per operator. Edit and pass back with --mapping.\n";
   out << "# tile: GEMM tile per group (m x n outputs, k reduction); loop_order: outer -> inner.\n";
-  if (!m.arch.empty()) out << "arch: " << m.arch << "\n";
-  if (!m.workload.empty()) out << "workload: " << m.workload << "\n";
+  if (!m.arch.empty()) out << "arch: " << yaml_str(m.arch) << "\n";
+  if (!m.workload.empty()) out << "workload: " << yaml_str(m.workload) << "\n";
   out << "mapping:\n";
   for (const auto& o : m.ops) {
-    out << "  - op: " << o.op << "\n    engine: " << o.engine << "\n";
+    out << "  - op: " << yaml_str(o.op) << "\n    engine: " << yaml_str(o.engine) << "\n";
     if (!o.dataflow.empty()) {
-      out << "    dataflow: " << o.dataflow << "\n";
+      out << "    dataflow: " << yaml_str(o.dataflow) << "\n";
       out << "    tile: {m: " << o.tile_m << ", n: " << o.tile_n << ", k: " << o.tile_k << "}\n";
-      out << "    loop_order: " << o.loop_order << "\n";
+      out << "    loop_order: " << yaml_str(o.loop_order) << "\n";
     } else {
       out << "    tile_elements: " << o.tile_elements << "\n";
     }
