@@ -374,15 +374,19 @@ class SystolicEngine final : public IEngine {
     }
   }
 
-  // Hardware of rtl/src/systolic_array.v (flip-flops as docs/rtl.md counts them with yosys).
+  // Hardware of rtl/src/systolic_array.v (flip-flops as docs/rtl.md counts them with yosys;
+  // the rest checked against yosys gate counts by tools/area/area_check.py, docs/area.md).
   // Per PE: an in_bits multiplier, an acc_bits adder, two in_bits operand registers (x: the
   // operand moving right; y: the operand moving down or held stationary), one acc_bits
-  // accumulator/partial-sum register, one valid flip-flop, and 2:1 muxes for the addend
-  // (acc_bits) and for the multiplier operand and y input (in_bits). Per column: an R:1
-  // acc_bits output mux (R-1 two-input muxes) that reads out os accumulators and picks the
-  // last used row's partial sum in ws/is. C acc_bits adders outside the array add the partial
-  // sums of later K folds. The fold controller holds busy and mode bits, r, c, T (kFoldTBits
-  // wide, as the RTL's T_BITS) and the in-fold cycle count.
+  // accumulator/partial-sum register, one valid flip-flop, two in_bits 2:1 muxes (multiplier
+  // operand, y input) and three acc_bits 2:1 muxes: the addend is os ? (v ? acc : 0) : psum
+  // (two), and the PE's result towards the output mux is os ? acc : sum (one). Per column:
+  // an R:1 output mux of the result and its valid bit (R-1 two-input muxes of acc_bits + 1).
+  // C acc_bits adders outside the array add the partial sums of later K folds. The fold
+  // controller holds busy and mode bits, r, c, T (kFoldTBits wide, as the RTL's T_BITS) and
+  // the in-fold cycle count, and computes three cycle-count-wide sums from T, r and c (last
+  // cycle, os drain start, stream end); its compares against the counter are narrow or share
+  // those carry chains and are left out (yosys: the controller logic is ~3 such adders).
   std::vector<AreaItem> area_items() const override {
     const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols), n = R * C;
     const int rb = clog2(R + 1), cb = clog2(C + 1), lb = clog2(2 * R + C);
@@ -393,13 +397,15 @@ class SystolicEngine final : public IEngine {
             {kArray, "reg", s_.acc_bits, n},
             {kArray, "reg", 1, n},
             {kArray, "mux", s_.in_bits, 2 * n},
-            {kArray, "mux", s_.acc_bits, n + C * (R - 1)},
+            {kArray, "mux", s_.acc_bits, 3 * n},
+            {kArray, "mux", s_.acc_bits + 1, C * (R - 1)},
             {kAccumulator, "int_add", s_.acc_bits, C},
             {kController, "reg", 1, 2},
             {kController, "reg", rb, 1},
             {kController, "reg", cb, 1},
             {kController, "reg", kFoldTBits, 1},
-            {kController, "reg", cycle_bits, 1}};
+            {kController, "reg", cycle_bits, 1},
+            {kController, "int_add", cycle_bits, 3}};
   }
 
  private:

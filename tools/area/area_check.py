@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""Area cross-check: the systolic engine's area model against yosys synthesis of its RTL.
+
+For each configuration (ROWS x COLS, IN_BITS, ACC_BITS) this synthesizes
+rtl/src/systolic_array.v with yosys (synth -flatten, then abc onto tools/area/tessera_cells.lib)
+and asks the C++ model (the `area_model` tool, which prints area_items() priced by
+configs/tech/45nm.yaml) for the same configuration, then compares:
+
+  (a) flip-flop bits: yosys' flip-flop cells after synthesis (all single-bit) against the
+      model's `reg` bits. Must be equal.
+  (b) gate-equivalent area: the mapped netlist in NAND2 equivalents (GE) against the model's
+      um^2 / 0.798 (Nangate 45nm NAND2_X1, the library configs/tech/45nm.yaml cites as [N45]),
+      after one calibration constant k (model GE x k ~ yosys GE) fitted by least squares on
+      the relative error over all configurations. Mean |error| must be <= 10%, worst <= 20%.
+
+Only the hardware both sides describe is compared: the model's `pe_array` and `controller`
+components. Its `accumulator` component (C adders that sum the partial results of successive
+K folds) is engine hardware outside rtl/src/systolic_array.v.
+
+Writes the table to stdout, to docs/area.md (between the area_check markers) and the plot to
+docs/img/area_model_vs_yosys.{png,svg}, unless --check is given without --docs. yosys results
+are cached in --workdir by a hash of the RTL, the cell library and the yosys script, so a rerun
+only synthesizes what changed. Python 3 stdlib only; yosys and (for the plot) gnuplot on PATH.
+
+  tools/area/area_check.py --model build-area/area_model [--check] [--docs] [--only 4x4]
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RTL = [os.path.join(ROOT, "rtl", "src", f) for f in ("systolic_pe.v", "systolic_array.v")]
+LIB = os.path.join(ROOT, "tools", "area", "tessera_cells.lib")
+DOC = os.path.join(ROOT, "docs", "area.md")
+IMG = os.path.join(ROOT, "docs", "img", "area_model_vs_yosys")
+BEGIN, END = "<!-- area_check:begin -->", "<!-- area_check:end -->"
+
+NAND2_UM2 = 0.798  # Nangate 45nm NAND2_X1 [N45]: 1 GE
+MEAN_LIMIT, WORST_LIMIT = 0.10, 0.20
+COMPARED = ("pe_array", "controller")
+
+# (rows, cols, in_bits, acc_bits): 1x1 .. 16x16, square and not, IN_BITS 4/8/16, ACC_BITS 16..48,
+# including ACC_BITS < 2*IN_BITS (the product is truncated, so synthesis drops its top bits).
+CONFIGS = [
+    (1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
+    (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
+    (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 16, 48), (2, 8, 4, 20), (8, 2, 16, 40),
+    (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
+    (8, 8, 16, 40), (4, 12, 8, 32), (12, 4, 4, 24), (16, 4, 16, 32), (16, 16, 4, 16),
+    (16, 16, 8, 32),
+]
+
+# Flip-flop cells yosys leaves after `synth` (fine-grained, one bit each; enables and sync
+# resets are part of the cell type). Coarse $dff-style cells would mean synthesis stopped early.
+FF_CELL = re.compile(r"^\$_(S?DFF|DFFE|SDFFE|SDFFCE|ALDFF|DFFSR|DFFSRE|DLATCH)\w*_$")
+
+
+def cfg_name(c):
+    return "%dx%d i%d a%d" % c
+
+
+def liberty_areas(path):
+    """Cell name -> area (GE) from the liberty file: cell (NAME) { area : X; ... }."""
+    text = re.sub(r"/\*.*?\*/", "", open(path).read(), flags=re.S)
+    return {m.group(1): float(m.group(2))
+            for m in re.finditer(r"cell\s*\(\s*(\w+)\s*\)\s*\{\s*area\s*:\s*([0-9.]+)", text)}
+
+
+def yosys_script(c, stat_path):
+    rows, cols, in_bits, acc_bits = c
+    return "\n".join([
+        "read_verilog " + " ".join(RTL),
+        "chparam -set ROWS %d -set COLS %d -set IN_BITS %d -set ACC_BITS %d systolic_array"
+        % (rows, cols, in_bits, acc_bits),
+        "synth -flatten -top systolic_array",
+        # Combinational logic only: flip-flops stay yosys cells and are priced as DFF below.
+        "abc -liberty " + LIB,
+        "opt_clean",
+        "tee -q -o %s stat -json" % stat_path,
+    ]) + "\n"
+
+
+def synthesize(c, yosys, workdir):
+    """yosys cell counts by type for configuration c (cached by content hash)."""
+    h = hashlib.sha256()
+    for p in RTL + [LIB]:
+        h.update(open(p, "rb").read())
+    h.update(yosys_script(c, "STAT").encode())
+    key = "%s_%s" % (cfg_name(c).replace(" ", "_"), h.hexdigest()[:16])
+    cache = os.path.join(workdir, key + ".json")
+    if os.path.exists(cache):
+        return json.load(open(cache))
+    stat = os.path.join(workdir, key + ".stat.json")
+    script = os.path.join(workdir, key + ".ys")
+    with open(script, "w") as f:
+        f.write(yosys_script(c, stat))
+    t0 = time.time()
+    # nice: the build machine is shared; one yosys at a time.
+    r = subprocess.run(["nice", yosys, "-q", "-s", script], cwd=workdir,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    if r.returncode != 0:
+        sys.exit("yosys failed for %s:\n%s" % (cfg_name(c), r.stdout[-3000:]))
+    cells = json.load(open(stat))["design"]["num_cells_by_type"]
+    result = {"cells": cells, "seconds": round(time.time() - t0, 1)}
+    with open(cache, "w") as f:
+        json.dump(result, f, indent=1)
+    os.remove(stat)
+    return result
+
+
+def yosys_numbers(cells, areas):
+    """(flip-flop bits, GE) of a mapped netlist."""
+    ff, ge = 0, 0.0
+    for typ, n in cells.items():
+        if FF_CELL.match(typ):
+            ff += n
+            # Clock enables are clock gates (docs/rtl.md) and the sync reset of the few valid
+            # bits is one gate: each flip-flop bit is priced as one plain DFF.
+            ge += n * areas["DFF"]
+        elif typ in areas:
+            ge += n * areas[typ]
+        else:
+            sys.exit("unmapped cell type %s after abc (coarse cell or missing library cell)" % typ)
+    return ff, ge
+
+
+def model_numbers(model, configs):
+    args = [model]
+    for c in configs:
+        args += [str(v) for v in c]
+    r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if r.returncode != 0:
+        sys.exit("area_model failed: " + r.stderr.strip())
+    out = []
+    for d in json.loads(r.stdout):
+        ff = sum(d["ff_bits"].get(k, 0) for k in COMPARED)
+        um2 = sum(d["area_um2"].get(k, 0.0) for k in COMPARED)
+        out.append((ff, um2 / NAND2_UM2))
+    return out
+
+
+def fit_k(rows):
+    """k minimising sum((k*m/y - 1)^2): least squares on the relative error."""
+    q = [r["model_ge"] / r["yosys_ge"] for r in rows]
+    return sum(q) / sum(v * v for v in q)
+
+
+def table(rows, k):
+    lines = ["| config (R x C, IN, ACC) | FF bits yosys | FF bits model | GE yosys | GE model x k | error |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append("| %d x %d, %d, %d | %d | %d | %.0f | %.0f | %+.1f%% |" % (
+            r["cfg"] + (r["yosys_ff"], r["model_ff"], r["yosys_ge"], k * r["model_ge"],
+                        100 * r["err"])))
+    return "\n".join(lines)
+
+
+def summary(rows, k):
+    errs = [abs(r["err"]) for r in rows]
+    worst = max(rows, key=lambda r: abs(r["err"]))
+    ff_ok = all(r["yosys_ff"] == r["model_ff"] for r in rows)
+    return {
+        "k": k, "mean": sum(errs) / len(errs), "worst": abs(worst["err"]),
+        "worst_cfg": worst["cfg"], "ff_equal": ff_ok, "n": len(rows),
+    }
+
+
+def plot(rows, k, path_base):
+    dat = path_base + ".dat"
+    with open(dat, "w") as f:
+        for r in rows:
+            f.write("%.1f %.1f \"%s\"\n" % (r["yosys_ge"], k * r["model_ge"], "%dx%d" % r["cfg"][:2]))
+    lo = min(min(r["yosys_ge"], k * r["model_ge"]) for r in rows) / 1.5
+    hi = max(max(r["yosys_ge"], k * r["model_ge"]) for r in rows) * 1.5
+    common = """
+set logscale xy
+set xrange [%g:%g]
+set yrange [%g:%g]
+set xlabel "yosys + abc, tessera_cells.lib (GE)"
+set ylabel "model x k (GE), k = %.3f"
+set title "systolic array area: model vs synthesis (%d configurations)"
+set key top left
+set grid
+plot x*1.2 with lines dt 2 lc rgb "#999999" title "+-20%%", \\
+     x*0.8 with lines dt 2 lc rgb "#999999" notitle, \\
+     x*1.1 with lines dt 3 lc rgb "#bbbbbb" title "+-10%%", \\
+     x*0.9 with lines dt 3 lc rgb "#bbbbbb" notitle, \\
+     x with lines lc rgb "#000000" title "model = yosys", \\
+     "%s" using 1:2 with points pt 7 ps 1 lc rgb "#1f77b4" title "configuration"
+""" % (lo, hi, lo, hi, k, len(rows), dat)
+    for term, ext in (('pngcairo size 800,600 font "sans,10"', "png"), ("svg size 800,600", "svg")):
+        script = "set terminal %s\nset output \"%s.%s\"\n%s" % (term, path_base, ext, common)
+        r = subprocess.run(["gnuplot"], input=script, universal_newlines=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            sys.exit("gnuplot failed: " + r.stdout)
+    os.remove(dat)
+
+
+def write_doc(tbl, s):
+    block = "\n".join([
+        BEGIN,
+        "Generated by `tools/area/area_check.py` (yosys 0.23, %d configurations, T_BITS 16)." % s["n"],
+        "",
+        tbl,
+        "",
+        "Calibration k = %.4f (model GE x k ~ yosys GE). Mean |error| %.1f%%, worst %.1f%% (%s). "
+        "Flip-flop bits equal in every configuration: %s."
+        % (s["k"], 100 * s["mean"], 100 * s["worst"], "%d x %d, %d, %d" % s["worst_cfg"],
+           "yes" if s["ff_equal"] else "NO"),
+        "",
+        "![model vs yosys](img/area_model_vs_yosys.svg)",
+        END,
+    ])
+    text = open(DOC).read() if os.path.exists(DOC) else "# Area cross-check\n\n%s\n%s\n" % (BEGIN, END)
+    if BEGIN not in text or END not in text:
+        sys.exit("%s lacks the %s / %s markers" % (DOC, BEGIN, END))
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1]
+    with open(DOC, "w") as f:
+        f.write(head + block + tail)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--model", default=os.path.join(ROOT, "build-area", "area_model"),
+                    help="the area_model executable")
+    ap.add_argument("--yosys", default="yosys")
+    ap.add_argument("--workdir", default=os.path.join(ROOT, "build-area", "area_work"),
+                    help="yosys scripts and cached results")
+    ap.add_argument("--check", action="store_true",
+                    help="exit 1 unless FF bits are equal and the GE errors are within bounds")
+    ap.add_argument("--docs", action="store_true",
+                    help="with --check: still write docs/area.md and the plot")
+    ap.add_argument("--only", action="append", default=[],
+                    help="only configurations whose name starts with this (e.g. 4x4); repeatable")
+    a = ap.parse_args()
+
+    configs = [c for c in CONFIGS if not a.only or any(cfg_name(c).startswith(o) for o in a.only)]
+    if not configs:
+        sys.exit("no configuration matches --only")
+    os.makedirs(a.workdir, exist_ok=True)
+    areas = liberty_areas(LIB)
+    model = model_numbers(a.model, configs)
+
+    rows = []
+    for c, (mff, mge) in zip(configs, model):
+        y = synthesize(c, a.yosys, a.workdir)
+        yff, yge = yosys_numbers(y["cells"], areas)
+        rows.append({"cfg": c, "yosys_ff": yff, "model_ff": mff, "yosys_ge": yge, "model_ge": mge})
+        print("  %-16s FF %6d / %6d   GE %9.0f / %9.0f (uncalibrated)   %6.1fs"
+              % (cfg_name(c), yff, mff, yge, mge, y["seconds"]), file=sys.stderr, flush=True)
+
+    k = fit_k(rows)
+    for r in rows:
+        r["err"] = (k * r["model_ge"] - r["yosys_ge"]) / r["yosys_ge"]
+    s = summary(rows, k)
+    tbl = table(rows, k)
+    print(tbl)
+    print("\nk = %.4f   mean |error| = %.1f%%   worst = %.1f%% (%s)   FF bits equal: %s"
+          % (k, 100 * s["mean"], 100 * s["worst"], cfg_name(s["worst_cfg"]), s["ff_equal"]))
+
+    if (not a.check or a.docs) and not a.only:
+        os.makedirs(os.path.dirname(IMG), exist_ok=True)
+        plot(rows, k, IMG)
+        write_doc(tbl, s)
+
+    if a.check:
+        bad = []
+        if not s["ff_equal"]:
+            bad.append("flip-flop bits differ: " + ", ".join(
+                "%s yosys %d model %d" % (cfg_name(r["cfg"]), r["yosys_ff"], r["model_ff"])
+                for r in rows if r["yosys_ff"] != r["model_ff"]))
+        if s["mean"] > MEAN_LIMIT:
+            bad.append("mean GE error %.1f%% > %.0f%%" % (100 * s["mean"], 100 * MEAN_LIMIT))
+        if s["worst"] > WORST_LIMIT:
+            bad.append("worst GE error %.1f%% > %.0f%% (%s)"
+                       % (100 * s["worst"], 100 * WORST_LIMIT, cfg_name(s["worst_cfg"])))
+        if bad:
+            print("FAIL: " + "; ".join(bad))
+            return 1
+        print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
