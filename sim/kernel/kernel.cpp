@@ -6,6 +6,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+
+#include "sim/cosim/rtl_engine.h"
 
 namespace tessera {
 
@@ -16,8 +21,17 @@ using sc_core::wait;
 Fidelity parse_fidelity(const std::string& s) {
   if (s == "tile") return Fidelity::Tile;
   if (s == "pe") return Fidelity::Pe;
-  throw UserError("expected tile|pe, got '" + s + "'" + (s == "rtl" ? " (rtl fidelity needs the RTL co-simulation build)" : ""),
-                  SourceLoc{}, "--fidelity");
+  if (s == "rtl") return Fidelity::Rtl;
+  throw UserError("expected tile|pe|rtl, got '" + s + "'", SourceLoc{}, "--fidelity");
+}
+
+const char* fidelity_name(Fidelity f) {
+  switch (f) {
+    case Fidelity::Tile: return "tile";
+    case Fidelity::Pe: return "pe";
+    case Fidelity::Rtl: return "rtl";
+  }
+  return "tile";
 }
 
 namespace {
@@ -106,8 +120,11 @@ struct TileTiming {
 
 class OpRunner {
  public:
-  OpRunner(const Arch& arch, const OpPlan& plan, Fidelity fid, MemoryPath& mem)
-      : arch_(arch), plan_(plan), fid_(fid), mem_(mem), engine_(*arch.engines[plan.engine].model) {
+  // `rtl`: the engine's RTL at rtl fidelity (else null); `data`: the data path of a data run.
+  OpRunner(const Arch& arch, const OpPlan& plan, Fidelity fid, MemoryPath& mem, const IRtlEngine* rtl,
+           IDataPath* data)
+      : arch_(arch), plan_(plan), fid_(fid), mem_(mem), engine_(*arch.engines[plan.engine].model), rtl_(rtl),
+        data_path_(data) {
     result_.op = plan.op;
     result_.kind = plan.kind;
     result_.engine = arch.engines[plan.engine].name;
@@ -123,12 +140,21 @@ class OpRunner {
     result_.tiles = n_;
     result_.start_cycle = now_cycles();
     if (n_ == 0) return result_;
+    if (data_path_) {
+      if (plan_.request.kind != WorkKind::Gemm)
+        throw UserError("data run: '" + plan_.op + "' (" + plan_.kind +
+                        ") is vector work, which has no functional model; --data needs a GEMM/conv-only workload");
+      data_ = data_path_->operands(plan_);
+    }
+    if (rtl_)  // before the threads: a UserError cannot cross a SystemC thread
+      for (const auto& t : plan_.steps) rtl_->check(request(t));
     sc_core::sc_spawn(std::bind(&OpRunner::loader, this));
     sc_core::sc_spawn(std::bind(&OpRunner::compute, this));
     sc_core::sc_spawn(std::bind(&OpRunner::writer, this));
     sc_core::sc_start();
     result_.total_cycles = now_cycles() - result_.start_cycle;
     result_.stall_cycles = result_.total_cycles - result_.compute_cycles;
+    if (data_path_) data_path_->results(plan_, std::move(*data_));
     return result_;
   }
 
@@ -173,12 +199,14 @@ class OpRunner {
       loaded_.wait_at_least(i + 1);
       if (i >= 2) stored_.wait_at_least(i - 1);  // double-buffered output tile
       const TileStep& t = step(i);
-      const TileTiming& tt = timing(t);
+      const uint64_t start = now_cycles();
+      const std::optional<TileCost> measured = execute(i, t);
+      const TileTiming& tt = timing(t, measured ? &*measured : nullptr);
       result_.compute_cycles += tt.cost.cycles.total();
       result_.spm_stall_cycles += tt.cycles - tt.cost.cycles.total();
       result_.engine_split += tt.cost.cycles;
       ++shape_use_[&tt];
-      wait_cycles(tt.cycles);
+      wait_cycles(tt.cycles - (now_cycles() - start));  // the RTL has already spent its cycles
       if (t.accumulates) ++accumulating_tiles_[&tt];
       computed_.set(i + 1);
     }
@@ -221,19 +249,81 @@ class OpRunner {
     bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
   };
 
-  const TileTiming& timing(const TileStep& t) {
-    const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return it->second;
+  TileRequest request(const TileStep& t) const {
     TileRequest req = plan_.request;
     if (req.kind == WorkKind::Gemm) {
       req.gemm = t.shape;
     } else {
       req.vec.elements = t.shape.m;
     }
+    return req;
+  }
+
+  // Runs tile i on its data and/or the RTL, when the run has either; returns the cost this
+  // measured (the RTL's, or the PE model's), or nothing for a closed-form tile. The RTL is
+  // clocked here, one SystemC cycle per RTL clock cycle.
+  std::optional<TileCost> execute(size_t i, const TileStep& t) {
+    if (!rtl_ && !data_) return std::nullopt;
+    const TileRequest req = request(t);
+    if (!data_) return rtl_->run_tile(req, nullptr, nullptr, nullptr, [] { wait(kCycle); });
+    const size_t g = i / plan_.steps.size();
+    const IntMatrix a = slice(data_->a[g], t.m0, t.k0, t.shape.m, t.shape.k);
+    const IntMatrix b = slice(data_->b[g], t.k0, t.n0, t.shape.k, t.shape.n);
+    IntMatrix out;
+    std::optional<TileCost> cost;
+    if (rtl_) {
+      cost = rtl_->run_tile(req, &a, &b, &out, [] { wait(kCycle); });
+    } else if (fid_ == Fidelity::Pe) {
+      cost = engine_.simulate_pe(req, &a, &b, &out);
+    } else {
+      engine_.compute(req, a, b, out);
+    }
+    // Partial sums of later k tiles add in at the engine's psum width, wrapping as it does.
+    const int psum = engine_.capabilities().psum_bits;
+    IntMatrix& o = data_->out[g];
+    for (int64_t r = 0; r < out.rows; ++r)
+      for (int64_t c = 0; c < out.cols; ++c) {
+        int64_t& dst = o.at(t.m0 + r, t.n0 + c);
+        dst = t.accumulates ? wrap_bits(static_cast<uint64_t>(dst) + static_cast<uint64_t>(out.at(r, c)), psum)
+                            : out.at(r, c);
+      }
+    return cost;
+  }
+
+  static IntMatrix slice(const IntMatrix& x, int64_t r0, int64_t c0, int64_t rows, int64_t cols) {
+    IntMatrix s(rows, cols);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) s.at(r, c) = x.at(r0 + r, c0 + c);
+    return s;
+  }
+
+  static int64_t wrap_bits(uint64_t v, int bits) {
+    if (bits >= 64) return static_cast<int64_t>(v);
+    const uint64_t mask = (uint64_t{1} << bits) - 1;
+    v &= mask;
+    if ((v >> (bits - 1)) & 1) v |= ~mask;
+    return static_cast<int64_t>(v);
+  }
+
+  // The tile's cost, once per distinct shape. `measured` (from execute) is used when given; a
+  // later tile of the same shape must measure the same, since cost does not depend on data.
+  const TileTiming& timing(const TileStep& t, const TileCost* measured) {
+    const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      if (measured && !(*measured == it->second.cost))
+        throw std::logic_error("'" + plan_.op + "': two " + std::to_string(t.shape.m) + "x" + std::to_string(t.shape.n) +
+                               "x" + std::to_string(t.shape.k) + " tiles measured different costs");
+      return it->second;
+    }
+    const TileRequest req = request(t);
     TileTiming tt;
     tt.shape = t.shape;
-    tt.cost = fid_ == Fidelity::Pe ? engine_.simulate_pe(req, nullptr, nullptr, nullptr) : engine_.cost(req);
+    if (measured) {
+      tt.cost = *measured;
+    } else {
+      tt.cost = fid_ == Fidelity::Pe ? engine_.simulate_pe(req, nullptr, nullptr, nullptr) : engine_.cost(req);
+    }
     // The engine cannot outrun its scratchpads: each streams its operands through the ports
     // the DMA leaves free (one of two or more; all of a single port, shared with the DMA fill).
     uint64_t bits_per_spm[64] = {};
@@ -262,6 +352,9 @@ class OpRunner {
   Fidelity fid_;
   MemoryPath& mem_;
   const IEngine& engine_;
+  const IRtlEngine* rtl_;
+  IDataPath* data_path_;
+  std::optional<OpData> data_;
   size_t n_ = 0;
   size_t spm_a_ = 0, spm_b_ = 0, spm_out_ = 0;
   Progress loaded_, computed_, stored_;
@@ -272,14 +365,30 @@ class OpRunner {
 
 }  // namespace
 
-std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& plans, Fidelity fidelity) {
+std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& plans, Fidelity fidelity,
+                                 IDataPath* data) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   if (arch.scratchpads.size() > 64) throw UserError("at most 64 scratchpads are supported");
+  // rtl fidelity: each engine a plan uses gets its RTL adapter, built before any thread runs
+  // (an engine without RTL, or without a build of its configuration, is a UserError here).
+  std::vector<std::unique_ptr<IRtlEngine>> rtl(arch.engines.size());
+  if (fidelity == Fidelity::Rtl) {
+    for (const auto& p : plans) {
+      const auto& e = arch.engines[p.engine];
+      if (rtl[p.engine]) continue;
+      try {
+        rtl[p.engine] = make_rtl_engine(e.type, e.params);
+      } catch (const UserError& err) {
+        throw UserError("rtl fidelity: engine '" + e.name + "' (runs '" + p.op + "'): " + err.message(), err.loc(),
+                        err.key());
+      }
+    }
+  }
   MemoryPath mem(arch);
   std::vector<OpResult> out;
   out.reserve(plans.size());
   for (const auto& p : plans) {
-    OpRunner r(arch, p, fidelity, mem);
+    OpRunner r(arch, p, fidelity, mem, rtl[p.engine].get(), data);
     out.push_back(r.run());
   }
   return out;

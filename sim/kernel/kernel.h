@@ -19,8 +19,11 @@
 
 namespace tessera {
 
-enum class Fidelity { Tile, Pe };
-Fidelity parse_fidelity(const std::string& s);  // tile|pe; throws UserError
+// tile: closed-form engine costs; pe: per-cycle PE models; rtl: the engines' Verilated RTL
+// (sim/cosim) clocked inside the engine thread, one SystemC cycle per RTL clock.
+enum class Fidelity { Tile, Pe, Rtl };
+Fidelity parse_fidelity(const std::string& s);  // tile|pe|rtl; throws UserError
+const char* fidelity_name(Fidelity f);
 
 // One operator, ready to run: the engine, the request every tile shares (dataflow, precision),
 // and the tile steps of one group, repeated `groups` times.
@@ -54,6 +57,24 @@ struct OpResult {
   bool memory_bound() const { return dram_busy_cycles > compute_cycles; }
 };
 
-std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& plans, Fidelity fidelity);
+// The functional data of one GEMM operator in a data run: per group, the whole operands
+// (a: m x k, b: k x n) and the result its tiles build (m x n, wrapping at the engine's
+// psum_bits as the partial sums of later k tiles are added).
+struct OpData {
+  std::vector<IntMatrix> a, b, out;
+};
+
+// Supplies operands before an operator runs and takes its results after (sim/kernel/datapath.h).
+class IDataPath {
+ public:
+  virtual ~IDataPath() = default;
+  virtual OpData operands(const OpPlan& plan) = 0;
+  virtual void results(const OpPlan& plan, OpData&& data) = 0;
+};
+
+// With `data`, every GEMM tile is also computed on its operands by the fidelity's engine view
+// (tile: compute(), pe: simulate_pe(), rtl: the RTL); vector work is then a UserError.
+std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& plans, Fidelity fidelity,
+                                 IDataPath* data = nullptr);
 
 }  // namespace tessera

@@ -31,6 +31,9 @@ std::vector<TileStep> gemm_tile_steps(const GemmShape& full, const GemmShape& ti
     TileStep& t = steps[s];
     t.shape = {std::min(step[0], size[0] - im * step[0]), std::min(step[1], size[1] - in * step[1]),
                std::min(step[2], size[2] - ik * step[2])};
+    t.m0 = im * step[0];
+    t.n0 = in * step[1];
+    t.k0 = ik * step[2];
     const auto m = static_cast<uint64_t>(t.shape.m), n = static_cast<uint64_t>(t.shape.n),
                k = static_cast<uint64_t>(t.shape.k);
     const int64_t a_id = im * count[2] + ik, b_id = ik * count[1] + in, o_id = out_id(idx);

@@ -15,6 +15,7 @@ namespace tessera {
 
 struct TileStep {
   GemmShape shape;               // this tile (ragged at the edges)
+  int64_t m0 = 0, n0 = 0, k0 = 0;  // where it starts in the GEMM (for functional data runs)
   bool accumulates = false;      // adds to partial sums of an earlier k tile
   uint64_t load_a_bits = 0;      // DRAM -> scratchpad before compute
   uint64_t load_b_bits = 0;

@@ -35,7 +35,7 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
   RunSummary s;
   s.arch = arch.name;
   s.workload = wl.name();
-  s.fidelity = fid == Fidelity::Pe ? "pe" : "tile";
+  s.fidelity = fidelity_name(fid);
   const TechLibrary& tech = *arch.tech;
   const double dram_pj_bit = arch.dram->pj_per_bit_override() >= 0 ? arch.dram->pj_per_bit_override()
                                                                      : tech.dram_pj_per_bit(arch.dram->technology());

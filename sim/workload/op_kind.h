@@ -19,7 +19,9 @@
 // Tensor layouts every kind agrees on: feature maps are NCHW; conv weights are
 // [Cout, Cin/groups, Kh, Kw]; gemm weights are [K, N]; matmul operands are [..., M, K] and
 // [..., K, N] (or [..., N, K] with transpose_b).
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,11 +30,25 @@
 
 namespace tessera {
 
+// Where a lowered GEMM item's operands and result live in the operator's tensors, for
+// functional (seeded data) runs: the flat row-major index into a_tensor of a[g][m][k] (-1: a
+// zero, e.g. conv padding), into b_tensor of b[g][k][n] and into out_tensor of out[g][m][n].
+struct GemmLayout {
+  std::function<int64_t(int64_t g, int64_t m, int64_t k)> a;
+  std::function<int64_t(int64_t g, int64_t k, int64_t n)> b;
+  std::function<int64_t(int64_t g, int64_t m, int64_t n)> out;
+};
+
 class IOpKind {
  public:
   virtual ~IOpKind() = default;
   virtual void validate(const Operator& op, const Workload& wl) const = 0;
   virtual std::vector<LoweredOp> lower(const Operator& op, const Workload& wl) const = 0;
+  // The data layout of lower()'s GEMM item `item`; kinds without a functional model keep the
+  // default (no layout: a data run stops at such an operator with a UserError).
+  virtual std::optional<GemmLayout> gemm_layout(const Operator&, const Workload&, size_t /*item*/) const {
+    return std::nullopt;
+  }
 };
 
 using OpKindRegistry = Registry<IOpKind>;

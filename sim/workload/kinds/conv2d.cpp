@@ -78,6 +78,28 @@ class Conv2dKind : public IOpKind {
     return {gemm_work(op, wl, g, gm.groups, op.inputs[0], op.inputs[1], op.outputs[0])};
   }
 
+  // im2col: row m = (image, oy, ox), column k = (channel in group, ky, kx).
+  std::optional<GemmLayout> gemm_layout(const Operator& op, const Workload& wl, size_t) const override {
+    const ConvGeom gm = geom(op, wl);
+    const int64_t sh = op.attrs.i("stride"), sw = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : sh;
+    const int64_t pad = op.attrs.i("padding"), dil = op.attrs.i("dilation");
+    const int64_t cg = gm.c / gm.groups, og = gm.cout / gm.groups;
+    GemmLayout l;
+    l.a = [=](int64_t g, int64_t m, int64_t k) -> int64_t {
+      const int64_t ox = m % gm.wo, oy = (m / gm.wo) % gm.ho, img = m / (gm.wo * gm.ho);
+      const int64_t kx = k % gm.kw, ky = (k / gm.kw) % gm.kh, ci = k / (gm.kw * gm.kh);
+      const int64_t iy = oy * sh - pad + ky * dil, ix = ox * sw - pad + kx * dil;
+      if (iy < 0 || iy >= gm.h || ix < 0 || ix >= gm.w) return -1;
+      return ((img * gm.c + g * cg + ci) * gm.h + iy) * gm.w + ix;
+    };
+    l.b = [=](int64_t g, int64_t k, int64_t n) { return (g * og + n) * (cg * gm.kh * gm.kw) + k; };
+    l.out = [=](int64_t g, int64_t m, int64_t n) {
+      const int64_t ox = m % gm.wo, oy = (m / gm.wo) % gm.ho, img = m / (gm.wo * gm.ho);
+      return ((img * gm.cout + g * og + n) * gm.ho + oy) * gm.wo + ox;
+    };
+    return l;
+  }
+
  private:
   ConvGeom geom(const Operator& op, const Workload& wl) const {
     const auto& x = wl.tensor(op.inputs[0]).shape;

@@ -40,6 +40,15 @@ class GemmKind : public IOpKind {
     g.m = wl.tensor(op.inputs[0]).elements() / g.k;
     return {gemm_work(op, wl, g, 1, op.inputs[0], op.inputs[1], op.outputs[0], tb)};
   }
+  std::optional<GemmLayout> gemm_layout(const Operator& op, const Workload& wl, size_t) const override {
+    const GemmShape g = lower(op, wl)[0].gemm;
+    const bool tb = op.attrs.b("transpose_b");
+    GemmLayout l;
+    l.a = [g](int64_t, int64_t m, int64_t k) { return m * g.k + k; };
+    l.b = [g, tb](int64_t, int64_t k, int64_t n) { return tb ? n * g.k + k : k * g.n + n; };
+    l.out = [g](int64_t, int64_t m, int64_t n) { return m * g.n + n; };
+    return l;
+  }
 };
 
 }  // namespace

@@ -1,0 +1,121 @@
+// A whole network (tests/data/cnn3.yaml: three int8 conv layers) on a small machine
+// (tests/data/cosim_8x8.yaml) at tile, pe and rtl fidelity, with seeded data: the cycles of
+// every operator, the actions and the checksum of every tensor written are identical, and the
+// first layer's functional output equals a direct convolution (so the im2col data path is
+// right, not only consistent).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/config/arch.h"
+#include "sim/kernel/datapath.h"
+#include "sim/kernel/kernel.h"
+#include "sim/mapper/planner.h"
+#include "sim/workload/loader.h"
+
+using namespace tessera;
+
+namespace {
+
+struct Run {
+  std::vector<OpResult> ops;
+  std::map<std::string, std::string> checksums;
+  std::vector<int64_t> image, conv1_w, conv1_out;
+};
+
+Run run(Fidelity fid, uint64_t seed) {
+  const Arch arch = load_arch("tests/data/cosim_8x8.yaml");
+  const Workload wl = load_workload("tests/data/cnn3.yaml");
+  const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
+  SeededData data(wl, seed);
+  Run r;
+  r.ops = run_kernel(arch, plans, fid, &data);
+  r.checksums = data.checksums();
+  r.image = *data.tensor_values("image");
+  r.conv1_w = *data.tensor_values("conv1.w");
+  r.conv1_out = *data.tensor_values("conv1.out");
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("cnn3 at tile, pe and rtl fidelity: identical cycles, actions and outputs", "[rtl][network]") {
+  const Run tile = run(Fidelity::Tile, 42), pe = run(Fidelity::Pe, 42), rtl = run(Fidelity::Rtl, 42);
+  REQUIRE(tile.ops.size() == 3);
+  uint64_t tiles = 0;
+  for (const Run* other : {&pe, &rtl}) {
+    REQUIRE(other->ops.size() == tile.ops.size());
+    for (size_t i = 0; i < tile.ops.size(); ++i) {
+      INFO(tile.ops[i].op);
+      CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
+      CHECK(other->ops[i].compute_cycles == tile.ops[i].compute_cycles);
+      CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
+      CHECK(other->ops[i].actions == tile.ops[i].actions);
+    }
+    CHECK(other->checksums == tile.checksums);
+  }
+  for (const auto& o : tile.ops) tiles += o.tiles;
+  CHECK(tiles > 3);  // the scratchpads force several tiles per layer
+  CHECK(tile.checksums.size() == 3);
+  // A different seed gives different outputs (the checksums see the data).
+  CHECK(run(Fidelity::Tile, 43).checksums.at("logits") != tile.checksums.at("logits"));
+}
+
+TEST_CASE("the data path's conv1 equals a direct convolution, requantized", "[rtl][network]") {
+  const Run r = run(Fidelity::Tile, 7);
+  // conv1: image [1,3,12,12], weight [16,3,3,3], padding 1 -> [1,16,12,12]; K = 27.
+  const int shift = 7 + 3;  // (a_bits - 1) + ceil(ceil(log2 27) / 2) = 7 + ceil(5/2)
+  int64_t nonzero = 0;
+  for (int co = 0; co < 16; ++co)
+    for (int y = 0; y < 12; ++y)
+      for (int x = 0; x < 12; ++x) {
+        int64_t acc = 0;
+        for (int ci = 0; ci < 3; ++ci)
+          for (int ky = 0; ky < 3; ++ky)
+            for (int kx = 0; kx < 3; ++kx) {
+              const int iy = y - 1 + ky, ix = x - 1 + kx;
+              if (iy < 0 || iy >= 12 || ix < 0 || ix >= 12) continue;
+              acc += r.image[static_cast<size_t>((ci * 12 + iy) * 12 + ix)] *
+                     r.conv1_w[static_cast<size_t>(((co * 3 + ci) * 3 + ky) * 3 + kx)];
+            }
+        const int64_t expect = std::clamp<int64_t>(acc >> shift, -128, 127);
+        const int64_t got = r.conv1_out[static_cast<size_t>((co * 12 + y) * 12 + x)];
+        INFO("co " << co << " y " << y << " x " << x);
+        REQUIRE(got == expect);
+        nonzero += got != 0;
+      }
+  CHECK(nonzero > 16 * 12 * 12 / 2);
+}
+
+TEST_CASE("a data run stops with a UserError at an operator without a functional model", "[rtl][network]") {
+  const Arch arch = load_arch("tests/data/cosim_8x8.yaml");
+  const Workload wl = load_workload_string(R"(
+name: relu_net
+dtype: int8
+tensors:
+  x: {shape: [4, 8], role: input}
+  w: {shape: [8, 8], role: weight}
+  y: {shape: [4, 8], role: activation}
+  z: {shape: [4, 8], role: output}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [y]}
+  - {name: act, kind: elementwise, inputs: [y], outputs: [z], op: relu}
+)",
+                                           "relu_net.yaml", WorkloadFormat::yaml);
+  const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
+  SeededData data(wl, 1);
+  CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Tile, &data),
+                    Catch::Contains("'act'") && Catch::Contains("no functional model"));
+  // ... and rtl fidelity stops at the vector engine, which has no RTL.
+  CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Rtl), Catch::Contains("'vec'") && Catch::Contains("no RTL model"));
+}
+
+TEST_CASE("rtl fidelity on an engine configuration without an RTL build is a UserError", "[rtl][network]") {
+  const Arch arch = load_arch("tests/data/cosim_8x8.yaml", {"engines.0.rows=6"});
+  const Workload wl = load_workload("tests/data/cnn3.yaml");
+  const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
+  CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Rtl), Catch::Contains("no RTL build") && Catch::Contains("8x8"));
+}
