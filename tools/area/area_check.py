@@ -193,7 +193,7 @@ plot x*1.2 with lines dt 2 lc rgb "#999999" title "+-20%%", \\
      x with lines lc rgb "#000000" title "model = yosys", \\
      "%s" using 1:2 with points pt 7 ps 1 lc rgb "#1f77b4" title "configuration"
 """ % (lo, hi, lo, hi, k, len(rows), dat)
-    for term, ext in (('pngcairo size 800,600 font "sans,10"', "png"), ("svg size 800,600", "svg")):
+    for term, ext in (('pngcairo noenhanced size 800,600 font "sans,10"', "png"), ("svg noenhanced size 800,600", "svg")):
         script = "set terminal %s\nset output \"%s.%s\"\n%s" % (term, path_base, ext, common)
         r = subprocess.run(["gnuplot"], input=script, universal_newlines=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
