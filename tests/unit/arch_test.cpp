@@ -71,7 +71,7 @@ TEST_CASE("the bundled machines load", "[arch]") {
   }
 }
 
-TEST_CASE("--set overrides a declared key and nothing else", "[arch]") {
+TEST_CASE("overrides (--set) hit a declared key and nothing else", "[arch]") {
   const Arch a = load_arch_string(kSmall, "m.yaml", {"engines.0.rows=8", "memory.dram.latency_ns=5"});
   CHECK(a.engines[0].params.i("rows") == 8);
   CHECK(a.dram->latency_ns() == 5.0);
