@@ -167,6 +167,8 @@ TechSpec scale_spec(const TechSpec& in, int node_nm, const NodeScaling& s) {
   o.mux2_pj_per_bit *= s.energy;
   o.reg_um2_per_bit *= s.area;
   o.mux2_um2_per_bit *= s.area;
+  o.and2_um2 *= s.area;
+  o.full_adder_um2 *= s.area;
   o.logic_leakage_mw_per_mm2 *= s.leakage / s.area;
   pts(o.sram_read64_pj, s.energy);
   o.sram_bitcell_um2 *= s.area;
@@ -245,6 +247,9 @@ TechLibrary::TechLibrary(const TechSpec& spec) : spec_(spec) {
                                                          {&int_add_um2_, "int_add area"},
                                                          {&int_mul_pj_, "int_mul energy"},
                                                          {&int_mul_um2_, "int_mul area"}};
+  if (spec.int_mul_area_law == IntMulAreaLaw::Array && !(spec.and2_um2 > 0 && spec.full_adder_um2 > 0))
+    throw UserError("int_mul_area_law: array prices multipliers in cells and needs logic.and2_um2 and "
+                    "logic.full_adder_um2 (both > 0)");
   for (const auto& [l, what] : int_laws)
     for (int b = 1; b <= 64; ++b)
       if (!(l->at(b) > 0))
@@ -402,14 +407,25 @@ double TechLibrary::fp_pj(const std::string& op, const FloatFormat& f) const {
   return (exp_poly_degree(m) + 1) * (fp_mul_pj_.at(m) + fp_add_pj_.at(m) + f.storage_bits * wr);
 }
 
+// Array law: a b x b array multiplier has b^2 partial-product AND cells and b-1 rows of b adders
+// that reduce them, the last row rippling the carries out. Two's complement (Baugh-Wooley) turns
+// 2(b-1) of the ANDs into NANDs (smaller) and adds two constant ones the adders absorb, so the
+// count is kept. All b*(b-1) adders are priced as full adders; the few that could be half
+// adders are not told apart (an upper bound by a few percent).
+double TechLibrary::int_mul_um2(int b) const {
+  if (spec_.int_mul_area_law == IntMulAreaLaw::Fitted) return int_mul_um2_.at(b);
+  const double bb = b;
+  return bb * bb * spec_.and2_um2 + bb * (bb - 1) * spec_.full_adder_um2;
+}
+
 double TechLibrary::int_um2(const std::string& op, int b) const {
   const double add = int_add_um2_.at(b);
   if (op == "add" || op == "compare") return add;
-  if (op == "mul") return int_mul_um2_.at(b);
+  if (op == "mul") return int_mul_um2(b);
   if (op == "max") return add + spec_.mux2_um2_per_bit * b;
   // Iterative units: one datapath plus its state registers (rsqrt reuses the divider's).
   if (op == "div" || op == "rsqrt") return add + 2.0 * b * spec_.reg_um2_per_bit;
-  return int_mul_um2_.at(b) + add + b * spec_.reg_um2_per_bit;
+  return int_mul_um2(b) + add + b * spec_.reg_um2_per_bit;
 }
 
 double TechLibrary::fp_um2(const std::string& op, const FloatFormat& f) const {
@@ -508,7 +524,8 @@ std::vector<FitCheck> TechLibrary::fit_checks() const {
   pts("int_add energy", spec_.int_add_pj, int_add_pj_);
   pts("int_add area", spec_.int_add_um2, int_add_um2_);
   pts("int_mul energy", spec_.int_mul_pj, int_mul_pj_);
-  pts("int_mul area", spec_.int_mul_um2, int_mul_um2_);
+  // Under the array law the published multiplier areas price nothing: no check to report.
+  if (spec_.int_mul_area_law == IntMulAreaLaw::Fitted) pts("int_mul area", spec_.int_mul_um2, int_mul_um2_);
   fps("fp_add energy", spec_.fp_add_pj, fp_add_pj_);
   fps("fp_add area", spec_.fp_add_um2, fp_add_um2_);
   fps("fp_mul energy", spec_.fp_mul_pj, fp_mul_pj_);

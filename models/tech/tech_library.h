@@ -23,6 +23,8 @@
 // Laws (fitted at construction; docs/tech.md lists the points, sources and fit errors):
 //   int_add  energy, area:  k0 + k1*b           (carry chain: linear in bits plus fixed cost)
 //   int_mul  energy, area:  k1*b + k2*b^2       (b^2 partial-product cells + final adder)
+//   int_mul  area, if spec.int_mul_area_law == Array:  b^2 * and2_um2 + b*(b-1) * full_adder_um2
+//                           (an array multiplier built from cells, not fitted; energy stays fitted)
 //   fp_add, fp_mul:         k1*m + k2*m^2, m = significand bits incl. hidden bit; the
 //                           exponent path is small next to the significand and is not modelled
 //   fits minimise the squared *relative* error, so 2 points are matched exactly.
@@ -40,6 +42,12 @@
 
 namespace tessera {
 
+// How int_mul is priced in area. Fitted: the k1*b + k2*b^2 law through the published points
+// (Horowitz's 45 nm multipliers: Booth-recoded, tree-reduced silicon). Array: a textbook array
+// multiplier counted in cells (b^2 two-input ANDs for the partial products, b*(b-1) full adders
+// to sum them), which is what a synthesis tool without Booth recoding builds (yosys 0.23).
+enum class IntMulAreaLaw { Fitted, Array };
+
 struct FitPoint {
   double x = 0;  // bits (int), significand bits (fp) or capacity bytes (SRAM)
   double y = 0;  // pJ or um^2
@@ -54,6 +62,7 @@ struct TechSpec {
 
   std::vector<FitPoint> int_add_pj, int_add_um2;  // x = bits
   std::vector<FitPoint> int_mul_pj, int_mul_um2;
+  IntMulAreaLaw int_mul_area_law = IntMulAreaLaw::Fitted;
   std::map<std::string, double> fp_add_pj, fp_add_um2;  // keyed by format name
   std::map<std::string, double> fp_mul_pj, fp_mul_um2;
 
@@ -62,6 +71,8 @@ struct TechSpec {
   double mux2_pj_per_bit = 0;
   double reg_um2_per_bit = 0;
   double mux2_um2_per_bit = 0;
+  double and2_um2 = 0;        // one two-input AND cell (array multiplier); 0 = not given
+  double full_adder_um2 = 0;  // one full-adder cell (array multiplier); 0 = not given
   double logic_leakage_mw_per_mm2 = 0;
 
   std::vector<FitPoint> sram_read64_pj;  // x = capacity bytes, y = pJ per 64-bit read
@@ -152,6 +163,7 @@ class TechLibrary {
   double fp_pj(const std::string& op, const FloatFormat& f) const;
   double int_um2(const std::string& op, int bits) const;
   double fp_um2(const std::string& op, const FloatFormat& f) const;
+  double int_mul_um2(int bits) const;  // by spec_.int_mul_area_law
 
   TechSpec spec_;
   Law int_add_pj_, int_add_um2_, int_mul_pj_, int_mul_um2_;

@@ -15,6 +15,9 @@ const std::vector<ParamDecl>& top_params() {
   static const std::vector<ParamDecl> d = {
       ParamDecl::integer("node_nm", "nm", std::nullopt, 7, 180, "technology node the table describes"),
       ParamDecl::real("vdd_v", "V", std::nullopt, 0.3, 2.0, "supply the energies were measured at"),
+      ParamDecl::choice("int_mul_area_law", {"fitted", "array"}, "fitted",
+                        "int_mul area: fitted to the int_mul.area_um2 points (Booth/Wallace silicon), or an "
+                        "array multiplier of b^2 logic.and2_um2 + b(b-1) logic.full_adder_um2 cells"),
   };
   return d;
 }
@@ -26,6 +29,10 @@ const std::vector<ParamDecl>& logic_params() {
       ParamDecl::real("mux2_pj_per_bit", "pJ", std::nullopt, 0, kInf, "energy of one output bit of a 2:1 mux"),
       ParamDecl::real("reg_um2_per_bit", "um2", std::nullopt, 0, kInf, "area of one flip-flop"),
       ParamDecl::real("mux2_um2_per_bit", "um2", std::nullopt, 0, kInf, "area of one output bit of a 2:1 mux"),
+      ParamDecl::real("and2_um2", "um2", "0", 0, kInf,
+                      "area of one two-input AND cell; needed by int_mul_area_law: array (0 = not given)"),
+      ParamDecl::real("full_adder_um2", "um2", "0", 0, kInf,
+                      "area of one full-adder cell; needed by int_mul_area_law: array (0 = not given)"),
       ParamDecl::real("leakage_mw_per_mm2", "mW/mm2", std::nullopt, 0, kInf, "logic leakage power density"),
   };
   return d;
@@ -52,6 +59,8 @@ const std::vector<ParamDecl>& derived_params() {
       ParamDecl::real("energy_factor", "", "0", 0, 100, "dynamic energy multiplier; 0 = Stillmaker & Baas"),
       ParamDecl::real("area_factor", "", "0", 0, 100, "area multiplier; 0 = Stillmaker & Baas"),
       ParamDecl::real("leakage_factor", "", "0", 0, 100, "per-device leakage multiplier; 0 = energy factor"),
+      ParamDecl::choice("int_mul_area_law", {"inherit", "fitted", "array"}, "inherit",
+                        "int_mul area law; inherit = the base file's"),
   };
   return d;
 }
@@ -145,6 +154,10 @@ std::string dir_of(const std::string& path) {
 
 TechSpec load_node(const YAML::Node& root, const std::string& file, int depth);
 
+IntMulAreaLaw int_mul_area_law(const std::string& name) {
+  return name == "array" ? IntMulAreaLaw::Array : IntMulAreaLaw::Fitted;
+}
+
 TechSpec load_derived(const YAML::Node& root, const std::string& file, int depth) {
   const ParamValues p = resolve_params(root, derived_params(), file, "");
   if (depth > 8)
@@ -172,6 +185,14 @@ TechSpec load_derived(const YAML::Node& root, const std::string& file, int depth
   s.leakage = p.f("leakage_factor") > 0 ? p.f("leakage_factor") : s.energy;
   TechSpec out = scale_spec(base, node, s);
   out.origin = file;
+  if (p.s("int_mul_area_law") != "inherit") {
+    out.int_mul_area_law = int_mul_area_law(p.s("int_mul_area_law"));
+    try {
+      build(out);
+    } catch (const UserError& e) {
+      throw UserError(e.message(), yaml_loc(root["int_mul_area_law"], file), "int_mul_area_law");
+    }
+  }
   return out;
 }
 
@@ -184,6 +205,7 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
   const ParamValues top = resolve_params(root, top_params(), file, "", kTableSections);
   s.node_nm = static_cast<int>(top.i("node_nm"));
   s.vdd_v = top.f("vdd_v");
+  s.int_mul_area_law = int_mul_area_law(top.s("int_mul_area_law"));
   int_law(root, "int_add", file, s.int_add_pj, s.int_add_um2);
   int_law(root, "int_mul", file, s.int_mul_pj, s.int_mul_um2);
   fp_law(root, "fp_add", file, s.fp_add_pj, s.fp_add_um2);
@@ -196,6 +218,8 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
   s.mux2_pj_per_bit = lg.f("mux2_pj_per_bit");
   s.reg_um2_per_bit = lg.f("reg_um2_per_bit");
   s.mux2_um2_per_bit = lg.f("mux2_um2_per_bit");
+  s.and2_um2 = lg.f("and2_um2");
+  s.full_adder_um2 = lg.f("full_adder_um2");
   s.logic_leakage_mw_per_mm2 = lg.f("leakage_mw_per_mm2");
 
   const YAML::Node sram = required(root, "sram", file, "", "SRAM model constants");

@@ -160,6 +160,54 @@ TEST_CASE("floating formats, composites and cells", "[tech]") {
   CHECK(lib.logic_leakage_mw(1e6) == Approx(15));
 }
 
+TEST_CASE("int_mul_area_law: array prices an array multiplier in Nangate cells", "[tech]") {
+  // Hand-computed: b^2 AND2_X1 (1.064 um^2) + b(b-1) FA_X1 (4.256 um^2), Nangate 45nm [N45].
+  //   4 b: 16 x 1.064 + 12 x 4.256 =   17.024 +   51.072 =   68.096 um^2 (  85.3 GE)
+  //   8 b: 64 x 1.064 + 56 x 4.256 =   68.096 +  238.336 =  306.432 um^2 ( 384.0 GE)
+  //  16 b: 256 x 1.064 + 240 x 4.256 = 272.384 + 1021.440 = 1293.824 um^2 (1621.3 GE)
+  const auto& fitted = lib45();
+  CHECK(fitted.spec().int_mul_area_law == IntMulAreaLaw::Fitted);  // the default library
+  CHECK(fitted.area_um2("int_mul", 8) == Approx(282).epsilon(1e-9));
+
+  const TechLibrary array = load_tech(std::string(TESSERA_SOURCE_DIR) + "/tools/area/yosys_45nm.yaml");
+  CHECK(array.spec().int_mul_area_law == IntMulAreaLaw::Array);
+  CHECK(array.node_nm() == 45);
+  CHECK(array.area_um2("int_mul", 4) == Approx(68.096).epsilon(1e-12));
+  CHECK(array.area_um2("int_mul", 8) == Approx(306.432).epsilon(1e-12));
+  CHECK(array.area_um2("int_mul", 16) == Approx(1293.824).epsilon(1e-12));
+  CHECK(array.area_um2("int_mul", 1) == Approx(1.064).epsilon(1e-12));  // one AND, no adder
+  // Only the multiplier's area changes: energies, adders, cells and composites built on it.
+  for (int b : {1, 4, 8, 16, 32, 64}) {
+    CHECK(array.action_pj("int_mul", b) == fitted.action_pj("int_mul", b));
+    CHECK(array.area_um2("int_add", b) == fitted.area_um2("int_add", b));
+  }
+  CHECK(array.area_um2("reg", 8) == fitted.area_um2("reg", 8));
+  CHECK(array.area_um2("fp16_mul", 16) == fitted.area_um2("fp16_mul", 16));
+  CHECK(array.area_um2("int_exp", 8) - fitted.area_um2("int_exp", 8) == Approx(306.432 - 282));
+  // The published multiplier areas price nothing under the array law: not reported as a fit.
+  for (const auto& c : array.fit_checks()) CHECK(c.law != "int_mul area");
+
+  // A full table says it at the top level, with the two cells in `logic`; they are required.
+  const std::string cells = "  mux2_um2_per_bit: 1.862\n  and2_um2: 1.064\n  full_adder_um2: 4.256\n";
+  const std::string t = table_with("  mux2_um2_per_bit: 1.862\n", cells);
+  const TechLibrary full(load_tech_spec_string("int_mul_area_law: array\n" + t, "t.yaml"));
+  CHECK(full.area_um2("int_mul", 16) == Approx(1293.824).epsilon(1e-12));
+  CHECK(TechLibrary(load_tech_spec_string(t, "t.yaml")).area_um2("int_mul", 32) == Approx(3495).epsilon(1e-9));
+  auto e = user_error([] { load_tech_spec_string("int_mul_area_law: array\n" + table_with("", ""), "t.yaml"); });
+  CHECK_THAT(e.message(), Catch::Contains("and2_um2") && Catch::Contains("full_adder_um2"));
+  CHECK(e.loc().file == "t.yaml");
+  e = user_error([] { load_tech_spec_string("int_mul_area_law: arry\n" + table_with("", ""), "t.yaml"); });
+  CHECK(e.key() == "int_mul_area_law");
+  CHECK(e.loc().line == 1);
+
+  // Derived: the cells scale with the node like every other area.
+  const TechLibrary a7(load_tech_spec_string("derive_from: 45nm.yaml\nnode_nm: 7\nint_mul_area_law: array\n",
+                                             kDir + "x.yaml"));
+  CHECK(a7.area_um2("int_mul", 8) == Approx(306.432 * stillmaker_scaling(45, 0.9, 7).area).epsilon(1e-9));
+  const TechLibrary i7(load_tech_spec_string("derive_from: 45nm.yaml\nnode_nm: 7\n", kDir + "x.yaml"));
+  CHECK(i7.spec().int_mul_area_law == IntMulAreaLaw::Fitted);  // inherit
+}
+
 TEST_CASE("unknown names and bad widths are user errors with a close match", "[tech]") {
   const auto& lib = lib45();
   auto e = user_error([&] { lib.action_pj("int_mull", 8); });

@@ -4,6 +4,9 @@
 //
 //   area_model [--tech FILE] ROWS COLS IN_BITS ACC_BITS [ROWS COLS IN_BITS ACC_BITS ...]
 //
+// FILE defaults to tools/area/yosys_45nm.yaml: the 45 nm table with int_mul_area_law: array,
+// the multiplier yosys builds (docs/area.md); area_check.py also runs configs/tech/45nm.yaml.
+//
 // Prints one JSON array, one object per configuration: flip-flop bits and area (um^2) by
 // component, and every item with its unit price. Errors go to stderr with exit status 1.
 #include <cstdio>
@@ -45,7 +48,7 @@ int64_t to_int(const std::string& s) {
 
 int main(int argc, char** argv) {
   try {
-    std::string tech_path = std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml";
+    std::string tech_path = std::string(TESSERA_SOURCE_DIR) + "/tools/area/yosys_45nm.yaml";
     std::vector<int64_t> nums;
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
