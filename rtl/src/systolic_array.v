@@ -114,12 +114,14 @@ module systolic_array #(
     // in synthesis. The east column's a_q leaves through row_out.
     /* verilator lint_off UNUSED */
     wire [ROWS*COLS-1:0]          v_q_w;
-    wire [ROWS*COLS*IN_BITS-1:0]  a_q_w;
-    wire [ROWS*COLS*IN_BITS-1:0]  b_q_w;
-    wire [ROWS*COLS*ACC_BITS-1:0] acc_q_w;
+    // One net per PE (arrays of nets, not one flat vector): a simulator then updates a PE's
+    // value alone instead of rebuilding a ROWS*COLS*ACC_BITS-bit vector on every change.
+    wire [IN_BITS-1:0]            a_q_w   [0:ROWS*COLS-1];
+    wire [IN_BITS-1:0]            b_q_w   [0:ROWS*COLS-1];
+    wire [ACC_BITS-1:0]           acc_q_w [0:ROWS*COLS-1];
     /* verilator lint_on UNUSED */
     wire [ROWS*COLS-1:0]          mac_w;
-    wire [ROWS*COLS*ACC_BITS-1:0] res_w;
+    wire [ACC_BITS-1:0]           res_w   [0:ROWS*COLS-1];
 
     generate
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_row
@@ -131,7 +133,7 @@ module systolic_array #(
                 wire [ACC_BITS-1:0] psum_in;
                 if (gj > 0) begin : g_left
                     assign v_in = v_q_w[P-1];
-                    assign a_in = a_q_w[(P-1)*IN_BITS +: IN_BITS];
+                    assign a_in = a_q_w[P-1];
                 end else begin : g_edge_l
                     // valid enters PE(0,0) and walks down column 0 (one cycle per row: the skew)
                     if (gi > 0) begin : g_vdown
@@ -142,8 +144,8 @@ module systolic_array #(
                     assign a_in = row_in[gi*IN_BITS +: IN_BITS];
                 end
                 if (gi > 0) begin : g_up
-                    assign b_in    = b_q_w[(P-COLS)*IN_BITS +: IN_BITS];
-                    assign psum_in = acc_q_w[(P-COLS)*ACC_BITS +: ACC_BITS];
+                    assign b_in    = b_q_w[P-COLS];
+                    assign psum_in = acc_q_w[P-COLS];
                 end else begin : g_edge_t
                     assign b_in    = col_in[gj*IN_BITS +: IN_BITS];
                     assign psum_in = {ACC_BITS{1'b0}};
@@ -165,17 +167,17 @@ module systolic_array #(
                     .w_in   (col_in[gj*IN_BITS +: IN_BITS]),
                     .psum_in(psum_in),
                     .v_o    (v_q_w[P]),
-                    .a_o    (a_q_w[P*IN_BITS +: IN_BITS]),
-                    .b_o    (b_q_w[P*IN_BITS +: IN_BITS]),
-                    .acc_o  (acc_q_w[P*ACC_BITS +: ACC_BITS]),
+                    .a_o    (a_q_w[P]),
+                    .b_o    (b_q_w[P]),
+                    .acc_o  (acc_q_w[P]),
                     .mac_o  (mac_w[P]),
-                    .res_o  (res_w[P*ACC_BITS +: ACC_BITS])
+                    .res_o  (res_w[P])
                 );
             end
         end
 
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_east
-            assign row_out[gi*IN_BITS +: IN_BITS] = a_q_w[(gi*COLS+COLS-1)*IN_BITS +: IN_BITS];
+            assign row_out[gi*IN_BITS +: IN_BITS] = a_q_w[gi*COLS+COLS-1];
         end
 
         // ------------------------------------------------------------------ output muxes
@@ -191,7 +193,7 @@ module systolic_array #(
                 mux_mac  = 1'b0;
                 for (k = 0; k < ROWS; k = k + 1) begin
                     if (sel == k[RB-1:0]) begin
-                        mux_data = res_w[(k*COLS+gj)*ACC_BITS +: ACC_BITS];
+                        mux_data = res_w[k*COLS+gj];
                         mux_mac  = mac_w[k*COLS+gj];
                     end
                 end
