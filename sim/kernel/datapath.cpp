@@ -58,6 +58,18 @@ SeededData::Item SeededData::item(const OpPlan& plan) const {
   return it;
 }
 
+void SeededData::check(const OpPlan& plan) const {
+  const Item it = item(plan);
+  for (const auto* name : {&it.work.a_tensor, &it.work.b_tensor}) {
+    const Tensor& t = wl_.tensor(*name);
+    if (t.role == TensorRole::input || t.role == TensorRole::weight) continue;
+    const int p = wl_.producer(*name);
+    const Operator* producer = p < 0 ? nullptr : &wl_.ops()[static_cast<size_t>(p)];
+    if (!producer || !op_kind(producer->kind)->gemm_layout(*producer, wl_, 0))
+      throw UserError("data run: tensor '" + *name + "' is produced by an operator without a functional model", t.loc);
+  }
+}
+
 const std::vector<int64_t>& SeededData::values(const std::string& name) {
   auto found = values_.find(name);
   if (found != values_.end()) return found->second;

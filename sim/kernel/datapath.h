@@ -30,6 +30,7 @@ class SeededData final : public IDataPath {
 
   // UserError when the operator has no functional model (kind without a GemmLayout, a bias,
   // a non-integer tensor) or reads a tensor no functional operator produced.
+  void check(const OpPlan& plan) const override;
   OpData operands(const OpPlan& plan) override;
   void results(const OpPlan& plan, OpData&& data) override;
 

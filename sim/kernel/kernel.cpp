@@ -112,6 +112,17 @@ class MemoryPath {
   uint64_t dram_free_at_ = 0;
 };
 
+// The engine request of one tile of `plan`.
+TileRequest tile_request(const OpPlan& plan, const TileStep& t) {
+  TileRequest req = plan.request;
+  if (req.kind == WorkKind::Gemm) {
+    req.gemm = t.shape;
+  } else {
+    req.vec.elements = t.shape.m;
+  }
+  return req;
+}
+
 struct TileTiming {
   GemmShape shape;
   TileCost cost;
@@ -140,14 +151,7 @@ class OpRunner {
     result_.tiles = n_;
     result_.start_cycle = now_cycles();
     if (n_ == 0) return result_;
-    if (data_path_) {
-      if (plan_.request.kind != WorkKind::Gemm)
-        throw UserError("data run: '" + plan_.op + "' (" + plan_.kind +
-                        ") is vector work, which has no functional model; --data needs a GEMM/conv-only workload");
-      data_ = data_path_->operands(plan_);
-    }
-    if (rtl_)  // before the threads: a UserError cannot cross a SystemC thread
-      for (const auto& t : plan_.steps) rtl_->check(request(t));
+    if (data_path_) data_ = data_path_->operands(plan_);
     sc_core::sc_spawn(std::bind(&OpRunner::loader, this));
     sc_core::sc_spawn(std::bind(&OpRunner::compute, this));
     sc_core::sc_spawn(std::bind(&OpRunner::writer, this));
@@ -249,15 +253,7 @@ class OpRunner {
     bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
   };
 
-  TileRequest request(const TileStep& t) const {
-    TileRequest req = plan_.request;
-    if (req.kind == WorkKind::Gemm) {
-      req.gemm = t.shape;
-    } else {
-      req.vec.elements = t.shape.m;
-    }
-    return req;
-  }
+  TileRequest request(const TileStep& t) const { return tile_request(plan_, t); }
 
   // Runs tile i on its data and/or the RTL, when the run has either; returns the cost this
   // measured (the RTL's, or the PE model's), or nothing for a closed-form tile. The RTL is
@@ -383,6 +379,19 @@ std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& pl
                         err.key());
       }
     }
+  }
+  // Every check that can fail runs before the first operator simulates: a UserError thrown
+  // once SystemC has switched stacks is reported falsely by AddressSanitizer, and a run that
+  // cannot finish should not start.
+  for (const auto& p : plans) {
+    if (data) {
+      if (p.request.kind != WorkKind::Gemm)
+        throw UserError("data run: '" + p.op + "' (" + p.kind +
+                        ") is vector work, which has no functional model; --data needs a GEMM/conv-only workload");
+      data->check(p);
+    }
+    if (rtl[p.engine])
+      for (const auto& t : p.steps) rtl[p.engine]->check(tile_request(p, t));
   }
   MemoryPath mem(arch);
   std::vector<OpResult> out;

@@ -68,6 +68,9 @@ struct OpData {
 class IDataPath {
  public:
   virtual ~IDataPath() = default;
+  // Throws UserError if `plan` cannot run with data. Called for every plan before anything is
+  // simulated: a throw after SystemC has switched stacks confuses AddressSanitizer.
+  virtual void check(const OpPlan& plan) const = 0;
   virtual OpData operands(const OpPlan& plan) = 0;
   virtual void results(const OpPlan& plan, OpData&& data) = 0;
 };
