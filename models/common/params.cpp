@@ -162,6 +162,15 @@ double ParamValues::f(const std::string& name) const {
 bool ParamValues::b(const std::string& name) const { return std::get<bool>(get(name)); }
 const std::string& ParamValues::s(const std::string& name) const { return std::get<std::string>(get(name)); }
 
+ParamValues default_params(const std::vector<ParamDecl>& decls) {
+  ParamValues p;
+  for (const auto& d : decls) {
+    if (!d.dflt) throw std::logic_error("parameter '" + d.name + "' has no default");
+    p.set(d.name, parse_param(d, *d.dflt, SourceLoc{}, d.name));
+  }
+  return p;
+}
+
 static size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;

@@ -66,6 +66,10 @@ class ParamValues {
   std::map<std::string, ParamValue> values_;
 };
 
+// Every parameter of `decls` at its default (for tools and tests that build a model in code and
+// then set the few parameters they care about). A required parameter is a programming error.
+ParamValues default_params(const std::vector<ParamDecl>& decls);
+
 // Edit distance based "did you mean" over candidates; empty if nothing is close.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 

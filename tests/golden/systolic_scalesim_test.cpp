@@ -106,8 +106,7 @@ constexpr Golden kGolden[] = {
 std::unique_ptr<IEngine> make(int64_t rows, int64_t cols, const std::string& dataflow) {
   const auto* e = EngineRegistry::instance().find("systolic");
   REQUIRE(e != nullptr);
-  ParamValues p;
-  for (const auto& d : e->params) p.set(d.name, parse_param(d, *d.dflt, {}, d.name));
+  ParamValues p = default_params(e->params);
   p.set("rows", rows);
   p.set("cols", cols);
   p.set("dataflow", dataflow);
@@ -132,8 +131,7 @@ TEST_CASE("timing: scalesim matches SCALE-Sim v2 compute cycles", "[systolic][sc
 TEST_CASE("timing: scalesim changes cycles only", "[systolic][scalesim]") {
   auto ss = make(4, 4, "ws");
   const auto* e = EngineRegistry::instance().find("systolic");
-  ParamValues p;
-  for (const auto& d : e->params) p.set(d.name, parse_param(d, *d.dflt, {}, d.name));
+  ParamValues p = default_params(e->params);
   p.set("rows", int64_t{4});
   p.set("cols", int64_t{4});
   auto native = e->make(p);

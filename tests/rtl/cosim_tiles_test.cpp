@@ -19,8 +19,7 @@ namespace {
 ParamValues systolic_params(int64_t rows, int64_t cols, int in_bits, int acc_bits) {
   const auto* e = EngineRegistry::instance().find("systolic");
   REQUIRE(e != nullptr);
-  ParamValues p;
-  for (const auto& d : e->params) p.set(d.name, parse_param(d, *d.dflt, {}, d.name));
+  ParamValues p = default_params(e->params);
   p.set("rows", rows);
   p.set("cols", cols);
   p.set("in_bits", int64_t{in_bits});

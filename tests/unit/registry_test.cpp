@@ -34,10 +34,9 @@ TEST_CASE("registries hold exactly the expected implementations", "[registry]") 
 
 namespace {
 std::unique_ptr<IEngine> vector_unit(int64_t lanes, int64_t depth) {
-  ParamValues p;
+  ParamValues p = default_params(EngineRegistry::instance().find("vector")->params);
   p.set("lanes", lanes);
   p.set("pipeline_depth", depth);
-  p.set("datapath_bits", int64_t{32});
   return EngineRegistry::instance().find("vector")->make(p);
 }
 TileRequest job(int64_t elements, int64_t ops, DType t = DType::int8) {

@@ -24,8 +24,7 @@ struct Config {
 std::unique_ptr<IEngine> make(const Config& c) {
   const auto* e = EngineRegistry::instance().find("systolic");
   REQUIRE(e != nullptr);
-  ParamValues p;
-  for (const auto& d : e->params) p.set(d.name, parse_param(d, *d.dflt, {}, d.name));
+  ParamValues p = default_params(e->params);
   p.set("rows", c.rows);
   p.set("cols", c.cols);
   p.set("dataflow", c.dataflow);

@@ -28,8 +28,7 @@ namespace {
 std::unique_ptr<IEngine> make_systolic(int64_t rows, int64_t cols, int64_t in_bits, int64_t acc_bits) {
   const auto* e = EngineRegistry::instance().find("systolic");
   if (e == nullptr) throw std::runtime_error("engine 'systolic' is not registered");
-  ParamValues p;
-  for (const auto& d : e->params) p.set(d.name, parse_param(d, *d.dflt, {}, d.name));
+  ParamValues p = default_params(e->params);
   p.set("rows", rows);
   p.set("cols", cols);
   p.set("in_bits", in_bits);

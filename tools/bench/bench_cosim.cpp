@@ -33,8 +33,7 @@ constexpr Case kCases[] = {
 
 ParamValues params(int64_t side) {
   const auto* e = EngineRegistry::instance().find("systolic");
-  ParamValues p;
-  for (const auto& d : e->params) p.set(d.name, parse_param(d, *d.dflt, {}, d.name));
+  ParamValues p = default_params(e->params);
   p.set("rows", side);
   p.set("cols", side);
   return p;

@@ -29,8 +29,7 @@ constexpr Case kCases[] = {
 
 std::unique_ptr<IEngine> make(int64_t side) {
   const auto* e = EngineRegistry::instance().find("systolic");
-  ParamValues p;
-  for (const auto& d : e->params) p.set(d.name, parse_param(d, *d.dflt, {}, d.name));
+  ParamValues p = default_params(e->params);
   p.set("rows", side);
   p.set("cols", side);
   return e->make(p);
