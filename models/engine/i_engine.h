@@ -18,7 +18,9 @@
 // Exactness: cost() is the closed form. simulate_pe() is the per-cycle PE-level model. For
 // every valid request they return identical TileCost (cycles, actions, traffic), and both equal
 // the engine's RTL. compute()/simulate_pe() outputs are bit-exact in the engine's number format.
+#include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -136,6 +138,10 @@ struct EngineCapabilities {
   int64_t rows = 1, cols = 1;           // spatial PE grid (for utilisation and default tiling)
   uint64_t peak_ops_per_cycle = 1;      // MACs (GEMM) or element ops (vector) per cycle at best
   int psum_bits = 32;                   // width of partial sums it writes out (accumulator width)
+  // Per dataflow, the multiples (m, n, k) in which a GEMM tile fills the spatial hardware
+  // (e.g. a systolic array in ws maps k onto rows and n onto columns). Mappers keep tiles at
+  // these multiples; a dataflow not listed has no preference.
+  std::map<std::string, std::array<int64_t, 3>> tile_multiple;
   bool accepts(WorkKind k) const;
   bool accepts_dataflow(const std::string& d) const;
 };

@@ -309,6 +309,8 @@ class SystolicEngine final : public IEngine {
     c.cols = s_.cols;
     c.peak_ops_per_cycle = static_cast<u64>(s_.rows * s_.cols);
     c.psum_bits = s_.acc_bits;
+    // Spatial dimensions per dataflow (docs/engines/systolic.md: Sr on rows, Sc on columns).
+    c.tile_multiple = {{"os", {s_.rows, s_.cols, 1}}, {"ws", {1, s_.cols, s_.rows}}, {"is", {s_.cols, 1, s_.rows}}};
     return c;
   }
 

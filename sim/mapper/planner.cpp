@@ -80,12 +80,9 @@ int64_t shrink(int64_t x, int64_t align) {
 
 GemmShape fit_gemm_tile(const Arch& arch, const GemmShape& full, const OperandBits& bits, const EngineCapabilities& caps,
                         const std::string& dataflow, const std::string& item) {
-  // Dimensions mapped onto array rows/cols shrink in whole array multiples; see
-  // docs/engines/systolic.md for the dataflow -> (Sr, Sc, T) table.
+  // Dimensions mapped onto the PE grid shrink in whole multiples of it (the engine says which).
   std::array<int64_t, 3> align{1, 1, 1};  // m, n, k
-  if (dataflow == "os") align = {caps.rows, caps.cols, 1};
-  else if (dataflow == "ws") align = {1, caps.cols, caps.rows};
-  else if (dataflow == "is") align = {caps.cols, 1, caps.rows};
+  if (auto it = caps.tile_multiple.find(dataflow); it != caps.tile_multiple.end()) align = it->second;
   GemmShape t = full;
   for (;;) {
     const auto use = gemm_footprint(arch, t, bits);
