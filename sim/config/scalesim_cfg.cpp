@@ -1,6 +1,7 @@
 #include "sim/config/scalesim_cfg.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -125,6 +126,8 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
 }
 
 YAML::Node scalesim_cfg_to_yaml(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UserError("is a directory, not a file", SourceLoc{path, 0, 0});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError("cannot open file", SourceLoc{path, 0, 0});
   std::ostringstream ss;

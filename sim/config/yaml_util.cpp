@@ -1,5 +1,6 @@
 #include "sim/config/yaml_util.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -31,6 +32,8 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw UserError("is a directory, not a file", SourceLoc{path, 0, 0});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError("cannot open file", SourceLoc{path, 0, 0});
   std::ostringstream ss;

@@ -126,6 +126,15 @@ TEST_CASE("bad input: one message, exit code 2, no report", "[cli]") {
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("bad.csv:2:"));
 
+  r = tessera("run --arch " + d.string() + " --workload resnet50");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("is a directory"));
+
+  write(d / "empty.yaml", "");
+  r = tessera("run --arch " + (d / "empty.yaml").string() + " --workload resnet50");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("expected a machine description"));
+
   r = tessera("run --arch " + kArch);
   CHECK(r.code == 2);
   r = tessera("list engins");
