@@ -29,7 +29,7 @@ const std::vector<std::string> kKnown = {
     "run_name",     "ArrayHeight",  "ArrayWidth",    "IfmapSramSzkB",   "FilterSramSzkB", "OfmapSramSzkB",
     "IfmapOffset",  "FilterOffset", "OfmapOffset",   "Dataflow",        "Bandwidth",      "MemoryBanks",
     "InterfaceBandwidth", "UseRamulatorTrace", "ReadRequestBuffer", "WriteRequestBuffer", "SparsitySupport",
-    "SparseRep",    "OptimizedMapping", "BlockSize",  "RandomNumberGeneratorSeed"};
+    "SparseRep",    "OptimizedMapping", "BlockSize",  "RandomNumberGeneratorSeed", "TopologyCsvLoc"};
 
 }  // namespace
 
@@ -92,6 +92,8 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
   std::transform(iface_uc.begin(), iface_uc.end(), iface_uc.begin(), ::toupper);
   if (iface_uc != "CALC" && iface_uc != "USER")
     throw UserError("expected InterfaceBandwidth CALC|USER, got '" + iface + "'", iface_loc, "InterfaceBandwidth");
+  // Bandwidth may be a list (one per memory); SCALE-Sim's single-DRAM runs use the first.
+  if (auto it = kv.find("Bandwidth"); it != kv.end()) it->second.text = trim(it->second.text.substr(0, it->second.text.find(',')));
   const int64_t bw_words = iface_uc == "USER" ? need_int("Bandwidth", "10") : 100000;
   std::string run_name = get("run_name", "scalesim").first;
   if (run_name.empty()) run_name = "scalesim";

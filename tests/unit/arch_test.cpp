@@ -185,6 +185,15 @@ MemoryBanks: 1
   CHECK(a.scratchpad_for(Operand::Out).model->capacity_bits() == 16u * 1024 * 8);
   CHECK(a.dram->bandwidth_gbps() == 100000.0);  // InterfaceBandwidth CALC: never the bottleneck
 
+  // As SCALE-Sim's shipped configs write them: mixed case, a bandwidth list, a topology path.
+  const YAML::Node shipped = scalesim_cfg_text_to_yaml(
+      "[architecture_presets]\narrayheight: 8\nArrayWidth: 8\nIfmapSramSzkB: 6\nFilterSramSzkB: 6\n"
+      "OfmapSramSzkB: 2\nDataflow: ws\nBandwidth : 10,10,10\n[network_presets]\nTopologyCsvLoc: \"./t.csv\"\n"
+      "[run_presets]\nInterfaceBandwidth: USER\n",
+      "shipped.cfg");
+  CHECK(shipped["engines"][0]["rows"].as<int>() == 8);
+  CHECK(shipped["memory"]["dram"]["bandwidth_gbps"].as<int>() == 10);
+
   try {
     scalesim_cfg_text_to_yaml("[architecture_presets]\nArrayHieght: 32\n", "y.cfg");
     FAIL("expected an error");
