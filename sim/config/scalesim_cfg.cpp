@@ -116,8 +116,13 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
     YAML::Node s;
     s["name"] = names[i++];
     s["size_kb"] = need_int(key, "");
-    s["banks"] = need_int("MemoryBanks", "1");
-    s["width_bits"] = std::min<int64_t>(8192, 8 * std::max<int64_t>(rows, cols));  // an array edge of int8 words per cycle
+    // SCALE-Sim's SRAMs never hold the array back (it does not model their ports; v2 does not
+    // read MemoryBanks): give each one array edge of 32-bit words per cycle, the widest
+    // operand (partial sums) tessera streams, through its second port.
+    const int64_t edge_bits = 32 * std::max<int64_t>(rows, cols);
+    const int64_t width = std::min<int64_t>(8192, edge_bits);
+    s["banks"] = std::max<int64_t>(need_int("MemoryBanks", "1"), (edge_bits + width - 1) / width);
+    s["width_bits"] = width;
     s["ports"] = 2;
     s["holds"].push_back(operand);
     root["memory"]["scratchpads"].push_back(s);
