@@ -1,13 +1,12 @@
 #include "sim/config/scalesim_cfg.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <sstream>
 
 #include "models/common/error.h"
 #include "models/common/params.h"
+#include "sim/config/yaml_util.h"
 
 namespace tessera {
 namespace {
@@ -133,13 +132,7 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
 }
 
 YAML::Node scalesim_cfg_to_yaml(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw UserError("is a directory, not a file", SourceLoc{path, 0, 0});
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UserError("cannot open file", SourceLoc{path, 0, 0});
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return scalesim_cfg_text_to_yaml(ss.str(), path);
+  return scalesim_cfg_text_to_yaml(read_text_file(path), path);
 }
 
 }  // namespace tessera

@@ -31,15 +31,17 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
   }
 }
 
-YAML::Node load_yaml_file(const std::string& path) {
+std::string read_text_file(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw UserError("is a directory, not a file", SourceLoc{path, 0, 0});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError("cannot open file", SourceLoc{path, 0, 0});
   std::ostringstream ss;
   ss << in.rdbuf();
-  return load_yaml_string(ss.str(), path);
+  return ss.str();
 }
+
+YAML::Node load_yaml_file(const std::string& path) { return load_yaml_string(read_text_file(path), path); }
 
 static const char* node_kind(const YAML::Node& n) {
   switch (n.Type()) {

@@ -12,6 +12,9 @@
 
 namespace tessera {
 
+// The whole file as text; a missing, unreadable path or a directory is a UserError naming it.
+std::string read_text_file(const std::string& path);
+
 // Parses a file (or a string, for tests/fuzzing: `file` is then only the name used in messages).
 // Throws UserError on a missing/unreadable file or malformed YAML, with the position.
 YAML::Node load_yaml_file(const std::string& path);

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "sim/config/yaml_util.h"
 
 #ifndef TESSERA_SOURCE_DIR
 #define TESSERA_SOURCE_DIR "."
@@ -62,11 +62,7 @@ Workload load_workload(const std::string& path) {
     throw UserError("unknown workload file type '" + ext + "'; expected .yaml, .yml (tessera) or .csv (SCALE-Sim)",
                     SourceLoc{path, 0, 0});
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in || fs::is_directory(path, ec)) throw UserError("cannot open file", SourceLoc{path, 0, 0});
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_workload_string(ss.str(), path, f);
+  return load_workload_string(read_text_file(path), path, f);
 }
 
 }  // namespace tessera
