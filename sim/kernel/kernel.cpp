@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -34,17 +36,27 @@ const char* fidelity_name(Fidelity f) {
   return "tile";
 }
 
+uint64_t makespan(const std::vector<OpResult>& results) {
+  if (results.empty()) return 0;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (const auto& r : results) {
+    lo = std::min(lo, r.start_cycle);
+    hi = std::max(hi, r.end_cycle);
+  }
+  return hi - std::min(lo, hi);
+}
+
 namespace {
 
 const sc_time kCycle(1, sc_core::SC_NS);
 
-uint64_t now_cycles() { return static_cast<uint64_t>(sc_core::sc_time_stamp() / kCycle); }
+uint64_t now_abs() { return static_cast<uint64_t>(sc_core::sc_time_stamp() / kCycle); }
 void wait_cycles(uint64_t c) {
   if (c) wait(static_cast<double>(c) * kCycle);
 }
 
 // A counting semaphore on sc_events (primitive channels cannot be made after elaboration, and
-// each operator's threads are spawned at run time).
+// a process may run several kernels).
 class Slots {
  public:
   explicit Slots(int n) : free_(n) {}
@@ -62,7 +74,7 @@ class Slots {
   sc_event ev_;
 };
 
-// Progress counter threads wait on: "tile i has been loaded/computed/stored".
+// Progress counter processes wait on: "tile g has been loaded/computed/stored".
 class Progress {
  public:
   uint64_t value() const { return v_; }
@@ -81,35 +93,63 @@ class Progress {
 
 // The shared off-chip path: DMA channels in front of one DRAM channel. Data phases are
 // serialised on the DRAM channel; a transfer's first-byte latency overlaps with other
-// transfers, so a DMA keeps issuing while earlier requests are in flight.
+// transfers, so a DMA keeps issuing while earlier requests are in flight. Transfers finish in
+// issue order (one FIFO data channel, one latency), so one completion process serves them all.
 class MemoryPath {
  public:
-  explicit MemoryPath(const Arch& arch)
-      : arch_(arch), dma_(arch.dma->channels()), latency_(arch.cycles_from_ns(arch.dram->latency_ns())) {}
+  MemoryPath(const Arch& arch, uint64_t t0)
+      : arch_(arch), dma_(arch.dma->channels()), latency_(arch.cycles_from_ns(arch.dram->latency_ns())),
+        dram_free_at_(t0) {}
 
-  // Issues a transfer of `bits` from the calling thread: waits for a DMA channel and its
-  // setup, books the DRAM data phase, and returns at once. `done` runs when the data has
-  // arrived (the channel is then free again). Returns the data-phase cycles booked.
+  // From a calling process: waits for a DMA channel and its setup, books the DRAM data phase,
+  // and returns at once with the data-phase cycles booked. `done` runs when the data has
+  // arrived (the channel is then free again).
   uint64_t issue(uint64_t bits, std::function<void()> done) {
     dma_.acquire();
     wait_cycles(arch_.dma->setup_cycles());
-    const uint64_t data = bits ? std::max<uint64_t>(1, arch_.cycles_from_ns(arch_.dram->transfer_ns(bits))) : 0;
-    const uint64_t start = std::max(now_cycles(), dram_free_at_);
+    const uint64_t data = std::max<uint64_t>(1, arch_.cycles_from_ns(arch_.dram->transfer_ns(bits)));
+    const uint64_t start = std::max(now_abs(), dram_free_at_);
     dram_free_at_ = start + data;
-    const uint64_t finish = start + data + (bits ? latency_ : 0);
-    sc_core::sc_spawn([this, finish, done = std::move(done)]() {
-      wait_cycles(finish - now_cycles());
-      dma_.release();
-      done();
-    });
+    pending_.push_back({start + data + latency_, std::move(done)});
+    arrived_.notify(sc_core::SC_ZERO_TIME);
     return data;
   }
 
+  void completions() {
+    for (;;) {
+      while (pending_.empty()) {
+        if (closing_) return;
+        wait(arrived_);
+      }
+      const uint64_t finish = pending_.front().finish;
+      if (now_abs() < finish) {
+        wait_cycles(finish - now_abs());
+        continue;
+      }
+      auto done = std::move(pending_.front().done);
+      pending_.pop_front();
+      dma_.release();
+      if (done) done();
+    }
+  }
+
+  void close() {
+    closing_ = true;
+    arrived_.notify(sc_core::SC_ZERO_TIME);
+  }
+
  private:
+  struct Pending {
+    uint64_t finish;
+    std::function<void()> done;
+  };
   const Arch& arch_;
   Slots dma_;
   uint64_t latency_;
-  uint64_t dram_free_at_ = 0;
+  uint64_t dram_free_at_;
+  std::deque<Pending> pending_;
+  sc_event arrived_;
+  bool closing_ = false;
 };
 
 // The engine request of one tile of `plan`.
@@ -123,160 +163,304 @@ TileRequest tile_request(const OpPlan& plan, const TileStep& t) {
   return req;
 }
 
-struct TileTiming {
-  GemmShape shape;
-  TileCost cost;
-  uint64_t cycles = 0;  // with scratchpad bandwidth limits
+int64_t wrap_bits(uint64_t v, int bits) {
+  if (bits >= 64) return static_cast<int64_t>(v);
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  v &= mask;
+  if ((v >> (bits - 1)) & 1) v |= ~mask;
+  return static_cast<int64_t>(v);
+}
+
+IntMatrix slice(const IntMatrix& x, int64_t r0, int64_t c0, int64_t rows, int64_t cols) {
+  IntMatrix s(rows, cols);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) s.at(r, c) = x.at(r0 + r, c0 + c);
+  return s;
+}
+
+struct ShapeKey {
+  int64_t m, n, k;
+  bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
 };
 
-class OpRunner {
+class Kernel {
  public:
-  // `rtl`: the engine's RTL at rtl fidelity (else null); `data`: the data path of a data run.
-  OpRunner(const Arch& arch, const OpPlan& plan, Fidelity fid, MemoryPath& mem, const IRtlEngine* rtl,
-           IDataPath* data)
-      : arch_(arch), plan_(plan), fid_(fid), mem_(mem), engine_(*arch.engines[plan.engine].model), rtl_(rtl),
-        data_path_(data) {
-    result_.op = plan.op;
-    result_.kind = plan.kind;
-    result_.engine = arch.engines[plan.engine].name;
-    result_.macs = plan.macs;
-    result_.spm.resize(arch.scratchpads.size());
+  Kernel(const Arch& arch, const Plan& plan, Fidelity fid, IDataPath* data,
+         std::vector<std::unique_ptr<IRtlEngine>>& rtl)
+      : arch_(arch), plan_(plan), fid_(fid), data_path_(data), rtl_(rtl), t0_(now_abs()), mem_(arch, t0_),
+        spm_free_at_(arch.scratchpads.size(), t0_) {
     spm_a_ = index_of(Operand::A);
     spm_b_ = index_of(Operand::B);
     spm_out_ = index_of(Operand::Out);
+    for (size_t e = 0; e < arch.engines.size(); ++e) units_.push_back(std::make_unique<Unit>());
+    for (size_t p = 0; p < plan.ops.size(); ++p) {
+      const OpPlan& op = plan.ops[p];
+      units_[op.engine]->queue.push_back(p);
+      auto st = std::make_unique<OpState>();
+      OpResult& r = st->r;
+      r.op = op.op;
+      r.kind = op.kind;
+      r.engine = arch.engines[op.engine].name;
+      r.macs = op.macs;
+      r.tiles = op.steps();
+      r.spm.resize(arch.scratchpads.size());
+      r.reads = op.reads;
+      r.write = op.write;
+      r.spills = op.spills;
+      r.spill_bits = op.spill_bits;
+      ops_.push_back(std::move(st));
+    }
   }
 
-  OpResult run() {
-    n_ = plan_.steps.size() * static_cast<size_t>(plan_.groups);
-    result_.tiles = n_;
-    result_.start_cycle = now_cycles();
-    if (n_ == 0) return result_;
-    if (data_path_) data_ = data_path_->operands(plan_);
-    sc_core::sc_spawn(std::bind(&OpRunner::loader, this));
-    sc_core::sc_spawn(std::bind(&OpRunner::compute, this));
-    sc_core::sc_spawn(std::bind(&OpRunner::writer, this));
+  std::vector<OpResult> run() {
+    for (size_t e = 0; e < units_.size(); ++e) {
+      if (units_[e]->queue.empty()) continue;
+      ++writers_running_;
+      sc_core::sc_spawn([this, e] { loader(e); });
+      sc_core::sc_spawn([this, e] { engine(e); });
+      sc_core::sc_spawn([this, e] { writer(e); });
+    }
+    sc_core::sc_spawn([this] { mem_.completions(); });
+    if (writers_running_ == 0) mem_.close();
     sc_core::sc_start();
-    result_.total_cycles = now_cycles() - result_.start_cycle;
-    result_.stall_cycles = result_.total_cycles - result_.compute_cycles;
-    if (data_path_) data_path_->results(plan_, std::move(*data_));
-    return result_;
+    std::vector<OpResult> out;
+    out.reserve(ops_.size());
+    for (auto& st : ops_) {
+      if (!st->done) throw std::logic_error("kernel: '" + st->r.op + "' never finished");
+      OpResult& r = st->r;
+      r.start_cycle -= t0_;
+      r.end_cycle -= t0_;
+      r.total_cycles = r.end_cycle - r.start_cycle;
+      r.stall_cycles = r.total_cycles - std::min(r.total_cycles, r.compute_cycles);
+      out.push_back(std::move(r));
+    }
+    return out;
   }
 
  private:
+  struct OpState {
+    OpResult r;
+    bool started = false, done = false;
+    sc_event done_ev;
+    std::optional<OpData> data;
+    std::map<ShapeKey, uint64_t> shape_uses, accumulating;
+  };
+  struct Unit {
+    std::vector<size_t> queue;  // plan indices, in plan order
+    Progress loaded, computed, stored;  // over the unit's tile stream across items
+    std::map<ShapeKey, TileCost> costs;  // shape-only engines: one cost per tile shape...
+    const OpPlan* costs_for = nullptr;   // ...of this item (items differ in dataflow, precision)
+  };
+
   size_t index_of(Operand o) const {
     for (size_t i = 0; i < arch_.scratchpads.size(); ++i)
       if (arch_.scratchpads[i].holds_operand(o)) return i;
     return 0;
   }
-  const TileStep& step(size_t i) const { return plan_.steps[i % plan_.steps.size()]; }
 
-  void loader() {
-    for (size_t i = 0; i < n_; ++i) {
-      // Two buffers per operand: tile i may land once tile i-2 has been consumed.
-      if (i >= 2) computed_.wait_at_least(i - 1);
-      const TileStep& t = step(i);
-      // Partial sums come back only after they left.
-      if (t.load_psum_bits) stored_.wait_at_least(i);
-      if (t.load_bits()) {
-        // Transfers complete in issue order (one FIFO channel, one latency), so "loaded
-        // through i" only ever grows.
-        result_.dram_busy_cycles += mem_.issue(t.load_bits(), [this, i] { loaded_.set(i + 1); });
-      } else {
-        loads_in_flight_wait(i);
+  void touch(OpState& st) {
+    if (st.started) return;
+    st.started = true;
+    st.r.start_cycle = now_abs();
+  }
+
+  void wait_deps(const OpPlan& p) {
+    for (size_t d : p.deps)
+      while (!ops_[d]->done) wait(ops_[d]->done_ev);
+  }
+
+  void loader(size_t e) {
+    Unit& u = *units_[e];
+    uint64_t g = 0;
+    for (size_t pi : u.queue) {
+      const OpPlan& p = plan_.ops[pi];
+      OpState& st = *ops_[pi];
+      // Weights and graph inputs may be fetched ahead; activations only once produced.
+      if (p.loads_wait) wait_deps(p);
+      for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
+        if (g >= 2) u.computed.wait_at_least(g - 1);  // two buffers per operand
+        if (i == 0 && p.spill_bits) {
+          touch(st);
+          st.r.dram_busy_cycles += mem_.issue(p.spill_bits, nullptr);
+          st.r.dram_write_bits += p.spill_bits;
+          st.r.spm[spm_out_].read_bits += p.spill_bits;
+        }
+        const TileStep t = p.step(i);
+        if (t.load_psum_bits) u.stored.wait_at_least(g);  // partial sums come back after they left
+        if (t.load_bits()) {
+          touch(st);
+          st.r.dram_busy_cycles += mem_.issue(t.load_bits(), [&u, g] { u.loaded.set(g + 1); });
+        } else {
+          u.loaded.wait_at_least(g);
+          u.loaded.set(g + 1);
+        }
+        st.r.dram_read_bits += t.load_bits();
+        st.r.spm[spm_a_].write_bits += t.load_a_bits;
+        st.r.spm[spm_b_].write_bits += t.load_b_bits;
+        st.r.spm[spm_out_].write_bits += t.load_psum_bits;
       }
-      result_.dram_read_bits += t.load_bits();
-      auto& s = result_.spm;
-      s[spm_a_].write_bits += t.load_a_bits;
-      s[spm_b_].write_bits += t.load_b_bits;
-      s[spm_out_].write_bits += t.load_psum_bits;
     }
   }
 
-  // A tile that needs no new data is ready once every earlier load has landed.
-  void loads_in_flight_wait(size_t i) {
-    loaded_.wait_at_least(i);
-    loaded_.set(i + 1);
+  void engine(size_t e) {
+    Unit& u = *units_[e];
+    const IEngine& model = *arch_.engines[e].model;
+    uint64_t g = 0;
+    for (size_t pi : u.queue) {
+      const OpPlan& p = plan_.ops[pi];
+      OpState& st = *ops_[pi];
+      wait_deps(p);
+      touch(st);
+      if (data_path_) st.data = data_path_->operands(p);
+      for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
+        u.loaded.wait_at_least(g + 1);
+        if (g >= 2) u.stored.wait_at_least(g - 1);  // double-buffered output tile
+        const TileStep t = p.step(i);
+        const uint64_t start = now_abs();
+        const std::optional<TileCost> measured = execute(e, p, st, i, t);
+        const TileCost& cost = engine_cost(u, model, p, t, measured ? &*measured : nullptr);
+        const uint64_t end = std::max(start + cost.cycles.total(), book_scratchpads(p, t, cost, start));
+        st.r.compute_cycles += cost.cycles.total();
+        st.r.spm_stall_cycles += end - start - cost.cycles.total();
+        st.r.engine_split += cost.cycles;
+        const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
+        ++st.shape_uses[key];
+        if (t.accumulates) ++st.accumulating[key];
+        wait_cycles(end - now_abs());  // the RTL has already spent its cycles
+        u.computed.set(g + 1);
+      }
+      tally(u, p, st, model);
+      if (data_path_) data_path_->results(p, std::move(*st.data));
+    }
   }
 
-  void compute() {
-    for (size_t i = 0; i < n_; ++i) {
-      loaded_.wait_at_least(i + 1);
-      if (i >= 2) stored_.wait_at_least(i - 1);  // double-buffered output tile
-      const TileStep& t = step(i);
-      const uint64_t start = now_cycles();
-      const std::optional<TileCost> measured = execute(i, t);
-      const TileTiming& tt = timing(t, measured ? &*measured : nullptr);
-      result_.compute_cycles += tt.cost.cycles.total();
-      result_.spm_stall_cycles += tt.cycles - tt.cost.cycles.total();
-      result_.engine_split += tt.cost.cycles;
-      ++shape_use_[&tt];
-      wait_cycles(tt.cycles - (now_cycles() - start));  // the RTL has already spent its cycles
-      if (t.accumulates) ++accumulating_tiles_[&tt];
-      computed_.set(i + 1);
+  void writer(size_t e) {
+    Unit& u = *units_[e];
+    uint64_t g = 0;
+    for (size_t pi : u.queue) {
+      const OpPlan& p = plan_.ops[pi];
+      OpState& st = *ops_[pi];
+      if (p.steps() == 0) wait_deps(p);
+      for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
+        u.computed.wait_at_least(g + 1);
+        const TileStep t = p.step(i);
+        if (t.store_bits) {
+          st.r.dram_busy_cycles += mem_.issue(t.store_bits, [&u, g] { u.stored.set(g + 1); });
+          st.r.dram_write_bits += t.store_bits;
+          st.r.spm[spm_out_].read_bits += t.store_bits;
+        } else {
+          u.stored.wait_at_least(g);
+          u.stored.set(g + 1);
+        }
+      }
+      u.stored.wait_at_least(g);
+      touch(st);
+      st.r.end_cycle = now_abs();
+      st.done = true;
+      st.done_ev.notify(sc_core::SC_ZERO_TIME);
     }
-    // Actions are summed per distinct tile shape, then scaled: cheaper than merging per tile.
-    for (const auto& [tt, uses] : shape_use_) {
-      result_.actions.merge(tt->cost.actions, uses);
-      const auto& tr = tt->cost.traffic;
-      auto& s = result_.spm;
+    if (--writers_running_ == 0) mem_.close();
+  }
+
+  // The engine's cost of tile t: measured by the RTL or the PE model when the run has data or
+  // RTL; otherwise the closed form (tile) or the PE model (pe), once per tile shape -- the
+  // engines' timing depends on shapes only. A later tile of the same shape must measure the same.
+  const TileCost& engine_cost(Unit& u, const IEngine& model, const OpPlan& p, const TileStep& t,
+                              const TileCost* measured) {
+    const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
+    auto it = u.costs.find(key);
+    if (it != u.costs.end() && u.costs_for == &p) {
+      if (measured && !(*measured == it->second))
+        throw std::logic_error("'" + p.op + "': two " + std::to_string(t.shape.m) + "x" + std::to_string(t.shape.n) +
+                               "x" + std::to_string(t.shape.k) + " tiles measured different costs");
+      return it->second;
+    }
+    if (u.costs_for != &p) {
+      u.costs.clear();
+      u.costs_for = &p;
+      it = u.costs.end();
+    }
+    const TileRequest req = tile_request(p, t);
+    TileCost c = measured ? *measured : fid_ == Fidelity::Pe ? model.simulate_pe(req, nullptr, nullptr, nullptr)
+                                                              : model.cost(req);
+    return u.costs.emplace(key, std::move(c)).first->second;
+  }
+
+  // The engine cannot outrun its scratchpads: each streams the tile's operands through the
+  // ports the DMA leaves free (all but one of two or more; a single port also carries this
+  // step's DMA fill and drain). Ports are booked like the DRAM channel, so engines sharing a
+  // scratchpad take turns. Returns when the last booking ends.
+  uint64_t book_scratchpads(const OpPlan& p, const TileStep& t, const TileCost& cost, uint64_t start) {
+    (void)p;
+    uint64_t end = start;
+    const auto& tr = cost.traffic;
+    for (size_t s = 0; s < arch_.scratchpads.size(); ++s) {
+      const auto& spm = *arch_.scratchpads[s].model;
+      uint64_t bits = 0;
+      if (s == spm_a_) bits += tr.a_read_bits;
+      if (s == spm_b_) bits += tr.b_read_bits;
+      if (s == spm_out_) bits += tr.out_write_bits + tr.out_read_bits;
+      if (spm.ports() == 1) {
+        if (s == spm_a_) bits += t.load_a_bits;
+        if (s == spm_b_) bits += t.load_b_bits;
+        if (s == spm_out_) bits += t.load_psum_bits + t.store_bits;
+      }
+      if (!bits) continue;
+      const int ports = spm.ports() > 1 ? spm.ports() - 1 : 1;
+      const uint64_t from = std::max(start, spm_free_at_[s]);
+      spm_free_at_[s] = from + spm.stream_cycles(bits, ports);
+      end = std::max(end, spm_free_at_[s]);
+    }
+    return end;
+  }
+
+  // Actions and scratchpad traffic of the item's tiles, summed per distinct tile shape.
+  void tally(Unit& u, const OpPlan& p, OpState& st, const IEngine& model) {
+    for (const auto& [key, uses] : st.shape_uses) {
+      TileStep t;
+      t.shape = {key.m, key.n, key.k};
+      const TileCost& c = engine_cost(u, model, p, t, nullptr);
+      st.r.actions.merge(c.actions, uses);
+      const auto& tr = c.traffic;
+      auto& s = st.r.spm;
       s[spm_a_].read_bits += tr.a_read_bits * uses;
       s[spm_b_].read_bits += tr.b_read_bits * uses;
       s[spm_out_].write_bits += tr.out_write_bits * uses;
       s[spm_out_].read_bits += tr.out_read_bits * uses;
     }
     // Tiles that continue an earlier k tile read its partial sums and add them in.
-    const int psum = engine_.capabilities().psum_bits;
-    for (const auto& [tt, uses] : accumulating_tiles_) {
-      const uint64_t mn = static_cast<uint64_t>(tt->shape.m) * static_cast<uint64_t>(tt->shape.n) * uses;
-      result_.spm[spm_out_].read_bits += mn * static_cast<uint64_t>(psum);
-      result_.actions.add("accumulator", "int_add", psum, mn);
+    const int psum = model.capabilities().psum_bits;
+    for (const auto& [key, uses] : st.accumulating) {
+      const uint64_t mn = static_cast<uint64_t>(key.m) * static_cast<uint64_t>(key.n) * uses;
+      st.r.spm[spm_out_].read_bits += mn * static_cast<uint64_t>(psum);
+      st.r.actions.add("accumulator", "int_add", psum, mn);
     }
   }
-
-  void writer() {
-    for (size_t i = 0; i < n_; ++i) {
-      computed_.wait_at_least(i + 1);
-      const TileStep& t = step(i);
-      if (t.store_bits) {
-        result_.dram_busy_cycles += mem_.issue(t.store_bits, [this, i] { stored_.set(i + 1); });
-        result_.dram_write_bits += t.store_bits;
-        result_.spm[spm_out_].read_bits += t.store_bits;
-      } else {
-        stored_.wait_at_least(i);
-        stored_.set(i + 1);
-      }
-    }
-  }
-
-  struct ShapeKey {
-    int64_t m, n, k;
-    bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
-  };
-
-  TileRequest request(const TileStep& t) const { return tile_request(plan_, t); }
 
   // Runs tile i on its data and/or the RTL, when the run has either; returns the cost this
   // measured (the RTL's, or the PE model's), or nothing for a closed-form tile. The RTL is
   // clocked here, one SystemC cycle per RTL clock cycle.
-  std::optional<TileCost> execute(size_t i, const TileStep& t) {
-    if (!rtl_ && !data_) return std::nullopt;
-    const TileRequest req = request(t);
-    if (!data_) return rtl_->run_tile(req, nullptr, nullptr, nullptr, [] { wait(kCycle); });
-    const size_t g = i / plan_.steps.size();
-    const IntMatrix a = slice(data_->a[g], t.m0, t.k0, t.shape.m, t.shape.k);
-    const IntMatrix b = slice(data_->b[g], t.k0, t.n0, t.shape.k, t.shape.n);
+  std::optional<TileCost> execute(size_t e, const OpPlan& p, OpState& st, size_t i, const TileStep& t) {
+    const IRtlEngine* rtl = rtl_[e].get();
+    if (!rtl && !st.data) return std::nullopt;
+    const TileRequest req = tile_request(p, t);
+    if (!st.data) return rtl->run_tile(req, nullptr, nullptr, nullptr, [] { wait(kCycle); });
+    const IEngine& model = *arch_.engines[e].model;
+    const size_t g = i / p.tiles.size();
+    const IntMatrix a = slice(st.data->a[g], t.m0, t.k0, t.shape.m, t.shape.k);
+    const IntMatrix b = slice(st.data->b[g], t.k0, t.n0, t.shape.k, t.shape.n);
     IntMatrix out;
     std::optional<TileCost> cost;
-    if (rtl_) {
-      cost = rtl_->run_tile(req, &a, &b, &out, [] { wait(kCycle); });
+    if (rtl) {
+      cost = rtl->run_tile(req, &a, &b, &out, [] { wait(kCycle); });
     } else if (fid_ == Fidelity::Pe) {
-      cost = engine_.simulate_pe(req, &a, &b, &out);
+      cost = model.simulate_pe(req, &a, &b, &out);
     } else {
-      engine_.compute(req, a, b, out);
+      model.compute(req, a, b, out);
     }
     // Partial sums of later k tiles add in at the engine's psum width, wrapping as it does.
-    const int psum = engine_.capabilities().psum_bits;
-    IntMatrix& o = data_->out[g];
+    const int psum = model.capabilities().psum_bits;
+    IntMatrix& o = st.data->out[g];
     for (int64_t r = 0; r < out.rows; ++r)
       for (int64_t c = 0; c < out.cols; ++c) {
         int64_t& dst = o.at(t.m0 + r, t.n0 + c);
@@ -286,90 +470,29 @@ class OpRunner {
     return cost;
   }
 
-  static IntMatrix slice(const IntMatrix& x, int64_t r0, int64_t c0, int64_t rows, int64_t cols) {
-    IntMatrix s(rows, cols);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < cols; ++c) s.at(r, c) = x.at(r0 + r, c0 + c);
-    return s;
-  }
-
-  static int64_t wrap_bits(uint64_t v, int bits) {
-    if (bits >= 64) return static_cast<int64_t>(v);
-    const uint64_t mask = (uint64_t{1} << bits) - 1;
-    v &= mask;
-    if ((v >> (bits - 1)) & 1) v |= ~mask;
-    return static_cast<int64_t>(v);
-  }
-
-  // The tile's cost, once per distinct shape. `measured` (from execute) is used when given; a
-  // later tile of the same shape must measure the same, since cost does not depend on data.
-  const TileTiming& timing(const TileStep& t, const TileCost* measured) {
-    const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
-    auto it = cache_.find(key);
-    if (it != cache_.end()) {
-      if (measured && !(*measured == it->second.cost))
-        throw std::logic_error("'" + plan_.op + "': two " + std::to_string(t.shape.m) + "x" + std::to_string(t.shape.n) +
-                               "x" + std::to_string(t.shape.k) + " tiles measured different costs");
-      return it->second;
-    }
-    const TileRequest req = request(t);
-    TileTiming tt;
-    tt.shape = t.shape;
-    if (measured) {
-      tt.cost = *measured;
-    } else {
-      tt.cost = fid_ == Fidelity::Pe ? engine_.simulate_pe(req, nullptr, nullptr, nullptr) : engine_.cost(req);
-    }
-    // The engine cannot outrun its scratchpads: each streams its operands through the ports
-    // the DMA leaves free (one of two or more; all of a single port, shared with the DMA fill).
-    uint64_t bits_per_spm[64] = {};
-    const auto& tr = tt.cost.traffic;
-    bits_per_spm[spm_a_] += tr.a_read_bits;
-    bits_per_spm[spm_b_] += tr.b_read_bits;
-    bits_per_spm[spm_out_] += tr.out_write_bits + tr.out_read_bits;
-    uint64_t cycles = tt.cost.cycles.total();
-    for (size_t s = 0; s < arch_.scratchpads.size() && s < 64; ++s) {
-      const auto& spm = *arch_.scratchpads[s].model;
-      const int ports = spm.ports() > 1 ? spm.ports() - 1 : 1;
-      uint64_t bits = bits_per_spm[s];
-      if (spm.ports() == 1) {
-        if (s == spm_a_) bits += t.load_a_bits;
-        if (s == spm_b_) bits += t.load_b_bits;
-        if (s == spm_out_) bits += t.load_psum_bits + t.store_bits;
-      }
-      cycles = std::max(cycles, spm.stream_cycles(bits, ports));
-    }
-    tt.cycles = cycles;
-    return cache_.emplace(key, std::move(tt)).first->second;
-  }
-
   const Arch& arch_;
-  const OpPlan& plan_;
+  const Plan& plan_;
   Fidelity fid_;
-  MemoryPath& mem_;
-  const IEngine& engine_;
-  const IRtlEngine* rtl_;
   IDataPath* data_path_;
-  std::optional<OpData> data_;
-  size_t n_ = 0;
+  std::vector<std::unique_ptr<IRtlEngine>>& rtl_;
+  uint64_t t0_;
+  MemoryPath mem_;
+  std::vector<uint64_t> spm_free_at_;
   size_t spm_a_ = 0, spm_b_ = 0, spm_out_ = 0;
-  Progress loaded_, computed_, stored_;
-  std::map<ShapeKey, TileTiming> cache_;
-  std::map<const TileTiming*, uint64_t> shape_use_, accumulating_tiles_;
-  OpResult result_;
+  std::vector<std::unique_ptr<Unit>> units_;
+  std::vector<std::unique_ptr<OpState>> ops_;
+  int writers_running_ = 0;
 };
 
 }  // namespace
 
-std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& plans, Fidelity fidelity,
-                                 IDataPath* data) {
+std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fidelity, IDataPath* data) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
-  if (arch.scratchpads.size() > 64) throw UserError("at most 64 scratchpads are supported");
-  // rtl fidelity: each engine a plan uses gets its RTL adapter, built before any thread runs
+  // rtl fidelity: each engine the plan uses gets its RTL adapter, built before any process runs
   // (an engine without RTL, or without a build of its configuration, is a UserError here).
   std::vector<std::unique_ptr<IRtlEngine>> rtl(arch.engines.size());
   if (fidelity == Fidelity::Rtl) {
-    for (const auto& p : plans) {
+    for (const auto& p : plan.ops) {
       const auto& e = arch.engines[p.engine];
       if (rtl[p.engine]) continue;
       try {
@@ -380,10 +503,10 @@ std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& pl
       }
     }
   }
-  // Every check that can fail runs before the first operator simulates: a UserError thrown
-  // once SystemC has switched stacks is reported falsely by AddressSanitizer, and a run that
-  // cannot finish should not start.
-  for (const auto& p : plans) {
+  // Every check that can fail runs before the first item simulates: a UserError thrown once
+  // SystemC has switched stacks is reported falsely by AddressSanitizer, and a run that cannot
+  // finish should not start.
+  for (const auto& p : plan.ops) {
     if (data) {
       if (p.request.kind != WorkKind::Gemm)
         throw UserError("data run: '" + p.op + "' (" + p.kind +
@@ -391,16 +514,10 @@ std::vector<OpResult> run_kernel(const Arch& arch, const std::vector<OpPlan>& pl
       data->check(p);
     }
     if (rtl[p.engine])
-      for (const auto& t : p.steps) rtl[p.engine]->check(tile_request(p, t));
+      for (size_t i = 0; i < p.tiles.size(); ++i) rtl[p.engine]->check(tile_request(p, p.tiles.at(i)));
   }
-  MemoryPath mem(arch);
-  std::vector<OpResult> out;
-  out.reserve(plans.size());
-  for (const auto& p : plans) {
-    OpRunner r(arch, p, fidelity, mem, rtl[p.engine].get(), data);
-    out.push_back(r.run());
-  }
-  return out;
+  Kernel k(arch, plan, fidelity, data, rtl);
+  return k.run();
 }
 
 }  // namespace tessera

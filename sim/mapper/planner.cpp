@@ -4,28 +4,21 @@
 #include <array>
 #include <limits>
 
+#include "models/common/error.h"
+
 namespace tessera {
 
 std::string work_item_name(const std::string& op, size_t item) {
   return item == 0 ? op : op + "#" + std::to_string(item);
 }
 
-namespace {
-
-struct Item {
-  const Operator* op;
-  LoweredOp work;
-  std::string name;
-  size_t index, count;  // position among the operator's engine jobs
-};
-
-std::vector<Item> work_items(const Workload& wl) {
-  std::vector<Item> items;
+std::vector<WorkItem> work_items(const Workload& wl) {
+  std::vector<WorkItem> items;
   for (int i : wl.topological_order()) {
     const auto lowered = wl.lower(i);
     const Operator& op = wl.ops()[static_cast<size_t>(i)];
     for (size_t j = 0; j < lowered.size(); ++j)
-      items.push_back({&op, lowered[j], work_item_name(op.name, j), j, lowered.size()});
+      items.push_back({&op, i, lowered[j], work_item_name(op.name, j), j, lowered.size()});
   }
   return items;
 }
@@ -50,23 +43,44 @@ TileRequest request_for(const Workload& wl, const LoweredOp& w, const std::strin
   return r;
 }
 
-// Bits each scratchpad must hold for a GEMM tile, double-buffered.
-std::vector<uint64_t> gemm_footprint(const Arch& arch, const GemmShape& t, const OperandBits& b) {
+std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const GemmShape& t, const OperandBits& b,
+                                   const OperandHomes& homes) {
   std::vector<uint64_t> use(arch.scratchpads.size(), 0);
   const auto m = static_cast<uint64_t>(t.m), n = static_cast<uint64_t>(t.n), k = static_cast<uint64_t>(t.k);
+  const uint64_t a_elems = w.a_tile_elements ? w.a_tile_elements(-1, t.m, 0, t.k) : m * k;
   for (size_t s = 0; s < arch.scratchpads.size(); ++s) {
     const auto& spm = arch.scratchpads[s];
-    if (spm.holds_operand(Operand::A)) use[s] += 2 * m * k * static_cast<uint64_t>(b.a);
-    if (spm.holds_operand(Operand::B)) use[s] += 2 * k * n * static_cast<uint64_t>(b.b);
+    if (homes.a_dram && spm.holds_operand(Operand::A)) use[s] += 2 * a_elems * static_cast<uint64_t>(b.a);
+    if (homes.b_dram && spm.holds_operand(Operand::B)) use[s] += 2 * k * n * static_cast<uint64_t>(b.b);
     if (spm.holds_operand(Operand::Out)) use[s] += 2 * m * n * static_cast<uint64_t>(b.psum);
   }
   return use;
 }
 
-// Index of a scratchpad the footprint overflows, or -1.
+std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const LoweredOp& w, int64_t tile,
+                                     bool in_dram) {
+  // Inputs and outputs of a vector job live where activations and outputs do.
+  const auto elements = static_cast<uint64_t>(std::max<int64_t>(1, w.vec.elements));
+  const uint64_t in_per = wl.tensor(w.a_tensor).bits() / elements + 1;
+  const uint64_t out_per = wl.tensor(w.out_tensor).bits() / elements + 1;
+  std::vector<uint64_t> use(arch.scratchpads.size(), 0);
+  const auto t = static_cast<uint64_t>(tile);
+  for (size_t s = 0; s < use.size(); ++s) {
+    if (in_dram && arch.scratchpads[s].holds_operand(Operand::A)) use[s] += 2 * t * in_per;
+    if (arch.scratchpads[s].holds_operand(Operand::Out)) use[s] += 2 * t * out_per;
+  }
+  return use;
+}
+
+namespace {
+
+// The default mapper stages tiles in at most half of each scratchpad.
+uint64_t staging_budget(const ScratchpadInstance& s) { return s.model->capacity_bits() / 2; }
+
+// Index of a scratchpad whose staging budget `use` overflows, or -1.
 int overflowing(const Arch& arch, const std::vector<uint64_t>& use) {
   for (size_t s = 0; s < use.size(); ++s)
-    if (use[s] > arch.scratchpads[s].model->capacity_bits()) return static_cast<int>(s);
+    if (use[s] > staging_budget(arch.scratchpads[s])) return static_cast<int>(s);
   return -1;
 }
 
@@ -78,21 +92,22 @@ int64_t shrink(int64_t x, int64_t align) {
   return std::max<int64_t>(1, h);
 }
 
-GemmShape fit_gemm_tile(const Arch& arch, const GemmShape& full, const OperandBits& bits, const EngineCapabilities& caps,
+GemmShape fit_gemm_tile(const Arch& arch, const LoweredOp& w, const OperandBits& bits, const EngineCapabilities& caps,
                         const std::string& dataflow, const std::string& item) {
   // Dimensions mapped onto the PE grid shrink in whole multiples of it (the engine says which).
   std::array<int64_t, 3> align{1, 1, 1};  // m, n, k
   if (auto it = caps.tile_multiple.find(dataflow); it != caps.tile_multiple.end()) align = it->second;
-  GemmShape t = full;
+  GemmShape t = w.gemm;
   for (;;) {
-    const auto use = gemm_footprint(arch, t, bits);
+    const auto use = gemm_staging(arch, w, t, bits, OperandHomes{});
     const int s = overflowing(arch, use);
     if (s < 0) return t;
     // Shrink the largest dimension of the biggest operand in the overflowing scratchpad,
     // measured in its alignment units; the temporal dimension last (it only costs refills).
     const auto& spm = arch.scratchpads[static_cast<size_t>(s)];
     const auto m = static_cast<uint64_t>(t.m), n = static_cast<uint64_t>(t.n), k = static_cast<uint64_t>(t.k);
-    std::array<uint64_t, 3> size_of{spm.holds_operand(Operand::A) ? m * k * static_cast<uint64_t>(bits.a) : 0,
+    const uint64_t a_elems = w.a_tile_elements ? w.a_tile_elements(-1, t.m, 0, t.k) : m * k;
+    std::array<uint64_t, 3> size_of{spm.holds_operand(Operand::A) ? a_elems * static_cast<uint64_t>(bits.a) : 0,
                                     spm.holds_operand(Operand::B) ? k * n * static_cast<uint64_t>(bits.b) : 0,
                                     spm.holds_operand(Operand::Out) ? m * n * static_cast<uint64_t>(bits.psum) : 0};
     const int biggest = static_cast<int>(std::max_element(size_of.begin(), size_of.end()) - size_of.begin());
@@ -101,17 +116,19 @@ GemmShape fit_gemm_tile(const Arch& arch, const GemmShape& full, const OperandBi
     int pick = -1;
     double best = 0;
     for (int d : dims[static_cast<size_t>(biggest)]) {
-      const double units = static_cast<double>(*dim_ptr[static_cast<size_t>(d)]) / static_cast<double>(align[static_cast<size_t>(d)]);
-      if (*dim_ptr[static_cast<size_t>(d)] > 1 && units > best) {
+      const auto du = static_cast<size_t>(d);
+      const double units = static_cast<double>(*dim_ptr[du]) / static_cast<double>(align[du]);
+      if (*dim_ptr[du] > 1 && units > best) {
         best = units;
         pick = d;
       }
     }
     if (pick < 0) {
-      throw UserError("'" + item + "': even a 1x1x1 tile does not fit scratchpad '" + spm.name + "' (" +
+      throw UserError("'" + item + "': even a 1x1x1 tile does not fit half of scratchpad '" + spm.name + "' (" +
                       std::to_string(spm.model->capacity_bits() / 8) + " bytes)");
     }
-    *dim_ptr[static_cast<size_t>(pick)] = shrink(*dim_ptr[static_cast<size_t>(pick)], align[static_cast<size_t>(pick)]);
+    const auto pu = static_cast<size_t>(pick);
+    *dim_ptr[pu] = shrink(*dim_ptr[pu], align[pu]);
   }
 }
 
@@ -129,25 +146,22 @@ const EngineInstance* first_engine_for(const Arch& arch, const TileRequest& req)
 }
 
 int64_t vector_tile_fit(const Arch& arch, const Workload& wl, const LoweredOp& w) {
-  // Inputs and outputs of a vector job live where activations and outputs do; keep both
-  // double-buffered within those scratchpads.
-  const uint64_t in_bits_per = wl.tensor(w.a_tensor).bits() / static_cast<uint64_t>(std::max<int64_t>(1, w.vec.elements)) + 1;
-  const uint64_t out_bits_per = wl.tensor(w.out_tensor).bits() / static_cast<uint64_t>(std::max<int64_t>(1, w.vec.elements)) + 1;
-  std::vector<uint64_t> per(arch.scratchpads.size(), 0);
-  for (size_t s = 0; s < per.size(); ++s) {
-    if (arch.scratchpads[s].holds_operand(Operand::A)) per[s] += 2 * in_bits_per;
-    if (arch.scratchpads[s].holds_operand(Operand::Out)) per[s] += 2 * out_bits_per;
-  }
+  const auto per = vector_staging(arch, wl, w, 1, true);
   int64_t tile = w.vec.elements;
   for (size_t s = 0; s < per.size(); ++s)
-    if (per[s]) tile = std::min<int64_t>(tile, static_cast<int64_t>(arch.scratchpads[s].model->capacity_bits() / per[s]));
+    if (per[s]) tile = std::min<int64_t>(tile, static_cast<int64_t>(staging_budget(arch.scratchpads[s]) / per[s]));
   return std::max<int64_t>(1, tile);
 }
 
-uint64_t vector_in_bits(const Workload& wl, const Operator& op) {
-  uint64_t b = 0;
-  for (const auto& t : op.inputs) b += wl.tensor(t).bits();
-  return b;
+// Where the default mapper expects a GEMM's operands: activations on chip, weights, graph
+// inputs and graph outputs in DRAM (the default placement keeps what fits).
+OperandHomes expected_homes(const Workload& wl, const LoweredOp& w) {
+  auto produced_inside = [&](const std::string& t) { return wl.tensor(t).role == TensorRole::activation; };
+  OperandHomes h;
+  h.a_dram = !produced_inside(w.a_tensor);
+  h.b_dram = !produced_inside(w.b_tensor);
+  h.out_dram = !produced_inside(w.out_tensor);
+  return h;
 }
 
 }  // namespace
@@ -167,13 +181,15 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
       const auto caps = e->model->capabilities();
       om.dataflow = caps.dataflows.front();
       const OperandBits bits = operand_bits(wl, it.work, *e->model);
-      const GemmShape t = fit_gemm_tile(arch, it.work.gemm, bits, caps, om.dataflow, it.name);
+      const GemmShape t = fit_gemm_tile(arch, it.work, bits, caps, om.dataflow, it.name);
       om.tile_m = t.m;
       om.tile_n = t.n;
       om.tile_k = t.k;
       uint64_t best = std::numeric_limits<uint64_t>::max();
       for (const char* order : {"mnk", "mkn", "nmk", "nkm", "kmn", "knm"}) {
-        const uint64_t b = dram_bits(gemm_tile_steps(it.work.gemm, t, order, bits));
+        const uint64_t b =
+            TileSequence::gemm(it.work.gemm, t, order, bits, expected_homes(wl, it.work), it.work.a_tile_elements)
+                .dram_bits();
         if (b < best) {
           best = b;
           om.loop_order = order;
@@ -185,74 +201,6 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
     m.ops.push_back(om);
   }
   return m;
-}
-
-std::vector<OpPlan> build_plans(const Arch& arch, const Workload& wl, const Mapping& mapping) {
-  std::vector<OpPlan> plans;
-  std::vector<std::string> known;
-  for (const auto& it : work_items(wl)) {
-    known.push_back(it.name);
-    const OpMapping* om = mapping.find(it.name);
-    if (!om) throw UserError("operator '" + it.name + "' has no mapping entry", SourceLoc{}, "mapping");
-    const SourceLoc& loc = om->loc;
-    size_t ei = arch.engines.size();
-    for (size_t i = 0; i < arch.engines.size(); ++i)
-      if (arch.engines[i].name == om->engine) ei = i;
-    if (ei == arch.engines.size()) {
-      std::vector<std::string> names;
-      for (const auto& e : arch.engines) names.push_back(e.name);
-      const std::string close = closest_match(om->engine, names);
-      throw UserError("no engine named '" + om->engine + "' in machine '" + arch.name + "'" +
-                          (close.empty() ? "" : " -- did you mean '" + close + "'?"),
-                      loc, "engine");
-    }
-    const IEngine& engine = *arch.engines[ei].model;
-    OpPlan p;
-    p.op = it.name;
-    p.kind = it.op->kind;
-    p.engine = ei;
-    p.groups = it.work.groups;
-    p.macs = it.work.macs;
-    p.request = request_for(wl, it.work, om->dataflow);
-    try {
-      engine.check(p.request);
-    } catch (const UserError& e) {
-      throw UserError("'" + it.name + "': " + e.message(), loc, e.key());
-    }
-    if (it.work.kind == WorkKind::Gemm) {
-      const OperandBits bits = operand_bits(wl, it.work, engine);
-      const GemmShape full = it.work.gemm;
-      GemmShape t{om->tile_m ? std::min(om->tile_m, full.m) : full.m, om->tile_n ? std::min(om->tile_n, full.n) : full.n,
-                  om->tile_k ? std::min(om->tile_k, full.k) : full.k};
-      const auto use = gemm_footprint(arch, t, bits);
-      const int s = overflowing(arch, use);
-      if (s >= 0) {
-        const auto& spm = arch.scratchpads[static_cast<size_t>(s)];
-        throw UserError("'" + it.name + "': tile m=" + std::to_string(t.m) + " n=" + std::to_string(t.n) +
-                            " k=" + std::to_string(t.k) + " needs " + std::to_string(use[static_cast<size_t>(s)] / 8) +
-                            " bytes double-buffered in scratchpad '" + spm.name + "', which holds " +
-                            std::to_string(spm.model->capacity_bits() / 8),
-                        loc, "tile");
-      }
-      p.steps = gemm_tile_steps(full, t, om->loop_order, bits);
-    } else {
-      // A multi-pass operator (softmax, norms) reads its inputs in its first pass and writes its
-      // output in its last; the passes in between work on chip.
-      const uint64_t in = it.index == 0 ? vector_in_bits(wl, *it.op) : 0;
-      const uint64_t out = it.index + 1 == it.count ? wl.tensor(it.work.out_tensor).bits() : 0;
-      p.steps = vector_tile_steps(it.work.vec.elements, om->tile_elements, in, out);
-    }
-    plans.push_back(std::move(p));
-  }
-  for (const auto& om : mapping.ops) {
-    if (std::find(known.begin(), known.end(), om.op) == known.end()) {
-      const std::string close = closest_match(om.op, known);
-      throw UserError("mapping names operator '" + om.op + "', which the workload does not have" +
-                          (close.empty() ? "" : " -- did you mean '" + close + "'?"),
-                      om.loc, "op");
-    }
-  }
-  return plans;
 }
 
 }  // namespace tessera

@@ -1,15 +1,15 @@
 #pragma once
-// From (arch, workload, mapping) to the kernel's per-operator plans, and the default mapping
-// used when the user gives none: each operator on the first engine that accepts its work, in
-// the engine's default dataflow, with the largest tiles whose double-buffered operands fit the
-// scratchpads, in the loop order that moves the fewest DRAM bits. The ILP mapper replaces the
-// default later; it produces the same Mapping.
+// The default mapping, used when the user gives none: each work item on the first engine that
+// accepts it, in the engine's default dataflow, with the largest tiles whose double-buffered
+// staging fits half of each scratchpad (the other half is left to tensors kept on chip, see
+// sim/scheduler), in the loop order that moves the fewest DRAM bits when activations stay on
+// chip. The ILP mapper replaces it later; it produces the same Mapping.
 #include <string>
 #include <vector>
 
 #include "sim/config/arch.h"
-#include "sim/kernel/kernel.h"
 #include "sim/mapper/mapping.h"
+#include "sim/plan/plan.h"
 #include "sim/workload/workload.h"
 
 namespace tessera {
@@ -18,11 +18,27 @@ namespace tessera {
 // job, "<op>#<i>" for the i-th further one (e.g. softmax's max/sub-exp/sum/div passes).
 std::string work_item_name(const std::string& op, size_t item);
 
-Mapping default_mapping(const Arch& arch, const Workload& wl);
+struct WorkItem {
+  const Operator* op = nullptr;
+  int op_index = -1;
+  LoweredOp work;
+  std::string name;
+  size_t index = 0, count = 1;  // position among the operator's engine jobs
+};
+// Every engine job of the workload, operators in topological order.
+std::vector<WorkItem> work_items(const Workload& wl);
 
-// Validates the mapping against arch and workload (every item mapped, engines and dataflows
-// exist and accept the work, tiles fit the scratchpads) and builds the plans in topological
-// order. Errors are UserErrors at the mapping entry.
-std::vector<OpPlan> build_plans(const Arch& arch, const Workload& wl, const Mapping& mapping);
+OperandBits operand_bits(const Workload& wl, const LoweredOp& w, const IEngine& e);
+TileRequest request_for(const Workload& wl, const LoweredOp& w, const std::string& dataflow);
+
+// Bits each scratchpad stages for a GEMM tile, double-buffered: the operands read from DRAM
+// (homes) and the partial-sum tile of the output.
+std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const GemmShape& tile, const OperandBits& b,
+                                   const OperandHomes& homes);
+// The same for a vector job of `tile` elements; `in_dram`: its inputs are loaded from DRAM.
+std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const LoweredOp& w, int64_t tile,
+                                     bool in_dram);
+
+Mapping default_mapping(const Arch& arch, const Workload& wl);
 
 }  // namespace tessera

@@ -69,19 +69,21 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
     }
     const double dram = static_cast<double>(r.dram_read_bits + r.dram_write_bits) * dram_pj_bit;
     if (dram > 0) p.energy_pj["dram"] += dram;
-    // mW * ns = pJ
-    p.energy_pj["leakage"] += leak_mw * static_cast<double>(r.total_cycles) / arch.clock_ghz;
     const auto& caps = arch.engines[arch.find_engine(r.engine) - arch.engines.data()].model->capabilities();
     p.utilization = r.total_cycles ? static_cast<double>(r.macs) / (static_cast<double>(caps.peak_ops_per_cycle) * static_cast<double>(r.total_cycles)) : 0;
     for (const auto& [k, v] : p.energy_pj) s.energy_pj[k] += v;
-    s.total_cycles += r.total_cycles;
     s.compute_cycles += r.compute_cycles;
-    s.stall_cycles += r.stall_cycles;
+    s.engine_busy_cycles[r.engine] += r.compute_cycles;
+    for (const auto& u : r.reads) (u.on_chip ? s.on_chip_reads : s.dram_reads) += 1;
+    s.spill_bytes += r.spill_bits / 8;
     s.dram_read_bytes += r.dram_read_bits / 8;
     s.dram_write_bytes += r.dram_write_bits / 8;
     if (caps.accepts(WorkKind::Gemm)) s.gemm_macs += r.macs;
     s.ops.push_back(std::move(p));
   }
+  s.total_cycles = makespan(results);
+  // Everything leaks for the whole run. mW * ns = pJ
+  s.energy_pj["leakage"] += leak_mw * static_cast<double>(s.total_cycles) / arch.clock_ghz;
   for (const auto& [_, v] : s.energy_pj) s.total_energy_pj += v;
   s.seconds = static_cast<double>(s.total_cycles) / (arch.clock_ghz * 1e9);
   s.array_utilization = s.total_cycles && gemm_peak ? static_cast<double>(s.gemm_macs) / (static_cast<double>(gemm_peak) * static_cast<double>(s.total_cycles)) : 0;
@@ -101,8 +103,10 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& 
   j["workload"] = {{"name", wl.name()}, {"source", wl.source()}, {"operators", wl.ops().size()},
                    {"gemm_macs", wl.total_macs()}};
   j["totals"] = {{"cycles", s.total_cycles},
-                 {"compute_cycles", s.compute_cycles},
-                 {"stall_cycles", s.stall_cycles},
+                 {"engine_busy_cycles", s.engine_busy_cycles},
+                 {"operand_reads_on_chip", s.on_chip_reads},
+                 {"operand_reads_dram", s.dram_reads},
+                 {"spill_bytes", s.spill_bytes},
                  {"seconds", s.seconds},
                  {"energy_pj", s.total_energy_pj},
                  {"energy_by_component_pj", s.energy_pj},
@@ -120,6 +124,7 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& 
               {"kind", r.kind},
               {"engine", r.engine},
               {"start_cycle", r.start_cycle},
+              {"end_cycle", r.end_cycle},
               {"compute_cycles", r.compute_cycles},
               {"stall_cycles", r.stall_cycles},
               {"spm_stall_cycles", r.spm_stall_cycles},
@@ -145,6 +150,11 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& 
     for (const auto& a : r.actions.items())
       acts.push_back({{"component", a.component}, {"primitive", a.primitive}, {"bits", a.bits}, {"count", a.count}});
     o["actions"] = acts;
+    json reads = json::array();
+    for (const auto& u : r.reads) reads.push_back({{"tensor", u.tensor}, {"from", u.on_chip ? "chip" : "dram"}});
+    o["reads"] = reads;
+    if (!r.write.tensor.empty()) o["writes"] = {{"tensor", r.write.tensor}, {"to", r.write.on_chip ? "chip" : "dram"}};
+    if (!r.spills.empty()) o["spills"] = {{"tensors", r.spills}, {"bytes", r.spill_bits / 8}};
     json spm = json::object();
     for (size_t i = 0; i < arch.scratchpads.size(); ++i)
       spm[arch.scratchpads[i].name] = {{"read_bits", r.spm[i].read_bits}, {"write_bits", r.spm[i].write_bits}};
@@ -187,10 +197,14 @@ std::string energy_text(double pj) {
 void print_summary_table(const RunSummary& s, std::ostream& out, size_t slowest) {
   fmt::print(out, "tessera: {} on {} ({} fidelity)\n\n", s.workload, s.arch, s.fidelity);
   fmt::print(out, "  total cycles      {:>16}   ({:.4f} ms)\n", s.total_cycles, s.seconds * 1e3);
-  fmt::print(out, "  compute / stall   {:>16} / {} cycles\n", s.compute_cycles, s.stall_cycles);
+  for (const auto& [engine, busy] : s.engine_busy_cycles)
+    fmt::print(out, "  {:<17} {:>16}   busy cycles ({:.1f}%)\n", engine, busy,
+               s.total_cycles ? 100.0 * static_cast<double>(busy) / static_cast<double>(s.total_cycles) : 0.0);
   fmt::print(out, "  GEMM MACs         {:>16}   array utilization {:.1f}%\n", s.gemm_macs, 100 * s.array_utilization);
   fmt::print(out, "  DRAM traffic      {:>16}   read {} / write {}\n", si(static_cast<double>(s.dram_read_bytes + s.dram_write_bytes), "B"),
              si(static_cast<double>(s.dram_read_bytes), "B"), si(static_cast<double>(s.dram_write_bytes), "B"));
+  fmt::print(out, "  operand reads     {:>16}   on chip / {} from DRAM, {} spilled\n", s.on_chip_reads, s.dram_reads,
+             si(static_cast<double>(s.spill_bytes), "B"));
   fmt::print(out, "  energy            {:>16}   ({:.3f} TOPS/W at this utilization)\n", energy_text(s.total_energy_pj),
              s.total_energy_pj > 0 ? 2.0 * static_cast<double>(s.gemm_macs) / s.total_energy_pj : 0.0);
   fmt::print(out, "  area              {:>13.3f} mm2\n\n", s.total_area_um2 / 1e6);

@@ -13,6 +13,7 @@
 #include "sim/config/arch.h"
 #include "sim/kernel/kernel.h"
 #include "sim/mapper/mapping.h"
+#include "sim/plan/plan.h"
 #include "sim/workload/workload.h"
 
 namespace tessera {
@@ -21,14 +22,18 @@ constexpr int kReportSchemaVersion = 1;
 
 struct PricedOp {
   const OpResult* result = nullptr;
-  std::map<std::string, double> energy_pj;  // by component
+  std::map<std::string, double> energy_pj;  // by component, dynamic only (leakage is per run)
   double total_energy_pj() const;
   double utilization = 0;  // useful ops / (peak ops per cycle * total cycles)
 };
 
 struct RunSummary {
   std::string arch, workload, fidelity;
-  uint64_t total_cycles = 0, compute_cycles = 0, stall_cycles = 0;
+  uint64_t total_cycles = 0;    // makespan: first activity to last store
+  uint64_t compute_cycles = 0;  // engine busy cycles, summed over engines
+  std::map<std::string, uint64_t> engine_busy_cycles;  // per engine
+  uint64_t on_chip_reads = 0, dram_reads = 0;  // operand reads by residency, over all items
+  uint64_t spill_bytes = 0;
   double seconds = 0;
   std::map<std::string, double> energy_pj;  // by component, incl. leakage
   std::map<std::string, double> area_um2;   // by component

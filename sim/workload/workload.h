@@ -13,6 +13,7 @@
 // operators), and topological_order() gives a deterministic schedule (Kahn's algorithm, ties
 // broken by file order). The order of ops in the file is free.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -61,6 +62,11 @@ struct Operator {
   }
 };
 
+// Elements of a GEMM item's `a` a tile needs on chip: rows m0..m0+tm-1, reduction k0..k0+tk-1.
+// m0 < 0 asks for the most any tile of that size can need (for sizing buffers). Unset for a
+// plain matrix (m*k); a convolution gives its input patch with halo instead of the im2col copy.
+using ATileElements = std::function<uint64_t(int64_t m0, int64_t tm, int64_t k0, int64_t tk)>;
+
 // One operator lowered to the engine contract (models/engine/i_engine.h). A GEMM item is
 // `groups` identical, independent GEMMs (conv groups, batch, attention heads):
 // out[m][n] = sum_k a[m][k] * b[k][n]. A vector item is an element-wise job.
@@ -75,6 +81,7 @@ struct LoweredOp {
   // or reused across inferences, and b changes with every input.
   bool b_is_weight = true;
   bool b_transposed = false;  // b is stored [n][k] (e.g. K in QK^T), not [k][n]
+  ATileElements a_tile_elements;
 };
 
 class Workload {

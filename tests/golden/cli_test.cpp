@@ -69,13 +69,21 @@ TEST_CASE("run writes a complete, deterministic report", "[cli]") {
   CHECK(j1["workload"]["gemm_macs"] == 4089184256ull);
   const auto& ops = j1["operators"];
   REQUIRE(ops.size() > 100);
-  uint64_t sum = 0;
+  uint64_t first = UINT64_MAX, last = 0, busy = 0;
   for (const auto& o : ops) {
     CHECK(o["total_cycles"].get<uint64_t>() == o["compute_cycles"].get<uint64_t>() + o["stall_cycles"].get<uint64_t>());
+    CHECK(o["total_cycles"].get<uint64_t>() == o["end_cycle"].get<uint64_t>() - o["start_cycle"].get<uint64_t>());
     CHECK((o["bound"] == "compute" || o["bound"] == "memory"));
-    sum += o["total_cycles"].get<uint64_t>();
+    first = std::min(first, o["start_cycle"].get<uint64_t>());
+    last = std::max(last, o["end_cycle"].get<uint64_t>());
+    busy += o["compute_cycles"].get<uint64_t>();
   }
-  CHECK(sum == j1["totals"]["cycles"].get<uint64_t>());
+  // Operators overlap: the run spans the first start to the last end.
+  CHECK(first == 0);
+  CHECK(last == j1["totals"]["cycles"].get<uint64_t>());
+  uint64_t engines_busy = 0;
+  for (const auto& [name, cycles] : j1["totals"]["engine_busy_cycles"].items()) engines_busy += cycles.get<uint64_t>();
+  CHECK(busy == engines_busy);
   j1.erase("wall_time_s");
   j2.erase("wall_time_s");
   CHECK(j1 == j2);

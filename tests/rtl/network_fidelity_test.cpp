@@ -14,6 +14,7 @@
 #include "sim/kernel/datapath.h"
 #include "sim/kernel/kernel.h"
 #include "sim/mapper/planner.h"
+#include "sim/scheduler/placement.h"
 #include "sim/workload/loader.h"
 
 using namespace tessera;
@@ -29,7 +30,7 @@ struct Run {
 Run run(Fidelity fid, uint64_t seed) {
   const Arch arch = load_arch("tests/data/cosim_8x8.yaml");
   const Workload wl = load_workload("tests/data/cnn3.yaml");
-  const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
+  const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
   SeededData data(wl, seed);
   Run r;
   r.ops = run_kernel(arch, plans, fid, &data);
@@ -105,7 +106,7 @@ ops:
   - {name: act, kind: elementwise, inputs: [y], outputs: [z], op: relu}
 )",
                                            "relu_net.yaml", WorkloadFormat::yaml);
-  const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
+  const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
   SeededData data(wl, 1);
   CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Tile, &data),
                     Catch::Contains("'act'") && Catch::Contains("no functional model"));
@@ -116,6 +117,6 @@ ops:
 TEST_CASE("rtl fidelity on an engine configuration without an RTL build is a UserError", "[rtl][network]") {
   const Arch arch = load_arch("tests/data/cosim_8x8.yaml", {"engines.0.rows=6"});
   const Workload wl = load_workload("tests/data/cnn3.yaml");
-  const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
+  const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
   CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Rtl), Catch::Contains("no RTL build") && Catch::Contains("8x8"));
 }

@@ -3,11 +3,14 @@
 
 #include <random>
 
-#include "sim/mapper/tiling.h"
+#include "sim/plan/plan.h"
 
 using namespace tessera;
 
 namespace {
+std::vector<TileStep> gemm_steps(const GemmShape& g, const GemmShape& t, const std::string& order, const OperandBits& b) {
+  return TileSequence::gemm(g, t, order, b).all();
+}
 struct Totals {
   uint64_t a = 0, b = 0, psum = 0, store = 0, steps = 0;
 };
@@ -27,7 +30,7 @@ Totals totals(const std::vector<TileStep>& s) {
 TEST_CASE("4x4x4 GEMM in 2x2x2 tiles, k innermost", "[tiling]") {
   // 8 steps; A (m,k) and B (k,n) change every step: 8 loads of 2*2*8 = 32 bits each.
   // Each (m,n) finishes before the next starts: 4 stores of 2*2 int8 = 32 bits, no psums.
-  const Totals t = totals(gemm_tile_steps({4, 4, 4}, {2, 2, 2}, "mnk", {8, 8, 32, 8}));
+  const Totals t = totals(gemm_steps({4, 4, 4}, {2, 2, 2}, "mnk", {8, 8, 32, 8}));
   CHECK(t.steps == 8);
   CHECK(t.a == 256);
   CHECK(t.b == 256);
@@ -40,7 +43,7 @@ TEST_CASE("4x4x4 GEMM in 2x2x2 tiles, k outermost", "[tiling]") {
   // the k step: 4 loads x 32 = 128. B (k,n) alternates n: 8 x 32 = 256. The output tile changes
   // every step: the four k0 visits leave as psums (2*2*32 = 128 bits each) and come back at k1
   // (4 x 128), the four k1 visits leave final (4 x 32).
-  const auto steps = gemm_tile_steps({4, 4, 4}, {2, 2, 2}, "kmn", {8, 8, 32, 8});
+  const auto steps = gemm_steps({4, 4, 4}, {2, 2, 2}, "kmn", {8, 8, 32, 8});
   const Totals t = totals(steps);
   CHECK(t.a == 128);
   CHECK(t.b == 256);
@@ -48,11 +51,11 @@ TEST_CASE("4x4x4 GEMM in 2x2x2 tiles, k outermost", "[tiling]") {
   CHECK(t.store == 4 * 128 + 4 * 32);
   CHECK_FALSE(steps[3].accumulates);
   CHECK(steps[4].accumulates);
-  CHECK(dram_bits(steps) == 128 + 256 + 512 + 640);
+  CHECK(TileSequence::gemm({4, 4, 4}, {2, 2, 2}, "kmn", {8, 8, 32, 8}).dram_bits() == 128 + 256 + 512 + 640);
 }
 
 TEST_CASE("a single tile loads each operand once and stores the result", "[tiling]") {
-  const auto steps = gemm_tile_steps({8, 4, 4}, {8, 4, 4}, "nkm", {8, 4, 32, 16});
+  const auto steps = gemm_steps({8, 4, 4}, {8, 4, 4}, "nkm", {8, 4, 32, 16});
   REQUIRE(steps.size() == 1);
   CHECK(steps[0].load_a_bits == 8 * 4 * 8);
   CHECK(steps[0].load_b_bits == 4 * 4 * 4);
@@ -68,7 +71,7 @@ TEST_CASE("random tilings cover the GEMM exactly and store each output once at i
     const GemmShape t{pick(1, g.m), pick(1, g.n), pick(1, g.k)};
     const std::string order = orders[pick(0, 5)];
     INFO(g.m << "x" << g.n << "x" << g.k << " tile " << t.m << "x" << t.n << "x" << t.k << " " << order);
-    const auto steps = gemm_tile_steps(g, t, order, {8, 8, 32, 8});
+    const auto steps = gemm_steps(g, t, order, {8, 8, 32, 8});
     uint64_t volume = 0, final_store = 0, psum_store = 0, psum_load = 0;
     for (const auto& s : steps) {
       volume += static_cast<uint64_t>(s.shape.m * s.shape.n * s.shape.k);
@@ -90,7 +93,7 @@ TEST_CASE("random tilings cover the GEMM exactly and store each output once at i
 }
 
 TEST_CASE("vector chunks share their traffic exactly", "[tiling]") {
-  const auto steps = vector_tile_steps(10, 3, 1000, 7);
+  const auto steps = TileSequence::vector(10, 3, 1000, 7).all();
   REQUIRE(steps.size() == 4);
   uint64_t in = 0, out = 0;
   for (const auto& s : steps) {

@@ -8,6 +8,7 @@
 #include "sim/config/arch.h"
 #include "sim/kernel/kernel.h"
 #include "sim/mapper/planner.h"
+#include "sim/scheduler/placement.h"
 #include "sim/report/report.h"
 #include "sim/workload/loader.h"
 
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
     const Workload wl = load_workload(wl_name);
     const auto t1 = Clock::now();
     const Mapping m = default_mapping(arch, wl);
-    const auto plans = build_plans(arch, wl, m);
+    const auto plans = build_plan(arch, wl, m);
     const auto t2 = Clock::now();
     const auto results = run_kernel(arch, plans, Fidelity::Tile);
     const auto t3 = Clock::now();

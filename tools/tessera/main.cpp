@@ -25,6 +25,7 @@
 #include "sim/kernel/kernel.h"
 #include "sim/mapper/mapping.h"
 #include "sim/mapper/planner.h"
+#include "sim/scheduler/placement.h"
 #include "sim/report/report.h"
 #include "sim/workload/loader.h"
 #include "sim/workload/op_kind.h"
@@ -59,7 +60,7 @@ int cmd_run(const RunArgs& a) {
   const Arch arch = load_arch(a.arch, a.sets);
   const Workload wl = load_workload(a.workload);
   const Mapping mapping = a.mapping.empty() ? default_mapping(arch, wl) : load_mapping(a.mapping);
-  const auto plans = build_plans(arch, wl, mapping);
+  const auto plans = build_plan(arch, wl, mapping);
   std::optional<SeededData> data;
   if (a.data_seed) data.emplace(wl, *a.data_seed);
   const auto results = run_kernel(arch, plans, fid, data ? &*data : nullptr);
@@ -102,7 +103,7 @@ int cmd_map(const std::string& arch_path, const std::string& wl_path, const std:
   const Arch arch = load_arch(arch_path, sets);
   const Workload wl = load_workload(wl_path);
   const Mapping m = default_mapping(arch, wl);
-  build_plans(arch, wl, m);  // the mapping we hand out must run
+  build_plan(arch, wl, m);  // the mapping we hand out must run
   std::ostringstream text;
   write_mapping(m, text);
   if (out.empty() || out == "-") {

@@ -1,6 +1,8 @@
 // conv2d and depthwise: NCHW input [N, C, H, W], weight [Cout, C/groups, Kh, Kw], optional
 // bias [Cout], output [N, Cout, Ho, Wo] with Ho = (H + 2*padding - dilation*(Kh-1) - 1)/stride + 1.
 // Lowered by im2col to `groups` GEMMs of m = N*Ho*Wo, k = C/groups*Kh*Kw, n = Cout/groups.
+#include <algorithm>
+
 #include "sim/workload/op_kind.h"
 
 namespace tessera {
@@ -75,7 +77,52 @@ class Conv2dKind : public IOpKind {
     g.m = checked_mul(op, gm.n, checked_mul(op, gm.ho, gm.wo));
     g.k = checked_mul(op, gm.c / gm.groups, checked_mul(op, gm.kh, gm.kw));
     g.n = gm.cout / gm.groups;
-    return {gemm_work(op, wl, g, gm.groups, op.inputs[0], op.inputs[1], op.outputs[0])};
+    LoweredOp w = gemm_work(op, wl, g, gm.groups, op.inputs[0], op.inputs[1], op.outputs[0]);
+    w.a_tile_elements = input_patch(op, gm);
+    return {w};
+  }
+
+  // The input elements a GEMM tile reads (per group): the bounding box of its output pixels'
+  // receptive fields over the channels its k range touches, clipped to the tensor, and never
+  // more than the tile's im2col count (every im2col element is one input element or padding).
+  // Row m = (image, oy, ox), column k = (channel, ky, kx).
+  static ATileElements input_patch(const Operator& op, const ConvGeom gm) {
+    const int64_t sh = op.attrs.i("stride"), sw = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : sh;
+    const int64_t pad = op.attrs.i("padding"), dil = op.attrs.i("dilation");
+    return [=](int64_t m0, int64_t tm, int64_t k0, int64_t tk) -> uint64_t {
+      const int64_t taps = gm.kh * gm.kw, plane = gm.ho * gm.wo;
+      const uint64_t im2col = static_cast<uint64_t>(tm) * static_cast<uint64_t>(tk);
+      if (m0 < 0) {  // sizing: a tile anywhere, straddling one more row and channel, unclipped
+        const int64_t channels = std::min(gm.c / gm.groups, (tk + taps - 1) / taps + 1);
+        const int64_t rows = std::min(gm.ho, (tm + gm.wo - 1) / gm.wo + 1);
+        const int64_t cols = std::min(gm.wo, tm);
+        const int64_t images = (tm + plane - 1) / plane + 1;
+        const auto box = static_cast<uint64_t>(images) * static_cast<uint64_t>(channels) *
+                         static_cast<uint64_t>((rows - 1) * sh + (gm.kh - 1) * dil + 1) *
+                         static_cast<uint64_t>((cols - 1) * sw + (gm.kw - 1) * dil + 1);
+        return std::min(box, im2col);
+      }
+      const int64_t ci_lo = k0 / taps, ci_hi = (k0 + tk - 1) / taps;
+      int64_t ky_lo = 0, ky_hi = gm.kh - 1;
+      if (ci_lo == ci_hi) {
+        ky_lo = (k0 % taps) / gm.kw;
+        ky_hi = ((k0 + tk - 1) % taps) / gm.kw;
+      }
+      uint64_t pixels = 0;
+      for (int64_t m = m0; m < m0 + tm;) {  // one image at a time
+        const int64_t img = m / plane, end = std::min(m0 + tm, (img + 1) * plane);
+        const int64_t first = m % plane, last = (end - 1) % plane;
+        const int64_t oy_lo = first / gm.wo, oy_hi = last / gm.wo;
+        const int64_t ox_lo = oy_lo == oy_hi ? first % gm.wo : 0, ox_hi = oy_lo == oy_hi ? last % gm.wo : gm.wo - 1;
+        const int64_t y0 = std::max<int64_t>(0, oy_lo * sh - pad + ky_lo * dil);
+        const int64_t y1 = std::min(gm.h - 1, oy_hi * sh - pad + ky_hi * dil);
+        const int64_t x0 = std::max<int64_t>(0, ox_lo * sw - pad);
+        const int64_t x1 = std::min(gm.w - 1, ox_hi * sw - pad + (gm.kw - 1) * dil);
+        if (y1 >= y0 && x1 >= x0) pixels += static_cast<uint64_t>((y1 - y0 + 1) * (x1 - x0 + 1));
+        m = end;
+      }
+      return std::min(pixels * static_cast<uint64_t>(ci_hi - ci_lo + 1), im2col);
+    };
   }
 
   // im2col: row m = (image, oy, ox), column k = (channel in group, ky, kx).

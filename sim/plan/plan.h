@@ -1,0 +1,126 @@
+#pragma once
+// The plan: the mapped, scheduled program the kernel (sim/kernel) and the analytic evaluator
+// (sim/evaluate) execute. The mapper decides each operator's engine and tiling, the scheduler
+// (sim/scheduler) decides where each tensor lives; both write here, and nothing here knows
+// how a plan was made.
+//
+// Per work item (an operator's engine job): its engine, the request its tiles share, its tile
+// sequence (which tiles, in which order, and the DRAM traffic of each step given where the
+// operands live), the items it must wait for, and the tensors it reads and writes with their
+// residency. Tile steps are generated on demand (TileSequence::at is O(1)), so a plan's memory
+// is bounded by the graph, not by its tile count.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/engine/i_engine.h"
+
+namespace tessera {
+
+struct TileStep {
+  GemmShape shape;                 // this tile (ragged at the edges)
+  int64_t m0 = 0, n0 = 0, k0 = 0;  // where it starts in the GEMM (for functional data runs)
+  bool accumulates = false;        // adds to partial sums of an earlier k tile
+  bool a_changed = true, b_changed = true;  // operand tile differs from the previous step's
+  uint64_t load_a_bits = 0;        // DRAM -> scratchpad before compute
+  uint64_t load_b_bits = 0;
+  uint64_t load_psum_bits = 0;
+  uint64_t store_bits = 0;         // scratchpad -> DRAM after compute (0 = output stays)
+  uint64_t load_bits() const { return load_a_bits + load_b_bits + load_psum_bits; }
+};
+
+// Operand widths of a GEMM's tiles: activations, weights, partial sums, final outputs.
+struct OperandBits {
+  int a = 8, b = 8, psum = 32, out = 8;
+};
+
+// Elements of `a` a GEMM tile needs on chip: rows m0..m0+tm-1, reduction k0..k0+tk-1. Empty =
+// the tile's own m*k elements (a plain matrix); a convolution gives its input patch with halo.
+using ATileElements = std::function<uint64_t(int64_t m0, int64_t tm, int64_t k0, int64_t tk)>;
+
+// Where each operand of a GEMM item lives while it runs: true = read from / written to DRAM
+// through the tiles; false = on chip for the whole operator (no DRAM traffic for it).
+struct OperandHomes {
+  bool a_dram = true, b_dram = true, out_dram = true;
+};
+
+// A GEMM (per group) cut into tiles visited in a loop order (outer -> inner), or vector work in
+// chunks. Staging holds one tile of each operand (plus its double-buffer twin): an operand in
+// DRAM is loaded whenever its tile index changes between consecutive steps; an output tile
+// leaves when the next step moves to another one, as partial sums (psum bits) while its
+// reduction is unfinished -- read back when it returns -- or as final values (out bits).
+class TileSequence {
+ public:
+  TileSequence() = default;
+  static TileSequence gemm(const GemmShape& full, const GemmShape& tile, const std::string& loop_order,
+                           const OperandBits& bits, const OperandHomes& homes = {}, ATileElements a_elems = {});
+  // Vector work in chunks of `tile_elements`: each step loads its share of `in_bits_total` and
+  // stores its share of `out_bits_total` (exact integer shares; the last chunk takes the rest).
+  static TileSequence vector(int64_t elements, int64_t tile_elements, uint64_t in_bits_total, uint64_t out_bits_total);
+
+  size_t size() const { return size_; }
+  TileStep at(size_t i) const;
+  std::vector<TileStep> all() const;  // for tests and small tools only
+  uint64_t dram_bits() const;         // sum of loads and stores over all steps
+
+ private:
+  bool is_gemm_ = true;
+  size_t size_ = 0;
+  // gemm
+  std::array<int64_t, 3> full_{}, step_{}, count_{};
+  std::array<int, 3> loop_{};  // outer -> inner dims (0 m, 1 n, 2 k)
+  OperandBits bits_;
+  OperandHomes homes_;
+  ATileElements a_elems_;
+  // vector
+  int64_t elements_ = 0, tile_elements_ = 0;
+  uint64_t in_bits_ = 0, out_bits_ = 0;
+  std::array<int64_t, 3> index_of(size_t i) const;
+};
+
+// A tensor an item reads or writes, and whether it is on chip (no DRAM traffic) for this item.
+struct TensorUse {
+  std::string tensor;
+  bool on_chip = false;
+};
+
+struct OpPlan {
+  std::string op, kind;  // work item name ("<op>" or "<op>#<i>") and operator kind
+  size_t engine = 0;     // index into Arch::engines
+  TileRequest request;   // shape fields are overwritten per tile
+  int64_t groups = 1;
+  TileSequence tiles;    // of one group, repeated `groups` times
+  uint64_t macs = 0;     // useful operations of the whole item
+  // Items (plan indices, all earlier) whose results this one reads: it computes once they are
+  // done. Its DRAM loads of weights and graph inputs may start before; loads of activations
+  // wait for their producers (`loads_wait`).
+  std::vector<size_t> deps;
+  bool loads_wait = false;
+  // Tensors evicted from the scratchpad to make room, written to DRAM before this item starts.
+  std::vector<std::string> spills;
+  uint64_t spill_bits = 0;
+  std::vector<TensorUse> reads;  // inputs, with residency
+  TensorUse write;               // output (on_chip: kept for its consumers)
+  size_t steps() const { return tiles.size() * static_cast<size_t>(groups); }
+  TileStep step(size_t i) const { return tiles.at(i % tiles.size()); }
+};
+
+// Where a tensor lives over the plan: on chip from item `from` to item `to` (plan indices)
+// in scratchpad `scratchpad`, or in DRAM throughout.
+struct TensorPlacement {
+  std::string tensor;
+  uint64_t bits = 0;
+  bool on_chip = false;
+  size_t scratchpad = 0;
+  size_t from = 0, to = 0;  // on chip from its producer to its last on-chip consumer (or eviction)
+  bool spilled = false;     // evicted before its last consumer; later readers load it from DRAM
+};
+
+struct Plan {
+  std::vector<OpPlan> ops;  // in a valid execution order (producers first)
+  std::vector<TensorPlacement> tensors;
+};
+
+}  // namespace tessera

@@ -1,0 +1,324 @@
+#include "sim/scheduler/placement.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "sim/mapper/planner.h"
+
+namespace tessera {
+
+namespace {
+
+std::string mb(uint64_t bits) { return std::to_string(bits / 8) + " bytes"; }
+
+class Placer {
+ public:
+  Placer(const Arch& arch, const Workload& wl, const Mapping& mapping)
+      : arch_(arch), wl_(wl), mapping_(mapping), items_(work_items(wl)), used_(arch.scratchpads.size(), 0) {
+    index_storage();
+  }
+
+  Plan run() {
+    Plan plan;
+    std::vector<std::string> known;
+    for (size_t i = 0; i < items_.size(); ++i) {
+      known.push_back(items_[i].name);
+      plan.ops.push_back(place(i, plan));
+    }
+    for (const auto& om : mapping_.ops) {
+      if (std::find(known.begin(), known.end(), om.op) != known.end()) continue;
+      const std::string close = closest_match(om.op, known);
+      throw UserError("mapping names operator '" + om.op + "', which the workload does not have" +
+                          (close.empty() ? "" : " -- did you mean '" + close + "'?"),
+                      om.loc, "op");
+    }
+    for (auto& [name, k] : kept_) placements_[k.placement].to = items_.empty() ? 0 : items_.size() - 1;
+    plan.tensors = std::move(placements_);
+    return plan;
+  }
+
+ private:
+  struct Read {
+    std::string tensor;
+    Operand role;
+  };
+  struct Kept {
+    uint64_t bits;
+    size_t spm;
+    size_t placement;
+  };
+
+  // Views share storage: each tensor's base tensors (itself unless a no-work operator made it),
+  // which items read each base, and which item writes it.
+  void index_storage() {
+    for (int oi : wl_.topological_order()) {
+      const Operator& op = wl_.ops()[static_cast<size_t>(oi)];
+      const bool view = wl_.lower(oi).empty();
+      for (const auto& o : op.outputs) {
+        std::vector<std::string> b;
+        if (view) {
+          for (const auto& in : op.inputs)
+            for (const auto& x : bases(in)) b.push_back(x);
+        } else {
+          b.push_back(o);
+        }
+        bases_[o] = b;
+      }
+    }
+    for (size_t i = 0; i < items_.size(); ++i) {
+      for (const auto& r : reads(items_[i]))
+        for (const auto& b : bases(r.tensor)) uses_[b].push_back(i);
+      if (const std::string w = written(items_[i]); !w.empty()) writer_[w] = i;
+    }
+  }
+
+  std::vector<std::string> bases(const std::string& t) const {
+    auto it = bases_.find(t);
+    return it == bases_.end() ? std::vector<std::string>{t} : it->second;
+  }
+
+  static std::vector<Read> reads(const WorkItem& it) {
+    if (it.work.kind == WorkKind::Gemm) return {{it.work.a_tensor, Operand::A}, {it.work.b_tensor, Operand::B}};
+    if (it.index > 0) return {};  // later passes of a multi-pass operator work on chip
+    std::vector<Read> r;
+    for (const auto& t : it.op->inputs)
+      if (std::none_of(r.begin(), r.end(), [&](const Read& x) { return x.tensor == t; })) r.push_back({t, Operand::A});
+    return r;
+  }
+  static std::string written(const WorkItem& it) { return it.index + 1 == it.count ? it.work.out_tensor : ""; }
+
+  // The first use after item i, or "never" (furthest).
+  size_t next_use(const std::string& base, size_t i) const {
+    auto it = uses_.find(base);
+    if (it == uses_.end()) return SIZE_MAX;
+    auto u = std::upper_bound(it->second.begin(), it->second.end(), i);
+    return u == it->second.end() ? SIZE_MAX : *u;
+  }
+  size_t last_use(const std::string& base) const {
+    auto it = uses_.find(base);
+    return it == uses_.end() || it->second.empty() ? 0 : it->second.back();
+  }
+
+  // Writes a kept tensor to DRAM before item i starts and frees its space.
+  void spill(const std::string& base, size_t i, OpPlan& p) {
+    const Kept k = kept_.at(base);
+    used_[k.spm] -= k.bits;
+    placements_[k.placement].to = i;
+    placements_[k.placement].spilled = true;
+    p.spills.push_back(base);
+    p.spill_bits += k.bits;
+    if (auto w = writer_.find(base); w != writer_.end()) add_dep(p, w->second);
+    kept_.erase(base);
+  }
+
+  static void add_dep(OpPlan& p, size_t d) {
+    if (std::find(p.deps.begin(), p.deps.end(), d) == p.deps.end()) p.deps.push_back(d);
+  }
+
+  size_t engine_index(const OpMapping& om) const {
+    for (size_t e = 0; e < arch_.engines.size(); ++e)
+      if (arch_.engines[e].name == om.engine) return e;
+    std::vector<std::string> names;
+    for (const auto& e : arch_.engines) names.push_back(e.name);
+    const std::string close = closest_match(om.engine, names);
+    throw UserError("no engine named '" + om.engine + "' in machine '" + arch_.name + "'" +
+                        (close.empty() ? "" : " -- did you mean '" + close + "'?"),
+                    om.loc, "engine");
+  }
+
+  OpPlan place(size_t i, const Plan& plan) {
+    const WorkItem& it = items_[i];
+    const OpMapping* om = mapping_.find(it.name);
+    if (!om) throw UserError("operator '" + it.name + "' has no mapping entry", SourceLoc{}, "mapping");
+    OpPlan p;
+    p.op = it.name;
+    p.kind = it.op->kind;
+    p.engine = engine_index(*om);
+    p.groups = it.work.groups;
+    p.macs = it.work.macs;
+    p.request = request_for(wl_, it.work, om->dataflow);
+    const IEngine& engine = *arch_.engines[p.engine].model;
+    try {
+      engine.check(p.request);
+    } catch (const UserError& e) {
+      throw UserError("'" + it.name + "': " + e.message(), om->loc, e.key());
+    }
+    if (it.index > 0) add_dep(p, i - 1);
+
+    // Inputs: in place when every base is kept where the operand role can be read.
+    const std::vector<Read> rd = reads(it);
+    std::vector<bool> on_chip(rd.size(), false);
+    for (size_t r = 0; r < rd.size(); ++r) {
+      const auto bs = bases(rd[r].tensor);
+      bool all = true;
+      for (const auto& b : bs) {
+        auto k = kept_.find(b);
+        all = all && k != kept_.end() && arch_.scratchpads[k->second.spm].holds_operand(rd[r].role);
+        if (auto w = writer_.find(b); w != writer_.end()) add_dep(p, w->second);
+      }
+      if (!all)
+        for (const auto& b : bs)
+          if (kept_.count(b)) spill(b, i, p);
+      on_chip[r] = all;
+    }
+
+    // Output: kept for its consumers when it has any and a scratchpad holds outputs.
+    const std::string out = written(it);
+    const Tensor* out_t = out.empty() ? nullptr : &wl_.tensor(out);
+    size_t out_spm = 0;
+    bool keep_out = out_t && out_t->role == TensorRole::activation && uses_.count(out);
+    if (keep_out) {
+      keep_out = false;
+      for (size_t s = 0; s < arch_.scratchpads.size(); ++s)
+        if (arch_.scratchpads[s].holds_operand(Operand::Out)) {
+          out_spm = s;
+          keep_out = true;
+          break;
+        }
+    }
+
+    GemmShape tile;
+    OperandBits bits;
+    if (it.work.kind == WorkKind::Gemm) {
+      bits = operand_bits(wl_, it.work, engine);
+      const GemmShape full = it.work.gemm;
+      tile = {om->tile_m ? std::min(om->tile_m, full.m) : full.m, om->tile_n ? std::min(om->tile_n, full.n) : full.n,
+              om->tile_k ? std::min(om->tile_k, full.k) : full.k};
+    }
+    auto homes = [&] {
+      OperandHomes h;
+      if (it.work.kind == WorkKind::Gemm) {
+        h.a_dram = !on_chip[0];
+        h.b_dram = !on_chip[1];
+      }
+      h.out_dram = !keep_out;
+      return h;
+    };
+    auto any_input_in_dram = [&] { return std::find(on_chip.begin(), on_chip.end(), false) != on_chip.end(); };
+    auto staging = [&] {
+      return it.work.kind == WorkKind::Gemm ? gemm_staging(arch_, it.work, tile, bits, homes())
+                                            : vector_staging(arch_, wl_, it.work, om->tile_elements > 0 ? std::min(om->tile_elements, it.work.vec.elements) : it.work.vec.elements,
+                                                             it.index == 0 && any_input_in_dram());
+    };
+    const uint64_t out_bits = out_t ? out_t->bits() : 0;
+    for (;;) {
+      const auto stage = staging();
+      int over = -1;
+      for (size_t s = 0; s < stage.size() && over < 0; ++s) {
+        const uint64_t need = used_[s] + stage[s] + (keep_out && s == out_spm ? out_bits : 0);
+        if (need > arch_.scratchpads[s].model->capacity_bits()) over = static_cast<int>(s);
+      }
+      if (over < 0) break;
+      const auto s = static_cast<size_t>(over);
+      // Evict the kept tensor this item does not read whose next use is furthest away.
+      std::string victim;
+      size_t furthest = 0;
+      for (const auto& [name, k] : kept_) {
+        if (k.spm != s) continue;
+        bool read_here = false;
+        for (const auto& r : rd)
+          for (const auto& b : bases(r.tensor)) read_here = read_here || b == name;
+        if (read_here) continue;
+        const size_t nu = next_use(name, i);
+        if (victim.empty() || nu > furthest) {
+          victim = name;
+          furthest = nu;
+        }
+      }
+      if (!victim.empty()) {
+        spill(victim, i, p);
+        continue;
+      }
+      if (keep_out && s == out_spm) {
+        keep_out = false;
+        continue;
+      }
+      // Last resort: read this item's own inputs from DRAM instead.
+      bool freed = false;
+      for (size_t r = 0; r < rd.size() && !freed; ++r) {
+        if (!on_chip[r]) continue;
+        for (const auto& b : bases(rd[r].tensor))
+          if (kept_.count(b) && kept_.at(b).spm == s) {
+            spill(b, i, p);
+            freed = true;
+          }
+        if (freed) on_chip[r] = false;
+      }
+      if (freed) continue;
+      const auto& spm = arch_.scratchpads[s];
+      if (it.work.kind == WorkKind::Gemm)
+        throw UserError("'" + it.name + "': tile m=" + std::to_string(tile.m) + " n=" + std::to_string(tile.n) +
+                            " k=" + std::to_string(tile.k) + " needs " + mb(stage[s]) +
+                            " double-buffered in scratchpad '" + spm.name + "', which holds " +
+                            mb(spm.model->capacity_bits()),
+                        om->loc, "tile");
+      throw UserError("'" + it.name + "': " + std::to_string(om->tile_elements) + " elements per tile need " +
+                          mb(stage[s]) + " double-buffered in scratchpad '" + spm.name + "', which holds " +
+                          mb(spm.model->capacity_bits()),
+                      om->loc, "tile_elements");
+    }
+
+    for (size_t r = 0; r < rd.size(); ++r) {
+      p.reads.push_back({rd[r].tensor, on_chip[r]});
+      if (!on_chip[r])
+        for (const auto& b : bases(rd[r].tensor)) p.loads_wait = p.loads_wait || writer_.count(b);
+    }
+    p.loads_wait = p.loads_wait || !p.spills.empty();
+    p.write = {out, keep_out};
+
+    if (it.work.kind == WorkKind::Gemm) {
+      p.tiles = TileSequence::gemm(it.work.gemm, tile, om->loop_order, bits, homes(), it.work.a_tile_elements);
+    } else {
+      uint64_t in = 0;
+      for (size_t r = 0; r < rd.size(); ++r)
+        if (!on_chip[r]) in += wl_.tensor(rd[r].tensor).bits();
+      const uint64_t store = out_t && !keep_out ? out_bits : 0;
+      p.tiles = TileSequence::vector(it.work.vec.elements, om->tile_elements, in, store);
+    }
+
+    // Free what this item was the last to read; keep its output.
+    for (const auto& r : rd)
+      for (const auto& b : bases(r.tensor)) {
+        auto k = kept_.find(b);
+        if (k == kept_.end() || last_use(b) > i) continue;
+        used_[k->second.spm] -= k->second.bits;
+        placements_[k->second.placement].to = i;
+        kept_.erase(k);
+      }
+    if (out_t) {
+      TensorPlacement tp;
+      tp.tensor = out;
+      tp.bits = out_bits;
+      tp.on_chip = keep_out;
+      tp.scratchpad = out_spm;
+      tp.from = tp.to = i;
+      placements_.push_back(tp);
+      if (keep_out) {
+        kept_[out] = {out_bits, out_spm, placements_.size() - 1};
+        used_[out_spm] += out_bits;
+      }
+    }
+    (void)plan;
+    return p;
+  }
+
+  const Arch& arch_;
+  const Workload& wl_;
+  const Mapping& mapping_;
+  std::vector<WorkItem> items_;
+  std::map<std::string, std::vector<std::string>> bases_;
+  std::map<std::string, std::vector<size_t>> uses_;
+  std::map<std::string, size_t> writer_;
+  std::map<std::string, Kept> kept_;
+  std::vector<uint64_t> used_;
+  std::vector<TensorPlacement> placements_;
+};
+
+}  // namespace
+
+Plan build_plan(const Arch& arch, const Workload& wl, const Mapping& mapping) {
+  return Placer(arch, wl, mapping).run();
+}
+
+}  // namespace tessera
