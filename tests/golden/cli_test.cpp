@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -189,4 +190,50 @@ TEST_CASE("a SCALE-Sim config and topology run as given", "[cli][scalesim]") {
   // SCALE-Sim os: Fr*Fc*(T + R + C - 2) - 1 with Sr = M = 16, Sc = N = 8, T = K = 8 on 8x8:
   // 2 * 1 * (8 + 8 + 8 - 2) - 1 = 43 compute cycles.
   CHECK(j["operators"][0]["compute_cycles"] == 43);
+}
+
+TEST_CASE("every subcommand is registered, in --help order", "[cli]") {
+  const Result r = tessera("--help");
+  REQUIRE(r.code == 0);
+  size_t at = 0;
+  for (const char* name : {"\n  run ", "\n  map ", "\n  validate ", "\n  list ", "\n  cosim "}) {
+    INFO(name << r.out);
+    const size_t found = r.out.find(name, at);
+    REQUIRE(found != std::string::npos);
+    at = found;
+  }
+}
+
+// --dataflow is checked against the chosen engine's capabilities().dataflows (default first),
+// not a list in the CLI. The engine's dataflows are read from what cosim runs without --dataflow
+// (one line per dataflow, in the engine's order); --set reorders them, and the message follows.
+TEST_CASE("cosim --dataflow names the engine's own dataflows", "[cli][cosim]") {
+  const std::string arch = std::string(TESSERA_SOURCE_DIR) + "/tests/data/cosim_8x8.yaml";
+  std::vector<std::string> lists;
+  for (const std::string set : {"", " --set engines.0.dataflow=os", " --set engines.0.dataflow=is"}) {
+    const Result all = tessera("cosim --arch " + arch + set + " --op gemm:M=2,N=2,K=2");
+    INFO(all.out);
+    REQUIRE(all.code == 0);
+    std::vector<std::string> dataflows;
+    std::istringstream lines(all.out);
+    for (std::string line; std::getline(lines, line);)
+      if (const auto colon = line.find(": 1 tiles ok"); colon != std::string::npos) dataflows.push_back(line.substr(0, colon));
+    REQUIRE(dataflows.size() > 1);
+    std::string list;
+    for (const auto& d : dataflows) list += (list.empty() ? "" : "|") + d;
+    lists.push_back(list);
+
+    const Result r = tessera("cosim --arch " + arch + set + " --op gemm:M=2,N=2,K=2 --dataflow " + dataflows[0] + "x");
+    INFO(r.out);
+    CHECK(r.code == 2);
+    CHECK(r.out == "error: key '--dataflow': engine 'array' (systolic) has no dataflow '" + dataflows[0] +
+                       "x' -- did you mean '" + dataflows[0] + "'?; expected one of " + list + "\n");
+  }
+  CHECK(lists[0] != lists[1]);  // the engine's order, which no fixed list in the CLI can follow
+  CHECK(lists[1] != lists[2]);
+
+  const Result one = tessera("cosim --arch " + arch + " --op gemm:M=2,N=2,K=2 --dataflow " + lists[0].substr(lists[0].rfind('|') + 1));
+  INFO(one.out);
+  CHECK(one.code == 0);
+  CHECK(std::count(one.out.begin(), one.out.end(), '\n') == 2);  // the header and that one dataflow
 }
