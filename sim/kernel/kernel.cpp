@@ -51,28 +51,6 @@ namespace {
 const sc_time kCycle(1, sc_core::SC_NS);
 
 uint64_t now_abs() { return static_cast<uint64_t>(sc_core::sc_time_stamp() / kCycle); }
-void wait_cycles(uint64_t c) {
-  if (c) wait(static_cast<double>(c) * kCycle);
-}
-
-// A counting semaphore on sc_events (primitive channels cannot be made after elaboration, and
-// a process may run several kernels).
-class Slots {
- public:
-  explicit Slots(int n) : free_(n) {}
-  void acquire() {
-    while (free_ == 0) wait(ev_);
-    --free_;
-  }
-  void release() {
-    ++free_;
-    ev_.notify(sc_core::SC_ZERO_TIME);
-  }
-
- private:
-  int free_;
-  sc_event ev_;
-};
 
 // Progress counter processes wait on: "tile g has been loaded/computed/stored".
 class Progress {
@@ -91,51 +69,84 @@ class Progress {
   sc_event ev_;
 };
 
-// The shared off-chip path: DMA channels in front of one DRAM channel. Data phases are
-// serialised on the DRAM channel; a transfer's first-byte latency overlaps with other
-// transfers, so a DMA keeps issuing while earlier requests are in flight. Transfers finish in
-// issue order (one FIFO data channel, one latency), so one completion process serves them all.
-class MemoryPath {
+// Requests for a shared resource made in one cycle are granted half a cycle later, all
+// together, ordered by requester and then by the order each requester asked. Which of two
+// requests made in the same cycle goes first thus never depends on the order SystemC happened
+// to run their processes in (which changes with everything else on its event queue).
+class Arbiter {
  public:
-  MemoryPath(const Arch& arch, uint64_t t0)
-      : arch_(arch), dma_(arch.dma->channels()), latency_(arch.cycles_from_ns(arch.dram->latency_ns())),
-        dram_free_at_(t0) {}
-
-  // From a calling process: waits for a DMA channel and its setup, books the DRAM data phase,
-  // and returns at once with the data-phase cycles booked. `done` runs when the data has
-  // arrived (the channel is then free again).
-  uint64_t issue(uint64_t bits, std::function<void()> done) {
-    dma_.acquire();
-    wait_cycles(arch_.dma->setup_cycles());
-    const uint64_t data = std::max<uint64_t>(1, arch_.cycles_from_ns(arch_.dram->transfer_ns(bits)));
-    const uint64_t start = std::max(now_abs(), dram_free_at_);
-    dram_free_at_ = start + data;
-    pending_.push_back({start + data + latency_, std::move(done)});
-    arrived_.notify(sc_core::SC_ZERO_TIME);
-    return data;
+  Arbiter() {
+    sc_core::sc_spawn_options o;
+    o.spawn_method();
+    o.dont_initialize();
+    o.set_sensitivity(&ev_);
+    sc_core::sc_spawn([this] { grant_all(); }, nullptr, &o);
   }
-
-  void completions() {
-    for (;;) {
-      while (pending_.empty()) {
-        if (closing_) return;
-        wait(arrived_);
-      }
-      const uint64_t finish = pending_.front().finish;
-      if (now_abs() < finish) {
-        wait_cycles(finish - now_abs());
-        continue;
-      }
-      auto done = std::move(pending_.front().done);
-      pending_.pop_front();
-      dma_.release();
-      if (done) done();
+  void post(uint64_t requester, std::function<void()> grant) {
+    reqs_.push_back({requester, seq_++, std::move(grant)});
+    if (!armed_) {
+      armed_ = true;
+      ev_.notify(sc_time(0.5, sc_core::SC_NS));
     }
   }
 
-  void close() {
-    closing_ = true;
-    arrived_.notify(sc_core::SC_ZERO_TIME);
+ private:
+  struct Req {
+    uint64_t requester, seq;
+    std::function<void()> grant;
+  };
+  void grant_all() {
+    armed_ = false;
+    std::vector<Req> reqs;
+    reqs.swap(reqs_);
+    std::sort(reqs.begin(), reqs.end(),
+              [](const Req& a, const Req& b) { return std::tie(a.requester, a.seq) < std::tie(b.requester, b.seq); });
+    for (auto& r : reqs) r.grant();
+  }
+  std::vector<Req> reqs_;
+  uint64_t seq_ = 0;
+  bool armed_ = false;
+  sc_event ev_;
+};
+
+// Waits until absolute cycle `at` (if it is still ahead).
+void wait_until(uint64_t at) {
+  const sc_time t(static_cast<double>(at), sc_core::SC_NS);
+  if (t > sc_core::sc_time_stamp()) wait(t - sc_core::sc_time_stamp());
+}
+
+// The shared off-chip path: DMA channels in front of one DRAM channel, booked arithmetically.
+// A transfer asked for in cycle t takes the DMA channel that frees first, pays its setup,
+// books the DRAM data phase after every earlier booking, and arrives `latency` after its data
+// phase; the channel is busy until then. A first-byte latency thus overlaps other transfers,
+// and transfers finish in booking order, so one completion process serves them all.
+class MemoryPath {
+ public:
+  MemoryPath(const Arch& arch, uint64_t t0)
+      : arch_(arch), channel_free_at_(static_cast<size_t>(arch.dma->channels()), t0),
+        latency_(arch.cycles_from_ns(arch.dram->latency_ns())), dram_free_at_(t0) {
+    sc_core::sc_spawn_options o;
+    o.spawn_method();
+    o.dont_initialize();
+    o.set_sensitivity(&arrival_);
+    sc_core::sc_spawn([this] { complete(); }, nullptr, &o);
+  }
+
+  // Asks, in the current cycle, for a transfer of `bits`. `booked(data_cycles)` runs when it
+  // is granted (half a cycle later), `done` when the data has arrived.
+  void issue(uint64_t requester, uint64_t bits, std::function<void(uint64_t)> booked, std::function<void()> done) {
+    const uint64_t asked = now_abs();
+    arbiter_.post(requester, [this, asked, bits, booked = std::move(booked), done = std::move(done)]() mutable {
+      auto ch = std::min_element(channel_free_at_.begin(), channel_free_at_.end());
+      const uint64_t ready = std::max(asked, *ch) + arch_.dma->setup_cycles();
+      const uint64_t data = std::max<uint64_t>(1, arch_.cycles_from_ns(arch_.dram->transfer_ns(bits)));
+      const uint64_t start = std::max(ready, dram_free_at_);
+      dram_free_at_ = start + data;
+      *ch = dram_free_at_ + latency_;
+      if (pending_.empty()) schedule(*ch);
+      pending_.push_back({*ch, std::move(done)});
+      if (booked) booked(data);
+    });
   }
 
  private:
@@ -143,13 +154,26 @@ class MemoryPath {
     uint64_t finish;
     std::function<void()> done;
   };
+  void schedule(uint64_t at) {
+    arrival_.cancel();
+    arrival_.notify(sc_time(static_cast<double>(at), sc_core::SC_NS) - sc_core::sc_time_stamp());
+  }
+  void complete() {
+    while (!pending_.empty() && pending_.front().finish <= now_abs()) {
+      auto done = std::move(pending_.front().done);
+      pending_.pop_front();
+      if (done) done();
+    }
+    if (!pending_.empty()) schedule(pending_.front().finish);
+  }
+
   const Arch& arch_;
-  Slots dma_;
+  std::vector<uint64_t> channel_free_at_;
   uint64_t latency_;
   uint64_t dram_free_at_;
   std::deque<Pending> pending_;
-  sc_event arrived_;
-  bool closing_ = false;
+  sc_event arrival_;
+  Arbiter arbiter_;
 };
 
 // The engine request of one tile of `plan`.
@@ -215,13 +239,10 @@ class Kernel {
   std::vector<OpResult> run() {
     for (size_t e = 0; e < units_.size(); ++e) {
       if (units_[e]->queue.empty()) continue;
-      ++writers_running_;
       sc_core::sc_spawn([this, e] { loader(e); });
       sc_core::sc_spawn([this, e] { engine(e); });
       sc_core::sc_spawn([this, e] { writer(e); });
     }
-    sc_core::sc_spawn([this] { mem_.completions(); });
-    if (writers_running_ == 0) mem_.close();
     sc_core::sc_start();
     std::vector<OpResult> out;
     out.reserve(ops_.size());
@@ -250,7 +271,16 @@ class Kernel {
     Progress loaded, computed, stored;  // over the unit's tile stream across items
     std::map<ShapeKey, TileCost> costs;  // shape-only engines: one cost per tile shape...
     const OpPlan* costs_for = nullptr;   // ...of this item (items differ in dataflow, precision)
+    std::map<ShapeKey, OperandTraffic> traffic;  // closed-form scratchpad traffic per shape
+    const OpPlan* traffic_for = nullptr;
+    uint64_t spm_done = 0;  // the scratchpad booking of the current tile ends here
+    bool spm_granted = false;
+    sc_event spm_ev;
   };
+  // Arbitration keys: per engine its loader, its writer, its scratchpad streams.
+  static uint64_t loader_key(size_t e) { return 3 * e; }
+  static uint64_t writer_key(size_t e) { return 3 * e + 1; }
+  static uint64_t engine_key(size_t e) { return 3 * e + 2; }
 
   size_t index_of(Operand o) const {
     for (size_t i = 0; i < arch_.scratchpads.size(); ++i)
@@ -281,7 +311,7 @@ class Kernel {
         if (g >= 2) u.computed.wait_at_least(g - 1);  // two buffers per operand
         if (i == 0 && p.spill_bits) {
           touch(st);
-          st.r.dram_busy_cycles += mem_.issue(p.spill_bits, nullptr);
+          mem_.issue(loader_key(e), p.spill_bits, [&st](uint64_t c) { st.r.dram_busy_cycles += c; }, nullptr);
           st.r.dram_write_bits += p.spill_bits;
           st.r.spm[spm_out_].read_bits += p.spill_bits;
         }
@@ -289,7 +319,8 @@ class Kernel {
         if (t.load_psum_bits) u.stored.wait_at_least(g);  // partial sums come back after they left
         if (t.load_bits()) {
           touch(st);
-          st.r.dram_busy_cycles += mem_.issue(t.load_bits(), [&u, g] { u.loaded.set(g + 1); });
+          mem_.issue(loader_key(e), t.load_bits(), [&st](uint64_t c) { st.r.dram_busy_cycles += c; },
+                     [&u, g] { u.loaded.set(g + 1); });
         } else {
           u.loaded.wait_at_least(g);
           u.loaded.set(g + 1);
@@ -317,16 +348,18 @@ class Kernel {
         if (g >= 2) u.stored.wait_at_least(g - 1);  // double-buffered output tile
         const TileStep t = p.step(i);
         const uint64_t start = now_abs();
+        book_scratchpads(e, u, model, p, t, start);
         const std::optional<TileCost> measured = execute(e, p, st, i, t);
         const TileCost& cost = engine_cost(u, model, p, t, measured ? &*measured : nullptr);
-        const uint64_t end = std::max(start + cost.cycles.total(), book_scratchpads(p, t, cost, start));
+        while (!u.spm_granted) wait(u.spm_ev);
+        const uint64_t end = std::max(start + cost.cycles.total(), u.spm_done);
         st.r.compute_cycles += cost.cycles.total();
         st.r.spm_stall_cycles += end - start - cost.cycles.total();
         st.r.engine_split += cost.cycles;
         const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
         ++st.shape_uses[key];
         if (t.accumulates) ++st.accumulating[key];
-        wait_cycles(end - now_abs());  // the RTL has already spent its cycles
+        wait_until(end);  // the RTL has already spent its cycles
         u.computed.set(g + 1);
       }
       tally(u, p, st, model);
@@ -345,7 +378,8 @@ class Kernel {
         u.computed.wait_at_least(g + 1);
         const TileStep t = p.step(i);
         if (t.store_bits) {
-          st.r.dram_busy_cycles += mem_.issue(t.store_bits, [&u, g] { u.stored.set(g + 1); });
+          mem_.issue(writer_key(e), t.store_bits, [&st](uint64_t c) { st.r.dram_busy_cycles += c; },
+                     [&u, g] { u.stored.set(g + 1); });
           st.r.dram_write_bits += t.store_bits;
           st.r.spm[spm_out_].read_bits += t.store_bits;
         } else {
@@ -359,7 +393,6 @@ class Kernel {
       st.done = true;
       st.done_ev.notify(sc_core::SC_ZERO_TIME);
     }
-    if (--writers_running_ == 0) mem_.close();
   }
 
   // The engine's cost of tile t: measured by the RTL or the PE model when the run has data or
@@ -386,32 +419,45 @@ class Kernel {
     return u.costs.emplace(key, std::move(c)).first->second;
   }
 
-  // The engine cannot outrun its scratchpads: each streams the tile's operands through the
-  // ports the DMA leaves free (all but one of two or more; a single port also carries this
-  // step's DMA fill and drain). Ports are booked like the DRAM channel, so engines sharing a
-  // scratchpad take turns. Returns when the last booking ends.
-  uint64_t book_scratchpads(const OpPlan& p, const TileStep& t, const TileCost& cost, uint64_t start) {
-    (void)p;
-    uint64_t end = start;
-    const auto& tr = cost.traffic;
-    for (size_t s = 0; s < arch_.scratchpads.size(); ++s) {
-      const auto& spm = *arch_.scratchpads[s].model;
-      uint64_t bits = 0;
-      if (s == spm_a_) bits += tr.a_read_bits;
-      if (s == spm_b_) bits += tr.b_read_bits;
-      if (s == spm_out_) bits += tr.out_write_bits + tr.out_read_bits;
-      if (spm.ports() == 1) {
-        if (s == spm_a_) bits += t.load_a_bits;
-        if (s == spm_b_) bits += t.load_b_bits;
-        if (s == spm_out_) bits += t.load_psum_bits + t.store_bits;
-      }
-      if (!bits) continue;
-      const int ports = spm.ports() > 1 ? spm.ports() - 1 : 1;
-      const uint64_t from = std::max(start, spm_free_at_[s]);
-      spm_free_at_[s] = from + spm.stream_cycles(bits, ports);
-      end = std::max(end, spm_free_at_[s]);
+  // The engine cannot outrun its scratchpads: each streams the tile's operands (the closed
+  // form's traffic, which every fidelity equals) through the ports the DMA leaves free (all but
+  // one of two or more; a single port also carries this step's DMA fill and drain). Ports are
+  // booked like the DRAM channel, so engines sharing a scratchpad take turns; the booking is
+  // granted half a cycle after the tile starts, into u.spm_done.
+  void book_scratchpads(size_t e, Unit& u, const IEngine& model, const OpPlan& p, const TileStep& t, uint64_t start) {
+    const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
+    if (u.traffic_for != &p) {
+      u.traffic.clear();
+      u.traffic_for = &p;
     }
-    return end;
+    auto it = u.traffic.find(key);
+    if (it == u.traffic.end()) it = u.traffic.emplace(key, model.cost(tile_request(p, t)).traffic).first;
+    std::vector<uint64_t> bits(arch_.scratchpads.size(), 0);
+    const OperandTraffic& tr = it->second;
+    for (size_t s = 0; s < bits.size(); ++s) {
+      if (s == spm_a_) bits[s] += tr.a_read_bits;
+      if (s == spm_b_) bits[s] += tr.b_read_bits;
+      if (s == spm_out_) bits[s] += tr.out_write_bits + tr.out_read_bits;
+      if (arch_.scratchpads[s].model->ports() == 1) {
+        if (s == spm_a_) bits[s] += t.load_a_bits;
+        if (s == spm_b_) bits[s] += t.load_b_bits;
+        if (s == spm_out_) bits[s] += t.load_psum_bits + t.store_bits;
+      }
+    }
+    u.spm_granted = false;
+    spm_arbiter_.post(engine_key(e), [this, &u, start, bits = std::move(bits)] {
+      uint64_t end = start;
+      for (size_t s = 0; s < bits.size(); ++s) {
+        if (!bits[s]) continue;
+        const auto& spm = *arch_.scratchpads[s].model;
+        const int ports = spm.ports() > 1 ? spm.ports() - 1 : 1;
+        spm_free_at_[s] = std::max(start, spm_free_at_[s]) + spm.stream_cycles(bits[s], ports);
+        end = std::max(end, spm_free_at_[s]);
+      }
+      u.spm_done = end;
+      u.spm_granted = true;
+      u.spm_ev.notify(sc_core::SC_ZERO_TIME);
+    });
   }
 
   // Actions and scratchpad traffic of the item's tiles, summed per distinct tile shape.
@@ -481,7 +527,7 @@ class Kernel {
   size_t spm_a_ = 0, spm_b_ = 0, spm_out_ = 0;
   std::vector<std::unique_ptr<Unit>> units_;
   std::vector<std::unique_ptr<OpState>> ops_;
-  int writers_running_ = 0;
+  Arbiter spm_arbiter_;
 };
 
 }  // namespace
