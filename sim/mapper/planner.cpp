@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 
 #include "models/common/error.h"
@@ -132,17 +133,15 @@ GemmShape fit_gemm_tile(const Arch& arch, const LoweredOp& w, const OperandBits&
   }
 }
 
-const EngineInstance* first_engine_for(const Arch& arch, const TileRequest& req) {
-  for (const auto& e : arch.engines) {
-    try {
-      TileRequest r = req;
-      r.dataflow = e.model->capabilities().dataflows.empty() ? "" : e.model->capabilities().dataflows.front();
-      e.model->check(r);
-      return &e;
-    } catch (const UserError&) {
-    }
+bool engine_accepts(const EngineInstance& e, const TileRequest& req) {
+  try {
+    TileRequest r = req;
+    r.dataflow = e.model->capabilities().dataflows.empty() ? "" : e.model->capabilities().dataflows.front();
+    e.model->check(r);
+    return true;
+  } catch (const UserError&) {
+    return false;
   }
-  return nullptr;
 }
 
 int64_t vector_tile_fit(const Arch& arch, const Workload& wl, const LoweredOp& w) {
@@ -170,16 +169,49 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
   Mapping m;
   m.arch = arch.name;
   m.workload = wl.name();
+  // Engines are chosen by list scheduling on closed-form compute estimates: each item goes to
+  // the accepting engine on which it would finish first, given when its producers finish and
+  // when the engine frees up, so independent branches spread over engines of the same kind.
+  std::vector<uint64_t> engine_free(arch.engines.size(), 0);
+  std::vector<uint64_t> op_finish(wl.ops().size(), 0);
+  std::vector<bool> is_view(wl.ops().size());
+  for (size_t oi = 0; oi < is_view.size(); ++oi) is_view[oi] = wl.lower(static_cast<int>(oi)).empty();
+  // Views (operators with no engine work) finish with their inputs.
+  std::function<uint64_t(int)> finish_of = [&](int op) {
+    if (!is_view[static_cast<size_t>(op)]) return op_finish[static_cast<size_t>(op)];
+    uint64_t f = 0;
+    for (int pred : wl.predecessors(op)) f = std::max(f, finish_of(pred));
+    return f;
+  };
   for (const auto& it : work_items(wl)) {
     OpMapping om;
     om.op = it.name;
     const TileRequest req = request_for(wl, it.work, "");
-    const EngineInstance* e = first_engine_for(arch, req);
+    uint64_t ready = 0;
+    for (int pred : wl.predecessors(it.op_index)) ready = std::max(ready, finish_of(pred));
+    if (it.index > 0) ready = std::max(ready, op_finish[static_cast<size_t>(it.op_index)]);
+    const EngineInstance* e = nullptr;
+    uint64_t best_finish = 0;
+    for (size_t ei = 0; ei < arch.engines.size(); ++ei) {
+      const EngineInstance& cand = arch.engines[ei];
+      if (!engine_accepts(cand, req)) continue;
+      TileRequest r = req;
+      const auto dataflows = cand.model->capabilities().dataflows;
+      r.dataflow = dataflows.empty() ? "" : dataflows.front();
+      const uint64_t finish = std::max(ready, engine_free[ei]) + cand.model->cost(r).cycles.total() *
+                                                                     static_cast<uint64_t>(it.work.groups);
+      if (!e || finish < best_finish) {
+        e = &cand;
+        best_finish = finish;
+      }
+    }
     if (!e) throw UserError("no engine of machine '" + arch.name + "' can run '" + it.name + "' (" + it.op->kind + ")", it.op->loc);
+    engine_free[static_cast<size_t>(e - arch.engines.data())] = best_finish;
+    op_finish[static_cast<size_t>(it.op_index)] = best_finish;
     om.engine = e->name;
     if (it.work.kind == WorkKind::Gemm) {
       const auto caps = e->model->capabilities();
-      om.dataflow = caps.dataflows.front();
+      om.dataflow = caps.dataflows.empty() ? "" : caps.dataflows.front();
       const OperandBits bits = operand_bits(wl, it.work, *e->model);
       const GemmShape t = fit_gemm_tile(arch, it.work, bits, caps, om.dataflow, it.name);
       om.tile_m = t.m;
