@@ -238,7 +238,7 @@ uint64_t encode_integer(const NumFormat& f, double hi, double lo, Conversion c) 
   const double limit = std::ldexp(1.0, f.bits() - 1);        // 2^(bits-1), exact
   if (c.saturate || f.kind() == NumFormat::Kind::Ternary) {
     if (!neg && n >= limit) return encode_int(f, f.int_max(), true);
-    if (neg && n > limit) return encode_int(f, f.int_min(), true);
+    if (neg && n >= limit) return encode_int(f, f.int_min(), true);  // -2^(bits-1) is int_min itself
     const auto m = static_cast<uint64_t>(n);
     return encode_int(f, neg ? -static_cast<int64_t>(m) : static_cast<int64_t>(m), true);
   }

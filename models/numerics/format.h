@@ -32,8 +32,10 @@
 //     S.1111.111 with S = 0, its only NaN).
 //   - overflow (the rounded magnitude exceeds max finite; with NearestEven this is from
 //     max + ulp(max)/2 up, a tie there going to the even pattern, so e4m3's 464 -> 448):
-//       saturate = false: IEEE: inf for formats with inf (TowardZero: max finite, as IEEE
-//                         754 rounds overflows toward zero); e4m3: NaN (OCP "non-saturating").
+//       NearestEven, saturate = false: inf for formats with inf (IEEE 754); e4m3: NaN (OCP
+//                         "non-saturating" conversion).
+//       TowardZero, saturate = false: +-max finite, every format (IEEE 754 rounds overflows
+//                         toward zero to the largest finite value).
 //       saturate = true:  +-max finite (OCP "saturating" / CUDA satfinite); +-inf in -> +-max.
 //   - +-inf in, saturate = false: +-inf (e4m3: NaN).
 //   - underflow: rounds into the subnormals or to a zero of the input's sign.

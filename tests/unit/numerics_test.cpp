@@ -263,6 +263,9 @@ TEST_CASE("integers: round, wrap, clamp, sign-extend", "[numerics]") {
   CHECK(decode_int(i64, encode(i64, p2(63))) == std::numeric_limits<int64_t>::min());
   CHECK(decode_int(i64, encode(i64, p2(63), sat)) == std::numeric_limits<int64_t>::max());
   CHECK(decode_int(i64, encode(i64, -p2(63))) == std::numeric_limits<int64_t>::min());
+  CHECK(decode_int(i64, encode(i64, -p2(63), sat)) == std::numeric_limits<int64_t>::min());
+  CHECK(decode_int(i64, encode(i64, -p2(64), sat)) == std::numeric_limits<int64_t>::min());
+  CHECK(decode_int(i8, encode(i8, -128.0, sat)) == -128);
   CHECK(decode_int(i64, encode(i64, p2(64) + p2(12))) == 4096);
   CHECK(i24.name() == "int24");
   CHECK_FALSE(i24.dtype().has_value());
