@@ -1,6 +1,8 @@
 #include "models/engine/i_engine.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <tuple>
 
 namespace tessera {
 
@@ -55,7 +57,169 @@ void IEngine::check(const TileRequest& req) const {
     if (!has(caps.a_types, req.a_type) || !has(caps.b_types, req.b_type))
       throw UserError("engine '" + type() + "' does not accept operands " + dtype_name(req.a_type) + " x " +
                       dtype_name(req.b_type));
+    if (req.acc_type) {
+      const std::vector<NumFormat> accs =
+          caps.acc_types.empty() ? std::vector<NumFormat>{NumFormat::int_bits(caps.psum_bits)} : caps.acc_types;
+      if (std::find(accs.begin(), accs.end(), *req.acc_type) == accs.end()) {
+        std::string list;
+        for (const auto& f : accs) list += (list.empty() ? "" : "|") + f.name();
+        throw UserError("engine '" + type() + "' cannot accumulate in " + req.acc_type->name() + "; expected " + list);
+      }
+    }
   }
+}
+
+const char* timing_dependence_name(TimingDependence t) {
+  switch (t) {
+    case TimingDependence::Shape: return "shape";
+    case TimingDependence::Histogram: return "histogram";
+    case TimingDependence::Data: return "data";
+  }
+  return "shape";
+}
+
+// ---------------------------------------------------------------------------------------------
+// v2: numbers, statistics, declared actions.
+
+TypedMatrix to_typed(const IntMatrix& x, const NumFormat& f) {
+  if (!f.is_int()) throw std::invalid_argument("to_typed: " + f.name() + " is not an integer format");
+  TypedMatrix t(x.rows, x.cols, f);
+  for (int64_t r = 0; r < x.rows; ++r)
+    for (int64_t c = 0; c < x.cols; ++c) {
+      const int64_t v = x.at(r, c);
+      if (v < f.int_min() || v > f.int_max())
+        throw std::invalid_argument("to_typed: " + std::to_string(v) + " is not a " + f.name() + " value");
+      t.set_int(r, c, v);
+    }
+  return t;
+}
+
+IntMatrix to_int_matrix(const TypedMatrix& x) {
+  if (!x.format().is_int())
+    throw std::invalid_argument("to_int_matrix: " + x.format().name() + " is not an integer format");
+  IntMatrix m(x.rows(), x.cols());
+  for (int64_t r = 0; r < x.rows(); ++r)
+    for (int64_t c = 0; c < x.cols(); ++c) m.at(r, c) = x.int_value(r, c);
+  return m;
+}
+
+OperandStats stats_of(const TypedMatrix& a, const TypedMatrix& b, bool attach_data) {
+  OperandStats s;
+  s.a = histogram_of(a);
+  s.b = histogram_of(b);
+  if (attach_data) {
+    s.a_data = &a;
+    s.b_data = &b;
+  }
+  return s;
+}
+
+bool ActionPrimitive::operator<(const ActionPrimitive& o) const {
+  return std::tie(component, primitive, bits) < std::tie(o.component, o.primitive, o.bits);
+}
+
+std::vector<Action> undeclared_actions(const std::vector<ActionPrimitive>& declared, const ActionCounts& counts) {
+  std::vector<Action> out;
+  for (const auto& a : counts.items())
+    if (std::find(declared.begin(), declared.end(), ActionPrimitive{a.component, a.primitive, a.bits}) == declared.end())
+      out.push_back(a);
+  return out;
+}
+
+namespace {
+
+// The tech library's name for an addition in `f` (TechLibrary::primitive_for("add", ...)).
+std::string add_primitive(const NumFormat& f) { return f.is_int() ? "int_add" : f.name() + "_add"; }
+
+constexpr const char* kAccumulator = "accumulator";
+
+// The default session: the stateless engine, tile by tile.
+class StatelessSession final : public IEngineSession {
+ public:
+  explicit StatelessSession(const IEngine& e) : e_(e) {}
+  TileCost tile(const TileRequest& req, const TileContext& ctx) override {
+    live("tile");
+    return ctx.stats ? e_.cost(req, *ctx.stats) : e_.cost(req);
+  }
+  TileCost combine(const TileRequest& req, const TileContext&) override {
+    live("combine");
+    return e_.combine_cost(req);
+  }
+  TileCost finish() override {
+    live("finish");
+    finished_ = true;
+    return {};
+  }
+
+ private:
+  void live(const char* call) const {
+    if (finished_) throw std::logic_error(std::string("engine session: ") + call + "() after finish()");
+  }
+  const IEngine& e_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+NumFormat IEngine::acc_format(const TileRequest& req) const {
+  if (req.acc_type) return *req.acc_type;
+  const EngineCapabilities caps = capabilities();
+  return caps.acc_types.empty() ? NumFormat::int_bits(caps.psum_bits) : caps.acc_types.front();
+}
+
+NumFormat IEngine::out_format(const TileRequest& req) const { return req.out_type ? *req.out_type : acc_format(req); }
+
+AccumRule IEngine::accum_rule(const TileRequest& req) const { return AccumRule::baseline(acc_format(req)); }
+
+TileCost IEngine::combine_cost(const TileRequest& req) const {
+  TileCost t;
+  if (req.kind != WorkKind::Gemm) return t;
+  const NumFormat acc = acc_format(req);
+  const uint64_t mn = static_cast<uint64_t>(req.gemm.m) * static_cast<uint64_t>(req.gemm.n);
+  t.actions.add(kAccumulator, add_primitive(acc), acc.bits(), mn);
+  t.traffic.out_read_bits = mn * static_cast<uint64_t>(acc.bits());
+  return t;
+}
+
+void IEngine::combine(const TileRequest& req, TypedMatrix& psum, const TypedMatrix& tile) const {
+  accumulate_into(accum_rule(req), psum, tile);
+}
+
+void IEngine::finalize(const TileRequest& req, const TypedMatrix& acc, TypedMatrix& out) const {
+  if (acc.format() != acc_format(req))
+    throw std::invalid_argument("finalize: values are " + acc.format().name() + ", the accumulator is " +
+                                acc_format(req).name());
+  out = convert(acc, out_format(req), Conversion{Rounding::NearestEven, true});
+}
+
+std::unique_ptr<IEngineSession> IEngine::begin_operator(const TileRequest&) const {
+  return std::make_unique<StatelessSession>(*this);
+}
+
+std::vector<ActionPrimitive> IEngine::action_primitives() const { return {}; }
+
+TileCost IEngine::cost_given(const TileRequest& req, const OperandStats&) const { return cost(req); }
+
+void IEngine::compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b, TypedMatrix& out) const {
+  if (a.format() != NumFormat::of(req.a_type) || b.format() != NumFormat::of(req.b_type))
+    throw std::invalid_argument("compute: operands are " + a.format().name() + " x " + b.format().name() +
+                                ", the request says " + dtype_name(req.a_type) + " x " + dtype_name(req.b_type));
+  const NumFormat acc = acc_format(req);
+  if (!a.format().is_int() || !b.format().is_int() || !acc.is_int())
+    throw UserError("engine '" + type() + "' has no functional model for " + a.format().name() + " x " +
+                    b.format().name() + " into " + acc.name());
+  IntMatrix o;
+  compute(req, to_int_matrix(a), to_int_matrix(b), o);
+  out = to_typed(o, acc);
+}
+
+std::vector<ActionPrimitive> IEngine::default_combine_primitives() const {
+  const EngineCapabilities caps = capabilities();
+  const std::vector<NumFormat> accs =
+      caps.acc_types.empty() ? std::vector<NumFormat>{NumFormat::int_bits(caps.psum_bits)} : caps.acc_types;
+  std::vector<ActionPrimitive> v;
+  for (const auto& f : accs) v.push_back({kAccumulator, add_primitive(f), f.bits()});
+  return v;
 }
 
 }  // namespace tessera

@@ -1,19 +1,55 @@
 #pragma once
-// The engine contract.
+// The engine contract (v2).
 //
 // An engine is a processing unit (systolic array, bit-serial array, LUT array, tensor core,
 // vector unit). The simulator hands it one *tile* at a time: a piece of an operator, already
 // lowered to a GEMM (out[m][n] = sum_k a[m][k] * b[k][n], `a` = activations, `b` = weights)
-// or to an element-wise vector job, together with the mapping choices for that tile (dataflow).
+// or to an element-wise vector job, together with the mapping choices for that tile (dataflow)
+// and its number formats (a_type, b_type; acc_type, out_type).
 //
-// Call order: construct from resolved ParamValues (the registry's factory) -> capabilities()
-// (what dataflows, precisions and work kinds it accepts; the mapper asks, never infers from the
-// type name) -> any number of cost() / simulate_pe() / compute() calls, which are const and
-// thread-safe: an engine holds its spec only, no run-time state.
+// Call order.
+//   1. Construct from resolved ParamValues (the registry's factory); the engine keeps its spec.
+//   2. Load time, before anything simulates: capabilities() (work kinds, dataflows, formats,
+//      timing dependence; the mapper asks, never infers from the type name), area_items() and
+//      action_primitives(); check_engine_pricing() (models/tech/engine_pricing.h) then proves
+//      the tech library can price every action and area item the engine can produce.
+//   3. check(req) on every request before it is costed or computed: cost and compute calls may
+//      assume a checked request.
+//   4. Per operator: s = begin_operator(op_request); for each tile step in plan order:
+//        c = s->tile(req, ctx); if ctx.accumulates: c += s->combine(req, ctx);
+//      then s->finish() once (end-of-operator work). The engine must outlive its sessions; a
+//      session is used by one thread; operators in flight at once each have their own session.
+//   5. Any time: the stateless calls cost(), cost(req, stats), combine_cost(), simulate_pe(),
+//      compute() (IntMatrix or TypedMatrix), combine(), finalize(), accum_rule(). They are const
+//      and thread-safe: an engine holds its spec only, no run-time state. State across tiles
+//      (LUT tables built per activation tile, stationary operands kept) lives in a session and
+//      its cost is counted once, in the tile() (or finish()) where it happens.
 //
 // Units: cycles are engine clock cycles; bits are bits; counts are events. An engine never
-// holds energy or area numbers: it counts actions and lists its hardware (area_items()), and
-// the tech library prices both.
+// holds energy or area numbers: it counts actions (component, primitive, bits, count) and lists
+// its hardware (area_items()), and the tech library prices both. Every action an engine emits,
+// from any call, is one of its action_primitives().
+//
+// Numbers. Operands are a_type x b_type; products accumulate in acc_type under accum_rule(req)
+// (models/numerics/accumulate.h), partial sums leave the engine in acc_type, and the partial
+// sums of later k tiles combine with earlier ones in acc_type, by the engine (combine()).
+// out_type is the format of the operator's final values (after its last k tile); finalize()
+// converts acc_type values to it. Unset acc_type = the engine's default (capabilities().
+// acc_types[0], else a psum_bits-wide integer); unset out_type = acc_type.
+//
+// Timing dependence (capabilities().timing):
+//   Shape      cost depends on the request only (shape, dataflow, formats); stats are ignored.
+//   Histogram  cost is exact given the operands' value histograms (e.g. cycles summed over
+//              each value's non-zero bits), so cost(req, stats) with histogram_of() the tile's
+//              data is exact, and with a declared distribution it is exact for any data with
+//              that histogram.
+//   Data       cost depends on where values sit (e.g. the max of non-zero terms over lanes that
+//              step together): exact given the data (stats.a_data / b_data); with histograms
+//              only, it is the expected cost for values drawn independently from them; with
+//              neither, cost(req) is the engine's documented default (its bound or its mean).
+// A caller may cache tile costs per request shape only for Shape engines: their cost(req) is
+// a function of the request, and their sessions' tile() and combine() of the request and the
+// TileContext flags. Histogram and Data engines are costed per tile (or per equal stats).
 //
 // Exactness: cost() is the closed form. simulate_pe() is the per-cycle PE-level model. For
 // every valid request they return identical TileCost (cycles, actions, traffic), and both equal
@@ -22,12 +58,17 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/common/dtype.h"
 #include "models/common/params.h"
 #include "models/common/registry.h"
+#include "models/numerics/accumulate.h"
+#include "models/numerics/format.h"
+#include "models/numerics/histogram.h"
+#include "models/numerics/typed_matrix.h"
 
 namespace tessera {
 
@@ -52,6 +93,9 @@ struct TileRequest {
   VectorShape vec;
   std::string dataflow;  // one of capabilities().dataflows; empty = engine default
   DType a_type = DType::int8, b_type = DType::int8;
+  // Accumulator (partial-sum) format and the operator's final output format; unset = the
+  // engine's default accumulator (IEngine::acc_format) and, for out, the accumulator's format.
+  std::optional<NumFormat> acc_type, out_type;
 };
 
 struct CycleSplit {
@@ -120,6 +164,13 @@ struct TileCost {
   bool operator==(const TileCost& o) const {
     return cycles == o.cycles && macs == o.macs && actions == o.actions && traffic == o.traffic;
   }
+  TileCost& operator+=(const TileCost& o) {
+    cycles += o.cycles;
+    macs += o.macs;
+    actions.merge(o.actions);
+    traffic += o.traffic;
+    return *this;
+  }
 };
 
 // Hardware inventory for area: `count` instances of `primitive` at `bits` in `component`.
@@ -130,6 +181,9 @@ struct AreaItem {
   int bits = 0;
   uint64_t count = 0;
 };
+
+enum class TimingDependence { Shape, Histogram, Data };
+const char* timing_dependence_name(TimingDependence t);  // shape | histogram | data
 
 struct EngineCapabilities {
   std::vector<WorkKind> work;           // what kinds of tile it accepts
@@ -142,6 +196,10 @@ struct EngineCapabilities {
   // (e.g. a systolic array in ws maps k onto rows and n onto columns). Mappers keep tiles at
   // these multiples; a dataflow not listed has no preference.
   std::map<std::string, std::array<int64_t, 3>> tile_multiple;
+  // Accepted accumulator formats, the first the default; empty = a psum_bits-wide integer only.
+  std::vector<NumFormat> acc_types;
+  // What cost depends on (the contract above): Shape engines may be cached per tile shape.
+  TimingDependence timing = TimingDependence::Shape;
   bool accepts(WorkKind k) const;
   bool accepts_dataflow(const std::string& d) const;
 };
@@ -155,6 +213,60 @@ struct IntMatrix {
   int64_t& at(int64_t r, int64_t c) { return v[static_cast<size_t>(r * cols + c)]; }
   int64_t at(int64_t r, int64_t c) const { return v[static_cast<size_t>(r * cols + c)]; }
   bool operator==(const IntMatrix& o) const { return rows == o.rows && cols == o.cols && v == o.v; }
+};
+
+// IntMatrix <-> TypedMatrix for integer formats. to_typed: each value must be a value of `f`
+// (std::invalid_argument otherwise; ternary: -1, 0, 1). to_int_matrix: sign-extended values.
+TypedMatrix to_typed(const IntMatrix& x, const NumFormat& f);
+IntMatrix to_int_matrix(const TypedMatrix& x);
+
+// What is known about a tile's operands for a cost: their value histograms (a: m x k, b: k x n
+// elements; models/numerics/histogram.h says how they are made) and, when the caller has it, the
+// data itself (non-owning, valid for the call; needed to be exact by TimingDependence::Data).
+struct OperandStats {
+  ValueHistogram a, b;
+  const TypedMatrix* a_data = nullptr;
+  const TypedMatrix* b_data = nullptr;
+};
+// Histograms of both operands, with the data attached when `attach_data`.
+OperandStats stats_of(const TypedMatrix& a, const TypedMatrix& b, bool attach_data = true);
+
+// One tile step of an operator as a session sees it: which operand tiles differ from the
+// previous step's (a tile index changed, so new data sits in the engine's operand buffers).
+// `first` implies every *_changed flag.
+struct TileContext {
+  bool first = true;         // the operator's first tile step
+  bool a_changed = true;     // the activation tile differs from the previous step's
+  bool b_changed = true;     // the weight tile differs from the previous step's
+  bool out_changed = true;   // the output tile differs from the previous step's
+  bool accumulates = false;  // adds into partial sums of an earlier k tile (combine follows)
+  const OperandStats* stats = nullptr;  // data-dependent engines: this tile's operands; null = none
+};
+
+// An (component, primitive, bits) an engine may emit as an Action.
+struct ActionPrimitive {
+  std::string component;
+  std::string primitive;
+  int bits = 0;
+  bool operator==(const ActionPrimitive& o) const {
+    return component == o.component && primitive == o.primitive && bits == o.bits;
+  }
+  bool operator<(const ActionPrimitive& o) const;
+};
+// The actions of `counts` that are not in `declared` (empty when all are).
+std::vector<Action> undeclared_actions(const std::vector<ActionPrimitive>& declared, const ActionCounts& counts);
+
+// Per-operator state (see the call order above). tile() returns the tile's cost including any
+// state it builds or reloads (counted once, where it happens); combine() the cost of adding this
+// tile's result into the earlier k tiles' partial sums (called only when ctx.accumulates, after
+// tile()); finish() the operator's end work, once, after the last tile. Calls after finish() are
+// a programmer error (std::logic_error).
+class IEngineSession {
+ public:
+  virtual ~IEngineSession() = default;
+  virtual TileCost tile(const TileRequest& req, const TileContext& ctx) = 0;
+  virtual TileCost combine(const TileRequest& req, const TileContext& ctx) = 0;
+  virtual TileCost finish() = 0;
 };
 
 class IEngine {
@@ -179,6 +291,60 @@ class IEngine {
   virtual void compute(const TileRequest& req, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const = 0;
 
   virtual std::vector<AreaItem> area_items() const = 0;
+
+  // ---- v2: numbers -------------------------------------------------------------------------
+  // The request's accumulator and output formats, defaults resolved (see TileRequest).
+  NumFormat acc_format(const TileRequest& req) const;
+  NumFormat out_format(const TileRequest& req) const;
+  // How products and partial sums add in acc_format(req). Default: the baseline rule (ints
+  // wrap at their width, floats round to nearest even once per add).
+  virtual AccumRule accum_rule(const TileRequest& req) const;
+
+  // Functional result in acc_format(req), bit-exact; a, b in a_type, b_type (m x k, k x n).
+  // Default (for engines with only the IntMatrix model): integer formats through compute()
+  // above; floating formats are a UserError naming the engine.
+  void compute(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b, TypedMatrix& out) const {
+    compute_typed(req, a, b, out);
+  }
+
+  // ---- v2: cross-tile combination ------------------------------------------------------------
+  // What it costs to add this tile's result (req.gemm: m x n, in acc_format) into the partial
+  // sums of earlier k tiles: read them back, add, write (the write takes the place of the tile's
+  // own result write, already in the tile's out_write_bits, so it is not counted again).
+  // Default, for GEMM requests: m*n ("accumulator", int_add at the acc width) (or <fmt>_add for a
+  // floating accumulator) and out_read_bits = m*n*acc width, no cycles: exactly what the
+  // kernel has charged per accumulating tile. Vector requests do not accumulate: empty.
+  virtual TileCost combine_cost(const TileRequest& req) const;
+  // psum = psum (+) tile, element-wise under accum_rule(req); both acc_format(req), m x n.
+  virtual void combine(const TileRequest& req, TypedMatrix& psum, const TypedMatrix& tile) const;
+  // The operator's final values: acc in acc_format(req) converted to out_format(req). Default:
+  // numerics convert(), nearest even, saturating (a requantising cast, no scale).
+  virtual void finalize(const TileRequest& req, const TypedMatrix& acc, TypedMatrix& out) const;
+
+  // ---- v2: data-dependent timing ---------------------------------------------------------
+  // Cost given what is known of the operands (see TimingDependence). Shape engines: == cost(req).
+  TileCost cost(const TileRequest& req, const OperandStats& stats) const { return cost_given(req, stats); }
+
+  // ---- v2: per-operator state ------------------------------------------------------------
+  // A session for one operator whose tiles share `op_request` (dataflow, formats; shapes vary).
+  // Default: stateless, tile() = cost(req) (or cost(req, *ctx.stats)), combine() =
+  // combine_cost(req), finish() = nothing.
+  virtual std::unique_ptr<IEngineSession> begin_operator(const TileRequest& op_request) const;
+
+  // ---- v2: declared actions ----------------------------------------------------------------
+  // Every (component, primitive, bits) any call of this configured engine may emit, combine
+  // included. The default is empty, which check_engine_pricing() rejects: engines declare.
+  virtual std::vector<ActionPrimitive> action_primitives() const;
+
+ protected:
+  // Hooks of the non-virtual overloads above (named apart so that an engine overriding one
+  // overload does not hide the other).
+  virtual TileCost cost_given(const TileRequest& req, const OperandStats& stats) const;
+  virtual void compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,
+                             TypedMatrix& out) const;
+  // The default combine's primitives, one per accepted accumulator format: engines that keep the
+  // default combine_cost() add these to their action_primitives().
+  std::vector<ActionPrimitive> default_combine_primitives() const;
 };
 
 using EngineRegistry = Registry<IEngine>;

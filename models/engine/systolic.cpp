@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "models/engine/i_engine.h"
@@ -311,6 +312,8 @@ class SystolicEngine final : public IEngine {
     c.psum_bits = s_.acc_bits;
     // Spatial dimensions per dataflow (docs/engines/systolic.md: Sr on rows, Sc on columns).
     c.tile_multiple = {{"os", {s_.rows, s_.cols, 1}}, {"ws", {1, s_.cols, s_.rows}}, {"is", {s_.cols, 1, s_.rows}}};
+    c.acc_types = {NumFormat::int_bits(s_.acc_bits)};  // the PE adders' width, wrapping
+    c.timing = TimingDependence::Shape;
     return c;
   }
 
@@ -408,6 +411,33 @@ class SystolicEngine final : public IEngine {
             {kController, "reg", kFoldTBits, 1},
             {kController, "reg", cycle_bits, 1},
             {kController, "int_add", cycle_bits, 3}};
+  }
+
+  // Everything cost() and simulate_pe() count (docs/engines/systolic.md, "Actions") in any
+  // dataflow, plus the default cross-tile combine (accumulator int_add at acc_bits, the same
+  // adders that add the partial sums of later K folds).
+  std::vector<ActionPrimitive> action_primitives() const override {
+    std::vector<ActionPrimitive> v = {{kArray, "int_mul", s_.in_bits},   {kArray, "int_add", s_.acc_bits},
+                                      {kArray, "reg_write", s_.in_bits}, {kArray, "reg_write", s_.acc_bits},
+                                      {kArray, "mux", s_.acc_bits},      {kAccumulator, "int_add", s_.acc_bits}};
+    for (const auto& p : default_combine_primitives())
+      if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
+    return v;
+  }
+
+ protected:
+  // The typed functional model: the numerics reference GEMM under the PE adders' rule (exact
+  // products, sums wrapping at acc_bits); bit-exact equal to compute() on IntMatrix.
+  void compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,
+                     TypedMatrix& out) const override {
+    const GemmShape& g = req.gemm;
+    if (a.format() != NumFormat::of(req.a_type) || b.format() != NumFormat::of(req.b_type) || a.rows() != g.m ||
+        a.cols() != g.k || b.rows() != g.k || b.cols() != g.n)
+      throw std::invalid_argument("systolic compute: operands " + a.format().name() + " " + std::to_string(a.rows()) +
+                                  "x" + std::to_string(a.cols()) + " and " + b.format().name() + " " +
+                                  std::to_string(b.rows()) + "x" + std::to_string(b.cols()) +
+                                  " do not match the request");
+    out = gemm(a, b, accum_rule(req));
   }
 
  private:

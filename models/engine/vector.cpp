@@ -2,12 +2,17 @@
 // softmax, residual adds): `lanes` identical ALUs behind a `pipeline_depth`-stage pipeline.
 // One lane performs one primitive op per cycle, so a job of E elements x P ops takes
 // ceil(E*P / lanes) issue cycles plus the pipeline fill.
+#include <algorithm>
 #include <stdexcept>
 
 #include "models/engine/i_engine.h"
 
 namespace tessera {
 namespace {
+
+// The element-wise primitive ops a job may name: the tech library's op vocabulary
+// (models/tech/tech_library.h), priced as int_<op> or <format>_<op>.
+const std::vector<std::string> kOps = {"add", "mul", "compare", "max", "div", "exp", "rsqrt"};
 
 class VectorEngine final : public IEngine {
  public:
@@ -23,6 +28,15 @@ class VectorEngine final : public IEngine {
     c.cols = lanes_;
     c.peak_ops_per_cycle = static_cast<uint64_t>(lanes_);
     return c;
+  }
+
+  void check(const TileRequest& req) const override {
+    IEngine::check(req);
+    if (req.kind == WorkKind::Vector && std::find(kOps.begin(), kOps.end(), req.vec.op) == kOps.end()) {
+      std::string list;
+      for (const auto& o : kOps) list += (list.empty() ? "" : "|") + o;
+      throw UserError("engine 'vector' has no op '" + req.vec.op + "'; expected one of " + list);
+    }
   }
 
   TileCost cost(const TileRequest& req) const override {
@@ -59,6 +73,19 @@ class VectorEngine final : public IEngine {
     return {{"lanes", "int_add", bits_, n},
             {"lanes", "int_mul", bits_, n},
             {"lanes", "reg", bits_, n * static_cast<uint64_t>(depth_)}};
+  }
+
+  // Every op at every tensor format (a job's precision is its a_type), and the pipeline
+  // registers. Vector jobs never accumulate across tiles: no combine primitives.
+  std::vector<ActionPrimitive> action_primitives() const override {
+    std::vector<ActionPrimitive> v;
+    for (const auto& name : dtype_names()) {
+      const DType t = *parse_dtype(name);
+      const std::string prefix = dtype_is_int(t) ? "int_" : dtype_name(t) + "_";
+      for (const auto& op : kOps) v.push_back({"lanes", prefix + op, dtype_bits(t)});
+    }
+    v.push_back({"lanes", "reg_write", bits_});
+    return v;
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/tech/engine_pricing.h"
 #include "sim/config/scalesim_cfg.h"
 #include "sim/config/tech_loader.h"
 #include "sim/config/yaml_util.h"
@@ -163,6 +164,12 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
       throw UserError("duplicate engine name '" + inst.name + "'", yaml_loc(e, file), key + ".name");
     inst.params = resolve_params(e, entry.params, file, key, {"name", "type"});
     inst.model = entry.make(inst.params);
+    // Every action the engine can emit, and its hardware, must have a price before anything runs.
+    try {
+      check_engine_pricing(*inst.model, inst.name, *a.tech);
+    } catch (const UserError& err) {
+      throw UserError(err.message(), yaml_loc(e, file), key);
+    }
     nlohmann::json j = params_json(inst.params);
     j["name"] = inst.name;
     j["type"] = inst.type;

@@ -1,0 +1,114 @@
+#include "models/numerics/accumulate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+namespace tessera {
+
+namespace {
+
+using i128 = __int128;
+
+// Significand width for the exact-product check: a float's precision, an integer's bits.
+int sig_width(const NumFormat& f) { return f.is_float() ? f.precision() : f.bits(); }
+
+void check_operands(const AccumRule& rule, const NumFormat& fa, const NumFormat& fb) {
+  if (rule.acc.is_int() && (fa.is_float() || fb.is_float()))
+    throw std::invalid_argument("accumulate: floating operands " + fa.name() + " x " + fb.name() +
+                                " into the integer accumulator " + rule.acc.name());
+  if (rule.acc.is_float() && sig_width(fa) + sig_width(fb) > 53)
+    throw std::invalid_argument("accumulate: the product of " + fa.name() + " x " + fb.name() +
+                                " is not exact in a double (significands wider than 53 bits together)");
+}
+
+// The integer accumulator's N-bit result of the exact value v.
+uint64_t int_result(const AccumRule& rule, i128 v) {
+  const NumFormat& f = rule.acc;
+  if (rule.saturate) {
+    if (v > i128{f.int_max()}) v = f.int_max();
+    if (v < i128{f.int_min()}) v = f.int_min();
+  }
+  return static_cast<uint64_t>(v) & format_mask(f);
+}
+
+// acc + p (p an exact double), rounded once into the floating accumulator.
+uint64_t float_add(const AccumRule& rule, uint64_t acc, double p) {
+  const double c = decode(rule.acc, acc);
+  const double s = c + p;
+  if (!std::isfinite(c) || !std::isfinite(p)) return encode(rule.acc, s, rule.conversion());
+  // TwoSum (Knuth): s + err == c + p exactly, |err| <= ulp(s)/2.
+  const double bb = s - c;
+  const double err = (c - (s - bb)) + (p - bb);
+  return encode_sum(rule.acc, s, err, rule.conversion());
+}
+
+}  // namespace
+
+std::string AccumRule::describe() const {
+  if (acc.is_int()) return acc.name() + (saturate ? " saturating" : " wrapping");
+  return acc.name() + ", exact products, one rounding per add (" +
+         (rounding == Rounding::NearestEven ? "nearest-even" : "toward zero") + (saturate ? ", saturating)" : ")");
+}
+
+uint64_t accumulate(const AccumRule& rule, uint64_t acc, uint64_t x) {
+  if (rule.acc.is_int()) return int_result(rule, i128{decode_int(rule.acc, acc)} + i128{decode_int(rule.acc, x)});
+  return float_add(rule, acc, decode(rule.acc, x));
+}
+
+uint64_t multiply_accumulate(const AccumRule& rule, uint64_t acc, const NumFormat& fa, uint64_t a, const NumFormat& fb,
+                             uint64_t b) {
+  check_operands(rule, fa, fb);
+  if (rule.acc.is_int())
+    return int_result(rule, i128{decode_int(rule.acc, acc)} + i128{decode_int(fa, a)} * i128{decode_int(fb, b)});
+  return float_add(rule, acc, decode(fa, a) * decode(fb, b));
+}
+
+TypedMatrix gemm(const TypedMatrix& a, const TypedMatrix& b, const AccumRule& rule) {
+  if (a.cols() != b.rows())
+    throw std::invalid_argument("gemm: a is " + std::to_string(a.rows()) + "x" + std::to_string(a.cols()) +
+                                ", b is " + std::to_string(b.rows()) + "x" + std::to_string(b.cols()));
+  check_operands(rule, a.format(), b.format());
+  const int64_t M = a.rows(), N = b.cols(), K = a.cols();
+  TypedMatrix out(M, N, rule.acc);
+  if (rule.acc.is_int() && !rule.saturate) {
+    // Wrapping is a ring homomorphism: sum modulo 2^64 in any order, wrap once at the end.
+    std::vector<int64_t> av(static_cast<size_t>(M * K)), bv(static_cast<size_t>(K * N));
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t k = 0; k < K; ++k) av[static_cast<size_t>(i * K + k)] = a.int_value(i, k);
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t j = 0; j < N; ++j) bv[static_cast<size_t>(k * N + j)] = b.int_value(k, j);
+    std::vector<uint64_t> row(static_cast<size_t>(N));
+    for (int64_t i = 0; i < M; ++i) {
+      std::fill(row.begin(), row.end(), 0);
+      for (int64_t k = 0; k < K; ++k) {
+        const auto x = static_cast<uint64_t>(av[static_cast<size_t>(i * K + k)]);
+        for (int64_t j = 0; j < N; ++j)
+          row[static_cast<size_t>(j)] += x * static_cast<uint64_t>(bv[static_cast<size_t>(k * N + j)]);
+      }
+      for (int64_t j = 0; j < N; ++j) out.set_raw(i, j, row[static_cast<size_t>(j)] & format_mask(rule.acc));
+    }
+    return out;
+  }
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) {
+      uint64_t acc = 0;  // +0 and integer 0 are the all-zero pattern
+      for (int64_t k = 0; k < K; ++k)
+        acc = multiply_accumulate(rule, acc, a.format(), a.raw(i, k), b.format(), b.raw(k, j));
+      out.set_raw(i, j, acc);
+    }
+  return out;
+}
+
+void accumulate_into(const AccumRule& rule, TypedMatrix& psum, const TypedMatrix& x) {
+  if (psum.format() != rule.acc || x.format() != rule.acc || psum.rows() != x.rows() || psum.cols() != x.cols())
+    throw std::invalid_argument("accumulate_into: partial sums " + psum.format().name() + " " +
+                                std::to_string(psum.rows()) + "x" + std::to_string(psum.cols()) + " and tile " +
+                                x.format().name() + " " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
+                                " must both be " + rule.acc.name() + " of one shape");
+  for (int64_t r = 0; r < psum.rows(); ++r)
+    for (int64_t c = 0; c < psum.cols(); ++c) psum.set_raw(r, c, accumulate(rule, psum.raw(r, c), x.raw(r, c)));
+}
+
+}  // namespace tessera
