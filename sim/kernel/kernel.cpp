@@ -187,14 +187,6 @@ TileRequest tile_request(const OpPlan& plan, const TileStep& t) {
   return req;
 }
 
-int64_t wrap_bits(uint64_t v, int bits) {
-  if (bits >= 64) return static_cast<int64_t>(v);
-  const uint64_t mask = (uint64_t{1} << bits) - 1;
-  v &= mask;
-  if ((v >> (bits - 1)) & 1) v |= ~mask;
-  return static_cast<int64_t>(v);
-}
-
 IntMatrix slice(const IntMatrix& x, int64_t r0, int64_t c0, int64_t rows, int64_t cols) {
   IntMatrix s(rows, cols);
   for (int64_t r = 0; r < rows; ++r)
@@ -206,6 +198,31 @@ struct ShapeKey {
   int64_t m, n, k;
   bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
 };
+
+// A tile step as a shape-only engine's session sees it: its shape and its context flags.
+struct StepKey {
+  ShapeKey shape;
+  int flags;  // first, a_changed, b_changed, out_changed, accumulates
+  bool operator<(const StepKey& o) const {
+    return std::tie(shape.m, shape.n, shape.k, flags) < std::tie(o.shape.m, o.shape.n, o.shape.k, o.flags);
+  }
+};
+
+TileContext context_of(const TileStep& t, bool first) {
+  TileContext c;
+  c.first = first;
+  c.a_changed = t.a_changed;
+  c.b_changed = t.b_changed;
+  c.out_changed = t.out_changed;
+  c.accumulates = t.accumulates;
+  return c;
+}
+
+StepKey step_key(const TileStep& t, const TileContext& c) {
+  return {{t.shape.m, t.shape.n, t.shape.k},
+          (c.first ? 1 : 0) | (c.a_changed ? 2 : 0) | (c.b_changed ? 4 : 0) | (c.out_changed ? 8 : 0) |
+              (c.accumulates ? 16 : 0)};
+}
 
 class Kernel {
  public:
@@ -264,13 +281,13 @@ class Kernel {
     bool started = false, done = false;
     sc_event done_ev;
     std::optional<OpData> data;
-    std::map<ShapeKey, uint64_t> shape_uses, accumulating;
+    std::map<StepKey, uint64_t> step_uses;  // shape-only engines: steps per distinct key
   };
   struct Unit {
     std::vector<size_t> queue;  // plan indices, in plan order
     Progress loaded, computed, stored;  // over the unit's tile stream across items
-    std::map<ShapeKey, TileCost> costs;  // shape-only engines: one cost per tile shape...
-    const OpPlan* costs_for = nullptr;   // ...of this item (items differ in dataflow, precision)
+    std::map<StepKey, TileCost> costs;  // shape-only engines: one cost per distinct step...
+    const OpPlan* costs_for = nullptr;  // ...of this item (items differ in dataflow, precision)
     std::map<ShapeKey, OperandTraffic> traffic;  // closed-form scratchpad traffic per shape
     const OpPlan* traffic_for = nullptr;
     uint64_t spm_done = 0;  // the scratchpad booking of the current tile ends here
@@ -336,6 +353,7 @@ class Kernel {
   void engine(size_t e) {
     Unit& u = *units_[e];
     const IEngine& model = *arch_.engines[e].model;
+    const bool shape_only = model.capabilities().timing == TimingDependence::Shape;
     uint64_t g = 0;
     for (size_t pi : u.queue) {
       const OpPlan& p = plan_.ops[pi];
@@ -343,26 +361,36 @@ class Kernel {
       wait_deps(p);
       touch(st);
       if (data_path_) st.data = data_path_->operands(p);
+      const auto session = model.begin_operator(p.request);
       for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
         u.loaded.wait_at_least(g + 1);
         if (g >= 2) u.stored.wait_at_least(g - 1);  // double-buffered output tile
         const TileStep t = p.step(i);
+        const TileContext ctx = context_of(t, i == 0);
         const uint64_t start = now_abs();
         book_scratchpads(e, u, model, p, t, start);
         const std::optional<TileCost> measured = execute(e, p, st, i, t);
-        const TileCost& cost = engine_cost(u, model, p, t, measured ? &*measured : nullptr);
+        const TileCost& cost = step_cost(u, *session, model, p, t, ctx, measured ? &*measured : nullptr);
+        if (shape_only) {
+          ++st.step_uses[step_key(t, ctx)];
+        } else {
+          add_tile(st, cost, 1);
+        }
         while (!u.spm_granted) wait(u.spm_ev);
         const uint64_t end = std::max(start + cost.cycles.total(), u.spm_done);
         st.r.compute_cycles += cost.cycles.total();
         st.r.spm_stall_cycles += end - start - cost.cycles.total();
         st.r.engine_split += cost.cycles;
-        const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
-        ++st.shape_uses[key];
-        if (t.accumulates) ++st.accumulating[key];
         wait_until(end);  // the RTL has already spent its cycles
         u.computed.set(g + 1);
       }
-      tally(u, p, st, model);
+      for (const auto& [key, uses] : st.step_uses) add_tile(st, u.costs.at(key), uses);
+      // End-of-operator work (e.g. draining engine state) runs after the last tile.
+      const TileCost last = session->finish();
+      add_tile(st, last, 1);
+      st.r.compute_cycles += last.cycles.total();
+      st.r.engine_split += last.cycles;
+      wait_until(now_abs() + last.cycles.total());
       if (data_path_) data_path_->results(p, std::move(*st.data));
     }
   }
@@ -395,28 +423,46 @@ class Kernel {
     }
   }
 
-  // The engine's cost of tile t: measured by the RTL or the PE model when the run has data or
-  // RTL; otherwise the closed form (tile) or the PE model (pe), once per tile shape -- the
-  // engines' timing depends on shapes only. A later tile of the same shape must measure the same.
-  const TileCost& engine_cost(Unit& u, const IEngine& model, const OpPlan& p, const TileStep& t,
-                              const TileCost* measured) {
-    const ShapeKey key{t.shape.m, t.shape.n, t.shape.k};
-    auto it = u.costs.find(key);
-    if (it != u.costs.end() && u.costs_for == &p) {
-      if (measured && !(*measured == it->second))
-        throw std::logic_error("'" + p.op + "': two " + std::to_string(t.shape.m) + "x" + std::to_string(t.shape.n) +
-                               "x" + std::to_string(t.shape.k) + " tiles measured different costs");
-      return it->second;
-    }
+  // The engine's cost of one tile step: the session's tile() (closed form, at tile fidelity),
+  // the PE model's (pe) or the RTL's as measured (rtl, data runs), plus the session's combine()
+  // of its partial sums into those of earlier k tiles. Shape-only engines are costed once per
+  // distinct step (shape and context flags); a later step measured differently is a bug.
+  const TileCost& step_cost(Unit& u, IEngineSession& session, const IEngine& model, const OpPlan& p,
+                            const TileStep& t, const TileContext& ctx, const TileCost* measured) {
+    const StepKey key = step_key(t, ctx);
     if (u.costs_for != &p) {
       u.costs.clear();
       u.costs_for = &p;
-      it = u.costs.end();
+    }
+    const bool shape_only = model.capabilities().timing == TimingDependence::Shape;
+    if (shape_only) {
+      auto it = u.costs.find(key);
+      if (it != u.costs.end()) {
+        if (measured && !(measured->cycles == it->second.cycles))
+          throw std::logic_error("'" + p.op + "': two " + std::to_string(t.shape.m) + "x" +
+                                 std::to_string(t.shape.n) + "x" + std::to_string(t.shape.k) +
+                                 " tiles measured different cycles");
+        return it->second;
+      }
     }
     const TileRequest req = tile_request(p, t);
-    TileCost c = measured ? *measured : fid_ == Fidelity::Pe ? model.simulate_pe(req, nullptr, nullptr, nullptr)
-                                                              : model.cost(req);
-    return u.costs.emplace(key, std::move(c)).first->second;
+    TileCost c = measured                  ? *measured
+                 : fid_ == Fidelity::Pe    ? model.simulate_pe(req, nullptr, nullptr, nullptr)
+                                           : session.tile(req, ctx);
+    if (ctx.accumulates) c += session.combine(req, ctx);
+    if (!shape_only) u.costs.clear();
+    return u.costs.insert_or_assign(key, std::move(c)).first->second;
+  }
+
+  // Adds `uses` steps of `c` to the item's actions and scratchpad traffic.
+  void add_tile(OpState& st, const TileCost& c, uint64_t uses) {
+    st.r.actions.merge(c.actions, uses);
+    const auto& tr = c.traffic;
+    auto& s = st.r.spm;
+    s[spm_a_].read_bits += tr.a_read_bits * uses;
+    s[spm_b_].read_bits += tr.b_read_bits * uses;
+    s[spm_out_].write_bits += tr.out_write_bits * uses;
+    s[spm_out_].read_bits += tr.out_read_bits * uses;
   }
 
   // The engine cannot outrun its scratchpads: each streams the tile's operands (the closed
@@ -460,29 +506,6 @@ class Kernel {
     });
   }
 
-  // Actions and scratchpad traffic of the item's tiles, summed per distinct tile shape.
-  void tally(Unit& u, const OpPlan& p, OpState& st, const IEngine& model) {
-    for (const auto& [key, uses] : st.shape_uses) {
-      TileStep t;
-      t.shape = {key.m, key.n, key.k};
-      const TileCost& c = engine_cost(u, model, p, t, nullptr);
-      st.r.actions.merge(c.actions, uses);
-      const auto& tr = c.traffic;
-      auto& s = st.r.spm;
-      s[spm_a_].read_bits += tr.a_read_bits * uses;
-      s[spm_b_].read_bits += tr.b_read_bits * uses;
-      s[spm_out_].write_bits += tr.out_write_bits * uses;
-      s[spm_out_].read_bits += tr.out_read_bits * uses;
-    }
-    // Tiles that continue an earlier k tile read its partial sums and add them in.
-    const int psum = model.capabilities().psum_bits;
-    for (const auto& [key, uses] : st.accumulating) {
-      const uint64_t mn = static_cast<uint64_t>(key.m) * static_cast<uint64_t>(key.n) * uses;
-      st.r.spm[spm_out_].read_bits += mn * static_cast<uint64_t>(psum);
-      st.r.actions.add("accumulator", "int_add", psum, mn);
-    }
-  }
-
   // Runs tile i on its data and/or the RTL, when the run has either; returns the cost this
   // measured (the RTL's, or the PE model's), or nothing for a closed-form tile. The RTL is
   // clocked here, one SystemC cycle per RTL clock cycle.
@@ -504,15 +527,16 @@ class Kernel {
     } else {
       model.compute(req, a, b, out);
     }
-    // Partial sums of later k tiles add in at the engine's psum width, wrapping as it does.
-    const int psum = model.capabilities().psum_bits;
+    // Partial sums of later k tiles combine with the earlier ones as the engine says.
     IntMatrix& o = st.data->out[g];
+    if (t.accumulates) {
+      const NumFormat acc = model.acc_format(req);
+      TypedMatrix psum = to_typed(slice(o, t.m0, t.n0, out.rows, out.cols), acc);
+      model.combine(req, psum, to_typed(out, acc));
+      out = to_int_matrix(psum);
+    }
     for (int64_t r = 0; r < out.rows; ++r)
-      for (int64_t c = 0; c < out.cols; ++c) {
-        int64_t& dst = o.at(t.m0 + r, t.n0 + c);
-        dst = t.accumulates ? wrap_bits(static_cast<uint64_t>(dst) + static_cast<uint64_t>(out.at(r, c)), psum)
-                            : out.at(r, c);
-      }
+      for (int64_t c = 0; c < out.cols; ++c) o.at(t.m0 + r, t.n0 + c) = out.at(r, c);
     return cost;
   }
 

@@ -23,7 +23,7 @@ struct TileStep {
   GemmShape shape;                 // this tile (ragged at the edges)
   int64_t m0 = 0, n0 = 0, k0 = 0;  // where it starts in the GEMM (for functional data runs)
   bool accumulates = false;        // adds to partial sums of an earlier k tile
-  bool a_changed = true, b_changed = true;  // operand tile differs from the previous step's
+  bool a_changed = true, b_changed = true, out_changed = true;  // tile differs from the previous step's
   uint64_t load_a_bits = 0;        // DRAM -> scratchpad before compute
   uint64_t load_b_bits = 0;
   uint64_t load_psum_bits = 0;

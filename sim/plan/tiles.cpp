@@ -72,12 +72,11 @@ TileStep TileSequence::at(size_t i) const {
   t.k0 = ik * step_[2];
   const auto m = static_cast<uint64_t>(t.shape.m), n = static_cast<uint64_t>(t.shape.n),
              k = static_cast<uint64_t>(t.shape.k);
-  bool out_changed = true;
   if (i > 0) {
     const auto p = index_of(i - 1);
     t.a_changed = p[0] != im || p[2] != ik;
     t.b_changed = p[2] != ik || p[1] != in;
-    out_changed = p[0] != im || p[1] != in;
+    t.out_changed = p[0] != im || p[1] != in;
   }
   if (t.a_changed && homes_.a_dram)
     t.load_a_bits = (a_elems_ ? a_elems_(t.m0, t.shape.m, t.k0, t.shape.k) : m * k) * static_cast<uint64_t>(bits_.a);
@@ -85,7 +84,7 @@ TileStep TileSequence::at(size_t i) const {
   // Every visit of an output tile comes with the next k tile (the odometer visits its k tiles
   // in increasing order), so `ik` counts the earlier visits.
   t.accumulates = ik > 0;
-  if (out_changed && ik > 0) t.load_psum_bits = m * n * static_cast<uint64_t>(bits_.psum);
+  if (t.out_changed && ik > 0) t.load_psum_bits = m * n * static_cast<uint64_t>(bits_.psum);
   bool leaves = i + 1 == size_;
   if (!leaves) {
     const auto nx = index_of(i + 1);
