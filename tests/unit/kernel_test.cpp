@@ -255,3 +255,62 @@ ops:
   CHECK(s[1].end_cycle == 201);
   CHECK(makespan(s) == 201);
 }
+
+TEST_CASE("placement: tensors stay on chip while they fit; the one used furthest ahead spills", "[kernel][placement]") {
+  // A 1 KiB scratchpad. Activations are [64, 4] int8 = 256 B; every gemm runs in 8-row tiles,
+  // staging 2 x (a 32 + b 16 + psums 8 x 4 x 4 = 128) = 352 B with a from DRAM, 288 B with a
+  // on chip.
+  const Arch a = load_arch_string(kArch, "hand.yaml", {"memory.scratchpads.0.size_kb=1"});
+  const Workload wl = load_workload_string(R"(name: skip
+tensors:
+  x: {shape: [64, 4], role: input}
+  w1: {shape: [4, 4], role: weight}
+  w2: {shape: [4, 4], role: weight}
+  w3: {shape: [4, 4], role: weight}
+  w4: {shape: [4, 4], role: weight}
+  w5: {shape: [4, 4], role: weight}
+  w6: {shape: [4, 4], role: weight}
+  p: {shape: [64, 4]}
+  q: {shape: [64, 4]}
+  r: {shape: [64, 4]}
+  s: {shape: [64, 4], role: output}
+  t: {shape: [64, 4], role: output}
+  u: {shape: [64, 4], role: output}
+ops:
+  - {name: g1, kind: gemm, inputs: [x, w1], outputs: [p]}
+  - {name: g2, kind: gemm, inputs: [x, w2], outputs: [q]}
+  - {name: g3, kind: gemm, inputs: [x, w3], outputs: [r]}
+  - {name: g4, kind: gemm, inputs: [p, w4], outputs: [s]}
+  - {name: g5, kind: gemm, inputs: [r, w5], outputs: [t]}
+  - {name: g6, kind: gemm, inputs: [q, w6], outputs: [u]}
+)", "skip.yaml", WorkloadFormat::yaml);
+  std::string text = "mapping:\n";
+  for (const char* op : {"g1", "g2", "g3", "g4", "g5", "g6"})
+    text += std::string("  - {op: ") + op + ", engine: array, dataflow: ws, tile: {m: 8}, loop_order: mnk}\n";
+  const Plan plan = build_plan(a, wl, load_mapping_string(text, "m.yaml"));
+  REQUIRE(plan.ops.size() == 6);
+  // g1: 352 + p 256 = 608 B: p kept. g2: 352 + 256 + q 256 = 864: q kept. g3: 352 + 512 +
+  // r 256 = 1120 > 1024: of p (next read by g4) and q (by g6), q is read furthest ahead and
+  // goes to DRAM before g3 runs; 864 B then. g4 reads p (288 + p, r = 800), g5 r, g6 q from DRAM.
+  CHECK(plan.ops[0].write.on_chip);
+  CHECK(plan.ops[1].write.on_chip);
+  CHECK(plan.ops[2].spills == std::vector<std::string>{"q"});
+  CHECK(plan.ops[2].spill_bits == 256 * 8);
+  CHECK(plan.ops[2].write.on_chip);
+  CHECK(plan.ops[3].reads[0].on_chip);
+  CHECK(plan.ops[4].reads[0].on_chip);
+  CHECK_FALSE(plan.ops[5].reads[0].on_chip);
+  CHECK(plan.ops[5].loads_wait);
+  CHECK(std::find(plan.ops[2].deps.begin(), plan.ops[2].deps.end(), size_t{1}) != plan.ops[2].deps.end());
+  const auto r = run_kernel(a, plan, Fidelity::Tile);
+  uint64_t read = 0, write = 0;
+  for (const auto& o : r) {
+    read += o.dram_read_bits / 8;
+    write += o.dram_write_bits / 8;
+  }
+  // Reads: x three times (3 x 256), q once back (256), six weights of 16 B. Writes: the spill
+  // of q (256) and the three outputs (3 x 256).
+  CHECK(read == 768 + 256 + 96);
+  CHECK(write == 256 + 768);
+  CHECK(r[2].dram_write_bits == 256 * 8);
+}
