@@ -45,6 +45,15 @@ std::vector<ParamDecl> arch_top_params() {
   };
 }
 
+std::vector<ParamDecl> engine_instance_params() {
+  return {
+      ParamDecl::string("name", "", "engine name (mappings and reports use it); default <type><index>"),
+      ParamDecl::string("fuse", "",
+                        "element-wise ops its output path applies to results, comma-separated (e.g. 'relu, relu6'); "
+                        "a mapping may fuse such an op into the GEMM that feeds it"),
+  };
+}
+
 namespace {
 
 nlohmann::json params_json(const ParamValues& p) {
@@ -162,7 +171,17 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
     inst.name = e["name"] ? scalar_text(e["name"], file, key + ".name", "a name") : inst.type + std::to_string(i);
     if (!names.insert(inst.name).second)
       throw UserError("duplicate engine name '" + inst.name + "'", yaml_loc(e, file), key + ".name");
-    inst.params = resolve_params(e, entry.params, file, key, {"name", "type"});
+    std::vector<ParamDecl> decls = entry.params;
+    for (const auto& d : engine_instance_params())
+      if (d.name != "name") decls.push_back(d);
+    inst.params = resolve_params(e, decls, file, key, {"name", "type"});
+    inst.loc = yaml_loc(e, file);
+    std::stringstream fuse(inst.params.s("fuse"));
+    for (std::string op; std::getline(fuse, op, ',');) {
+      op.erase(0, op.find_first_not_of(" \t"));
+      op.erase(op.find_last_not_of(" \t") + 1);
+      if (!op.empty()) inst.fuse.push_back(op);
+    }
     inst.model = entry.make(inst.params);
     // Every action the engine can emit, and its hardware, must have a price before anything runs.
     try {

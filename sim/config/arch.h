@@ -18,6 +18,10 @@ struct EngineInstance {
   std::string name;
   std::string type;
   ParamValues params;
+  // Element-wise operators (elementwise kind's `op` names) the engine's output path applies to
+  // its results, so a mapping may fuse them into the GEMM before them (sim/scheduler).
+  std::vector<std::string> fuse;
+  SourceLoc loc;
   std::shared_ptr<const IEngine> model;
 };
 
@@ -56,5 +60,7 @@ Arch load_arch_string(const std::string& text, const std::string& name, const st
 
 // The parameters of the arch file's fixed layout (name, clock_ghz, tech), for `tessera list`.
 std::vector<ParamDecl> arch_top_params();
+// Keys every engine entry takes besides its type's parameters (name, fuse).
+std::vector<ParamDecl> engine_instance_params();
 
 }  // namespace tessera

@@ -249,6 +249,7 @@ class Kernel {
       r.write = op.write;
       r.spills = op.spills;
       r.spill_bits = op.spill_bits;
+      r.fused_into = op.fused_into;
       ops_.push_back(std::move(st));
     }
   }
@@ -385,6 +386,7 @@ class Kernel {
         u.computed.set(g + 1);
       }
       for (const auto& [key, uses] : st.step_uses) add_tile(st, u.costs.at(key), uses);
+      st.r.actions.merge(p.fused_actions);
       // End-of-operator work (e.g. draining engine state) runs after the last tile.
       const TileCost last = session->finish();
       add_tile(st, last, 1);

@@ -53,6 +53,7 @@ struct OpResult {
   std::vector<TensorUse> reads;       // from the plan: which inputs stayed on chip
   TensorUse write;
   std::vector<std::string> spills;
+  std::string fused_into;  // done in that item's output path
   bool memory_bound() const { return dram_busy_cycles > compute_cycles; }
 };
 

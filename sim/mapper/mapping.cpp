@@ -32,6 +32,8 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
       ParamDecl::string("dataflow", "", "dataflow (GEMM work)"),
       ParamDecl::string("loop_order", "mnk", "tile loop order, outer to inner"),
       ParamDecl::integer("tile_elements", "", "0", 0, 1e15, "elements per tile (vector work); 0 = all"),
+      ParamDecl::boolean("fused", "false",
+                         "element-wise work done in the output path of the engine that produced its input"),
   };
   const std::vector<ParamDecl> tile_decls = {
       ParamDecl::integer("m", "", "0", 0, 1e12, "tile rows of the output (0 = all)"),
@@ -50,6 +52,7 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
     om.dataflow = p.s("dataflow");
     om.loop_order = p.s("loop_order");
     om.tile_elements = p.i("tile_elements");
+    om.fused = p.b("fused");
     std::string sorted = om.loop_order;
     std::sort(sorted.begin(), sorted.end());
     if (sorted != "kmn")
@@ -112,6 +115,8 @@ void write_mapping(const Mapping& m, std::ostream& out) {
       out << "    dataflow: " << yaml_str(o.dataflow) << "\n";
       out << "    tile: {m: " << o.tile_m << ", n: " << o.tile_n << ", k: " << o.tile_k << "}\n";
       out << "    loop_order: " << yaml_str(o.loop_order) << "\n";
+    } else if (o.fused) {
+      out << "    fused: true\n";
     } else {
       out << "    tile_elements: " << o.tile_elements << "\n";
     }

@@ -17,6 +17,7 @@ struct OpMapping {
   int64_t tile_m = 0, tile_n = 0, tile_k = 0;  // GEMM tile (per group); 0 = whole dimension
   std::string loop_order = "mnk";              // outer -> inner, a permutation of m, n, k
   int64_t tile_elements = 0;                   // vector work: elements per tile; 0 = all
+  bool fused = false;  // element-wise work applied in the output path of the GEMM engine before it
   SourceLoc loc;
 };
 

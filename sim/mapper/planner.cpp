@@ -4,6 +4,7 @@
 #include <array>
 #include <functional>
 #include <limits>
+#include <map>
 
 #include "models/common/error.h"
 
@@ -165,6 +166,29 @@ OperandHomes expected_homes(const Workload& wl, const LoweredOp& w) {
 
 }  // namespace
 
+int fusion_producer(const Workload& wl, const Operator& op) {
+  return op.inputs.empty() ? -1 : wl.producer(op.inputs[0]);
+}
+
+std::string fusion_obstacle(const Workload& wl, const Operator& op, const EngineInstance& engine) {
+  if (op.kind != "elementwise") return "only element-wise operators fuse, '" + op.name + "' is " + op.kind;
+  const std::string what = op.attrs.s("op");
+  if (op.inputs.size() != 1) return what + " takes " + std::to_string(op.inputs.size()) + " inputs; only one-input ops fuse";
+  const int prod = fusion_producer(wl, op);
+  if (prod < 0) return "its input '" + op.inputs[0] + "' is not produced by an operator";
+  const auto work = wl.lower(prod);
+  if (work.size() != 1 || work[0].kind != WorkKind::Gemm)
+    return "its input '" + op.inputs[0] + "' is not produced by a GEMM operator";
+  if (wl.consumers(op.inputs[0]).size() != 1) return "'" + op.inputs[0] + "' is read by other operators too";
+  if (std::find(engine.fuse.begin(), engine.fuse.end(), what) == engine.fuse.end()) {
+    std::string list;
+    for (const auto& f : engine.fuse) list += (list.empty() ? "" : ", ") + f;
+    return "engine '" + engine.name + "' does not apply " + what + " in its output path (its fuse key: " +
+           (list.empty() ? "none" : list) + ")";
+  }
+  return "";
+}
+
 Mapping default_mapping(const Arch& arch, const Workload& wl) {
   Mapping m;
   m.arch = arch.name;
@@ -183,9 +207,21 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
     for (int pred : wl.predecessors(op)) f = std::max(f, finish_of(pred));
     return f;
   };
+  std::map<int, const EngineInstance*> gemm_engine;  // op index -> engine of its GEMM
   for (const auto& it : work_items(wl)) {
     OpMapping om;
     om.op = it.name;
+    // Element-wise work right after a GEMM goes into that engine's output path where it can.
+    if (const int prod = fusion_producer(wl, *it.op); prod >= 0 && gemm_engine.count(prod)) {
+      const EngineInstance& g = *gemm_engine.at(prod);
+      if (fusion_obstacle(wl, *it.op, g).empty()) {
+        om.engine = g.name;
+        om.fused = true;
+        op_finish[static_cast<size_t>(it.op_index)] = op_finish[static_cast<size_t>(prod)];
+        m.ops.push_back(om);
+        continue;
+      }
+    }
     const TileRequest req = request_for(wl, it.work, "");
     uint64_t ready = 0;
     for (int pred : wl.predecessors(it.op_index)) ready = std::max(ready, finish_of(pred));
@@ -210,6 +246,7 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
     op_finish[static_cast<size_t>(it.op_index)] = best_finish;
     om.engine = e->name;
     if (it.work.kind == WorkKind::Gemm) {
+      gemm_engine[it.op_index] = e;
       const auto caps = e->model->capabilities();
       om.dataflow = caps.dataflows.empty() ? "" : caps.dataflows.front();
       const OperandBits bits = operand_bits(wl, it.work, *e->model);

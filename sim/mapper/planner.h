@@ -41,4 +41,11 @@ std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const
 
 Mapping default_mapping(const Arch& arch, const Workload& wl);
 
+// Why element-wise `op` cannot be fused into the GEMM operator that produces its input on
+// engine `engine` ("" = it can): it must take one input, produced by a GEMM operator whose
+// output nothing else reads, and the engine must list the op in its `fuse` key.
+std::string fusion_obstacle(const Workload& wl, const Operator& op, const EngineInstance& engine);
+// The operator producing `op`'s first input, or -1.
+int fusion_producer(const Workload& wl, const Operator& op);
+
 }  // namespace tessera

@@ -103,6 +103,10 @@ struct OpPlan {
   uint64_t spill_bits = 0;
   std::vector<TensorUse> reads;  // inputs, with residency
   TensorUse write;               // output (on_chip: kept for its consumers)
+  // Fusion: element-wise work done in this GEMM's output path (counted with its actions, no
+  // cycles of its own), or, on the fused item itself, the item it went into (it has no tiles).
+  ActionCounts fused_actions;
+  std::string fused_into;
   size_t steps() const { return tiles.size() * static_cast<size_t>(groups); }
   TileStep step(size_t i) const { return tiles.at(i % tiles.size()); }
 };

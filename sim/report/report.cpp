@@ -154,6 +154,7 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& 
     for (const auto& u : r.reads) reads.push_back({{"tensor", u.tensor}, {"from", u.on_chip ? "chip" : "dram"}});
     o["reads"] = reads;
     if (!r.write.tensor.empty()) o["writes"] = {{"tensor", r.write.tensor}, {"to", r.write.on_chip ? "chip" : "dram"}};
+    if (!r.fused_into.empty()) o["fused_into"] = r.fused_into;
     if (!r.spills.empty()) o["spills"] = {{"tensors", r.spills}, {"bytes", r.spill_bits / 8}};
     json spm = json::object();
     for (size_t i = 0; i < arch.scratchpads.size(); ++i)

@@ -16,6 +16,7 @@ class Placer {
  public:
   Placer(const Arch& arch, const Workload& wl, const Mapping& mapping)
       : arch_(arch), wl_(wl), mapping_(mapping), items_(work_items(wl)), used_(arch.scratchpads.size(), 0) {
+    find_fusions();
     index_storage();
   }
 
@@ -49,6 +50,44 @@ class Placer {
     size_t placement;
   };
 
+  // Items the mapping fuses into the GEMM before them: checked here, before anything runs.
+  void find_fusions() {
+    std::map<int, size_t> first_item;
+    for (size_t i = 0; i < items_.size(); ++i) first_item.emplace(items_[i].op_index, i);
+    for (size_t i = 0; i < items_.size(); ++i) {
+      const WorkItem& it = items_[i];
+      const OpMapping* om = mapping_.find(it.name);
+      if (!om || !om->fused) continue;
+      const EngineInstance& e = arch_.engines[engine_index(*om)];
+      const int prod = fusion_producer(wl_, *it.op);
+      std::string why = fusion_obstacle(wl_, *it.op, e);
+      if (why.empty() && !first_item.count(prod)) why = "its producer has no engine work";
+      if (why.empty() && mapping_.find(items_[first_item.at(prod)].name) &&
+          mapping_.find(items_[first_item.at(prod)].name)->engine != e.name)
+        why = "its producer runs on engine '" + mapping_.find(items_[first_item.at(prod)].name)->engine + "'";
+      if (!why.empty()) throw UserError("'" + it.name + "' cannot be fused: " + why, om->loc, "fused");
+      const size_t g = first_item.at(prod);
+      fused_into_[i] = g;
+      if (it.index + 1 == it.count) out_override_[g] = it.work.out_tensor;
+      // The output path applies the op to every result, in the accumulator's format.
+      TileRequest gemm_req;
+      gemm_req.a_type = wl_.tensor(items_[g].work.a_tensor).dtype;
+      gemm_req.b_type = wl_.tensor(items_[g].work.b_tensor).dtype;
+      const NumFormat acc = e.model->acc_format(gemm_req);
+      const int bits = acc.bits();
+      const std::string prim = (acc.is_int() ? "int_" : acc.name() + "_") + it.work.vec.op;
+      try {
+        (void)arch_.tech->action_pj(prim, bits);
+      } catch (const std::exception& err) {
+        throw UserError("'" + it.name + "' cannot be fused: the tech library cannot price " + prim + " at " +
+                            std::to_string(bits) + " bits for the output path of engine '" + e.name + "' (" +
+                            err.what() + ")",
+                        om->loc, "fused");
+      }
+      fused_actions_[g].add("output_path", prim, bits, it.work.macs);
+    }
+  }
+
   // Views share storage: each tensor's base tensors (itself unless a no-work operator made it),
   // which items read each base, and which item writes it.
   void index_storage() {
@@ -67,9 +106,9 @@ class Placer {
       }
     }
     for (size_t i = 0; i < items_.size(); ++i) {
-      for (const auto& r : reads(items_[i]))
+      for (const auto& r : reads(i))
         for (const auto& b : bases(r.tensor)) uses_[b].push_back(i);
-      if (const std::string w = written(items_[i]); !w.empty()) writer_[w] = i;
+      if (const std::string w = written(i); !w.empty()) writer_[w] = i;
     }
   }
 
@@ -78,7 +117,9 @@ class Placer {
     return it == bases_.end() ? std::vector<std::string>{t} : it->second;
   }
 
-  static std::vector<Read> reads(const WorkItem& it) {
+  std::vector<Read> reads(size_t i) const {
+    if (fused_into_.count(i)) return {};
+    const WorkItem& it = items_[i];
     if (it.work.kind == WorkKind::Gemm) return {{it.work.a_tensor, Operand::A}, {it.work.b_tensor, Operand::B}};
     if (it.index > 0) return {};  // later passes of a multi-pass operator work on chip
     std::vector<Read> r;
@@ -86,7 +127,12 @@ class Placer {
       if (std::none_of(r.begin(), r.end(), [&](const Read& x) { return x.tensor == t; })) r.push_back({t, Operand::A});
     return r;
   }
-  static std::string written(const WorkItem& it) { return it.index + 1 == it.count ? it.work.out_tensor : ""; }
+  std::string written(size_t i) const {
+    if (fused_into_.count(i)) return "";
+    if (auto o = out_override_.find(i); o != out_override_.end()) return o->second;
+    const WorkItem& it = items_[i];
+    return it.index + 1 == it.count ? it.work.out_tensor : "";
+  }
 
   // The first use after item i, or "never" (furthest).
   size_t next_use(const std::string& base, size_t i) const {
@@ -131,6 +177,7 @@ class Placer {
     const WorkItem& it = items_[i];
     const OpMapping* om = mapping_.find(it.name);
     if (!om) throw UserError("operator '" + it.name + "' has no mapping entry", SourceLoc{}, "mapping");
+    if (auto f = fused_into_.find(i); f != fused_into_.end()) return fused(i, f->second, plan);
     OpPlan p;
     p.op = it.name;
     p.kind = it.op->kind;
@@ -147,7 +194,7 @@ class Placer {
     if (it.index > 0) add_dep(p, i - 1);
 
     // Inputs: in place when every base is kept where the operand role can be read.
-    const std::vector<Read> rd = reads(it);
+    const std::vector<Read> rd = reads(i);
     std::vector<bool> on_chip(rd.size(), false);
     for (size_t r = 0; r < rd.size(); ++r) {
       const auto bs = bases(rd[r].tensor);
@@ -164,7 +211,7 @@ class Placer {
     }
 
     // Output: kept for its consumers when it has any and a scratchpad holds outputs.
-    const std::string out = written(it);
+    const std::string out = written(i);
     const Tensor* out_t = out.empty() ? nullptr : &wl_.tensor(out);
     size_t out_spm = 0;
     bool keep_out = out_t && out_t->role == TensorRole::activation && uses_.count(out);
@@ -182,6 +229,7 @@ class Placer {
     OperandBits bits;
     if (it.work.kind == WorkKind::Gemm) {
       bits = operand_bits(wl_, it.work, engine);
+      if (!out.empty()) bits.out = dtype_bits(wl_.tensor(out).dtype);  // a fused op's output
       const GemmShape full = it.work.gemm;
       tile = {om->tile_m ? std::min(om->tile_m, full.m) : full.m, om->tile_n ? std::min(om->tile_n, full.n) : full.n,
               om->tile_k ? std::min(om->tile_k, full.k) : full.k};
@@ -300,6 +348,23 @@ class Placer {
       }
     }
     (void)plan;
+    if (auto f = fused_actions_.find(i); f != fused_actions_.end()) p.fused_actions = f->second;
+    return p;
+  }
+
+  // A fused item: no tiles; its work is counted in the output path of item g.
+  OpPlan fused(size_t i, size_t g, const Plan& plan) {
+    const WorkItem& it = items_[i];
+    OpPlan p;
+    p.op = it.name;
+    p.kind = it.op->kind;
+    p.engine = plan.ops[g].engine;
+    p.request = request_for(wl_, it.work, "");
+    p.tiles = TileSequence::vector(0, 0, 0, 0);
+    p.deps = {g};
+    p.fused_into = plan.ops[g].op;
+    p.reads.push_back({it.op->inputs[0], true});
+    if (it.index + 1 == it.count) p.write = plan.ops[g].write;
     return p;
   }
 
@@ -313,6 +378,9 @@ class Placer {
   std::map<std::string, Kept> kept_;
   std::vector<uint64_t> used_;
   std::vector<TensorPlacement> placements_;
+  std::map<size_t, size_t> fused_into_;           // fused item -> the GEMM item it went into
+  std::map<size_t, std::string> out_override_;    // GEMM item -> the fused op's output it writes
+  std::map<size_t, ActionCounts> fused_actions_;  // GEMM item -> its output path's work
 };
 
 }  // namespace

@@ -314,3 +314,63 @@ ops:
   CHECK(write == 256 + 768);
   CHECK(r[2].dram_write_bits == 256 * 8);
 }
+
+TEST_CASE("fusion: an element-wise op after a GEMM runs in the engine's output path", "[kernel][fusion]") {
+  const std::string net = R"(name: fc_relu
+tensors:
+  x: {shape: [8, 4], role: input}
+  w: {shape: [4, 4], role: weight}
+  y: {shape: [8, 4]}
+  z: {shape: [8, 4], role: output}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [y]}
+  - {name: act, kind: elementwise, op: relu, inputs: [y], outputs: [z]}
+)";
+  const Workload wl = load_workload_string(net, "n.yaml", WorkloadFormat::yaml);
+  // The hand machine plus a vector unit; `fusing` lets the array apply relu.
+  std::string with_vec = kArch;
+  with_vec.replace(with_vec.find("memory:"), 0, "  - {name: vec, type: vector, lanes: 4}\n");
+  const Arch plain = load_arch_string(with_vec, "hand.yaml");
+  const Arch fusing = load_arch_string(with_vec, "hand.yaml", {"engines.0.fuse=relu"});
+
+  const Mapping m = default_mapping(fusing, wl);
+  REQUIRE(m.ops.size() == 2);
+  CHECK(m.ops[1].fused);
+  CHECK(m.ops[1].engine == "array");
+  const auto r = run(wl, m, fusing);
+  // The array writes z directly: y never exists; 32 int_max in the output path at 32 bits.
+  CHECK(r[0].actions.count("output_path", "int_max", 32) == 32);
+  CHECK(r[0].dram_write_bits == 32 * 8);
+  CHECK(r[1].fused_into == "fc");
+  CHECK(r[1].compute_cycles == 0);
+  CHECK(r[1].total_cycles == 0);
+  CHECK(r[1].dram_read_bits + r[1].dram_write_bits == 0);
+  // It round-trips through the mapping file.
+  std::ostringstream text;
+  write_mapping(m, text);
+  CHECK_THAT(text.str(), Catch::Contains("fused: true"));
+  CHECK(load_mapping_string(text.str(), "rt.yaml").ops[1].fused);
+
+  // Without the fuse key relu runs on the vector unit, and y stays on chip in between.
+  const Mapping p = default_mapping(plain, wl);
+  CHECK_FALSE(p.ops[1].fused);
+  CHECK(p.ops[1].engine == "vec");
+  const auto q = run(wl, p, plain);
+  CHECK(q[0].write.on_chip);
+  CHECK(q[0].dram_write_bits == 0);
+  CHECK(q[1].compute_cycles > 0);
+
+  // Asking for a fusion the machine does not allow is an error at the mapping entry.
+  Mapping bad = p;
+  bad.ops[1].engine = "array";
+  bad.ops[1].fused = true;
+  bad.ops[1].loc = SourceLoc{"m.yaml", 3, 5};
+  try {
+    build_plan(plain, wl, bad);
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(e.loc().line == 3);
+    CHECK(e.key() == "fused");
+    CHECK_THAT(e.message(), Catch::Contains("'act' cannot be fused") && Catch::Contains("does not apply relu"));
+  }
+}
