@@ -65,7 +65,8 @@ int cmd_list(const ListArgs& a) {
                "keeps this file equal to that output. `tessera list engines|memories|ops|tech` shows the same.\n\n");
     fmt::print("## Arch file, top level\n\n");
     print_params(arch_top_params(), md);
-    fmt::print("## Engines (`engines:` entries, by `type:`)\n\n");
+    fmt::print("## Engines (`engines:` entries, by `type:`)\n\nEvery entry also takes:\n\n");
+    print_params(engine_instance_params(), md);
     list_registry<IEngine>("engine", md);
     fmt::print("## Memories (`memory:` section)\n\n");
     list_registry<IScratchpad>("scratchpad", md);
@@ -81,6 +82,8 @@ int cmd_list(const ListArgs& a) {
     return 0;
   }
   if (what == "engines") {
+    fmt::print("every engine entry:\n");
+    print_params(engine_instance_params(), md);
     list_registry<IEngine>("engine", md);
   } else if (what == "memories") {
     list_registry<IScratchpad>("scratchpad", md);
