@@ -14,9 +14,11 @@
 // order, and an item starts once its dependencies have ended and its engine's previous item has
 // ended. No cross-item prefetch, no contention for DMA, DRAM or scratchpad ports between items
 // on different engines. The kernel does both, so the composed makespan differs from the
-// kernel's where items overlap or contend (docs/evaluate.md says where and which way).
+// kernel's where items overlap or contend.
 //
+// Assumes every non-empty tile takes at least one engine cycle (true of every engine here).
 // Cost: O(tile steps) integer work per item, memory O(1) in the number of steps.
+// docs/evaluate.md: the rules, where the evaluator equals the kernel, where it differs.
 #include <cstdint>
 #include <memory>
 #include <vector>

@@ -63,7 +63,8 @@ class Rng {
 
 // A small random machine: a systolic array and a vector unit; 1-3 DMA channels, any setup,
 // bandwidth and latency; scratchpads unified or split by operand role, 1 or 2 ports each.
-// `a_apart_from_out`: the scratchpad holding activations does not hold outputs.
+// `layout` (-1: random) picks the split: 0 unified, 1 {a, out} {b}, 2 {a} {b, out},
+// 3 {a, b} {out}, 4 {a} {b} {out}; from 2 on, activations and outputs live apart.
 std::string random_arch(Rng& r, int layout = -1) {
   const char* clock = r.pick({"0.5", "0.7", "1.0", "1.25"});
   std::string s = fmt::format(

@@ -1,9 +1,9 @@
 // The analytic evaluator (sim/evaluate) against the SystemC kernel on the same plans: for each
 // built-in workload on a machine (default configs/arch/tpu_like.yaml), whole-plan evaluations
 // per second (cold, and warm with tile costs cached, with and without the action/scratchpad
-// tally), the kernel's wall time for the
-// same plan (best of several runs), their ratio, and how far the analytic makespan lies from
-// the kernel's. Not a timed test: numbers depend on the machine.
+// tally), the kernel's wall time for the same plan (best of several runs), their ratio, and
+// how far the analytic makespan lies from the kernel's, in one run. Not a timed test: numbers
+// depend on the machine. docs/evaluate.md has a table of them.
 //   bench_evaluate [arch.yaml] [min seconds per measurement, default 0.5]
 #include <fmt/format.h>
 
