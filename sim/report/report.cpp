@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 #include <ostream>
+#include <stdexcept>
 
 namespace tessera {
 
@@ -164,6 +165,30 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& 
   }
   j["operators"] = ops;
   return j;
+}
+
+nlohmann::json evaluator_json(const PlanEval& ev, const std::vector<OpResult>& results) {
+  using nlohmann::json;
+  if (ev.items.size() != results.size()) throw std::logic_error("evaluator_json: evaluation and run of different plans");
+  auto diff = [](uint64_t a, uint64_t k) { return static_cast<int64_t>(a) - static_cast<int64_t>(k); };
+  const uint64_t kernel = makespan(results);
+  json ops = json::array();
+  for (size_t i = 0; i < results.size(); ++i) {
+    const ItemEval& e = ev.items[i];
+    const OpResult& r = results[i];
+    ops.push_back({{"name", r.op},
+                   {"isolated_cycles", e.total_cycles},
+                   {"kernel_cycles", r.total_cycles},
+                   {"difference_cycles", diff(e.total_cycles, r.total_cycles)},
+                   {"roofline_cycles", e.roofline_cycles},
+                   {"start_cycle", e.start_cycle},
+                   {"end_cycle", e.end_cycle}});
+  }
+  return {{"makespan_cycles", ev.makespan},
+          {"kernel_makespan_cycles", kernel},
+          {"difference_cycles", diff(ev.makespan, kernel)},
+          {"difference_percent", kernel ? 100.0 * static_cast<double>(diff(ev.makespan, kernel)) / static_cast<double>(kernel) : 0.0},
+          {"operators", ops}};
 }
 
 void write_operators_csv(const RunSummary& s, std::ostream& out) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/config/arch.h"
+#include "sim/evaluate/evaluate.h"
 #include "sim/kernel/kernel.h"
 #include "sim/mapper/mapping.h"
 #include "sim/plan/plan.h"
@@ -51,6 +52,12 @@ std::map<std::string, double> machine_area(const Arch& arch);
 
 nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& mapping, const RunSummary& s,
                            double wall_time_s);
+// report.json's "evaluator": the analytic makespan (sim/evaluate, items in isolation composed
+// by dependencies and engine order) beside the kernel's and their difference, and per work item
+// its analytic isolated cycles beside the kernel's cycles for it in the run. `ev` and `results`
+// are of the same plan, in plan order.
+nlohmann::json evaluator_json(const PlanEval& ev, const std::vector<OpResult>& results);
+
 void write_operators_csv(const RunSummary& s, std::ostream& out);
 void print_summary_table(const RunSummary& s, std::ostream& out, size_t slowest = 10);
 
