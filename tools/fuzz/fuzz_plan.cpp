@@ -1,0 +1,68 @@
+// libFuzzer target: any bytes as a mapping for a fixed small machine and network (branches, a
+// skip connection, a fusable relu, a view). Loading, validating and placing it (build_plan)
+// must end in a plan or one UserError; a plan must then evaluate without crashing.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "sim/config/arch.h"
+#include "sim/evaluate/evaluate.h"
+#include "sim/mapper/mapping.h"
+#include "sim/scheduler/placement.h"
+#include "sim/workload/loader.h"
+
+namespace {
+
+const char* kArch = R"(name: fuzz
+clock_ghz: 1.0
+engines:
+  - {name: a0, type: systolic, rows: 4, cols: 4, dataflow: ws, fuse: relu}
+  - {name: a1, type: systolic, rows: 2, cols: 8, dataflow: os}
+  - {name: vec, type: vector, lanes: 4}
+memory:
+  scratchpads:
+    - {name: ub, size_kb: 2, banks: 2, width_bits: 32, ports: 1, holds: [a, out]}
+    - {name: wb, size_kb: 1, banks: 1, width_bits: 64, ports: 2, holds: [b]}
+  dram: {bandwidth_gbps: 2, latency_ns: 5}
+  dma: {channels: 2, setup_cycles: 1}
+)";
+
+const char* kNet = R"(name: net
+tensors:
+  x: {shape: [1, 3, 8, 8], role: input}
+  w1: {shape: [8, 3, 3, 3], role: weight}
+  c1: {shape: [1, 8, 8, 8]}
+  r1: {shape: [1, 8, 8, 8]}
+  w2: {shape: [8, 8, 1, 1], role: weight}
+  c2: {shape: [1, 8, 8, 8]}
+  s: {shape: [1, 8, 8, 8]}
+  f: {shape: [1, 512]}
+  wf: {shape: [512, 10], role: weight}
+  y: {shape: [1, 10], role: output}
+ops:
+  - {name: conv1, kind: conv2d, inputs: [x, w1], outputs: [c1], padding: 1}
+  - {name: relu1, kind: elementwise, op: relu, inputs: [c1], outputs: [r1]}
+  - {name: conv2, kind: conv2d, inputs: [r1, w2], outputs: [c2]}
+  - {name: add, kind: elementwise, op: add, inputs: [c2, r1], outputs: [s]}
+  - {name: flat, kind: reshape, inputs: [s], outputs: [f]}
+  - {name: fc, kind: gemm, inputs: [f, wf], outputs: [y]}
+)";
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const tessera::Arch arch = tessera::load_arch_string(kArch, "fuzz_arch.yaml");
+  static const tessera::Workload wl =
+      tessera::load_workload_string(kNet, "fuzz_net.yaml", tessera::WorkloadFormat::yaml);
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  tessera::Plan plan;
+  try {
+    plan = tessera::build_plan(arch, wl, tessera::load_mapping_string(text, "fuzz.yaml"));
+  } catch (const tessera::UserError&) {
+    return 0;
+  }
+  size_t steps = 0;
+  for (const auto& p : plan.ops) steps += p.steps();
+  if (steps <= 200000) tessera::evaluate_plan(arch, plan);
+  return 0;
+}
