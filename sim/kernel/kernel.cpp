@@ -283,6 +283,9 @@ class Kernel {
     sc_event done_ev;
     std::optional<OpData> data;
     std::map<StepKey, uint64_t> step_uses;  // shape-only engines: steps per distinct key
+    // Data-dependent engines in a data run: the current tile's operands and their statistics.
+    std::optional<TypedMatrix> tile_a, tile_b;
+    std::optional<OperandStats> tile_stats;
   };
   struct Unit {
     std::vector<size_t> queue;  // plan indices, in plan order
@@ -367,10 +370,11 @@ class Kernel {
         u.loaded.wait_at_least(g + 1);
         if (g >= 2) u.stored.wait_at_least(g - 1);  // double-buffered output tile
         const TileStep t = p.step(i);
-        const TileContext ctx = context_of(t, i == 0);
+        TileContext ctx = context_of(t, i == 0);
         const uint64_t start = now_abs();
         book_scratchpads(e, u, model, p, t, start);
         const std::optional<TileCost> measured = execute(e, p, st, i, t);
+        if (!shape_only && st.tile_stats) ctx.stats = &*st.tile_stats;
         const TileCost& cost = step_cost(u, *session, model, p, t, ctx, measured ? &*measured : nullptr);
         if (shape_only) {
           ++st.step_uses[step_key(t, ctx)];
@@ -520,6 +524,12 @@ class Kernel {
     const size_t g = i / p.tiles.size();
     const IntMatrix a = slice(st.data->a[g], t.m0, t.k0, t.shape.m, t.shape.k);
     const IntMatrix b = slice(st.data->b[g], t.k0, t.n0, t.shape.k, t.shape.n);
+    if (model.capabilities().timing != TimingDependence::Shape) {
+      // The engine's cost depends on the values: hand it this tile's data (step_cost).
+      st.tile_a = to_typed(a, NumFormat::of(req.a_type));
+      st.tile_b = to_typed(b, NumFormat::of(req.b_type));
+      st.tile_stats = stats_of(*st.tile_a, *st.tile_b);
+    }
     IntMatrix out;
     std::optional<TileCost> cost;
     if (rtl) {
