@@ -135,9 +135,15 @@ GemmShape fit_gemm_tile(const Arch& arch, const LoweredOp& w, const OperandBits&
 }
 
 bool engine_accepts(const EngineInstance& e, const TileRequest& req) {
+  const EngineCapabilities caps = e.model->capabilities();
+  // Ask the capabilities first: most engines are ruled out without an exception (which, once
+  // SystemC has switched stacks in this process, AddressSanitizer misreports).
+  if (!caps.accepts(req.kind)) return false;
+  auto has = [](const std::vector<DType>& v, DType t) { return v.empty() || std::find(v.begin(), v.end(), t) != v.end(); };
+  if (req.kind == WorkKind::Gemm && (!has(caps.a_types, req.a_type) || !has(caps.b_types, req.b_type))) return false;
   try {
     TileRequest r = req;
-    r.dataflow = e.model->capabilities().dataflows.empty() ? "" : e.model->capabilities().dataflows.front();
+    r.dataflow = caps.dataflows.empty() ? "" : caps.dataflows.front();
     e.model->check(r);
     return true;
   } catch (const UserError&) {
