@@ -26,8 +26,8 @@ struct Run {
   std::vector<int64_t> image, conv1_w, conv1_out;
 };
 
-Run run(Fidelity fid, uint64_t seed) {
-  const Arch arch = load_arch("tests/data/cosim_8x8.yaml");
+Run run(Fidelity fid, uint64_t seed, const std::vector<std::string>& overrides = {}) {
+  const Arch arch = load_arch("tests/data/cosim_8x8.yaml", overrides);
   const Workload wl = load_workload("tests/data/cnn3.yaml");
   const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
   SeededData data(wl, seed);
@@ -62,6 +62,50 @@ TEST_CASE("cnn3 at tile, pe and rtl fidelity: identical cycles, actions and outp
   CHECK(tile.checksums.size() == 3);
   // A different seed gives different outputs (the checksums see the data).
   CHECK(run(Fidelity::Tile, 43).checksums.at("logits") != tile.checksums.at("logits"));
+}
+
+TEST_CASE("cnn3 with double-buffered weights: identical at tile, pe and rtl, faster than single",
+          "[rtl][network][weight_buffering]") {
+  const std::vector<std::string> db = {"engines.0.weight_buffering=double"};
+  const Run tile = run(Fidelity::Tile, 5, db), pe = run(Fidelity::Pe, 5, db), rtl = run(Fidelity::Rtl, 5, db);
+  const Run single = run(Fidelity::Tile, 5);
+  for (const Run* other : {&pe, &rtl}) {
+    REQUIRE(other->ops.size() == tile.ops.size());
+    for (size_t i = 0; i < tile.ops.size(); ++i) {
+      INFO(tile.ops[i].op);
+      CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
+      CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
+      CHECK(other->ops[i].actions == tile.ops[i].actions);
+    }
+    CHECK(other->checksums == tile.checksums);
+  }
+  CHECK(tile.checksums == single.checksums);
+  uint64_t compute_db = 0, compute_single = 0;
+  for (size_t i = 0; i < tile.ops.size(); ++i) {
+    compute_db += tile.ops[i].compute_cycles;
+    compute_single += single.ops[i].compute_cycles;
+  }
+  CHECK(compute_db < compute_single);
+}
+
+// Known kernel issue (docs/cosim.md, "Known difference: same-cycle DRAM requests"): with the os dataflow, rtl
+// fidelity ends 7 cycles after tile and pe (9490 vs 9483) although every tile's cycles are
+// equal. The kernel's MemoryPath::issue() books the DRAM channel in the order the loader and
+// writer threads happen to run within one simulated time; the RTL's per-cycle clock waits
+// change SystemC's order of same-time wake-ups. Remove [!shouldfail] when the kernel
+// arbitrates same-cycle requests by a rule of its own.
+TEST_CASE("os dataflow: cnn3 total cycles equal at tile and rtl fidelity", "[rtl][network][!shouldfail]") {
+  const std::vector<std::string> os = {"engines.0.dataflow=os"};
+  const Arch arch = load_arch("tests/data/cosim_8x8.yaml", os);
+  const Workload wl = load_workload("tests/data/cnn3.yaml");
+  const auto plans = build_plans(arch, wl, default_mapping(arch, wl));
+  const auto tile = run_kernel(arch, plans, Fidelity::Tile), rtl = run_kernel(arch, plans, Fidelity::Rtl);
+  REQUIRE(tile.size() == rtl.size());
+  for (size_t i = 0; i < tile.size(); ++i) {
+    INFO(tile[i].op);
+    CHECK(rtl[i].compute_cycles == tile[i].compute_cycles);  // holds: the engines agree
+    CHECK(rtl[i].total_cycles == tile[i].total_cycles);      // fails for conv2 (6623 vs 6616)
+  }
 }
 
 TEST_CASE("the data path's conv1 equals a direct convolution, requantized", "[rtl][network]") {
