@@ -25,6 +25,7 @@ SystolicSpec SystolicSpec::from_params(const ParamValues& p) {
   s.acc_bits = static_cast<int>(p.i("acc_bits"));
   s.dataflow = p.s("dataflow");
   s.scalesim_timing = p.s("timing") == "scalesim";
+  s.weight_db = p.s("weight_buffering") == "double";
   return s;
 }
 
@@ -103,8 +104,14 @@ CycleSplit scalesim_fold(Dataflow df, u64 R, u64 C, u64 T) {
 struct Pe {
   int64_t x = 0;    // operand moving right: a (os, ws) or b (is); in_bits
   int64_t y = 0;    // b moving down (os), stationary b (ws) or a (is); in_bits
+  int64_t sh = 0;   // weight_buffering: double: shadow of the stationary operand; in_bits
   int64_t acc = 0;  // accumulator (os) or partial sum passed down (ws, is); acc_bits
-  bool v = false;   // x holds valid data; in os also "acc holds this fold's partial sum"
+  bool v = false;   // x holds valid data (last cycle); clear between folds
+};
+
+// One fold of a tile: spatial offsets (row r0 of Sr, column c0 of Sc) and used rows/columns.
+struct FoldPos {
+  int64_t r0, c0, r, c;
 };
 
 // Run-time state of one simulate_pe() call: the PE grid, the feeders and the output path.
@@ -124,17 +131,20 @@ class PeModel {
 
   TileCost run() {
     const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols);
+    std::vector<FoldPos> folds;
+    for (u64 r0 = 0; r0 < ext_.sr; r0 += R)  // row folds outer, column folds inner
+      for (u64 c0 = 0; c0 < ext_.sc; c0 += C)
+        folds.push_back({static_cast<int64_t>(r0), static_cast<int64_t>(c0),
+                         static_cast<int64_t>(std::min(R, ext_.sr - r0)), static_cast<int64_t>(std::min(C, ext_.sc - c0))});
     TileCost cost;
-    for (u64 r0 = 0; r0 < ext_.sr; r0 += R) {  // row folds outer, column folds inner
-      for (u64 c0 = 0; c0 < ext_.sc; c0 += C) {
-        const auto r = static_cast<int64_t>(std::min(R, ext_.sr - r0));
-        const auto c = static_cast<int64_t>(std::min(C, ext_.sc - c0));
-        const auto T = static_cast<int64_t>(ext_.t);
-        const CycleSplit native = df_ == Dataflow::Os
-                                      ? os_fold(static_cast<int64_t>(r0), static_cast<int64_t>(c0), r, c, T)
-                                      : stream_fold(r0 == 0, static_cast<int64_t>(r0), static_cast<int64_t>(c0), r, c, T);
-        cost.cycles += s_.scalesim_timing ? scalesim_fold(df_, R, C, ext_.t) : native;
-      }
+    const auto T = static_cast<int64_t>(ext_.t);
+    int64_t preloaded = 0;  // stationary rows of this fold loaded during the previous fold
+    for (size_t f = 0; f < folds.size(); ++f) {
+      const FoldPos& fp = folds[f];
+      const FoldPos* next = f + 1 < folds.size() ? &folds[f + 1] : nullptr;  // the tile's first fold has none before it
+      const CycleSplit native = df_ == Dataflow::Os ? os_fold(fp.r0, fp.c0, fp.r, fp.c, T)
+                                                    : stream_fold(fp, T, preloaded, next, preloaded);
+      cost.cycles += s_.scalesim_timing ? scalesim_fold(df_, R, C, ext_.t) : native;
     }
     if (s_.scalesim_timing) cost.cycles.steady -= 1;  // SCALE-Sim reports the last row's index
     cost.macs = macs_;
@@ -143,6 +153,7 @@ class PeModel {
     cost.actions.add(kArray, "reg_write", s_.in_bits, in_reg_writes_);
     cost.actions.add(kArray, "reg_write", s_.acc_bits, acc_reg_writes_);
     cost.actions.add(kArray, "mux", s_.acc_bits, mux_reads_);
+    cost.actions.add(kArray, "mux", s_.in_bits, swap_muxes_);
     cost.actions.add(kAccumulator, "int_add", s_.acc_bits, accumulator_adds_);
     cost.traffic = traffic_;
     return cost;
@@ -215,50 +226,76 @@ class PeModel {
             static_cast<u64>(end - (last_mac + 1))};
   }
 
-  // Weight (ws) or input (is) stationary fold: reduction rows k0.., columns s0.. (n for ws,
-  // m for is). The stationary operand is loaded one row per cycle, then the streamed operand
-  // enters row i at cycle r+s+i (s = 0..T-1), moves right, and partial sums move down.
-  CycleSplit stream_fold(bool first_row_fold, int64_t k0, int64_t s0, int64_t r, int64_t c, int64_t T) {
+  // The stationary operand of fold `fp` for PE row i, column j (ws: b[k0+i][n0+j]; is:
+  // a[m0+j][k0+i]), read from the scratchpad and latched from the column bus.
+  int64_t stationary(const FoldPos& fp, int64_t i, int64_t j) {
     const bool ws = df_ == Dataflow::Ws;
-    for (int64_t i = 0; i < r; ++i) {  // load: cycle i latches row i from the column buses
-      for (int64_t j = 0; j < c; ++j) {
-        int64_t v = 0;
-        if (data_) v = ws ? b_->at(k0 + i, s0 + j) : a_->at(s0 + j, k0 + i);
-        (ws ? traffic_.b_read_bits : traffic_.a_read_bits) += ws ? b_bits_ : a_bits_;
-        write_in(pe(i, j).y, v);
-      }
-    }
+    (ws ? traffic_.b_read_bits : traffic_.a_read_bits) += ws ? b_bits_ : a_bits_;
+    if (!data_) return 0;
+    return ws ? b_->at(fp.r0 + i, fp.c0 + j) : a_->at(fp.c0 + j, fp.r0 + i);
+  }
+
+  // Latches row i of fold fp's stationary operand from the column buses: into the PEs' y
+  // registers (single buffering) or their shadows (double buffering).
+  void load_row(const FoldPos& fp, int64_t i) {
+    for (int64_t j = 0; j < fp.c; ++j) write_in(s_.weight_db ? pe(i, j).sh : pe(i, j).y, stationary(fp, i, j));
+  }
+
+  // Weight (ws) or input (is) stationary fold `fp`: reduction rows k0.., columns s0.. (n for
+  // ws, m for is). Its stationary rows `preloaded`.. r-1 are loaded one per cycle in cycles
+  // 0 .. s-1 (s = r - preloaded; rows before were loaded during the previous fold), then the
+  // streamed operand enters row i at cycle s+q+i (q = 0..T-1), moves right, and partial sums
+  // move down. Double buffering: loads go to the shadows, each PE's first MAC takes its
+  // shadow (and copies it into y: the swap), and once the last column has swapped (cycle
+  // s + c - 1) the bus loads `next`'s rows into the shadows, one per cycle, while this fold
+  // runs; `loaded_next` returns how many.
+  CycleSplit stream_fold(const FoldPos& fp, int64_t T, int64_t preloaded, const FoldPos* next, int64_t& loaded_next) {
+    const bool ws = df_ == Dataflow::Ws, db = s_.weight_db;
+    const int64_t r = fp.r, c = fp.c, s = r - preloaded;
+    int64_t next_rows = 0;
     std::vector<int64_t> emitted(static_cast<size_t>(c), 0);  // per column: index of the next output
-    int64_t t = r, first_out = -1, last_entry = -1;
+    int64_t t = 0, first_out = -1, last_entry = -1;
     for (;; ++t) {
       bool any = false;
       for (int64_t i = r - 1; i >= 0; --i) {
         for (int64_t j = c - 1; j >= 0; --j) {
           Pe& p = pe(i, j);
-          const bool vin = valid_in(i, j, t - r < T);
+          const bool vin = valid_in(i, j, t >= s && t - s < T);
+          const bool first = !p.v;  // nothing arrived last cycle: the fold's first operand here
           p.v = vin;
           if (!vin) continue;
           any = true;
           int64_t xin = 0;
-          if (j == 0) {  // the feeder drives row i's edge with stream element s = t-r-i
+          if (j == 0) {  // the feeder drives row i's edge with stream element q = t-s-i
             last_entry = t;
             (ws ? traffic_.a_read_bits : traffic_.b_read_bits) += ws ? a_bits_ : b_bits_;
-            if (data_) xin = ws ? a_->at(t - r - i, k0 + i) : b_->at(k0 + i, t - r - i);
+            if (data_) xin = ws ? a_->at(t - s - i, fp.r0 + i) : b_->at(fp.r0 + i, t - s - i);
           } else {
             xin = pe(i, j - 1).x;
           }
           write_in(p.x, xin);
+          if (db && first) {  // the swap: this MAC takes the shadow, which also goes into y
+            write_in(p.y, p.sh);
+            ++swap_muxes_;
+          }
           const int64_t psum_in = i > 0 ? pe(i - 1, j).acc : 0;  // row 0 starts from zero
           p.acc = data_ ? mac(psum_in, xin, p.y, s_.acc_bits) : 0;
           ++macs_;
           ++acc_reg_writes_;
           if (i != r - 1) continue;
           if (first_out < 0) first_out = t;
-          emit(first_row_fold, s0 + j, emitted[static_cast<size_t>(j)]++, p.acc);
+          emit(fp.r0 == 0, fp.c0 + j, emitted[static_cast<size_t>(j)]++, p.acc);
         }
       }
-      if (!any) break;  // the array is empty: the fold ended with the previous cycle
+      if (t >= s && !any) break;  // the array is empty: the fold ended with the previous cycle
+      // Bus loads at the end of the cycle (after this cycle's MACs read the shadows).
+      if (t < s) {
+        load_row(fp, preloaded + t);
+      } else if (db && next && t >= s + c - 1 && next_rows < next->r) {
+        load_row(*next, next_rows++);
+      }
     }
+    loaded_next = next_rows;
     return {static_cast<u64>(first_out), static_cast<u64>(last_entry + 1 - first_out),
             static_cast<u64>(t - (last_entry + 1))};
   }
@@ -285,7 +322,7 @@ class PeModel {
   Extent ext_{};
   int64_t used_rows_ = 0, used_cols_ = 0;
   std::vector<Pe> pes_;
-  u64 macs_ = 0, in_reg_writes_ = 0, acc_reg_writes_ = 0, mux_reads_ = 0, accumulator_adds_ = 0;
+  u64 macs_ = 0, in_reg_writes_ = 0, acc_reg_writes_ = 0, mux_reads_ = 0, swap_muxes_ = 0, accumulator_adds_ = 0;
   OperandTraffic traffic_;
 };
 
@@ -334,13 +371,22 @@ class SystolicEngine final : public IEngine {
       t.cycles = {F * f.fill, F * f.steady - 1, F * f.drain};
     } else if (df == Dataflow::Os) {
       t.cycles = {sum_r + sum_c - 2 * F, F * e.t, sum_r};
+    } else if (s_.weight_db) {
+      // Double buffering: only the tile's first fold shows its r load cycles. Every later
+      // fold's rows load during its predecessor, in the T + r_prev - 1 cycles from the swap
+      // of the predecessor's last column to its end (stream_fold); within a tile r <= r_prev
+      // (only the last row fold is partial) and T >= 1, so they always fit.
+      t.cycles = {std::min(R, e.sr) + sum_r - F, F * e.t, sum_c - F};
     } else {
       t.cycles = {2 * sum_r - F, F * e.t, sum_c - F};
     }
     t.macs = macs;
     t.actions.add(kArray, "int_mul", s_.in_bits, macs);
     t.actions.add(kArray, "int_add", s_.acc_bits, macs);
-    t.actions.add(kArray, "reg_write", s_.in_bits, df == Dataflow::Os ? 2 * macs : macs + area);
+    // ws/is: the moving operand per MAC, the stationary one once per PE and fold (plus, double
+    // buffered, its copy from the shadow in the PE's first MAC: the swap).
+    const bool swaps = s_.weight_db && df != Dataflow::Os;
+    t.actions.add(kArray, "reg_write", s_.in_bits, df == Dataflow::Os ? 2 * macs : macs + (swaps ? 2 : 1) * area);
     t.actions.add(kArray, "reg_write", s_.acc_bits, macs);
     if (df == Dataflow::Os) {
       t.actions.add(kArray, "mux", s_.acc_bits, area);
@@ -349,6 +395,7 @@ class SystolicEngine final : public IEngine {
       t.traffic.out_write_bits = area * acc;
       return t;
     }
+    if (swaps) t.actions.add(kArray, "mux", s_.in_bits, area);  // multiplier operand takes the shadow
     const u64 later_row_folds = (Fr - 1) * e.sc * e.t;  // partial sums of K folds after the first
     t.actions.add(kAccumulator, "int_add", s_.acc_bits, later_row_folds);
     const u64 streamed = sum_r * e.t, stationary = area;
@@ -396,21 +443,29 @@ class SystolicEngine final : public IEngine {
     const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols), n = R * C;
     const int rb = clog2(R + 1), cb = clog2(C + 1), lb = clog2(2 * R + C);
     const int cycle_bits = std::max(kFoldTBits, lb) + 1;  // counts to T + 2R + C - 3
-    return {{kArray, "int_mul", s_.in_bits, n},
-            {kArray, "int_add", s_.acc_bits, n},
-            {kArray, "reg", s_.in_bits, 2 * n},
-            {kArray, "reg", s_.acc_bits, n},
-            {kArray, "reg", 1, n},
-            {kArray, "mux", s_.in_bits, 2 * n},
-            {kArray, "mux", s_.acc_bits, 3 * n},
-            {kArray, "mux", s_.acc_bits + 1, C * (R - 1)},
-            {kAccumulator, "int_add", s_.acc_bits, C},
-            {kController, "reg", 1, 2},
-            {kController, "reg", rb, 1},
-            {kController, "reg", cb, 1},
-            {kController, "reg", kFoldTBits, 1},
-            {kController, "reg", cycle_bits, 1},
-            {kController, "int_add", cycle_bits, 3}};
+    const u64 db = s_.weight_db ? 1 : 0;
+    // weight_buffering: double adds per PE the shadow register and the multiplier-operand mux
+    // that selects it in the PE's first MAC; in the controller the next fold's command (valid,
+    // mode, r, c, T), the row load counter and the current fold's visible load count s, one
+    // more cycle-count-wide sum (L-1 now adds s; the prefetch start s + c - 1 is the fourth)
+    // and the rb-wide load counter logic (increment, r - loaded).
+    std::vector<AreaItem> items = {{kArray, "int_mul", s_.in_bits, n},
+                                   {kArray, "int_add", s_.acc_bits, n},
+                                   {kArray, "reg", s_.in_bits, (2 + db) * n},
+                                   {kArray, "reg", s_.acc_bits, n},
+                                   {kArray, "reg", 1, n},
+                                   {kArray, "mux", s_.in_bits, (2 + db) * n},
+                                   {kArray, "mux", s_.acc_bits, 3 * n},
+                                   {kArray, "mux", s_.acc_bits + 1, C * (R - 1)},
+                                   {kAccumulator, "int_add", s_.acc_bits, C},
+                                   {kController, "reg", 1, 2 + 2 * db},
+                                   {kController, "reg", rb, 1 + 3 * db},
+                                   {kController, "reg", cb, 1 + db},
+                                   {kController, "reg", kFoldTBits, 1 + db},
+                                   {kController, "reg", cycle_bits, 1},
+                                   {kController, "int_add", cycle_bits, 3 + 2 * db}};
+    if (db) items.push_back({kController, "int_add", rb, 2});
+    return items;
   }
 
   // Everything cost() and simulate_pe() count (docs/engines/systolic.md, "Actions") in any
@@ -459,6 +514,9 @@ std::vector<ParamDecl> systolic_params() {
                         "default dataflow: output, weight or input stationary (a mapping may pick another)"),
       ParamDecl::choice("timing", {"native", "scalesim"}, "native",
                         "cycle count: this array's exact timing, or SCALE-Sim v2's compute cycles"),
+      ParamDecl::choice("weight_buffering", {"single", "double"}, "single",
+                        "stationary operand (ws weights, is inputs): loaded before each fold, or double-buffered "
+                        "(a shadow register per PE loads the next fold's while the current one runs)"),
   };
 }
 

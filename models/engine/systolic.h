@@ -16,6 +16,7 @@ struct SystolicSpec {
   int acc_bits = 32;               // accumulator / partial-sum width
   std::string dataflow = "ws";     // default dataflow: os | ws | is
   bool scalesim_timing = false;    // report SCALE-Sim v2's cycle count instead of the native one
+  bool weight_db = false;          // double-buffered stationary operand (shadow register per PE)
 
   static SystolicSpec from_params(const ParamValues& p);
 };

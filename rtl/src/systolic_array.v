@@ -3,12 +3,21 @@
 // Implements the timing and action contract of docs/engines/systolic.md exactly; the
 // interface (ports, handshake, per-mode operand timing) is specified in docs/rtl.md.
 //
-// One fold per handshake: (fold_mode, fold_r, fold_c, fold_t) is accepted on a rising edge
-// where fold_valid & fold_ready; the next cycle is cycle 0 of the fold, which lasts exactly
-// L = T + 2r + c - 2 cycles (0 .. L-1). fold_ready is high when idle and in cycle L-1, so
-// folds can run back to back with no idle cycle. During the fold the array samples row_in /
-// col_in every cycle at the doc's cycles (the feeder applies the skew; there are no skew
-// registers here) and presents results on out_data / out_valid combinationally.
+// WEIGHT_DB = 0 (single-buffered stationary operand): one fold per handshake;
+// (fold_mode, fold_r, fold_c, fold_t) is accepted on a rising edge where fold_valid &
+// fold_ready; the next cycle is cycle 0 of the fold, which lasts exactly L = T + 2r + c - 2
+// cycles (0 .. L-1). fold_ready is high when idle and in cycle L-1, so folds can run back to
+// back with no idle cycle.
+// WEIGHT_DB = 1 (double-buffered): the array holds a second command (the next fold) and
+// fold_ready is high whenever that slot is free or frees at this edge. While a ws/is fold is
+// past the cycle its last column took its stationary operand (cycle s + c - 1), the next
+// ws/is fold's stationary rows are latched from the column bus into the PEs' shadow
+// registers, one row per cycle; the next fold starts right after the current one's last
+// cycle and only loads the rows not yet loaded (s of them, its "visible" load cycles), so
+// it lasts L = s + T + r + c - 2 (os: T + 2r + c - 2). fold_last marks every fold's cycle L-1.
+// During a fold the array samples row_in / col_in every cycle at the doc's cycles (the feeder
+// applies the skew; there are no skew registers here) and presents results on out_data /
+// out_valid combinationally.
 // Preconditions: 1 <= fold_r <= ROWS, 1 <= fold_c <= COLS, 1 <= fold_t < 2^T_BITS.
 `default_nettype none
 
@@ -18,6 +27,7 @@ module systolic_array #(
     parameter IN_BITS  = 8,
     parameter ACC_BITS = 32,
     parameter T_BITS   = 16,
+    parameter WEIGHT_DB = 0,     // 1: double-buffered stationary operand (shadow registers)
     // derived, do not override
     parameter RB       = $clog2(ROWS + 1),
     parameter CB       = $clog2(COLS + 1)
@@ -32,6 +42,7 @@ module systolic_array #(
     input  wire [CB-1:0]            fold_c,      // used columns c
     input  wire [T_BITS-1:0]        fold_t,      // temporal extent T
     output wire                     busy,        // a fold is in progress (cycles 0..L-1)
+    output wire                     fold_last,   // cycle L-1 of the fold in progress
     // operand edges: element i at bits [i*IN_BITS +: IN_BITS], two's complement
     input  wire [ROWS*IN_BITS-1:0]  row_in,      // left edge, one operand per row
     input  wire [COLS*IN_BITS-1:0]  col_in,      // top edge, one per column (ws/is: weight bus)
@@ -58,33 +69,120 @@ module systolic_array #(
     wire [CW-1:0] r_w = {{(CW - RB){1'b0}}, r_q};
     wire [CW-1:0] c_w = {{(CW - CB){1'b0}}, c_q};
     wire [CW-1:0] t_w = {{(CW - T_BITS){1'b0}}, t_q};
+    // s: the fold's visible load cycles (ws/is stream start); os: r (its read-out), so that
+    // every mode's last cycle is T + r + c + s - 3.
+    wire [RB-1:0] s_cur;
+    wire [CW-1:0] s_w = {{(CW - RB){1'b0}}, s_cur};
 
-    wire [CW-1:0] last_cyc = t_w + (r_w << 1) + c_w - 3;     // L - 1
+    wire [CW-1:0] last_cyc = t_w + r_w + c_w + s_w - 3;      // L - 1
     wire          last     = busy_q & (cyc_q == last_cyc);
     wire          accept   = fold_valid & fold_ready;
-    assign fold_ready = ~busy_q | last;
     assign busy       = busy_q;
+    assign fold_last  = last;
 
-    always @(posedge clk) begin
-        if (rst) begin
-            busy_q <= 1'b0;
-        end else if (accept) begin
-            busy_q <= 1'b1;
-            os_q   <= (fold_mode == 2'd0);
-            r_q    <= fold_r;
-            c_q    <= fold_c;
-            t_q    <= fold_t;
-            cyc_q  <= {CW{1'b0}};
-        end else if (last) begin
-            busy_q <= 1'b0;
-        end else if (busy_q) begin
-            cyc_q  <= cyc_q + 1'b1;
+    wire [ROWS-1:0] row_load;   // ws/is: row i latches the column bus this cycle
+    wire [COLS-1:0] col_load;   // ... in column j (the loading fold's used columns)
+    genvar gi, gj;
+
+    generate
+        if (WEIGHT_DB == 0) begin : g_ctl_sb
+            assign s_cur      = r_q;
+            assign fold_ready = ~busy_q | last;
+            always @(posedge clk) begin
+                if (rst) begin
+                    busy_q <= 1'b0;
+                end else if (accept) begin
+                    busy_q <= 1'b1;
+                    os_q   <= (fold_mode == 2'd0);
+                    r_q    <= fold_r;
+                    c_q    <= fold_c;
+                    t_q    <= fold_t;
+                    cyc_q  <= {CW{1'b0}};
+                end else if (last) begin
+                    busy_q <= 1'b0;
+                end else if (busy_q) begin
+                    cyc_q  <= cyc_q + 1'b1;
+                end
+            end
+            for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_rl
+                assign row_load[gi] = ~os_q & (cyc_q == gi);  // row t in cycle t = 0..r-1
+            end
+            for (gj = 0; gj < COLS; gj = gj + 1) begin : g_cl
+                assign col_load[gj] = (c_q > gj);
+            end
+        end else begin : g_ctl_db
+            reg [RB-1:0]     s_r;     // visible load cycles of the current fold
+            reg              nv_q;    // next-fold slot full
+            reg              nos_q;   // next fold is os
+            reg [RB-1:0]     nr_q;
+            reg [CB-1:0]     nc_q;
+            reg [T_BITS-1:0] nt_q;
+            reg [RB-1:0]     ld_q;    // rows of the loading fold latched so far
+            assign s_cur = s_r;
+            // Current fold loading its own remaining rows (cycles 0 .. s-1).
+            wire cur_ld = busy_q & ~os_q & (cyc_q < s_w);
+            // Prefetch of the next fold: the current fold is ws/is and every used PE has taken
+            // its shadow (the swap of column c-1 in row i is in cycle s + i + c - 1, and row i
+            // is reloaded no earlier), the next fold is ws/is and has rows left to load.
+            wire [CW-1:0] pf0 = s_w + c_w - 1'b1;
+            wire pf_ld = busy_q & ~os_q & nv_q & ~nos_q & (cyc_q >= pf0) & (ld_q < nr_q);
+            wire [RB-1:0] ld_fin = ld_q + {{(RB - 1){1'b0}}, pf_ld};
+            wire promote = last & nv_q;                     // the next fold starts after this edge
+            wire start   = accept & (~busy_q | (last & ~nv_q));  // a command starts directly
+            wire to_next = accept & ~start;
+            assign fold_ready = ~nv_q | last;
+            always @(posedge clk) begin
+                if (rst) begin
+                    busy_q <= 1'b0;
+                    nv_q   <= 1'b0;
+                end else begin
+                    if (start) begin
+                        busy_q <= 1'b1;
+                        os_q   <= (fold_mode == 2'd0);
+                        r_q    <= fold_r;
+                        c_q    <= fold_c;
+                        t_q    <= fold_t;
+                        s_r    <= fold_r;
+                        cyc_q  <= {CW{1'b0}};
+                        ld_q   <= {RB{1'b0}};
+                    end else if (promote) begin
+                        os_q   <= nos_q;
+                        r_q    <= nr_q;
+                        c_q    <= nc_q;
+                        t_q    <= nt_q;
+                        s_r    <= nos_q ? nr_q : nr_q - ld_fin;
+                        cyc_q  <= {CW{1'b0}};
+                        ld_q   <= (ld_fin == nr_q) ? {RB{1'b0}} : ld_fin;
+                    end else if (last) begin
+                        busy_q <= 1'b0;
+                    end else if (busy_q) begin
+                        cyc_q  <= cyc_q + 1'b1;
+                        if (cur_ld | pf_ld)  // the current fold's last row hands the counter to the prefetch
+                            ld_q <= (cur_ld & (ld_q + 1'b1 == r_q)) ? {RB{1'b0}} : ld_q + 1'b1;
+                    end
+                    if (to_next) begin
+                        nv_q  <= 1'b1;
+                        nos_q <= (fold_mode == 2'd0);
+                        nr_q  <= fold_r;
+                        nc_q  <= fold_c;
+                        nt_q  <= fold_t;
+                    end else if (promote) begin
+                        nv_q  <= 1'b0;
+                    end
+                end
+            end
+            for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_rl
+                assign row_load[gi] = (cur_ld | pf_ld) & (ld_q == gi);
+            end
+            for (gj = 0; gj < COLS; gj = gj + 1) begin : g_cl
+                assign col_load[gj] = cur_ld ? (c_q > gj) : (nc_q > gj);
+            end
         end
-    end
+    endgenerate
 
-    // Stream start: os at cycle 0, ws/is at cycle r (after the r load cycles).
-    wire [CW-1:0] s_w    = os_q ? {CW{1'b0}} : r_w;
-    wire          v_src  = busy_q & (cyc_q >= s_w) & (cyc_q < s_w + t_w);  // valid into PE(0,0)
+    // Stream start: os at cycle 0, ws/is at cycle s (after the visible load cycles).
+    wire [CW-1:0] st_w   = os_q ? {CW{1'b0}} : s_w;
+    wire          v_src  = busy_q & (cyc_q >= st_w) & (cyc_q < st_w + t_w);  // valid into PE(0,0)
     // os drain: cycles T + r + c - 2 + d, d = 0 .. r-1
     wire [CW-1:0] drain0 = t_w + r_w + c_w - 2;
     wire          drain  = busy_q & os_q & (cyc_q >= drain0);
@@ -93,13 +191,10 @@ module systolic_array #(
     wire [RB-1:0] sel    = os_q ? d_w : r_q - 1'b1;
 
     wire [ROWS-1:0] row_used;
-    wire [ROWS-1:0] row_load;   // ws/is: row t latches the column bus in cycle t
     wire [COLS-1:0] col_used;
-    genvar gi, gj;
     generate
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_rowctl
             assign row_used[gi] = busy_q & (r_q > gi);
-            assign row_load[gi] = ~os_q & (cyc_q == gi);
         end
         for (gj = 0; gj < COLS; gj = gj + 1) begin : g_colctl
             assign col_used[gj] = (c_q > gj);
@@ -153,7 +248,8 @@ module systolic_array #(
 
                 systolic_pe #(
                     .IN_BITS (IN_BITS),
-                    .ACC_BITS(ACC_BITS)
+                    .ACC_BITS(ACC_BITS),
+                    .WEIGHT_DB(WEIGHT_DB)
                 ) u_pe (
                     .clk    (clk),
                     .rst    (rst),
@@ -163,7 +259,7 @@ module systolic_array #(
                     .v_in   (v_in),
                     .a_in   (a_in),
                     .b_in   (b_in),
-                    .w_ld   (row_load[gi]),
+                    .w_ld   (WEIGHT_DB != 0 ? row_load[gi] & col_load[gj] : row_load[gi]),
                     .w_in   (col_in[gj*IN_BITS +: IN_BITS]),
                     .psum_in(psum_in),
                     .v_o    (v_q_w[P]),

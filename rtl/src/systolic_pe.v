@@ -4,19 +4,27 @@
 //   os    : a_q and b_q are the pipeline registers of the two moving operands
 //           (a flows right, b flows down); acc_q is the output-stationary accumulator.
 //   ws/is : a_q is the pipeline register of the moving operand (flows right);
-//           b_q holds the stationary operand, loaded from the column broadcast bus;
-//           acc_q is the psum register (psums flow down).
-// v_q is the valid bit travelling with the moving operand.
+//           b_q holds the stationary operand; acc_q is the psum register (psums flow down).
+//           WEIGHT_DB = 0: b_q is loaded from the column broadcast bus (w_ld, w_in).
+//           WEIGHT_DB = 1: the bus loads the shadow register sh_q instead (w_ld, possibly while
+//           the previous fold still computes), and the PE's first MAC of a fold multiplies
+//           by sh_q and copies it into b_q (the swap): the swap travels through the array
+//           with the operand wavefront, so no PE switches weights before its last MAC of the
+//           previous fold.
+// v_q is the valid bit travelling with the moving operand; v_in & ~v_q marks the PE's first
+// operand of a fold (v_q is clear between folds).
 //
-// Registers: a_q (IN_BITS), b_q (IN_BITS), acc_q (ACC_BITS), v_q (1).
+// Registers: a_q (IN_BITS), b_q (IN_BITS), acc_q (ACC_BITS), v_q (1); WEIGHT_DB: sh_q (IN_BITS).
 // Every register has a clock enable that is low unless the PE is in the used r x c region of
-// the current fold (en), so unused PEs never change state (clock-gating style).
+// the current fold (en), so unused PEs never change state (clock-gating style). The shadow's
+// enable (w_ld) is decoded by the array for the region of the fold being loaded.
 // Arithmetic: signed, wrapping modulo 2^ACC_BITS. Requires ACC_BITS > IN_BITS.
 `default_nettype none
 
 module systolic_pe #(
     parameter IN_BITS  = 8,
-    parameter ACC_BITS = 32
+    parameter ACC_BITS = 32,
+    parameter WEIGHT_DB = 0   // 1: shadow register for the stationary operand (double buffering)
 ) (
     input  wire                clk,
     input  wire                rst,      // synchronous, active high (clears v_q only)
@@ -26,7 +34,7 @@ module systolic_pe #(
     input  wire                v_in,     // valid of the moving operand arriving this cycle
     input  wire [IN_BITS-1:0]  a_in,     // from left neighbour's a_q / row edge
     input  wire [IN_BITS-1:0]  b_in,     // os: from upper neighbour's b_q / column edge
-    input  wire                w_ld,     // ws/is: this row latches the column bus this cycle
+    input  wire                w_ld,     // ws/is: latch the column bus this cycle (into b_q, or sh_q if WEIGHT_DB)
     input  wire [IN_BITS-1:0]  w_in,     // ws/is: column broadcast bus
     input  wire [ACC_BITS-1:0] psum_in,  // ws/is: upper neighbour's psum (row 0: zero)
     output wire                v_o,
@@ -44,12 +52,34 @@ module systolic_pe #(
 
     // Enables (each is a clock enable of its register).
     wire mac    = en & v_in;                          // one int_mul + one int_add
+    wire first  = v_in & ~v_q;                        // the fold's first operand reaches this PE
+    wire swap   = (WEIGHT_DB != 0) & ~is_os & mac & first;  // ws/is: shadow -> b_q
     wire a_we   = mac;                                // moving operand pipeline register
-    wire b_we   = is_os ? mac : (en & w_ld);          // os: b pipeline; ws/is: stationary load
+    wire b_we   = is_os ? mac                         // os: b pipeline
+                : (WEIGHT_DB != 0) ? swap             // ws/is, double-buffered: the swap
+                : (en & w_ld);                        // ws/is, single: stationary load
     wire acc_we = mac;                                // accumulator / psum register
 
+    // The stationary operand this cycle: with WEIGHT_DB, the first MAC reads the shadow.
+    wire [IN_BITS-1:0] b_in_st;   // what b_q loads in ws/is
+    wire [IN_BITS-1:0] stat;
+    generate
+        if (WEIGHT_DB != 0) begin : g_db
+            reg [IN_BITS-1:0] sh_q;
+            wire sh_we = w_ld;                        // shadow load (region-gated by the array)
+            always @(posedge clk)
+                if (sh_we)
+                    sh_q <= w_in;
+            assign stat    = swap ? sh_q : b_q;
+            assign b_in_st = sh_q;
+        end else begin : g_sb
+            assign stat    = b_q;
+            assign b_in_st = w_in;
+        end
+    endgenerate
+
     // Multiplier operands: the incoming moving operand(s), or the stationary one.
-    wire [IN_BITS-1:0] mb = is_os ? b_in : b_q;
+    wire [IN_BITS-1:0] mb = is_os ? b_in : stat;
     wire signed [2*IN_BITS-1:0] prod = $signed(a_in) * $signed(mb);
     wire [ACC_BITS-1:0] prod_x;
     generate
@@ -78,7 +108,7 @@ module systolic_pe #(
         if (a_we)
             a_q <= a_in;
         if (b_we)
-            b_q <= is_os ? b_in : w_in;
+            b_q <= is_os ? b_in : b_in_st;
         if (acc_we)
             acc_q <= sum;
     end

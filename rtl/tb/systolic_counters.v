@@ -5,9 +5,11 @@
 // enables, so that the counts can be compared with the C++ model's:
 //   cnt_int_mul    int_mul   (in_bits)   PEs whose multiplier is used (mac)
 //   cnt_int_add    int_add   (acc_bits)  PEs whose adder is used (mac)
-//   cnt_rw_in      reg_write (in_bits)   writes of a_q and b_q (pipeline + stationary loads)
+//   cnt_rw_in      reg_write (in_bits)   writes of a_q, b_q and (WEIGHT_DB) sh_q (pipeline,
+//                                        stationary loads, shadow loads and swaps)
 //   cnt_rw_acc     reg_write (acc_bits)  writes of acc_q (accumulator / psum)
 //   cnt_mux        mux       (acc_bits)  os read-out mux reads
+//   cnt_mux_in     mux       (in_bits)   WEIGHT_DB: multiplier operand mux selecting the shadow (swaps)
 //   cnt_cycles     cycles with busy high (fold cycles)
 //   cnt_out        output elements delivered (out_valid bits)
 //   cnt_folds      folds accepted
@@ -20,6 +22,7 @@ module systolic_counters #(
     parameter IN_BITS  = 8,
     parameter ACC_BITS = 32,
     parameter T_BITS   = 16,
+    parameter WEIGHT_DB = 0,
     parameter RB       = $clog2(ROWS + 1),
     parameter CB       = $clog2(COLS + 1)
 ) (
@@ -32,6 +35,7 @@ module systolic_counters #(
     input  wire [CB-1:0]            fold_c,
     input  wire [T_BITS-1:0]        fold_t,
     output wire                     busy,
+    output wire                     fold_last,
     input  wire [ROWS*IN_BITS-1:0]  row_in,
     input  wire [COLS*IN_BITS-1:0]  col_in,
     output wire [COLS*ACC_BITS-1:0] out_data,
@@ -42,23 +46,25 @@ module systolic_counters #(
     output reg  [63:0]              cnt_rw_in,
     output reg  [63:0]              cnt_rw_acc,
     output reg  [63:0]              cnt_mux,
+    output reg  [63:0]              cnt_mux_in,
     output reg  [63:0]              cnt_cycles,
     output reg  [63:0]              cnt_out,
     output reg  [63:0]              cnt_folds
 );
 
     systolic_array #(
-        .ROWS(ROWS), .COLS(COLS), .IN_BITS(IN_BITS), .ACC_BITS(ACC_BITS), .T_BITS(T_BITS)
+        .ROWS(ROWS), .COLS(COLS), .IN_BITS(IN_BITS), .ACC_BITS(ACC_BITS), .T_BITS(T_BITS),
+        .WEIGHT_DB(WEIGHT_DB)
     ) u_arr (
         .clk(clk), .rst(rst),
         .fold_valid(fold_valid), .fold_ready(fold_ready),
         .fold_mode(fold_mode), .fold_r(fold_r), .fold_c(fold_c), .fold_t(fold_t),
-        .busy(busy), .row_in(row_in), .col_in(col_in),
+        .busy(busy), .fold_last(fold_last), .row_in(row_in), .col_in(col_in),
         .out_data(out_data), .out_valid(out_valid), .row_out(row_out)
     );
 
     // Per-PE enables, picked out of the array by hierarchical reference.
-    wire [ROWS*COLS-1:0] mul_v, add_v, a_we_v, b_we_v, acc_we_v;
+    wire [ROWS*COLS-1:0] mul_v, add_v, a_we_v, b_we_v, acc_we_v, sh_we_v, swap_v;
     wire [COLS-1:0]      mux_v;
     genvar gi, gj;
     generate
@@ -69,6 +75,12 @@ module systolic_counters #(
                 assign a_we_v[gi*COLS+gj]   = u_arr.g_row[gi].g_col[gj].u_pe.a_we;
                 assign b_we_v[gi*COLS+gj]   = u_arr.g_row[gi].g_col[gj].u_pe.b_we;
                 assign acc_we_v[gi*COLS+gj] = u_arr.g_row[gi].g_col[gj].u_pe.acc_we;
+                assign swap_v[gi*COLS+gj]   = u_arr.g_row[gi].g_col[gj].u_pe.swap;
+                if (WEIGHT_DB != 0) begin : g_db
+                    assign sh_we_v[gi*COLS+gj] = u_arr.g_row[gi].g_col[gj].u_pe.g_db.sh_we;
+                end else begin : g_sb
+                    assign sh_we_v[gi*COLS+gj] = 1'b0;
+                end
             end
         end
         for (gj = 0; gj < COLS; gj = gj + 1) begin : g_m
@@ -103,15 +115,17 @@ module systolic_counters #(
             cnt_rw_in   <= 64'd0;
             cnt_rw_acc  <= 64'd0;
             cnt_mux     <= 64'd0;
+            cnt_mux_in  <= 64'd0;
             cnt_cycles  <= 64'd0;
             cnt_out     <= 64'd0;
             cnt_folds   <= 64'd0;
         end else begin
             cnt_int_mul <= cnt_int_mul + popcount(mul_v);
             cnt_int_add <= cnt_int_add + popcount(add_v);
-            cnt_rw_in   <= cnt_rw_in + popcount(a_we_v) + popcount(b_we_v);
+            cnt_rw_in   <= cnt_rw_in + popcount(a_we_v) + popcount(b_we_v) + popcount(sh_we_v);
             cnt_rw_acc  <= cnt_rw_acc + popcount(acc_we_v);
             cnt_mux     <= cnt_mux + popcount_c(mux_v);
+            cnt_mux_in  <= cnt_mux_in + popcount(swap_v);
             cnt_cycles  <= cnt_cycles + {63'd0, busy};
             cnt_out     <= cnt_out + popcount_c(out_valid);
             cnt_folds   <= cnt_folds + {63'd0, fold_valid & fold_ready};

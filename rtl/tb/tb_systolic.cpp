@@ -5,12 +5,16 @@
 // back or with random idle gaps, and checks, against docs/engines/systolic.md:
 //   - every output element against a plain C++ reference GEMM (wrapping at ACC_BITS), in the
 //     exact cycle the doc names, and out_valid low in every other cycle and column;
-//   - the fold length T + 2r + c - 2 (busy cycles, and first cycle -> last valid result);
+//   - the fold length (busy cycles, fold_last, and first cycle -> last valid result);
 //   - the action counters per fold against the doc's table, and per cycle against a PE-level
 //     enumeration of the doc's schedule (which PE does its MAC in which cycle).
+// TB_DB=1 (WEIGHT_DB=1): commands are also offered at random points while a fold runs, so the
+// next fold's stationary rows load fully, partly or not at all during the current fold
+// (docs/rtl.md, WEIGHT_DB = 1), with os and ws/is folds mixed; the testbench follows the
+// prefetch rule to drive the bus and checks the shadow loads and swaps per cycle.
 // Build (one executable per array size; see rtl/run_tb.sh):
-//   verilator --cc --exe --build -j 1 -Irtl/src -GROWS=R -GCOLS=C -GACC_BITS=A
-//     -CFLAGS "-DTB_ROWS=R -DTB_COLS=C -DTB_ACC=A" --top-module systolic_counters
+//   verilator --cc --exe --build -j 1 -Irtl/src -GROWS=R -GCOLS=C -GACC_BITS=A -GWEIGHT_DB=D
+//     -CFLAGS "-DTB_ROWS=R -DTB_COLS=C -DTB_ACC=A -DTB_DB=D" --top-module systolic_counters
 //     rtl/tb/systolic_counters.v rtl/tb/tb_systolic.cpp
 // Run: ./Vsystolic_counters [folds] [seed]      exit status 0 = pass.
 #include <cstdint>
@@ -37,10 +41,14 @@
 #ifndef TB_ACC
 #define TB_ACC 32
 #endif
+#ifndef TB_DB
+#define TB_DB 0
+#endif
 
 namespace {
 
 constexpr int R = TB_ROWS, C = TB_COLS, IN = TB_IN, ACC = TB_ACC;
+constexpr bool DB = TB_DB != 0;
 enum Mode { OS = 0, WS = 1, IS = 2 };
 const char* mode_name(int m) { return m == OS ? "os" : m == WS ? "ws" : "is"; }
 
@@ -96,9 +104,13 @@ std::vector<int64_t> gemm(int M, int N, int K, const std::vector<int64_t>& a,
 struct Fold {
   int id = 0, mode = OS, r = 1, c = 1, T = 1;
   int M = 0, N = 0, K = 0;
+  int h = 0;  // WEIGHT_DB: stationary rows loaded during the previous fold
   std::vector<int64_t> a, b, out;  // the GEMM tile (a M x K, b K x N, out M x N)
-  int len() const { return T + 2 * r + c - 2; }
-  int s() const { return mode == OS ? 0 : r; }  // first stream cycle into PE(0,0)
+  int vis() const { return mode == OS ? r : r - h; }  // visible load cycles (os: r, its read-out)
+  int len() const { return T + r + c - 2 + vis(); }
+  int s() const { return mode == OS ? 0 : r - h; }  // first stream cycle into PE(0,0)
+  // Stationary row i on column bus lane j (ws: b[k0+i][n0+j]; is: a[m0+j][k0+i]).
+  int64_t stat(int i, int j) const { return mode == WS ? b[i * N + j] : a[j * K + i]; }
 
   // Operand on row edge i / column edge j in fold cycle t (false: don't care).
   bool row_op(int t, int i, int64_t& v) const {
@@ -118,9 +130,8 @@ struct Fold {
       v = b[k * N + j];                       // b[k][n0+j]
       return true;
     }
-    if (t >= r) return false;                 // load: row t latches the column bus
-    v = (mode == WS) ? b[t * N + j]           // b[k0+t][n0+j]
-                     : a[j * K + t];          // a[m0+j][k0+t]
+    if (t >= s()) return false;               // visible load: row h+t latches the column bus
+    v = stat(h + t, j);
     return true;
   }
   // Expected output of column j in fold cycle t.
@@ -132,7 +143,7 @@ struct Fold {
       v = out[d * N + j];
       return true;
     }
-    int q = t - (2 * r - 1) - j;
+    int q = t - (s() + r - 1) - j;
     if (q < 0 || q >= T) return false;
     v = (mode == WS) ? out[q * N + j] : out[j * N + q];
     return true;
@@ -147,10 +158,18 @@ struct Fold {
       }
     return n;
   }
+  // WEIGHT_DB: PEs taking their shadow (first MAC) in fold cycle t.
+  int swaps(int t) const {
+    if (!DB || mode == OS) return 0;
+    int n = 0;
+    for (int i = 0; i < r; ++i)
+      for (int j = 0; j < c; ++j) n += (t == s() + i + j);
+    return n;
+  }
 };
 
 struct Counters {
-  uint64_t mul, add, rw_in, rw_acc, mux, cycles, out, folds;
+  uint64_t mul, add, rw_in, rw_acc, mux, mux_in, cycles, out, folds;
 };
 
 }  // namespace
@@ -173,8 +192,8 @@ int main(int argc, char** argv) {
   auto dut = std::make_unique<Vsystolic_counters>(ctx.get());
 
   auto read_cnt = [&]() {
-    return Counters{dut->cnt_int_mul, dut->cnt_int_add, dut->cnt_rw_in, dut->cnt_rw_acc,
-                    dut->cnt_mux,     dut->cnt_cycles,  dut->cnt_out,   dut->cnt_folds};
+    return Counters{dut->cnt_int_mul, dut->cnt_int_add, dut->cnt_rw_in, dut->cnt_rw_acc, dut->cnt_mux,
+                    dut->cnt_mux_in,  dut->cnt_cycles,  dut->cnt_out,   dut->cnt_folds};
   };
 
   // make the folds
@@ -220,13 +239,26 @@ int main(int argc, char** argv) {
   dut->rst = 0;
 
   std::unique_ptr<Fold> cur;  // fold in progress
-  int cyc = 0;                // its cycle index
+  std::unique_ptr<Fold> nxt;  // WEIGHT_DB: the command in the next-fold slot
+  int nxt_ld = 0;             // its stationary rows latched so far
+  int cyc = 0;                // the current fold's cycle index
   int last_valid_cyc = -1;
+  uint64_t fold_loads = 0;    // column-bus load lanes driven during the current fold's cycles
   Counters at_start{}, prev = read_cnt();
   int gap = 0;
   long idle_guard = 0;
+  long prefetched_rows = 0, partial_hides = 0;
 
-  while ((!pending.empty() || cur) && idle_guard < 1000) {
+  auto begin_fold = [&](std::unique_ptr<Fold> f, int h, const Counters& now) {
+    cur = std::move(f);
+    cur->h = cur->mode == OS ? 0 : h;
+    cyc = 0;
+    last_valid_cyc = -1;
+    fold_loads = 0;
+    at_start = now;
+  };
+
+  while ((!pending.empty() || cur || nxt) && idle_guard < 1000) {
     // ---- drive inputs for this cycle (clk low)
     dut->clk = 0;
     bool offer = !pending.empty() && gap == 0;
@@ -243,6 +275,11 @@ int main(int argc, char** argv) {
       dut->fold_c = rnd(0, C);
       dut->fold_t = rnd(0, 100);
     }
+    // WEIGHT_DB prefetch: the slot's ws/is rows go on the bus once the current ws/is fold's
+    // PEs have all swapped (cycle s + c - 1), one row per cycle.
+    const bool prefetch = DB && cur && nxt && cur->mode != OS && nxt->mode != OS && cyc >= cur->s() + cur->c - 1 &&
+                          nxt_ld < nxt->r;
+    int loads = 0;  // column-bus lanes latched this cycle
     for (int i = 0; i < R; ++i) {
       int64_t v = rnd_in();  // junk unless the contract names an operand for this cycle
       if (cur) cur->row_op(cyc, i, v);
@@ -250,14 +287,20 @@ int main(int argc, char** argv) {
     }
     for (int j = 0; j < C; ++j) {
       int64_t v = rnd_in();
-      if (cur) cur->col_op(cyc, j, v);
+      if (cur && cur->col_op(cyc, j, v) && cur->mode != OS) ++loads;
+      if (prefetch && j < nxt->c) {
+        v = nxt->stat(nxt_ld, j);
+        ++loads;
+      }
       set_field(dut->col_in, j * IN, IN, v);
     }
     dut->eval();
 
     // ---- check combinational outputs of this cycle
+    const bool last = cur && cyc == cur->len() - 1;
     if (bool(dut->busy) != bool(cur)) fail("busy", cur.get(), cyc, dut->busy, bool(cur));
-    bool expect_ready = !cur || cyc == cur->len() - 1;
+    if (bool(dut->fold_last) != last) fail("fold_last", cur.get(), cyc, dut->fold_last, last);
+    bool expect_ready = DB ? (!nxt || last) : (!cur || last);
     if (bool(dut->fold_ready) != expect_ready)
       fail("fold_ready", cur.get(), cyc, dut->fold_ready, expect_ready);
     for (int j = 0; j < C; ++j) {
@@ -286,8 +329,8 @@ int main(int argc, char** argv) {
     // per-cycle action check (PE-level schedule of the doc)
     if (cur) {
       bool os = cur->mode == OS;
-      uint64_t m = cur->macs(cyc);
-      uint64_t rw_in = os ? 2 * m : m + (cyc < cur->r ? cur->c : 0);
+      uint64_t m = cur->macs(cyc), sw = cur->swaps(cyc);
+      uint64_t rw_in = os ? 2 * m : m + loads + sw;
       uint64_t mux = (os && cyc >= cur->T + cur->r + cur->c - 2) ? cur->c : 0;
       if (now.mul - prev.mul != m) fail("int_mul/cycle", cur.get(), cyc, now.mul - prev.mul, m);
       if (now.add - prev.add != m) fail("int_add/cycle", cur.get(), cyc, now.add - prev.add, m);
@@ -296,62 +339,82 @@ int main(int argc, char** argv) {
       if (now.rw_acc - prev.rw_acc != m)
         fail("reg_write acc/cycle", cur.get(), cyc, now.rw_acc - prev.rw_acc, m);
       if (now.mux - prev.mux != mux) fail("mux/cycle", cur.get(), cyc, now.mux - prev.mux, mux);
+      if (now.mux_in - prev.mux_in != sw) fail("mux in_bits/cycle", cur.get(), cyc, now.mux_in - prev.mux_in, sw);
+      fold_loads += loads;
     } else {
       if (now.mul != prev.mul || now.rw_in != prev.rw_in || now.rw_acc != prev.rw_acc ||
-          now.mux != prev.mux || now.cycles != prev.cycles)
+          now.mux != prev.mux || now.mux_in != prev.mux_in || now.cycles != prev.cycles)
         fail("action while idle", nullptr, cyc, 1, 0);
     }
     prev = now;
+    if (prefetch) {
+      ++nxt_ld;
+      ++prefetched_rows;
+    }
 
     // ---- advance the testbench's view
     if (cur) {
-      if (cyc == cur->len() - 1) {  // fold complete: per-fold checks against the doc's table
+      if (last) {  // fold complete: per-fold checks against the doc's table
         const Fold& f = *cur;
         uint64_t r = f.r, c = f.c, T = f.T;
         bool os = f.mode == OS;
-        Counters d{now.mul - at_start.mul,       now.add - at_start.add,
-                   now.rw_in - at_start.rw_in,   now.rw_acc - at_start.rw_acc,
-                   now.mux - at_start.mux,       now.cycles - at_start.cycles,
-                   now.out - at_start.out,       now.folds - at_start.folds};
-        uint64_t L = T + 2 * r + c - 2;
+        Counters d{now.mul - at_start.mul,       now.add - at_start.add,     now.rw_in - at_start.rw_in,
+                   now.rw_acc - at_start.rw_acc, now.mux - at_start.mux,     now.mux_in - at_start.mux_in,
+                   now.cycles - at_start.cycles, now.out - at_start.out,     now.folds - at_start.folds};
+        uint64_t L = f.len();
         if (d.cycles != L) fail("fold cycles", &f, cyc, d.cycles, L);
         if (uint64_t(last_valid_cyc + 1) != L) fail("first->last valid", &f, cyc, last_valid_cyc + 1, L);
         if (d.mul != r * c * T) fail("int_mul", &f, cyc, d.mul, r * c * T);
         if (d.add != r * c * T) fail("int_add", &f, cyc, d.add, r * c * T);
-        uint64_t rwi = os ? 2 * r * c * T : r * c * T + r * c;
+        // ws/is: every load lane latched in this fold's cycles (its own visible rows and, double
+        // buffered, the next fold's prefetched rows), plus one swap per PE.
+        uint64_t swaps = (DB && !os) ? r * c : 0;
+        if (!os && fold_loads < (r - f.h) * c) fail("own loads", &f, cyc, fold_loads, (r - f.h) * c);
+        uint64_t rwi = os ? 2 * r * c * T : r * c * T + fold_loads + swaps;
         if (d.rw_in != rwi) fail("reg_write in_bits", &f, cyc, d.rw_in, rwi);
         if (d.rw_acc != r * c * T) fail("reg_write acc_bits", &f, cyc, d.rw_acc, r * c * T);
         uint64_t mx = os ? r * c : 0;
         if (d.mux != mx) fail("mux", &f, cyc, d.mux, mx);
+        if (d.mux_in != swaps) fail("mux in_bits", &f, cyc, d.mux_in, swaps);
         uint64_t no = os ? r * c : T * c;
         if (d.out != no) fail("outputs", &f, cyc, d.out, no);
         ++folds_done;
         ++fold_per_mode[f.mode];
         cur.reset();
+        if (nxt) {  // the slot's fold starts now with the rows it already has
+          if (nxt->mode != OS && nxt_ld > 0 && nxt_ld < nxt->r) ++partial_hides;
+          begin_fold(std::move(nxt), nxt_ld, now);
+        }
       } else {
         ++cyc;
       }
     }
     if (handshake) {
-      if (cur) fail("accepted while busy", cur.get(), cyc, 1, 0);
-      cur = std::make_unique<Fold>(std::move(pending.front()));
+      auto f = std::make_unique<Fold>(std::move(pending.front()));
       pending.pop_front();
-      cyc = 0;
-      last_valid_cyc = -1;
-      at_start = now;
-      gap = rnd(0, 9) < 3 ? rnd(1, 3) : 0;  // 30%: idle cycles before the next offer
-    } else if (gap > 0 && !cur) {
+      if (!cur) {
+        begin_fold(std::move(f), 0, now);
+      } else if (DB && !nxt) {
+        nxt = std::move(f);
+        nxt_ld = 0;
+      } else {
+        fail("accepted while busy", cur.get(), cyc, 1, 0);
+      }
+      // 30%: idle cycles before the next offer (WEIGHT_DB: they also count down while a fold
+      // runs, so the next command arrives at any point of the current fold)
+      gap = rnd(0, 9) < 3 ? rnd(1, DB ? 2 * R + 4 : 3) : 0;
+    } else if (gap > 0 && (DB || !cur)) {
       --gap;
-    }  // (gaps count down only once the array is idle, so they produce real idle cycles)
-    idle_guard = cur ? 0 : idle_guard + 1;
+    }  // (single-buffered, gaps count down only once the array is idle: real idle cycles)
+    idle_guard = (cur || nxt) ? 0 : idle_guard + 1;
   }
   dut->final();
   if (read_cnt().folds != uint64_t(nfolds)) fail("folds accepted", nullptr, 0, read_cnt().folds, nfolds);
 
-  std::printf("tb_systolic %dx%d IN=%d ACC=%d seed=%llu: %ld folds (os %ld, ws %ld, is %ld), "
-              "%ld outputs checked, %ld errors: %s\n",
-              R, C, IN, ACC, static_cast<unsigned long long>(seed), folds_done, fold_per_mode[0],
-              fold_per_mode[1], fold_per_mode[2], checked_outputs, errors,
+  std::printf("tb_systolic %dx%d IN=%d ACC=%d WEIGHT_DB=%d seed=%llu: %ld folds (os %ld, ws %ld, is %ld), "
+              "%ld outputs checked, %ld rows prefetched, %ld partly hidden loads, %ld errors: %s\n",
+              R, C, IN, ACC, DB ? 1 : 0, static_cast<unsigned long long>(seed), folds_done, fold_per_mode[0],
+              fold_per_mode[1], fold_per_mode[2], checked_outputs, prefetched_rows, partial_hides, errors,
               (errors == 0 && folds_done == nfolds) ? "PASS" : "FAIL");
   return (errors == 0 && folds_done == nfolds) ? 0 : 1;
 }

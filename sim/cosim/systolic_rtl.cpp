@@ -3,13 +3,17 @@
 //
 // A tile is cut into folds exactly as docs/engines/systolic.md says (row folds outer, column
 // folds inner) and the folds are issued back to back: the next command is held on the fold bus
-// so the array takes it in the last cycle of the current fold. The feeder here drives every
-// operand in the cycle docs/rtl.md names (it applies the skew), collects each result in the
-// cycle and column the RTL flags it, and adds the partial sums of later K folds outside the
-// array at acc_bits, as the C++ model's `accumulator` does. What the comparison needs is read
-// from the hardware, not re-derived:
+// so the array takes it as soon as it can (single-buffered: in the last cycle of the current
+// fold; double-buffered: into its next-fold slot while the current fold runs, whose
+// stationary rows it then loads early). The tile's first command is offered with the array
+// idle, so the tile's first fold has no predecessor to hide its load behind. The feeder here
+// drives every operand in the cycle docs/rtl.md names (it applies the skew and follows the
+// double-buffered load schedule), collects each result in the cycle and column the RTL flags
+// it, and adds the partial sums of later K folds outside the array at acc_bits, as the C++
+// model's `accumulator` does. Fold boundaries are the RTL's `fold_last`. What the comparison
+// needs is read from the hardware, not re-derived:
 //   actions   the wrapper's counters (enables of the real PE registers, multipliers, adders,
-//             output muxes), differenced over the tile;
+//             output muxes, shadow-select muxes), differenced over the tile;
 //   cycles    busy cycles counted by the wrapper, split per fold from observed events:
 //             os  fill+steady = cycles with MACs (counter), steady = cycles the feeder streams
 //                 into row 0, drain = the rest (the read-out);
@@ -22,6 +26,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "models/common/error.h"
@@ -106,8 +111,14 @@ struct Tile {
 };
 
 struct Counts {
-  u64 mul, add, rw_in, rw_acc, mux, cycles;
+  u64 mul, add, rw_in, rw_acc, mux, mux_in, cycles;
 };
+
+// A Verilator input port of any scalar width (CData, SData, IData, QData) set from v.
+template <class T>
+void set_port(T& port, int64_t v) {
+  port = static_cast<std::remove_reference_t<T>>(v);
+}
 
 // Runs tiles on one Verilated configuration. Virtual only so the adapter can hold any of the
 // generated model classes.
@@ -136,62 +147,87 @@ class Driver final : public ArrayDriver {
     TileCost cost;
     u64 fold_cycles = 0, accumulator_adds = 0;
     size_t next = 0;
-    const Fold* cur = nullptr;
+    Running cur;               // the fold in progress (cur.f == nullptr: none)
+    const Fold* ahead = nullptr;  // double-buffered: the accepted next fold
+    int64_t ahead_rows = 0;       // its stationary rows latched so far
     int64_t cyc = 0;
     // Per-fold observations for the cycle split.
     int64_t first_out = -1, stream_last = -1, mac_cycles = 0, row0_stream = 0;
     u64 mul_seen = dut_->cnt_int_mul;
 
-    while (next < tile.folds.size() || cur) {
+    while (next < tile.folds.size() || cur.f || ahead) {
       dut_->clk = 0;
       const bool offer = next < tile.folds.size();
       dut_->fold_valid = offer;
       if (offer) {
         const Fold& f = tile.folds[next];
-        dut_->fold_mode = static_cast<uint8_t>(f.mode);
-        dut_->fold_r = static_cast<uint8_t>(f.r);
-        dut_->fold_c = static_cast<uint8_t>(f.c);
-        dut_->fold_t = static_cast<uint16_t>(f.t);
+        set_port(dut_->fold_mode, f.mode);
+        set_port(dut_->fold_r, f.r);
+        set_port(dut_->fold_c, f.c);
+        set_port(dut_->fold_t, f.t);
       }
       row_lanes_.clear();
       col_lanes_.clear();
-      if (cur) drive(tile, *cur, cyc, data, cost.traffic, stream_last, row0_stream);
+      if (cur.f) drive(tile, cur, cyc, data, cost.traffic, stream_last, row0_stream);
+      // Double buffering: once every used PE of the current ws/is fold has taken its shadow
+      // (cycle s + c - 1), the next ws/is fold's rows go onto the bus, one per cycle.
+      const bool prefetch = cur.f && ahead && cur.f->mode != kOs && ahead->mode != kOs &&
+                            cyc >= cur.s + cur.f->c - 1 && ahead_rows < ahead->r;
+      if (prefetch) load_row(tile, *ahead, ahead_rows, data, cost.traffic);
       to_port(dut_->row_in, row_lanes_.words());
       to_port(dut_->col_in, col_lanes_.words());
       dut_->eval();
-      if (cur) {
-        for (int j = 0; j < cur->c; ++j) {
+      if (cur.f) {
+        for (int j = 0; j < cur.f->c; ++j) {
           if (!port_bits(dut_->out_valid, j, 1)) continue;
           if (first_out < 0) first_out = cyc;
           const int64_t v = sign_extend(port_bits(dut_->out_data, j * acc_, acc_), acc_);
-          take(tile, *cur, cyc, j, v, data, cost.traffic, accumulator_adds);
+          take(tile, cur, cyc, j, v, data, cost.traffic, accumulator_adds);
         }
       }
-      const bool last = cur && dut_->fold_ready;  // cycle L-1 of the current fold
+      const bool last = cur.f && dut_->fold_last;  // cycle L-1 of the current fold
       const bool accept = offer && dut_->fold_ready;
       dut_->clk = 1;
       dut_->eval();
-      if (cur) {
+      if (cur.f) {
         if (dut_->cnt_int_mul != mul_seen) ++mac_cycles;
         if (clock) clock();
       }
       mul_seen = dut_->cnt_int_mul;
-      if (cur) {
+      if (prefetch) ++ahead_rows;
+      bool started = false;
+      if (cur.f) {
         const int64_t len = cyc + 1;
         if (last) {
-          cost.cycles += split(*cur, len, first_out, stream_last, mac_cycles, row0_stream);
+          cost.cycles += split(*cur.f, len, first_out, stream_last, mac_cycles, row0_stream);
           fold_cycles += static_cast<u64>(len);
-          cur = nullptr;
-        } else if (len > 4 * (cur->t + 2 * cur->r + cur->c) + 16) {
-          throw std::logic_error("RTL fold (mode " + std::to_string(cur->mode) + " r=" + std::to_string(cur->r) +
-                                 " c=" + std::to_string(cur->c) + " T=" + std::to_string(cur->t) +
-                                 ") did not end: fold_ready never rose");
+          cur = {};
+          if (ahead) {  // the next fold starts now, with the rows it already has
+            cur = start_fold(*ahead, ahead->mode == kOs ? 0 : ahead_rows);
+            ahead = nullptr;
+            started = true;
+          }
+        } else if (len > 4 * (cur.f->t + 2 * cur.f->r + cur.f->c) + 16) {
+          throw std::logic_error("RTL fold (mode " + std::to_string(cur.f->mode) + " r=" + std::to_string(cur.f->r) +
+                                 " c=" + std::to_string(cur.f->c) + " T=" + std::to_string(cur.f->t) +
+                                 ") did not end: fold_last never rose");
         } else {
           ++cyc;
         }
       }
       if (accept) {
-        cur = &tile.folds[next++];
+        const Fold* f = &tile.folds[next++];
+        if (!cur.f) {  // from idle, or in the last cycle of a fold with no next one
+          cur = start_fold(*f, 0);
+          started = true;
+        } else if (ahead) {
+          throw std::logic_error("RTL took a fold command with its next-fold slot full");
+        } else {
+          ahead = f;
+          ahead_rows = 0;
+        }
+      }
+      if (started) {
         cyc = 0;
         first_out = stream_last = -1;
         mac_cycles = row0_stream = 0;
@@ -201,14 +237,15 @@ class Driver final : public ArrayDriver {
     const Counts end = counts();
     if (end.cycles - start.cycles != fold_cycles)
       throw std::logic_error("RTL busy cycles " + std::to_string(end.cycles - start.cycles) +
-                             " differ from the fold handshakes' " + std::to_string(fold_cycles));
-    // Same actions, in the same order, as the C++ model lists them.
+                             " differ from the folds' " + std::to_string(fold_cycles));
+    // Same actions as the C++ model lists them.
     cost.macs = end.mul - start.mul;
     cost.actions.add("pe_array", "int_mul", in_, end.mul - start.mul);
     cost.actions.add("pe_array", "int_add", acc_, end.add - start.add);
     cost.actions.add("pe_array", "reg_write", in_, end.rw_in - start.rw_in);
     cost.actions.add("pe_array", "reg_write", acc_, end.rw_acc - start.rw_acc);
     cost.actions.add("pe_array", "mux", acc_, end.mux - start.mux);
+    cost.actions.add("pe_array", "mux", in_, end.mux_in - start.mux_in);
     cost.actions.add("accumulator", "int_add", acc_, accumulator_adds);
     return cost;
   }
@@ -222,15 +259,42 @@ class Driver final : public ArrayDriver {
   }
 
   Counts counts() const {
-    return {dut_->cnt_int_mul, dut_->cnt_int_add, dut_->cnt_rw_in, dut_->cnt_rw_acc, dut_->cnt_mux, dut_->cnt_cycles};
+    return {dut_->cnt_int_mul, dut_->cnt_int_add, dut_->cnt_rw_in,   dut_->cnt_rw_acc,
+            dut_->cnt_mux,     dut_->cnt_mux_in,  dut_->cnt_cycles};
+  }
+
+  // A fold in progress: its stationary rows `preloaded` .. r-1 load in its cycles 0 .. s-1
+  // (s = r - preloaded; os: no load, s = 0 is its stream start).
+  struct Running {
+    const Fold* f = nullptr;
+    int64_t preloaded = 0, s = 0;
+  };
+  static Running start_fold(const Fold& f, int64_t preloaded) {
+    return {&f, preloaded, f.mode == kOs ? 0 : f.r - preloaded};
+  }
+
+  // Row i of fold f's stationary operand onto the column bus (docs/rtl.md: ws b[k0+i][n0+j],
+  // is a[m0+j][k0+i], lanes j < c).
+  void load_row(const Tile& tl, const Fold& f, int64_t i, bool data, OperandTraffic& tr) {
+    for (int64_t j = 0; j < f.c; ++j) {
+      int64_t v = 0;
+      if (f.mode == kWs) {
+        tr.b_read_bits += static_cast<u64>(tl.b_bits);
+        if (data) v = tl.b->at(f.r0 + i, f.c0 + j);
+      } else {
+        tr.a_read_bits += static_cast<u64>(tl.a_bits);
+        if (data) v = tl.a->at(f.c0 + j, f.r0 + i);
+      }
+      col_lanes_.set(static_cast<int>(j) * in_, in_, v);
+    }
   }
 
   // The operands of fold cycle t (docs/rtl.md, "Operand timing per mode").
-  void drive(const Tile& tl, const Fold& f, int64_t t, bool data, OperandTraffic& tr, int64_t& stream_last,
+  void drive(const Tile& tl, const Running& run, int64_t t, bool data, OperandTraffic& tr, int64_t& stream_last,
              int64_t& row0_stream) {
-    const int64_t s = f.mode == kOs ? 0 : f.r;  // first stream cycle into PE(0,0)
+    const Fold& f = *run.f;
     for (int64_t i = 0; i < f.r; ++i) {
-      const int64_t q = t - s - i;  // k (os), m (ws), n (is)
+      const int64_t q = t - run.s - i;  // k (os), m (ws), n (is)
       if (q < 0 || q >= f.t) continue;
       int64_t v = 0;
       if (f.mode == kIs) {
@@ -244,30 +308,24 @@ class Driver final : public ArrayDriver {
       if (i == 0) ++row0_stream;
       if (i == f.r - 1) stream_last = t;
     }
+    if (f.mode != kOs) {
+      if (t < run.s) load_row(tl, f, run.preloaded + t, data, tr);  // visible load: row preloaded+t
+      return;
+    }
     for (int64_t j = 0; j < f.c; ++j) {
+      const int64_t k = t - j;
+      if (k < 0 || k >= f.t) continue;
+      tr.b_read_bits += static_cast<u64>(tl.b_bits);
       int64_t v = 0;
-      if (f.mode == kOs) {
-        const int64_t k = t - j;
-        if (k < 0 || k >= f.t) continue;
-        tr.b_read_bits += static_cast<u64>(tl.b_bits);
-        if (data) v = tl.b->at(k, f.c0 + j);
-      } else {
-        if (t >= f.r) continue;  // load cycle t: row t latches the column bus
-        if (f.mode == kWs) {
-          tr.b_read_bits += static_cast<u64>(tl.b_bits);
-          if (data) v = tl.b->at(f.r0 + t, f.c0 + j);
-        } else {
-          tr.a_read_bits += static_cast<u64>(tl.a_bits);
-          if (data) v = tl.a->at(f.c0 + j, f.r0 + t);
-        }
-      }
+      if (data) v = tl.b->at(k, f.c0 + j);
       col_lanes_.set(static_cast<int>(j) * in_, in_, v);
     }
   }
 
   // A result of column j in fold cycle t (docs/rtl.md, "Output timing per mode").
-  void take(const Tile& tl, const Fold& f, int64_t t, int j, int64_t v, bool data, OperandTraffic& tr,
+  void take(const Tile& tl, const Running& run, int64_t t, int j, int64_t v, bool data, OperandTraffic& tr,
             u64& accumulator_adds) {
+    const Fold& f = *run.f;
     int64_t row = 0, col = 0, idx = 0, extent = 0;
     if (f.mode == kOs) {
       idx = t - (f.t + f.r + f.c - 2);
@@ -275,7 +333,7 @@ class Driver final : public ArrayDriver {
       row = f.r0 + idx;
       col = f.c0 + j;
     } else {
-      idx = t - (2 * f.r - 1) - j;
+      idx = t - (run.s + f.r - 1) - j;
       extent = f.t;
       row = f.mode == kWs ? idx : f.c0 + j;
       col = f.mode == kWs ? f.c0 + j : idx;
@@ -312,15 +370,16 @@ class Driver final : public ArrayDriver {
 struct Build {
   int64_t rows, cols;
   int in_bits, acc_bits;
+  bool weight_db;
   std::unique_ptr<ArrayDriver> (*make)();
   std::string text() const {
     return std::to_string(rows) + "x" + std::to_string(cols) + " in_bits=" + std::to_string(in_bits) +
-           " acc_bits=" + std::to_string(acc_bits);
+           " acc_bits=" + std::to_string(acc_bits) + " weight_buffering=" + (weight_db ? "double" : "single");
   }
 };
 
-#define TESSERA_RTL_BUILD(V, R, C, I, A) \
-  {R, C, I, A, []() -> std::unique_ptr<ArrayDriver> { return std::make_unique<Driver<V>>(R, C, I, A); }},
+#define TESSERA_RTL_BUILD(V, R, C, I, A, DB) \
+  {R, C, I, A, DB != 0, []() -> std::unique_ptr<ArrayDriver> { return std::make_unique<Driver<V>>(R, C, I, A); }},
 const Build kBuilds[] = {TESSERA_RTL_SYSTOLIC_CONFIGS(TESSERA_RTL_BUILD)};
 #undef TESSERA_RTL_BUILD
 
@@ -334,7 +393,8 @@ class SystolicRtlEngine final : public IRtlEngine {
       throw UserError("the systolic RTL has the native timing only; 'timing: scalesim' cannot be co-simulated",
                       SourceLoc{}, "timing");
     for (const auto& b : kBuilds)
-      if (b.rows == spec_.rows && b.cols == spec_.cols && b.in_bits == spec_.in_bits && b.acc_bits == spec_.acc_bits)
+      if (b.rows == spec_.rows && b.cols == spec_.cols && b.in_bits == spec_.in_bits &&
+          b.acc_bits == spec_.acc_bits && b.weight_db == spec_.weight_db)
         build_ = &b;
     if (!build_) {
       std::string have;
@@ -342,7 +402,7 @@ class SystolicRtlEngine final : public IRtlEngine {
       throw UserError("no RTL build of the systolic array " + std::to_string(spec_.rows) + "x" +
                           std::to_string(spec_.cols) + " in_bits=" + std::to_string(spec_.in_bits) +
                           " acc_bits=" + std::to_string(spec_.acc_bits) +
-                          "; builds (sim/cosim/CMakeLists.txt, TESSERA_RTL_SYSTOLIC_CONFIGS):" + have,
+                          " weight_buffering=" + (spec_.weight_db ? "double" : "single") + "; builds (sim/cosim/CMakeLists.txt, TESSERA_RTL_SYSTOLIC_CONFIGS):" + have,
                       SourceLoc{}, "rows");
     }
   }

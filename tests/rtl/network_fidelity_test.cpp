@@ -27,8 +27,8 @@ struct Run {
   std::vector<int64_t> image, conv1_w, conv1_out;
 };
 
-Run run(Fidelity fid, uint64_t seed, const std::string& dataflow = "ws") {
-  const Arch arch = load_arch("tests/data/cosim_8x8.yaml", {"engines.0.dataflow=" + dataflow});
+Run run(Fidelity fid, uint64_t seed, const std::vector<std::string>& overrides = {}) {
+  const Arch arch = load_arch("tests/data/cosim_8x8.yaml", overrides);
   const Workload wl = load_workload("tests/data/cnn3.yaml");
   const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
   SeededData data(wl, seed);
@@ -46,8 +46,8 @@ Run run(Fidelity fid, uint64_t seed, const std::string& dataflow = "ws") {
 TEST_CASE("cnn3 at tile, pe and rtl fidelity: identical cycles, actions and outputs", "[rtl][network]") {
   const std::string dataflow = GENERATE(as<std::string>{}, "os", "ws", "is");
   INFO("dataflow " << dataflow);
-  const Run tile = run(Fidelity::Tile, 42, dataflow), pe = run(Fidelity::Pe, 42, dataflow),
-            rtl = run(Fidelity::Rtl, 42, dataflow);
+  const std::vector<std::string> df = {"engines.0.dataflow=" + dataflow};
+  const Run tile = run(Fidelity::Tile, 42, df), pe = run(Fidelity::Pe, 42, df), rtl = run(Fidelity::Rtl, 42, df);
   REQUIRE(tile.ops.size() == 3);
   uint64_t tiles = 0;
   for (const Run* other : {&pe, &rtl}) {
@@ -66,9 +66,35 @@ TEST_CASE("cnn3 at tile, pe and rtl fidelity: identical cycles, actions and outp
   CHECK(tiles > 3);  // the scratchpads force several tiles per layer
   CHECK(tile.checksums.size() == 3);
   // Integer sums do not depend on the order the dataflow adds them in.
-  CHECK(run(Fidelity::Tile, 42, "ws").checksums == tile.checksums);
+  CHECK(run(Fidelity::Tile, 42).checksums == tile.checksums);
   // A different seed gives different outputs (the checksums see the data).
-  CHECK(run(Fidelity::Tile, 43, dataflow).checksums.at("logits") != tile.checksums.at("logits"));
+  CHECK(run(Fidelity::Tile, 43, df).checksums.at("logits") != tile.checksums.at("logits"));
+}
+
+TEST_CASE("cnn3 with double-buffered weights: identical at tile, pe and rtl, faster than single",
+          "[rtl][network][weight_buffering]") {
+  const std::string dataflow = GENERATE(as<std::string>{}, "ws", "is");
+  INFO("dataflow " << dataflow);
+  const std::vector<std::string> db = {"engines.0.weight_buffering=double", "engines.0.dataflow=" + dataflow};
+  const Run tile = run(Fidelity::Tile, 5, db), pe = run(Fidelity::Pe, 5, db), rtl = run(Fidelity::Rtl, 5, db);
+  const Run single = run(Fidelity::Tile, 5, {"engines.0.dataflow=" + dataflow});
+  for (const Run* other : {&pe, &rtl}) {
+    REQUIRE(other->ops.size() == tile.ops.size());
+    for (size_t i = 0; i < tile.ops.size(); ++i) {
+      INFO(tile.ops[i].op);
+      CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
+      CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
+      CHECK(other->ops[i].actions == tile.ops[i].actions);
+    }
+    CHECK(other->checksums == tile.checksums);
+  }
+  CHECK(tile.checksums == single.checksums);
+  uint64_t compute_db = 0, compute_single = 0;
+  for (size_t i = 0; i < tile.ops.size(); ++i) {
+    compute_db += tile.ops[i].compute_cycles;
+    compute_single += single.ops[i].compute_cycles;
+  }
+  CHECK(compute_db < compute_single);
 }
 
 TEST_CASE("the data path's conv1 equals a direct convolution, requantized", "[rtl][network]") {

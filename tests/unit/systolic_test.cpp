@@ -19,6 +19,7 @@ struct Config {
   int acc_bits = 32;
   int in_bits = 8;
   std::string timing = "native";
+  std::string buffering = "single";  // weight_buffering
 };
 
 std::unique_ptr<IEngine> make(const Config& c) {
@@ -31,6 +32,7 @@ std::unique_ptr<IEngine> make(const Config& c) {
   p.set("acc_bits", int64_t{c.acc_bits});
   p.set("in_bits", int64_t{c.in_bits});
   p.set("timing", c.timing);
+  p.set("weight_buffering", c.buffering);
   return e->make(p);
 }
 
@@ -180,11 +182,12 @@ TEST_CASE("closed form equals the PE model on random shapes", "[systolic]") {
       c.cols = pick(0, 4) == 0 ? 1 : pick(1, 6);
       c.dataflow = df;
       c.acc_bits = pick(0, 3) == 0 ? static_cast<int>(pick(8, 20)) : 32;
+      c.buffering = i % 2 ? "double" : "single";
       auto eng = make(c);
       TileRequest req = gemm(dim(c.rows), dim(c.cols), dim(c.rows));
       req.a_type = types[pick(0, 3)];
       req.b_type = types[pick(0, 3)];
-      INFO(df << " array " << c.rows << "x" << c.cols << " M" << req.gemm.m << " N" << req.gemm.n << " K"
+      INFO(df << " " << c.buffering << " array " << c.rows << "x" << c.cols << " M" << req.gemm.m << " N" << req.gemm.n << " K"
               << req.gemm.k);
       const TileCost closed = eng->cost(req);
       CHECK(closed == eng->simulate_pe(req, nullptr, nullptr, nullptr));
@@ -237,7 +240,8 @@ TEST_CASE("registry entry, capabilities and area", "[systolic]") {
   REQUIRE(e != nullptr);
   std::vector<std::string> names;
   for (const auto& d : e->params) names.push_back(d.name);
-  CHECK(names == std::vector<std::string>{"rows", "cols", "in_bits", "acc_bits", "dataflow", "timing"});
+  CHECK(names ==
+        std::vector<std::string>{"rows", "cols", "in_bits", "acc_bits", "dataflow", "timing", "weight_buffering"});
   for (const auto& d : e->params) {
     REQUIRE(d.dflt.has_value());
     CHECK(!d.doc.empty());
@@ -247,6 +251,8 @@ TEST_CASE("registry entry, capabilities and area", "[systolic]") {
   CHECK(*e->params[4].dflt == "ws");
   CHECK(e->params[4].choices == std::vector<std::string>{"os", "ws", "is"});
   CHECK(e->params[5].choices == std::vector<std::string>{"native", "scalesim"});
+  CHECK(*e->params[6].dflt == "single");
+  CHECK(e->params[6].choices == std::vector<std::string>{"single", "double"});
 
   auto eng = make({4, 3, "is", 24, 4});
   const auto caps = eng->capabilities();
@@ -284,4 +290,89 @@ TEST_CASE("registry entry, capabilities and area", "[systolic]") {
       if (it.primitive == "reg") bits += it.count * static_cast<uint64_t>(it.bits);
     CHECK(bits == y.flip_flops);
   }
+}
+
+TEST_CASE("double-buffered weights, by hand: 2x2 array, ws, M=3 N=2 K=4", "[systolic][weight_buffering]") {
+  // Sr = K = 4 -> two row folds of r = 2 (k 0..1, k 2..3); Sc = N = 2 -> c = 2; T = M = 3.
+  // Fold 1 (the tile's first: nothing loaded before it), s = r = 2 visible load cycles:
+  //   cycle 0: row 0 latches b[0][0..1] into its shadows; cycle 1: row 1 latches b[1][0..1]
+  //   a[m][i] reaches PE(i,j) in cycle s+m+i+j = 2+m+i+j; each PE's first MAC takes the
+  //   shadow (swap): PE(0,0) in cycle 2, PE(0,1) and PE(1,0) in 3, PE(1,1) in 4
+  //   row 1 emits out[m][j] in cycle 3+m+j: cycles 3..6   -> L = 7 = T + 2r + c - 2
+  //   fill 0..2 (3 = s + r - 1), steady 3..5 (a[2][1] enters row 1 in cycle 5), drain 6 (1)
+  //   prefetch of fold 2 from cycle s + c - 1 = 3 (PE(0,1) swaps in 3, reads the old shadow
+  //   before the edge that loads the new one): cycle 3 row 0 <- b[2][0..1], cycle 4 row 1 <-
+  //   b[3][0..1] (PE(1,1) swaps in 4). Both rows loaded: fold 2 has s = 0.
+  // Fold 2 (cycles 7..11): a[m][2+i] reaches PE(i,j) in cycle m+i+j; row 1 emits in 1+m+j:
+  //   cycles 1..4 -> L = 5 = T + r + c - 2; fill 0 (1 = r - 1), steady 1..3, drain 4 (1).
+  // Tile: 12 cycles = fill 3+1, steady 3+3, drain 1+1 (single buffering: 7 + 7 = 14, fill 3+3).
+  const IntMatrix a = matrix(3, 4, {1, 2, 3, 4, -1, 0, 1, 2, 5, -3, 0, 1});
+  const IntMatrix b = matrix(4, 2, {1, 0, 0, 1, 1, 1, 2, -1});
+  IntMatrix expect;
+  make({2, 2, "ws"})->compute(gemm(3, 2, 4), a, b, expect);
+  CHECK(expect == matrix(3, 2, {12, 1, 4, -1, 7, -4}));
+
+  auto db = make({2, 2, "ws", 32, 8, "native", "double"});
+  const TileCost t = check_all(*db, gemm(3, 2, 4), a, b);
+  IntMatrix out;
+  db->simulate_pe(gemm(3, 2, 4), &a, &b, &out);
+  CHECK(out == expect);
+  CHECK(t.cycles == CycleSplit{4, 6, 2});
+  CHECK(t.macs == 24);
+  // in_bits writes: 24 moving operands, 8 shadow loads, 8 swaps; one shadow-select mux per swap.
+  CHECK(t.actions.count("pe_array", "reg_write", 8) == 24 + 8 + 8);
+  CHECK(t.actions.count("pe_array", "mux", 8) == 8);
+  CHECK(t.actions.count("pe_array", "reg_write", 32) == 24);
+  CHECK(t.actions.count("accumulator", "int_add", 32) == 6);  // T*c of the second row fold
+  // a: Fc*Sr*T*8 = 4*3*8; b: every weight once; out: T*c per fold; read back for fold 2.
+  CHECK(t.traffic == OperandTraffic{96, 64, 384, 192});
+
+  const TileCost single = check_all(*make({2, 2, "ws"}), gemm(3, 2, 4), a, b);
+  CHECK(single.cycles == CycleSplit{6, 6, 2});
+  CHECK(single.actions.count("pe_array", "reg_write", 8) == 24 + 8);
+  CHECK(single.actions.count("pe_array", "mux", 8) == 0);
+  CHECK(single.traffic == t.traffic);
+}
+
+TEST_CASE("double-buffered weights: only the tile's first fold shows its load", "[systolic][weight_buffering]") {
+  for (const char* df : {"ws", "is"}) {
+    // 8x4 array, Sr = K = 20 (row folds 8, 8, 4), Sc = 10 (column folds 4, 4, 2), T = 6.
+    const TileRequest req = df == std::string("ws") ? gemm(6, 10, 20, df) : gemm(10, 6, 20, df);
+    const TileCost s = make({8, 4, df})->cost(req);
+    const TileCost d = make({8, 4, df, 32, 8, "native", "double"})->cost(req);
+    INFO(df);
+    // Nine folds: every fold but the first saves its r load cycles (sum r = 3*20 = 60, first 8).
+    CHECK(s.cycles.fill - d.cycles.fill == 60 - 8);
+    CHECK(s.cycles.steady == d.cycles.steady);
+    CHECK(s.cycles.drain == d.cycles.drain);
+    CHECK(d.actions.count("pe_array", "reg_write", 8) == s.actions.count("pe_array", "reg_write", 8) + 200);
+    CHECK(d.actions.count("pe_array", "mux", 8) == 200);  // Sr * Sc swaps
+    CHECK(d.traffic == s.traffic);
+    // A one-fold tile gains nothing; os ignores the buffering.
+    const TileRequest one = gemm(3, 3, 3, df);
+    CHECK(make({8, 4, df, 32, 8, "native", "double"})->cost(one).cycles == make({8, 4, df})->cost(one).cycles);
+  }
+  const TileRequest os = gemm(20, 10, 7, "os");
+  CHECK(make({8, 4, "os", 32, 8, "native", "double"})->cost(os) == make({8, 4, "os"})->cost(os));
+  // SCALE-Sim timing is SCALE-Sim's, whatever the buffering; the actions are the hardware's.
+  const TileRequest ws = gemm(6, 10, 20, "ws");
+  const TileCost ss = make({8, 4, "ws", 32, 8, "scalesim", "double"})->cost(ws);
+  CHECK(ss.cycles == make({8, 4, "ws", 32, 8, "scalesim", "single"})->cost(ws).cycles);
+  CHECK(ss.actions.count("pe_array", "mux", 8) == 200);
+}
+
+TEST_CASE("double-buffered area: a shadow register and an operand mux per PE", "[systolic][weight_buffering]") {
+  auto bits = [](const IEngine& e, const char* component, const char* prim) {
+    uint64_t b = 0;
+    for (const auto& it : e.area_items())
+      if (it.component == component && it.primitive == prim) b += it.count * static_cast<uint64_t>(it.bits);
+    return b;
+  };
+  const auto s = make({2, 2, "ws"}), d = make({2, 2, "ws", 32, 8, "native", "double"});
+  CHECK(bits(*d, "pe_array", "reg") - bits(*s, "pe_array", "reg") == 4 * 8);
+  CHECK(bits(*d, "pe_array", "mux") - bits(*s, "pe_array", "mux") == 4 * 8);
+  // Flip-flops as yosys 0.23 counts them for systolic_array WEIGHT_DB=1 (docs/rtl.md): 2x2:
+  // 4 PEs x (3*8 + 32 + 1) + controller 39 + next command (1 + 1 + 2 + 2 + 16) + load
+  // counter 2 + visible loads 2 = 293.
+  CHECK(bits(*d, "pe_array", "reg") + bits(*d, "controller", "reg") == 293);
 }
