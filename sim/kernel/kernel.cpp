@@ -331,7 +331,6 @@ class Kernel {
       for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
         if (g >= 2) u.computed.wait_at_least(g - 1);  // two buffers per operand
         if (i == 0 && p.spill_bits) {
-          touch(st);
           mem_.issue(loader_key(e), p.spill_bits, [&st](uint64_t c) { st.r.dram_busy_cycles += c; }, nullptr);
           st.r.dram_write_bits += p.spill_bits;
           st.r.spm[spm_out_].read_bits += p.spill_bits;
@@ -339,7 +338,6 @@ class Kernel {
         const TileStep t = p.step(i);
         if (t.load_psum_bits) u.stored.wait_at_least(g);  // partial sums come back after they left
         if (t.load_bits()) {
-          touch(st);
           mem_.issue(loader_key(e), t.load_bits(), [&st](uint64_t c) { st.r.dram_busy_cycles += c; },
                      [&u, g] { u.loaded.set(g + 1); });
         } else {

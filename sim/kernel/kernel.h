@@ -36,7 +36,7 @@ struct ScratchpadCounts {
 
 struct OpResult {
   std::string op, kind, engine;
-  uint64_t start_cycle = 0;      // first activity: its first load issued or its first tile started
+  uint64_t start_cycle = 0;      // its engine took it up (its inputs ready); loads may precede it
   uint64_t end_cycle = 0;        // its last result stored
   uint64_t compute_cycles = 0;   // sum of engine tile cycles
   uint64_t spm_stall_cycles = 0; // tile time beyond the engine's, waiting for scratchpad ports
@@ -80,7 +80,7 @@ class IDataPath {
 // vector work is then a UserError.
 std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fidelity, IDataPath* data = nullptr);
 
-// The run's span: from the first activity to the last store of any item.
+// The run's span: from the first item's start to the last store of any item.
 uint64_t makespan(const std::vector<OpResult>& results);
 
 }  // namespace tessera

@@ -62,7 +62,7 @@ TEST_CASE("two operators by hand: cycles, traffic, accesses, actions, energy, le
   CHECK(r[0].start_cycle == 0);
   CHECK(r[0].end_cycle == 124);
   CHECK(r[0].compute_cycles == 36);
-  CHECK(r[1].start_cycle == 76);
+  CHECK(r[1].start_cycle == 124);  // taken up when fc1 is done; v loaded from 76
   CHECK(r[1].end_cycle == 184);
   CHECK(r[1].compute_cycles == 18);
   CHECK(r[0].dram_read_bits == 96 * 8);
@@ -113,6 +113,7 @@ TEST_CASE("two operators by hand: cycles, traffic, accesses, actions, energy, le
   // Utilization: 384 MACs over 16 PEs x 184 cycles.
   CHECK(s.array_utilization == Approx(384.0 / (16 * 184)));
   CHECK(s.ops[0].utilization == Approx(256.0 / (16 * 124)));
+  CHECK(s.ops[1].utilization == Approx(128.0 / (16 * 60)));
 }
 
 TEST_CASE("single-port scratchpad: each step's stall includes its own loads and stores", "[kernel]") {
