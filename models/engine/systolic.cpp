@@ -1,6 +1,6 @@
 // Systolic-array engine: an R x C grid of multiply-accumulate PEs running one GEMM tile per
 // call under the os / ws / is dataflows of docs/engines/systolic.md (the contract shared with
-// rtl/src/systolic_array.v). Three views of the same hardware live here:
+// rtl/src/systolic/systolic_array.v). Three views of the same hardware live here:
 //   cost()        the closed form, O(1) in the tile size;
 //   simulate_pe() a per-cycle model of the PE registers, the operand feeders and the output
 //                 path, which counts every action when it happens and derives the cycle split
@@ -100,7 +100,7 @@ CycleSplit scalesim_fold(Dataflow df, u64 R, u64 C, u64 T) {
   return {2 * R - 1, T, C - 1};
 }
 
-// The one PE design of all three dataflows (the same flip-flops as rtl/src/systolic_pe.v).
+// The one PE design of all three dataflows (the same flip-flops as rtl/src/systolic/systolic_pe.v).
 struct Pe {
   int64_t x = 0;    // operand moving right: a (os, ws) or b (is); in_bits
   int64_t y = 0;    // b moving down (os), stationary b (ws) or a (is); in_bits
@@ -426,7 +426,7 @@ class SystolicEngine final : public IEngine {
     }
   }
 
-  // Hardware of rtl/src/systolic_array.v (flip-flops as docs/rtl.md counts them with yosys;
+  // Hardware of rtl/src/systolic/systolic_array.v (flip-flops as docs/rtl.md counts them with yosys;
   // the rest checked against yosys gate counts by tools/area/area_check.py, docs/area.md).
   // Per PE: an in_bits multiplier, an acc_bits adder, two in_bits operand registers (x: the
   // operand moving right; y: the operand moving down or held stationary), one acc_bits

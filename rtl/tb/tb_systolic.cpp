@@ -1,4 +1,4 @@
-// tb_systolic.cpp -- standalone Verilated self-check of rtl/src/systolic_array.v
+// tb_systolic.cpp -- standalone Verilated self-check of rtl/src/systolic/systolic_array.v
 // (through the counting wrapper rtl/tb/systolic_counters.v).
 //
 // Drives random folds of all three dataflows (os, ws, is) with random int8 operands, back to
@@ -13,7 +13,7 @@
 // (docs/rtl.md, WEIGHT_DB = 1), with os and ws/is folds mixed; the testbench follows the
 // prefetch rule to drive the bus and checks the shadow loads and swaps per cycle.
 // Build (one executable per array size; see rtl/run_tb.sh):
-//   verilator --cc --exe --build -j 1 -Irtl/src -GROWS=R -GCOLS=C -GACC_BITS=A -GWEIGHT_DB=D
+//   verilator --cc --exe --build -j 1 -Irtl/src/systolic -GROWS=R -GCOLS=C -GACC_BITS=A -GWEIGHT_DB=D
 //     -CFLAGS "-DTB_ROWS=R -DTB_COLS=C -DTB_ACC=A -DTB_DB=D" --top-module systolic_counters
 //     rtl/tb/systolic_counters.v rtl/tb/tb_systolic.cpp
 // Run: ./Vsystolic_counters [folds] [seed]      exit status 0 = pass.

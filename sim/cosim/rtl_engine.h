@@ -7,10 +7,12 @@
 // C++ model of the same engine is its reference (`tessera cosim`, tests/rtl); capabilities()
 // and area_items() are the model's.
 //
-// Call order: make_rtl_engine(type, resolved engine params) -> any number of calls. Throws
-// UserError at construction when no RTL build matches the parameters (the message lists the
-// ones that exist). Calls are const and serialised internally (one Verilated model per engine
-// object, kept between tiles as the hardware keeps its state); use one object per thread.
+// Call order: make_rtl_engine(type, resolved engine params) -> any number of calls. The
+// constructor gets the Verilated model of the configuration (sim/cosim/rtl_model.h): linked in,
+// cached, or verilated and compiled now on first use, which may take minutes for big arrays;
+// UserError if it cannot be had (no Verilator or compiler, failed build). Calls are const and
+// serialised internally (one Verilated model instance per engine object, kept between tiles as
+// the hardware keeps its state); use one object per thread.
 //
 // Time: run_tile() calls `clock` once per RTL clock cycle the tile takes (after the rising edge
 // that ends the cycle), so a SystemC caller can wait one cycle there and simulated time moves
@@ -18,7 +20,8 @@
 // (the cycle that overlaps the previous tile's last one), so a tile takes exactly its cycles.
 //
 // Adapters register by engine type with one TESSERA_REGISTER_RTL_ENGINE line in their own
-// .cpp under sim/cosim/; nothing else names them.
+// .cpp in rtl/src/<engine>/, beside the engine's Verilog and build rules (rtl.cmake); nothing
+// else names them.
 #include <functional>
 #include <memory>
 #include <string>
@@ -38,7 +41,8 @@ class IRtlEngine : public IEngine {
   virtual TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
                             const Clock& clock) const = 0;
 
-  // What RTL builds exist, one line each (e.g. "16x16 in_bits=8 acc_bits=32").
+  // The linked-in RTL builds, one line each (e.g. "16x16 in_bits=8 acc_bits=32 ..."); any
+  // other configuration is built on first use.
   virtual std::vector<std::string> builds() const = 0;
 
   TileCost cost(const TileRequest& req) const override { return run_tile(req, nullptr, nullptr, nullptr, {}); }
@@ -53,7 +57,7 @@ class IRtlEngine : public IEngine {
 using RtlEngineRegistry = Registry<IRtlEngine>;
 
 // The RTL adapter of engine `type` built from its resolved parameters; UserError if the type
-// has no RTL adapter or the parameters no RTL build.
+// has no RTL adapter or its RTL cannot be built for these parameters.
 std::unique_ptr<IRtlEngine> make_rtl_engine(const std::string& type, const ParamValues& params);
 
 inline std::vector<ParamDecl> rtl_engine_no_params() { return {}; }

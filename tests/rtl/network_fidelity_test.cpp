@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -146,9 +148,18 @@ ops:
   CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Rtl), Catch::Contains("'vec'") && Catch::Contains("no RTL model"));
 }
 
-TEST_CASE("rtl fidelity on an engine configuration without an RTL build is a UserError", "[rtl][network]") {
+TEST_CASE("rtl fidelity on a configuration whose RTL cannot be built is a UserError", "[rtl][network]") {
+  // 6x8 is not linked in, so it would be built on first use; with no Verilator it cannot be.
+  const std::string cache = (std::filesystem::temp_directory_path() / "tessera_network_fidelity_test_cache").string();
+  setenv("XDG_CACHE_HOME", cache.c_str(), 1);
+  setenv("TESSERA_RTL_VERILATOR", "/nonexistent/verilator", 1);
   const Arch arch = load_arch("tests/data/cosim_8x8.yaml", {"engines.0.rows=6"});
   const Workload wl = load_workload("tests/data/cnn3.yaml");
   const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
-  CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Rtl), Catch::Contains("no RTL build") && Catch::Contains("8x8"));
+  CHECK_THROWS_WITH(run_kernel(arch, plans, Fidelity::Rtl),
+                    Catch::Contains("rtl fidelity: engine 'array'") && Catch::Contains("systolic 6x8") &&
+                        Catch::Contains("TESSERA_RTL_VERILATOR"));
+  unsetenv("TESSERA_RTL_VERILATOR");
+  unsetenv("XDG_CACHE_HOME");
+  std::filesystem::remove_all(cache);
 }

@@ -267,7 +267,7 @@ TEST_CASE("registry entry, capabilities and area", "[systolic]") {
   req.b_type = DType::int4;
   CHECK_NOTHROW(eng->check(req));
 
-  // Flip-flop bits as in rtl/src/systolic_array.v: per PE two 4-bit operand registers, a
+  // Flip-flop bits as in rtl/src/systolic/systolic_array.v: per PE two 4-bit operand registers, a
   // 24-bit accumulator and a valid bit; the fold controller holds busy and mode (2), r
   // ($clog2(5) = 3), c ($clog2(4) = 2), T (16) and the cycle counter (16 + 1).
   uint64_t pe_bits = 0, controller_bits = 0;

@@ -2,7 +2,7 @@
 """Area cross-check: the systolic engine's area model against yosys synthesis of its RTL.
 
 For each configuration (ROWS x COLS, IN_BITS, ACC_BITS) this synthesizes
-rtl/src/systolic_array.v with yosys (synth -flatten, then abc onto tools/area/tessera_cells.lib)
+rtl/src/systolic/systolic_array.v with yosys (synth -flatten, then abc onto tools/area/tessera_cells.lib)
 and asks the C++ model (the `area_model` tool, which prints area_items() priced by a technology
 file) for the same configuration, then compares:
 
@@ -21,7 +21,7 @@ information, with its own k.
 
 Only the hardware both sides describe is compared: the model's `pe_array` and `controller`
 components. Its `accumulator` component (C adders that sum the partial results of successive
-K folds) is engine hardware outside rtl/src/systolic_array.v.
+K folds) is engine hardware outside rtl/src/systolic/systolic_array.v.
 
 Writes the table to stdout, to docs/area.md (between the area_check markers) and the plot to
 docs/img/area_model_vs_yosys.{png,svg}, unless --check is given without --docs. yosys results
@@ -40,7 +40,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RTL = [os.path.join(ROOT, "rtl", "src", f) for f in ("systolic_pe.v", "systolic_array.v")]
+RTL = [os.path.join(ROOT, "rtl", "src", "systolic", f) for f in ("systolic_pe.v", "systolic_array.v")]
 LIB = os.path.join(ROOT, "tools", "area", "tessera_cells.lib")
 TECH_CHECK = os.path.join(ROOT, "tools", "area", "yosys_45nm.yaml")  # array law: the bounds
 TECH_INFO = os.path.join(ROOT, "configs", "tech", "45nm.yaml")       # fitted law: information

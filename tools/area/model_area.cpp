@@ -1,6 +1,6 @@
 // area_model: the systolic engine's hardware inventory (area_items()) priced by a technology
 // file, as JSON, for tools/area/area_check.py to compare against yosys synthesis of
-// rtl/src/systolic_array.v.
+// rtl/src/systolic/systolic_array.v.
 //
 //   area_model [--tech FILE] ROWS COLS IN_BITS ACC_BITS [ROWS COLS IN_BITS ACC_BITS ...]
 //

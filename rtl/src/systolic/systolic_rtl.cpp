@@ -1,5 +1,7 @@
-// The systolic array's RTL (rtl/src/systolic_array.v, through the counting wrapper
-// rtl/tb/systolic_counters.v) in the place of the `systolic` engine.
+// The systolic array's RTL (rtl/src/systolic/systolic_array.v, through the counting wrapper
+// rtl/tb/systolic_counters.v) in the place of the `systolic` engine. Its build rules are
+// rtl.cmake beside it; the Verilated model comes through sim/cosim/rtl_model.h (linked in for
+// the test set, else built on first use for any rows x cols x in_bits x acc_bits x buffering).
 //
 // A tile is cut into folds exactly as docs/engines/systolic.md says (row folds outer, column
 // folds inner) and the folds are issued back to back: the next command is held on the fold bus
@@ -26,14 +28,12 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "models/common/error.h"
 #include "models/engine/systolic.h"
 #include "sim/cosim/rtl_engine.h"
-#include "systolic_rtl_configs.h"
-#include "verilated.h"
+#include "sim/cosim/rtl_model.h"
 
 namespace tessera {
 namespace {
@@ -58,32 +58,6 @@ class Lanes {
  private:
   std::vector<uint32_t> w_;  // one spare word, so ports of <= 64 bits can read two
 };
-
-template <class T>
-void to_port(T& port, const uint32_t* w) {
-  port = static_cast<T>(w[0] | (u64{w[1]} << 32));
-}
-template <std::size_t N>
-void to_port(VlWide<N>& port, const uint32_t* w) {
-  for (std::size_t i = 0; i < N; ++i) port[i] = w[i];
-}
-
-template <class T>
-u64 port_bits(const T& port, int lo, int width) {
-  const u64 u = static_cast<u64>(port) >> lo;
-  return width >= 64 ? u : u & ((u64{1} << width) - 1);
-}
-template <std::size_t N>
-u64 port_bits(const VlWide<N>& port, int lo, int width) {
-  u64 u = 0;
-  for (int got = 0; got < width;) {
-    const int b = lo + got, off = b % 32, take = std::min(32 - off, width - got);
-    const u64 word = port[static_cast<std::size_t>(b / 32)] >> off;
-    u |= (take == 32 ? word : word & ((u64{1} << take) - 1)) << got;
-    got += take;
-  }
-  return u;
-}
 
 // The low `bits` of u as a two's-complement number: what a `bits`-wide register holds.
 int64_t sign_extend(u64 u, int bits) {
@@ -114,34 +88,21 @@ struct Counts {
   u64 mul, add, rw_in, rw_acc, mux, mux_in, cycles;
 };
 
-// A Verilator input port of any scalar width (CData, SData, IData, QData) set from v.
-template <class T>
-void set_port(T& port, int64_t v) {
-  port = static_cast<std::remove_reference_t<T>>(v);
-}
+using Port = RtlModel::Port;
 
-// Runs tiles on one Verilated configuration. Virtual only so the adapter can hold any of the
-// generated model classes.
-class ArrayDriver {
+// Runs tiles on one instance of the Verilated array (rtl/tb/systolic_counters.v).
+class Driver {
  public:
-  virtual ~ArrayDriver() = default;
-  virtual TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) = 0;
-};
-
-template <class V>
-class Driver final : public ArrayDriver {
- public:
-  Driver(int rows, int cols, int in_bits, int acc_bits)
-      : in_(in_bits), acc_(acc_bits), ctx_(std::make_unique<VerilatedContext>()),
-        dut_(std::make_unique<V>(ctx_.get())), row_lanes_(rows * in_bits), col_lanes_(cols * in_bits) {
-    dut_->rst = 1;
-    dut_->fold_valid = 0;
+  Driver(const TesseraRtlAbi* abi, int rows, int cols, int in_bits, int acc_bits)
+      : in_(in_bits), acc_(acc_bits), m_(abi), row_lanes_(rows * in_bits), col_lanes_(cols * in_bits) {
+    set(clk_, 0);
+    set(rst_, 1);
+    set(fold_valid_, 0);
     for (int i = 0; i < 3; ++i) edge();
-    dut_->rst = 0;
+    set(rst_, 0);
   }
-  ~Driver() override { dut_->final(); }
 
-  TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) override {
+  TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
     const Counts start = counts();
     const bool data = tile.a && tile.b && tile.out;
     TileCost cost;
@@ -153,18 +114,18 @@ class Driver final : public ArrayDriver {
     int64_t cyc = 0;
     // Per-fold observations for the cycle split.
     int64_t first_out = -1, stream_last = -1, mac_cycles = 0, row0_stream = 0;
-    u64 mul_seen = dut_->cnt_int_mul;
+    u64 mul_seen = get(cnt_int_mul_);
 
     while (next < tile.folds.size() || cur.f || ahead) {
-      dut_->clk = 0;
+      set(clk_, 0);
       const bool offer = next < tile.folds.size();
-      dut_->fold_valid = offer;
+      set(fold_valid_, offer);
       if (offer) {
         const Fold& f = tile.folds[next];
-        set_port(dut_->fold_mode, f.mode);
-        set_port(dut_->fold_r, f.r);
-        set_port(dut_->fold_c, f.c);
-        set_port(dut_->fold_t, f.t);
+        set(fold_mode_, static_cast<u64>(f.mode));
+        set(fold_r_, static_cast<u64>(f.r));
+        set(fold_c_, static_cast<u64>(f.c));
+        set(fold_t_, static_cast<u64>(f.t));
       }
       row_lanes_.clear();
       col_lanes_.clear();
@@ -174,26 +135,26 @@ class Driver final : public ArrayDriver {
       const bool prefetch = cur.f && ahead && cur.f->mode != kOs && ahead->mode != kOs &&
                             cyc >= cur.s + cur.f->c - 1 && ahead_rows < ahead->r;
       if (prefetch) load_row(tile, *ahead, ahead_rows, data, cost.traffic);
-      to_port(dut_->row_in, row_lanes_.words());
-      to_port(dut_->col_in, col_lanes_.words());
-      dut_->eval();
+      RtlModel::set_words(row_in_, row_lanes_.words());
+      RtlModel::set_words(col_in_, col_lanes_.words());
+      m_.eval();
       if (cur.f) {
         for (int j = 0; j < cur.f->c; ++j) {
-          if (!port_bits(dut_->out_valid, j, 1)) continue;
+          if (!RtlModel::bits(out_valid_, j, 1)) continue;
           if (first_out < 0) first_out = cyc;
-          const int64_t v = sign_extend(port_bits(dut_->out_data, j * acc_, acc_), acc_);
+          const int64_t v = sign_extend(RtlModel::bits(out_data_, j * acc_, acc_), acc_);
           take(tile, cur, cyc, j, v, data, cost.traffic, accumulator_adds);
         }
       }
-      const bool last = cur.f && dut_->fold_last;  // cycle L-1 of the current fold
-      const bool accept = offer && dut_->fold_ready;
-      dut_->clk = 1;
-      dut_->eval();
+      const bool last = cur.f && get(fold_last_);  // cycle L-1 of the current fold
+      const bool accept = offer && get(fold_ready_);
+      set(clk_, 1);
+      m_.eval();
       if (cur.f) {
-        if (dut_->cnt_int_mul != mul_seen) ++mac_cycles;
+        if (get(cnt_int_mul_) != mul_seen) ++mac_cycles;
         if (clock) clock();
       }
-      mul_seen = dut_->cnt_int_mul;
+      mul_seen = get(cnt_int_mul_);
       if (prefetch) ++ahead_rows;
       bool started = false;
       if (cur.f) {
@@ -251,16 +212,19 @@ class Driver final : public ArrayDriver {
   }
 
  private:
+  static void set(const Port& p, u64 v) { RtlModel::set(p, v); }
+  static u64 get(const Port& p) { return RtlModel::get(p); }
+
   void edge() {
-    dut_->clk = 0;
-    dut_->eval();
-    dut_->clk = 1;
-    dut_->eval();
+    set(clk_, 0);
+    m_.eval();
+    set(clk_, 1);
+    m_.eval();
   }
 
   Counts counts() const {
-    return {dut_->cnt_int_mul, dut_->cnt_int_add, dut_->cnt_rw_in,   dut_->cnt_rw_acc,
-            dut_->cnt_mux,     dut_->cnt_mux_in,  dut_->cnt_cycles};
+    return {get(cnt_int_mul_), get(cnt_int_add_), get(cnt_rw_in_),  get(cnt_rw_acc_),
+            get(cnt_mux_),     get(cnt_mux_in_),  get(cnt_cycles_)};
   }
 
   // A fold in progress: its stationary rows `preloaded` .. r-1 load in its cycles 0 .. s-1
@@ -362,26 +326,37 @@ class Driver final : public ArrayDriver {
   }
 
   int in_, acc_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<V> dut_;
+  RtlModel m_;
+  // The ports (rtl.cmake, PORTS), resolved once.
+  Port clk_ = m_.port("clk"), rst_ = m_.port("rst"), fold_valid_ = m_.port("fold_valid"),
+       fold_ready_ = m_.port("fold_ready"), fold_mode_ = m_.port("fold_mode"), fold_r_ = m_.port("fold_r"),
+       fold_c_ = m_.port("fold_c"), fold_t_ = m_.port("fold_t"), fold_last_ = m_.port("fold_last"),
+       row_in_ = m_.port("row_in"), col_in_ = m_.port("col_in"), out_data_ = m_.port("out_data"),
+       out_valid_ = m_.port("out_valid"), cnt_int_mul_ = m_.port("cnt_int_mul"), cnt_int_add_ = m_.port("cnt_int_add"),
+       cnt_rw_in_ = m_.port("cnt_rw_in"), cnt_rw_acc_ = m_.port("cnt_rw_acc"), cnt_mux_ = m_.port("cnt_mux"),
+       cnt_mux_in_ = m_.port("cnt_mux_in"), cnt_cycles_ = m_.port("cnt_cycles");
   Lanes row_lanes_, col_lanes_;
 };
 
-struct Build {
-  int64_t rows, cols;
-  int in_bits, acc_bits;
-  bool weight_db;
-  std::unique_ptr<ArrayDriver> (*make)();
-  std::string text() const {
-    return std::to_string(rows) + "x" + std::to_string(cols) + " in_bits=" + std::to_string(in_bits) +
-           " acc_bits=" + std::to_string(acc_bits) + " weight_buffering=" + (weight_db ? "double" : "single");
-  }
-};
+// The Verilog parameters of an engine configuration (rtl/src/systolic/systolic_array.v).
+RtlParams verilog_params(const SystolicSpec& s) {
+  return {{"ROWS", s.rows}, {"COLS", s.cols}, {"IN_BITS", s.in_bits}, {"ACC_BITS", s.acc_bits},
+          {"WEIGHT_DB", s.weight_db ? 1 : 0}};
+}
 
-#define TESSERA_RTL_BUILD(V, R, C, I, A, DB) \
-  {R, C, I, A, DB != 0, []() -> std::unique_ptr<ArrayDriver> { return std::make_unique<Driver<V>>(R, C, I, A); }},
-const Build kBuilds[] = {TESSERA_RTL_SYSTOLIC_CONFIGS(TESSERA_RTL_BUILD)};
-#undef TESSERA_RTL_BUILD
+std::string describe(const RtlParams& p) {
+  auto v = [&](const char* k) {
+    for (const auto& [name, val] : p)
+      if (name == k) return val;
+    return int64_t{0};
+  };
+  return std::to_string(v("ROWS")) + "x" + std::to_string(v("COLS")) + " in_bits=" + std::to_string(v("IN_BITS")) +
+         " acc_bits=" + std::to_string(v("ACC_BITS")) + " weight_buffering=" + (v("WEIGHT_DB") ? "double" : "single");
+}
+
+// First-use build time on one core of a 2-core build machine (docs/cosim.md): about
+// 23 s + 0.16 s per PE (16x16 42 s, 64x64 ~12 min, 128x128 ~45 min).
+double expected_build_seconds(const SystolicSpec& s) { return 23.0 + 0.16 * static_cast<double>(s.rows * s.cols); }
 
 constexpr int64_t kMaxFoldT = (int64_t{1} << 16) - 1;  // the RTL's T_BITS = 16 fold counter
 
@@ -392,19 +367,14 @@ class SystolicRtlEngine final : public IRtlEngine {
     if (spec_.scalesim_timing)
       throw UserError("the systolic RTL has the native timing only; 'timing: scalesim' cannot be co-simulated",
                       SourceLoc{}, "timing");
-    for (const auto& b : kBuilds)
-      if (b.rows == spec_.rows && b.cols == spec_.cols && b.in_bits == spec_.in_bits &&
-          b.acc_bits == spec_.acc_bits && b.weight_db == spec_.weight_db)
-        build_ = &b;
-    if (!build_) {
-      std::string have;
-      for (const auto& s : builds()) have += "\n  " + s;
-      throw UserError("no RTL build of the systolic array " + std::to_string(spec_.rows) + "x" +
-                          std::to_string(spec_.cols) + " in_bits=" + std::to_string(spec_.in_bits) +
-                          " acc_bits=" + std::to_string(spec_.acc_bits) +
-                          " weight_buffering=" + (spec_.weight_db ? "double" : "single") + "; builds (sim/cosim/CMakeLists.txt, TESSERA_RTL_SYSTOLIC_CONFIGS):" + have,
-                      SourceLoc{}, "rows");
-    }
+    RtlRequest rq;
+    rq.engine = "systolic";
+    rq.params = verilog_params(spec_);
+    rq.what = "systolic " + describe(rq.params);
+    rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "-i" + std::to_string(spec_.in_bits) +
+               "-a" + std::to_string(spec_.acc_bits) + (spec_.weight_db ? "-double" : "-single");
+    rq.expected_seconds = expected_build_seconds(spec_);
+    abi_ = rtl_model_abi(rq);  // linked in, cached, or built now (UserError if it cannot be)
   }
 
   std::string type() const override { return "systolic"; }
@@ -422,7 +392,7 @@ class SystolicRtlEngine final : public IRtlEngine {
 
   std::vector<std::string> builds() const override {
     std::vector<std::string> v;
-    for (const auto& b : kBuilds) v.push_back(b.text());
+    for (const auto& p : rtl_linked_builds("systolic")) v.push_back(describe(p));
     return v;
   }
 
@@ -448,21 +418,23 @@ class SystolicRtlEngine final : public IRtlEngine {
     tile.a_bits = dtype_bits(req.a_type);
     tile.b_bits = dtype_bits(req.b_type);
     std::lock_guard<std::mutex> lock(mu_);
-    if (!driver_) driver_ = build_->make();
+    if (!driver_)
+      driver_ = std::make_unique<Driver>(abi_, static_cast<int>(spec_.rows), static_cast<int>(spec_.cols), spec_.in_bits,
+                                         spec_.acc_bits);
     return driver_->run(tile, clock);
   }
 
  private:
   SystolicSpec spec_;
   std::unique_ptr<IEngine> model_;
-  const Build* build_ = nullptr;
+  const TesseraRtlAbi* abi_ = nullptr;  // the Verilated array at this configuration
   mutable std::mutex mu_;
-  mutable std::unique_ptr<ArrayDriver> driver_;  // the Verilated array, kept between tiles
+  mutable std::unique_ptr<Driver> driver_;  // its instance, kept between tiles
 };
 
 }  // namespace
 
-TESSERA_REGISTER_RTL_ENGINE("systolic", "rtl/src/systolic_array.v, Verilated", [](const ParamValues& p) {
+TESSERA_REGISTER_RTL_ENGINE("systolic", "rtl/src/systolic/systolic_array.v, Verilated", [](const ParamValues& p) {
   return std::make_unique<SystolicRtlEngine>(p);
 });
 

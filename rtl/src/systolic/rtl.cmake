@@ -1,0 +1,29 @@
+# rtl/src/systolic/rtl.cmake -- the systolic array's co-simulation build rules. Read by
+# sim/cosim/CMakeLists.txt (which picks up every rtl/src/<engine>/rtl.cmake); see
+# tessera_rtl_engine() there and docs/cosim.md.
+#   SOURCES  the counting wrapper (top) and the array; embedded for builds on first use
+#   ADAPTER  systolic_rtl.cpp: the `systolic` engine's RTL adapter (one registry line)
+#   PORTS    what the adapter drives and reads, reached through the C ABI shim
+#   LINKED   the parameter sets verilated at build time and linked in: the test set
+#            (tests/rtl). Any other configuration is built on first use and cached.
+tessera_rtl_engine(systolic
+  TOP systolic_counters
+  SOURCES
+    ${CMAKE_SOURCE_DIR}/rtl/tb/systolic_counters.v
+    ${CMAKE_CURRENT_LIST_DIR}/systolic_array.v
+    ${CMAKE_CURRENT_LIST_DIR}/systolic_pe.v
+  ADAPTER ${CMAKE_CURRENT_LIST_DIR}/systolic_rtl.cpp
+  PORTS clk rst fold_valid fold_ready fold_mode fold_r fold_c fold_t busy fold_last row_in col_in out_data
+        out_valid cnt_int_mul cnt_int_add cnt_rw_in cnt_rw_acc cnt_mux cnt_mux_in cnt_cycles
+  LINKED
+    "ROWS=2 COLS=2 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=0"
+    "ROWS=4 COLS=4 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=0"
+    "ROWS=3 COLS=5 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=0"
+    "ROWS=8 COLS=8 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=0"
+    "ROWS=16 COLS=16 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=0"
+    "ROWS=4 COLS=4 IN_BITS=8 ACC_BITS=16 WEIGHT_DB=0"
+    "ROWS=2 COLS=2 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=1"
+    "ROWS=3 COLS=5 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=1"
+    "ROWS=8 COLS=8 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=1"
+    "ROWS=16 COLS=16 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=1"
+    "ROWS=4 COLS=4 IN_BITS=8 ACC_BITS=16 WEIGHT_DB=1")
