@@ -375,3 +375,25 @@ ops:
   CHECK(q[0].dram_write_bits == 0);
   CHECK(q[1].compute_cycles > 0);
 }
+
+TEST_CASE("a tensor format the engine cannot read is an error before anything simulates", "[kernel][mapping]") {
+  const Arch a = load_arch_string(kArch, "hand.yaml");
+  const Workload wl = load_workload_string(R"(name: fp
+tensors:
+  x: {shape: [8, 4], role: input, dtype: fp16}
+  w: {shape: [4, 4], role: weight, dtype: fp16}
+  y: {shape: [8, 4], role: output, dtype: fp16}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [y]}
+)", "fp.yaml", WorkloadFormat::yaml);
+  // The default mapper finds no engine for it...
+  CHECK_THROWS_WITH(default_mapping(a, wl), Catch::Contains("no engine of machine 'hand' can run 'fc'"));
+  // ...and a mapping that insists names the operator, the engine and the formats, at its line.
+  try {
+    build_plan(a, wl, load_mapping_string("mapping:\n  - {op: fc, engine: array, dataflow: ws}\n", "m.yaml"));
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(e.loc().line == 2);
+    CHECK_THAT(e.message(), Catch::Contains("'fc'") && Catch::Contains("fp16 x fp16"));
+  }
+}
