@@ -55,9 +55,9 @@ TypedMatrix random_typed(std::mt19937_64& rng, int64_t rows, int64_t cols, DType
   return x;
 }
 
-// What sim/kernel/kernel.cpp charges per accumulating tile today (OpRunner::compute and
-// execute): m*n accumulator int_add at psum_bits, m*n*psum_bits read from the out scratchpad,
-// and the value wrapping at psum_bits.
+// What the kernel charged per accumulating tile before the engine owned the combine: m*n
+// accumulator int_add at psum_bits, m*n*psum_bits read from the out scratchpad, and the value
+// wrapping at psum_bits.
 TileCost kernel_combine_cost(const IEngine& e, const GemmShape& s) {
   const int psum = e.capabilities().psum_bits;
   const uint64_t mn = static_cast<uint64_t>(s.m) * static_cast<uint64_t>(s.n);
