@@ -196,6 +196,11 @@ struct EngineCapabilities {
   // (e.g. a systolic array in ws maps k onto rows and n onto columns). Mappers keep tiles at
   // these multiples; a dataflow not listed has no preference.
   std::map<std::string, std::array<int64_t, 3>> tile_multiple;
+  // Per dataflow, the GEMM dimension (0 m, 1 n, 2 k) along which consecutive tiles continue
+  // one pass of the engine: its session charges the pass's fill and drain once for a run of
+  // tiles that differ only along it. Mappers loop it innermost. Not listed: every tile is a
+  // pass of its own.
+  std::map<std::string, int> continues_along;
   // Accepted accumulator formats, the first the default; empty = a psum_bits-wide integer only.
   std::vector<NumFormat> acc_types;
   // What cost depends on (the contract above): Shape engines may be cached per tile shape.

@@ -326,6 +326,44 @@ class PeModel {
   OperandTraffic traffic_;
 };
 
+// timing: scalesim across the tiles of one operator. SCALE-Sim folds only the array: each
+// fold streams the layer's whole temporal extent T in one pass and subtracts 1 once per layer
+// (docs/engines/scalesim.md). A tile whose spatial operand (os: the output block, ws: the
+// weights, is: the inputs) is the previous tile's continues those folds' pass: it streams its
+// share of T without fill or drain. With spatial tiles at multiples of the array and the
+// temporal dimension looped innermost (capabilities().continues_along), an operator's cycles
+// are then SCALE-Sim's layer count for any tiling.
+class ScalesimSession final : public IEngineSession {
+ public:
+  ScalesimSession(const IEngine& e, Dataflow df) : e_(e), df_(df) {}
+  TileCost tile(const TileRequest& req, const TileContext& ctx) override {
+    live("tile");
+    TileCost c = e_.cost(req);  // fill, stream and drain of each fold, less SCALE-Sim's 1
+    if (ctx.first) return c;
+    c.cycles.steady += 1;  // the 1 comes off once per layer, on its first tile
+    const bool spatial_changed = df_ == Dataflow::Os ? ctx.out_changed : df_ == Dataflow::Ws ? ctx.b_changed : ctx.a_changed;
+    if (!spatial_changed) c.cycles.fill = c.cycles.drain = 0;
+    return c;
+  }
+  TileCost combine(const TileRequest& req, const TileContext&) override {
+    live("combine");
+    return e_.combine_cost(req);
+  }
+  TileCost finish() override {
+    live("finish");
+    finished_ = true;
+    return {};
+  }
+
+ private:
+  void live(const char* call) const {
+    if (finished_) throw std::logic_error(std::string("engine session: ") + call + "() after finish()");
+  }
+  const IEngine& e_;
+  Dataflow df_;
+  bool finished_ = false;
+};
+
 class SystolicEngine final : public IEngine {
  public:
   explicit SystolicEngine(const ParamValues& p) : s_(SystolicSpec::from_params(p)) {}
@@ -349,6 +387,8 @@ class SystolicEngine final : public IEngine {
     c.psum_bits = s_.acc_bits;
     // Spatial dimensions per dataflow (docs/engines/systolic.md: Sr on rows, Sc on columns).
     c.tile_multiple = {{"os", {s_.rows, s_.cols, 1}}, {"ws", {1, s_.cols, s_.rows}}, {"is", {s_.cols, 1, s_.rows}}};
+    // SCALE-Sim streams a fold's whole temporal extent (os k, ws m, is n) in one pass.
+    if (s_.scalesim_timing) c.continues_along = {{"os", 2}, {"ws", 0}, {"is", 1}};
     c.acc_types = {NumFormat::int_bits(s_.acc_bits)};  // the PE adders' width, wrapping
     c.timing = TimingDependence::Shape;
     return c;
@@ -404,6 +444,11 @@ class SystolicEngine final : public IEngine {
     t.traffic.out_write_bits = sum_c * e.t * acc;
     t.traffic.out_read_bits = later_row_folds * acc;
     return t;
+  }
+
+  std::unique_ptr<IEngineSession> begin_operator(const TileRequest& op) const override {
+    if (!s_.scalesim_timing) return IEngine::begin_operator(op);
+    return std::make_unique<ScalesimSession>(*this, dataflow_of(op));
   }
 
   TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b,

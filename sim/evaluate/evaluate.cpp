@@ -77,16 +77,25 @@ struct CostEntry {
   uint64_t multi_port_cycles = 0;  // port time on the multi-port scratchpads (does not vary by step)
 };
 
+// A tile step as a shape-only engine's session sees it: its shape and its context flags
+// (first | a_changed | b_changed | out_changed, the kernel's StepKey without `accumulates`,
+// which only adds the combine).
 struct ShapeKey {
   int64_t m, n, k;
-  bool operator==(const ShapeKey& o) const { return m == o.m && n == o.n && k == o.k; }
-  bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
+  int flags;
+  bool operator==(const ShapeKey& o) const { return m == o.m && n == o.n && k == o.k && flags == o.flags; }
+  bool operator<(const ShapeKey& o) const { return std::tie(m, n, k, flags) < std::tie(o.m, o.n, o.k, o.flags); }
 };
+ShapeKey step_key(const TileStep& t, bool first) {
+  return {t.shape.m, t.shape.n, t.shape.k,
+          (first ? 1 : 0) | (t.a_changed ? 2 : 0) | (t.b_changed ? 4 : 0) | (t.out_changed ? 8 : 0)};
+}
 struct ShapeHash {
   size_t operator()(const ShapeKey& s) const {
     uint64_t h = static_cast<uint64_t>(s.m) * 0x9E3779B97F4A7C15ULL;
     h ^= static_cast<uint64_t>(s.n) + 0x7F4A7C159E3779B9ULL + (h << 6) + (h >> 2);
     h ^= static_cast<uint64_t>(s.k) + 0x94D049BB133111EBULL + (h << 6) + (h >> 2);
+    h ^= static_cast<uint64_t>(s.flags) + (h << 6);
     return static_cast<size_t>(h);
   }
 };
@@ -124,7 +133,13 @@ class CostCache {
       req.vec.elements = key.m;
     }
     CostEntry e;
-    e.cost = mc_.arch.engines[rc.engine].model->cost(req);
+    // The session's tile(): for shape-only engines a function of the request and the flags.
+    TileContext ctx;
+    ctx.first = key.flags & 1;
+    ctx.a_changed = key.flags & 2;
+    ctx.b_changed = key.flags & 4;
+    ctx.out_changed = key.flags & 8;
+    e.cost = mc_.arch.engines[rc.engine].model->begin_operator(req)->tile(req, ctx);
     e.cycles = e.cost.cycles.total();
     const OperandTraffic& tr = e.cost.traffic;
     e.spm_bits.assign(mc_.spm.size(), 0);
@@ -152,10 +167,10 @@ class Shapes {
   Shapes(const Machine& mc, CostCache& cache, const OpPlan& p)
       : mc_(mc), cache_(cache), rc_(cache.request_class(p)), psum_bits_(mc.psum_bits[p.engine]) {}
 
-  size_t get(const GemmShape& g) {
+  size_t get(const TileStep& t, bool first) {
+    const ShapeKey key = step_key(t, first);
     for (size_t i = 0; i < used_.size(); ++i)
-      if (used_[i].key.m == g.m && used_[i].key.n == g.n && used_[i].key.k == g.k) return i;
-    const ShapeKey key{g.m, g.n, g.k};
+      if (used_[i].key == key) return i;
     used_.push_back({key, &cache_.get(rc_, key), 0, 0});
     return used_.size() - 1;
   }
@@ -309,7 +324,7 @@ ItemEval run_item(const Machine& mc, CostCache& cache, std::vector<TileStep>& gr
         Slot& s = at(gl);
         if (!fetched) {
           s.t = repeat ? group[gl % per_group] : p.tiles.at(gl % per_group);
-          s.shape = shapes.get(s.t.shape);
+          s.shape = shapes.get(s.t, gl == 0);
           fetched = true;
           r.dram_read_bits += s.t.load_bits();
           if (opt.tally) {

@@ -450,9 +450,16 @@ class Kernel {
       }
     }
     const TileRequest req = tile_request(p, t);
+    const TileCost in_operator = session.tile(req, ctx);
     TileCost c = measured                  ? *measured
                  : fid_ == Fidelity::Pe    ? model.simulate_pe(req, nullptr, nullptr, nullptr)
-                                           : session.tile(req, ctx);
+                                           : in_operator;
+    // The PE model and the RTL time a tile alone; what the session carries across tiles (a
+    // pass continued without refill) changes the cycles of a tile they agree on.
+    if (measured || fid_ == Fidelity::Pe) {
+      const CycleSplit alone = (ctx.stats ? model.cost(req, *ctx.stats) : model.cost(req)).cycles;
+      if (c.cycles == alone) c.cycles = in_operator.cycles;
+    }
     if (ctx.accumulates) c += session.combine(req, ctx);
     if (!shape_only) u.costs.clear();
     return u.costs.insert_or_assign(key, std::move(c)).first->second;
