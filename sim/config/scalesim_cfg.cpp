@@ -30,6 +30,8 @@ const std::vector<std::string> kKnown = {
     "InterfaceBandwidth", "UseRamulatorTrace", "ReadRequestBuffer", "WriteRequestBuffer", "SparsitySupport",
     "SparseRep",    "OptimizedMapping", "BlockSize",  "RandomNumberGeneratorSeed", "TopologyCsvLoc"};
 
+constexpr int64_t kPsumBytes = 4;  // the systolic engine's default acc_bits / 8
+
 }  // namespace
 
 YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string& name) {
@@ -114,7 +116,9 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
   for (const auto& [key, operand] : srams) {
     YAML::Node s;
     s["name"] = names[i++];
-    s["size_kb"] = need_int(key, "");
+    // SCALE-Sim sizes its SRAMs in 1-byte words. tessera keeps as many words: int8 operands,
+    // and partial sums at the engine's acc_bits (32, its default) in the output SRAM.
+    s["size_kb"] = need_int(key, "") * (std::string(operand) == "out" ? kPsumBytes : 1);
     // SCALE-Sim's SRAMs never hold the array back (it does not model their ports; v2 does not
     // read MemoryBanks): give each one array edge of 32-bit words per cycle, the widest
     // operand (partial sums) tessera streams, through its second port.

@@ -4,8 +4,8 @@
 //  GEMM form: Layer, M, N, K,
 // The first line is a header; blank lines are skipped; SCALE-Sim drops the field after the
 // last comma, so rows end in ',' and may carry a trailing comment there ("#dw"). Conv layers
-// have no padding: ofmap = (ifmap - filter)/stride + 1. A layer whose name contains "DP" is
-// depthwise (SCALE-Sim runs it channel by channel): groups = Channels, Num Filter per channel.
+// have no padding, and ofmap = ceil((ifmap - filter + stride) / stride). A layer whose name
+// contains "DP" is depthwise (SCALE-Sim runs it channel by channel): groups = Channels, Num Filter per channel.
 // Each row becomes one independent op on int8 tensors <layer>.ifmap, .filter, .ofmap.
 #include <cerrno>
 #include <cstdlib>
@@ -129,7 +129,12 @@ Workload parse_topology_csv(const std::string& text, const std::string& file) {
       if (sw != sh) op.attrs.set("stride_w", sw);
       in.shape = {1, c, h, wd};
       w.shape = {cout, dw ? 1 : c, fh, fw};
-      out.shape = {1, cout, (h - fh) / sh + 1, (wd - fw) / sw + 1};
+      // SCALE-Sim's output size is ceil((H - Fh + S) / S) (topology_utils.py): with a remainder
+      // its last window hangs off the IFMAP, which here is zero padding after the last row/column.
+      const int64_t ho = (h - fh + 2 * sh - 1) / sh, wo = (wd - fw + 2 * sw - 1) / sw;
+      if (const int64_t extra = (ho - 1) * sh + fh - h) op.attrs.set("padding_bottom", extra);
+      if (const int64_t extra = (wo - 1) * sw + fw - wd) op.attrs.set("padding_right", extra);
+      out.shape = {1, cout, ho, wo};
     }
     // SCALE-Sim allows repeated layer names (DeepBench repeats whole blocks); ops are addressed
     // by name, so the n-th repeat becomes "<name>~n".

@@ -182,7 +182,8 @@ MemoryBanks: 1
   CHECK(a.engines[0].params.s("timing") == "scalesim");
   CHECK(a.scratchpad_for(Operand::A).model->capacity_bits() == 64u * 1024 * 8);
   CHECK(a.scratchpad_for(Operand::B).model->capacity_bits() == 32u * 1024 * 8);
-  CHECK(a.scratchpad_for(Operand::Out).model->capacity_bits() == 16u * 1024 * 8);
+  // 16 K one-byte words in SCALE-Sim; as many 32-bit partial sums here.
+  CHECK(a.scratchpad_for(Operand::Out).model->capacity_bits() == 16u * 1024 * 32);
   CHECK(a.dram->bandwidth_gbps() == 100000.0);  // InterfaceBandwidth CALC: never the bottleneck
 
   // As SCALE-Sim's shipped configs write them: mixed case, a bandwidth list, a topology path.

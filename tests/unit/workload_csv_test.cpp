@@ -26,11 +26,20 @@ TEST_CASE("conv form: rows become independent int8 conv2d ops, no padding") {
   CHECK(w.tensor("Conv1.filter").shape == std::vector<int64_t>{64, 3, 7, 7});
   CHECK(w.tensor("Conv1.filter").role == TensorRole::weight);
   CHECK(w.tensor("Conv1.ifmap").dtype == DType::int8);
-  // (224 - 7)/2 + 1 = 109, SCALE-Sim's ceil((224 - 7 + 2)/2).
-  CHECK(w.tensor("Conv1.ofmap").shape == std::vector<int64_t>{1, 64, 109, 109});
-  CHECK(w.lower(0)[0].gemm == GemmShape{109 * 109, 64, 147});
+  // SCALE-Sim's ceil((224 - 7 + 2) / 2) = 110 (topology_utils.py), one more than the floor
+  // (224 - 7) / 2 + 1 = 109: the last window starts at row 218 and ends at 224, one zero row
+  // past the IFMAP.
+  CHECK(w.tensor("Conv1.ofmap").shape == std::vector<int64_t>{1, 64, 110, 110});
+  CHECK(c1.attrs.i("padding_bottom") == 1);
+  CHECK(c1.attrs.i("padding_right") == 1);
+  CHECK(w.lower(0)[0].gemm == GemmShape{110 * 110, 64, 147});
   CHECK(w.lower(1)[0].gemm == GemmShape{54 * 54, 64, 576});
-  CHECK(w.tensor("Wide.ofmap").shape == std::vector<int64_t>{1, 16, 8, 9});
+  CHECK(w.ops()[1].attrs.i("padding_bottom") == 0);  // stride 1 never hangs off
+  // Height: (10 - 3) / 1 + 1 = 8. Width, stride 2: ceil((20 - 3 + 2) / 2) = 10, the last window
+  // at columns 18..20, one past the IFMAP's 20.
+  CHECK(w.tensor("Wide.ofmap").shape == std::vector<int64_t>{1, 16, 8, 10});
+  CHECK(w.ops()[2].attrs.i("padding_bottom") == 0);
+  CHECK(w.ops()[2].attrs.i("padding_right") == 1);
   // A repeated layer name gets a suffix.
   CHECK(w.ops()[3].name == "Conv1~2");
   CHECK(w.ops()[1].loc.line == 5);

@@ -1,5 +1,6 @@
 // conv2d and depthwise: NCHW input [N, C, H, W], weight [Cout, C/groups, Kh, Kw], optional
-// bias [Cout], output [N, Cout, Ho, Wo] with Ho = (H + 2*padding - dilation*(Kh-1) - 1)/stride + 1.
+// bias [Cout], output [N, Cout, Ho, Wo] with
+// Ho = (H + 2*padding + padding_bottom - dilation*(Kh-1) - 1)/stride + 1 (Wo alike, padding_right).
 // Lowered by im2col to `groups` GEMMs of m = N*Ho*Wo, k = C/groups*Kh*Kw, n = Cout/groups.
 #include <algorithm>
 
@@ -15,6 +16,9 @@ std::vector<ParamDecl> common_params() {
       ParamDecl::integer("stride", "", "1", 1, kMaxAttr, "stride (height, and width unless stride_w is set)"),
       ParamDecl::integer("stride_w", "", "0", 0, kMaxAttr, "width stride; 0 = same as stride"),
       ParamDecl::integer("padding", "", "0", 0, kMaxAttr, "zero padding on each side of height and width"),
+      // Asymmetric padding: ONNX pads, ceil-mode pooling sizes, SCALE-Sim's ceil output size.
+      ParamDecl::integer("padding_bottom", "", "0", 0, kMaxAttr, "extra zero rows after the last input row"),
+      ParamDecl::integer("padding_right", "", "0", 0, kMaxAttr, "extra zero columns after the last input column"),
       ParamDecl::integer("dilation", "", "1", 1, kMaxAttr, "spacing between kernel taps"),
   };
 }
@@ -164,8 +168,9 @@ class Conv2dKind : public IOpKind {
     const int64_t p = op.attrs.i("padding"), d = op.attrs.i("dilation");
     // Dims are <= 2^48 and attributes <= 2^16: only the dilated span can leave 64 bits.
     const int64_t span_h = checked_mul(op, d, g.kh - 1) + 1, span_w = checked_mul(op, d, g.kw - 1) + 1;
-    g.ho = g.h + 2 * p < span_h ? 0 : (g.h + 2 * p - span_h) / sh + 1;
-    g.wo = g.w + 2 * p < span_w ? 0 : (g.w + 2 * p - span_w) / sw + 1;
+    const int64_t ph = 2 * p + op.attrs.i("padding_bottom"), pw = 2 * p + op.attrs.i("padding_right");
+    g.ho = g.h + ph < span_h ? 0 : (g.h + ph - span_h) / sh + 1;
+    g.wo = g.w + pw < span_w ? 0 : (g.w + pw - span_w) / sw + 1;
     return g;
   }
   bool depthwise_;
