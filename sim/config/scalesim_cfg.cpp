@@ -30,6 +30,11 @@ const std::vector<std::string> kKnown = {
     "InterfaceBandwidth", "UseRamulatorTrace", "ReadRequestBuffer", "WriteRequestBuffer", "SparsitySupport",
     "SparseRep",    "OptimizedMapping", "BlockSize",  "RandomNumberGeneratorSeed", "TopologyCsvLoc"};
 
+std::string did_you_mean(const std::string& got, const std::vector<std::string>& choices) {
+  const std::string close = closest_match(got, choices);
+  return close.empty() ? "" : " -- did you mean '" + close + "'?";
+}
+
 constexpr int64_t kPsumBytes = 4;  // the systolic engine's default acc_bits / 8
 
 }  // namespace
@@ -83,7 +88,8 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
   std::string dataflow = df;
   std::transform(dataflow.begin(), dataflow.end(), dataflow.begin(), ::tolower);
   if (dataflow != "os" && dataflow != "ws" && dataflow != "is")
-    throw UserError("expected Dataflow os|ws|is, got '" + df + "'", df_loc, "Dataflow");
+    throw UserError("expected Dataflow os|ws|is, got '" + df + "'" + did_you_mean(dataflow, {"os", "ws", "is"}), df_loc,
+                    "Dataflow");
   // SCALE-Sim's Bandwidth is in words per cycle and only read when InterfaceBandwidth is USER;
   // with CALC (its default) it sizes the interface so nothing stalls, which the largest DRAM
   // bandwidth tessera accepts reproduces. Words are 1 byte and the clock is taken as 1 GHz, so
@@ -92,7 +98,8 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
   std::string iface_uc = iface;
   std::transform(iface_uc.begin(), iface_uc.end(), iface_uc.begin(), ::toupper);
   if (iface_uc != "CALC" && iface_uc != "USER")
-    throw UserError("expected InterfaceBandwidth CALC|USER, got '" + iface + "'", iface_loc, "InterfaceBandwidth");
+    throw UserError("expected InterfaceBandwidth CALC|USER, got '" + iface + "'" + did_you_mean(iface_uc, {"CALC", "USER"}),
+                    iface_loc, "InterfaceBandwidth");
   // Bandwidth may be a list (one per memory); SCALE-Sim's single-DRAM runs use the first.
   if (auto it = kv.find("Bandwidth"); it != kv.end()) it->second.text = trim(it->second.text.substr(0, it->second.text.find(',')));
   const int64_t bw_words = iface_uc == "USER" ? need_int("Bandwidth", "10") : 100000;

@@ -203,3 +203,40 @@ MemoryBanks: 1
     CHECK_THAT(e.message(), Catch::Contains("did you mean 'ArrayHeight'"));
   }
 }
+
+// Values SCALE-Sim itself would not run with (its scale_config.py int()s the sizes and the
+// bandwidth; v2 only warns on an unknown dataflow, which would silently run os) are errors
+// with file:line:col, the key, what was expected and, for a word, the closest choice.
+TEST_CASE("a .cfg value SCALE-Sim would reject is an error at its line and key", "[arch][scalesim]") {
+  const std::string base =
+      "[architecture_presets]\nArrayHeight: 8\nArrayWidth: 8\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\n"
+      "OfmapSramSzkB: 64\nDataflow: os\nBandwidth: 10\n[run_presets]\nInterfaceBandwidth: USER\n";
+  struct Bad {
+    std::string from, to, key, says;
+    int line, col;
+  };
+  const Bad cases[] = {
+      {"ArrayWidth: 8", "ArrayWidth: 0", "ArrayWidth", "value 0 is out of range; expected 1..1e+09", 3, 13},
+      {"ArrayWidth: 8", "ArrayWidth: 8.5", "ArrayWidth", "expected an integer (1..1e+09), got '8.5'", 3, 13},
+      {"IfmapSramSzkB: 64", "IfmapSramSzkB: lots", "IfmapSramSzkB", "expected an integer (1..1e+09), got 'lots'", 4, 16},
+      {"Dataflow: os", "Dataflow: wz", "Dataflow", "expected Dataflow os|ws|is, got 'wz' -- did you mean 'ws'?", 7, 11},
+      {"Bandwidth: 10", "Bandwidth: -3", "Bandwidth", "value -3 is out of range; expected 1..1e+09", 8, 12},
+      {"InterfaceBandwidth: USER", "InterfaceBandwidth: usr", "InterfaceBandwidth",
+       "expected InterfaceBandwidth CALC|USER, got 'usr' -- did you mean 'USER'?", 10, 21},
+  };
+  for (const auto& c : cases) {
+    std::string text = base;
+    text.replace(text.find(c.from), c.from.size(), c.to);
+    INFO(c.to);
+    try {
+      scalesim_cfg_text_to_yaml(text, "bad.cfg");
+      FAIL("expected an error");
+    } catch (const UserError& e) {
+      CHECK(e.loc().file == "bad.cfg");
+      CHECK(e.loc().line == c.line);
+      CHECK(e.loc().col == c.col);
+      CHECK(e.key() == c.key);
+      CHECK(e.message() == c.says);
+    }
+  }
+}
