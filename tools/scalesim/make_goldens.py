@@ -131,11 +131,19 @@ def gen_cases(seed, count):
                 break
             c.update(ifmap_h=h, ifmap_w=w, filt_h=fh, filt_w=fw, channels=ch, num_filt=nf,
                      stride=stride)
-        # USER bandwidth (words/cycle): log-uniform 1..64, every other USER case 1..8 (those stall)
         c["user_bw"] = None
-        if i % 3 == 0:
-            c["user_bw"] = log_uniform_int(rng, 1, 64 if i % 2 else 8)
         cases.append(c)
+    # USER runs on a third of the cases, picked by a second generator so that they meet every
+    # kind, dataflow and stride. Bandwidth (words/cycle): log-uniform 1..64 on every other one,
+    # 1..8 on the rest; those also get small SRAMs (log-uniform 4..64 kB each, independently),
+    # since SCALE-Sim only stalls on reads when an operand does not fit in half its SRAM.
+    urng = random.Random(seed + 1000003)
+    for j, i in enumerate(sorted(urng.sample(range(count), count // 3))):
+        c = cases[i]
+        c["user_bw"] = log_uniform_int(urng, 1, 64 if j % 2 else 8)
+        if j % 2 == 0:
+            c["ifmap_kb"], c["filter_kb"], c["ofmap_kb"] = [
+                log_uniform_int(urng, SRAM_MIN_KB, 64) for _ in range(3)]
     return cases
 
 
