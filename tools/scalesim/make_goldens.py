@@ -282,6 +282,8 @@ def main():
 
     cmd = "python3 tools/scalesim/make_goldens.py --scalesim <scale-sim-v2 checkout> " \
           "--out %s --seed %d --count %d" % (args.out, args.seed, args.count)
+    if args.commit:
+        cmd += " --commit %s" % args.commit
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", newline="") as f:
         f.write("# SCALE-Sim v2 per-layer goldens (github scalesim-project/scale-sim-v2, commit %s)\n" % commit)
