@@ -38,8 +38,8 @@ std::vector<std::string> split(const std::string& line) {
   return f;
 }
 
-std::vector<Row> goldens() {
-  std::ifstream in(std::string(TESSERA_SOURCE_DIR) + "/tests/golden/data/scalesim_layers.csv");
+std::vector<Row> goldens(const std::string& file = "scalesim_layers.csv") {
+  std::ifstream in(std::string(TESSERA_SOURCE_DIR) + "/tests/golden/data/" + file);
   REQUIRE(in);
   std::vector<std::string> header;
   std::vector<Row> rows;
@@ -70,21 +70,29 @@ struct LayerRun {
   GemmShape gemm;
 };
 
-LayerRun run_layer(const Row& r, const fs::path& dir) {
-  const std::string cfg = fmt::format(
+std::string cfg_text(const Row& r) {
+  return fmt::format(
       "[general]\nrun_name = golden{}\n[architecture_presets]\nArrayHeight: {}\nArrayWidth: {}\n"
       "IfmapSramSzkB: {}\nFilterSramSzkB: {}\nOfmapSramSzkB: {}\nIfmapOffset: 0\nFilterOffset: 10000000\n"
       "OfmapOffset: 20000000\nDataflow: {}\nBandwidth: {}\n[run_presets]\nInterfaceBandwidth: {}\n",
       r.at("id"), r.at("rows"), r.at("cols"), r.at("ifmap_kb"), r.at("filter_kb"), r.at("ofmap_kb"), r.at("dataflow"),
       r.at("bandwidth").empty() ? "10" : r.at("bandwidth"), r.at("interface"));
+}
+
+constexpr const char* kConvHeader =
+    "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n";
+
+std::string conv_line(const Row& r) {
+  return fmt::format("L{}, {}, {}, {}, {}, {}, {}, {},\n", r.at("id"), r.at("ifmap_h"), r.at("ifmap_w"), r.at("filt_h"),
+                     r.at("filt_w"), r.at("channels"), r.at("num_filt"), r.at("stride"));
+}
+
+LayerRun run_layer(const Row& r, const fs::path& dir) {
   const std::string topo =
       r.at("kind") == "gemm"
           ? fmt::format("Layer, M, N, K,\nL{}, {}, {}, {},\n", r.at("id"), r.at("m"), r.at("n"), r.at("k"))
-          : fmt::format("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
-                        "Strides,\nL{}, {}, {}, {}, {}, {}, {}, {},\n",
-                        r.at("id"), r.at("ifmap_h"), r.at("ifmap_w"), r.at("filt_h"), r.at("filt_w"), r.at("channels"),
-                        r.at("num_filt"), r.at("stride"));
-  write(dir / "m.cfg", cfg);
+          : kConvHeader + conv_line(r);
+  write(dir / "m.cfg", cfg_text(r));
   write(dir / "t.csv", topo);
   const Arch a = load_arch((dir / "m.cfg").string());
   const Workload wl = load_workload((dir / "t.csv").string());
@@ -122,5 +130,31 @@ TEST_CASE("every layer's compute cycles are SCALE-Sim's, for any SRAM size and s
   }
   CHECK(convs >= 30);
   CHECK(strided >= 5);  // strides whose window does not land on the last row
+  fs::remove_all(dir);
+}
+
+// A whole network as SCALE-Sim's own CLI ran it (its configs/{scale,google,eyeriss}.cfg on its
+// topologies/conv_nets/Resnet18.csv; tools/scalesim/network_goldens.py), run here as one
+// workload, as a user would: every layer's compute cycles are SCALE-Sim's.
+TEST_CASE("ResNet-18 on SCALE-Sim's own configs: every layer's compute cycles", "[scalesim][golden]") {
+  const fs::path dir = fs::temp_directory_path() / fmt::format("tessera_scalesim_net_{}", ::getpid());
+  fs::create_directories(dir);
+  for (const char* file : {"scalesim_resnet18_google.csv"}) {
+    const auto rows = goldens(file);
+    REQUIRE(rows.size() == 21);
+    std::string topo = kConvHeader;
+    for (const Row& r : rows) topo += conv_line(r);
+    write(dir / "m.cfg", cfg_text(rows[0]));
+    write(dir / "net.csv", topo);
+    const Arch a = load_arch((dir / "m.cfg").string());
+    const Workload wl = load_workload((dir / "net.csv").string());
+    const Plan plan = build_plan(a, wl, default_mapping(a, wl));
+    REQUIRE(plan.ops.size() == rows.size());
+    const auto results = run_kernel(a, plan, Fidelity::Tile);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      INFO(file << " layer " << rows[i].at("case"));
+      CHECK(results[i].compute_cycles == num(rows[i], "total_cycles") - num(rows[i], "stall_cycles"));
+    }
+  }
   fs::remove_all(dir);
 }
