@@ -161,7 +161,7 @@ class CostCache {
   size_t size_ = 0;
 };
 
-// The distinct tile shapes of one item and how often each ran (and accumulated).
+// The distinct tile steps (shape and flags) of one item and how often each ran (and accumulated).
 class Shapes {
  public:
   Shapes(const Machine& mc, CostCache& cache, const OpPlan& p)
