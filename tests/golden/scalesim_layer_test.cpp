@@ -133,13 +133,13 @@ TEST_CASE("every layer's compute cycles are SCALE-Sim's, for any SRAM size and s
   fs::remove_all(dir);
 }
 
-// A whole network as SCALE-Sim's own CLI ran it (its configs/{scale,google,eyeriss}.cfg on its
+// A whole network as SCALE-Sim's own CLI ran it (its configs/scale.cfg, google.cfg, eyeriss.cfg on its
 // topologies/conv_nets/Resnet18.csv; tools/scalesim/network_goldens.py), run here as one
 // workload, as a user would: every layer's compute cycles are SCALE-Sim's.
 TEST_CASE("ResNet-18 on SCALE-Sim's own configs: every layer's compute cycles", "[scalesim][golden]") {
   const fs::path dir = fs::temp_directory_path() / fmt::format("tessera_scalesim_net_{}", ::getpid());
   fs::create_directories(dir);
-  for (const char* file : {"scalesim_resnet18_google.csv"}) {
+  for (const char* file : {"scalesim_resnet18_scale.csv", "scalesim_resnet18_google.csv"}) {
     const auto rows = goldens(file);
     REQUIRE(rows.size() == 21);
     std::string topo = kConvHeader;
