@@ -1,6 +1,7 @@
 #include "models/tech/tech_library.h"
 
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "models/common/error.h"
@@ -170,7 +171,7 @@ TechSpec scale_spec(const TechSpec& in, int node_nm, const NodeScaling& s) {
   o.and2_um2 *= s.area;
   o.full_adder_um2 *= s.area;
   o.logic_leakage_mw_per_mm2 *= s.leakage / s.area;
-  pts(o.sram_read64_pj, s.energy);
+  for (auto& p : o.sram_read_pj) p.pj *= s.energy;
   o.sram_bitcell_um2 *= s.area;
   o.sram_bank_fixed_um2 *= s.area;
   o.sram_bank_um2_per_io_bit *= s.area;
@@ -274,25 +275,74 @@ TechLibrary::TechLibrary(const TechSpec& spec) : spec_(spec) {
   require_positive(spec.sram_array_efficiency, "SRAM array efficiency");
   require_positive(spec.sram_write_read_ratio, "SRAM write/read ratio");
 
-  // SRAM: ln E = ln a + p ln C, least squares in log space (a power law).
-  const auto& s = spec.sram_read64_pj;
-  if (s.size() < 2) throw UserError("SRAM read energy: needs at least 2 published points to fit");
-  double mx = 0, my = 0;
-  for (const auto& p : s) {
-    if (!(p.x > 0) || !(p.y > 0)) throw UserError("SRAM read energy: published points must be positive");
-    mx += std::log(p.x);
-    my += std::log(p.y);
+  fit_sram(spec.sram_read_pj);
+
+  const double clk = spec.clock_tree_power_share, ctl = spec.control_power_share;
+  if (clk < 0 || ctl < 0 || clk + ctl >= 1)
+    throw UserError("chip: clock_tree_power_share + control_power_share must be in [0, 1), got " + num(clk + ctl));
+  if (spec.clock_tree_area_share < 0 || spec.control_area_share < 0 ||
+      spec.clock_tree_area_share + spec.control_area_share >= 1)
+    throw UserError("chip: clock_tree_area_share + control_area_share must be in [0, 1)");
+  if (!(spec.placement_utilization > 0 && spec.placement_utilization <= 1))
+    throw UserError("chip: placement_utilization must be in (0, 1], got " + num(spec.placement_utilization));
+  for (const auto& [name, d] : spec.dram_devices)
+    if (!(d.device_gbit > 0 && d.vdd_v > 0 && d.idd3n_ma > 0 && d.idd5b_ma >= d.idd3n_ma && d.trfc_ns > 0 &&
+          d.trefi_ns > d.trfc_ns))
+      throw UserError("dram_devices." + name +
+                      ": needs positive device_gbit, vdd_v, idd3n_ma, trfc_ns; idd5b_ma >= idd3n_ma; trefi_ns > trfc_ns");
+}
+
+// read(C, w) = a c^p + w b c^q with c = C / 8 KiB. For fixed exponents the law is linear in a and
+// b, so those come from a weighted least squares (relative error); the exponents are searched on
+// a 0.01 grid over [0, 1] (a bank's energy grows no faster than its capacity) and the pair with
+// the least squared relative error and positive a and b wins.
+void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
+  if (pts.size() < 4) throw UserError("SRAM read energy: needs at least 4 published points to fit, got " +
+                                      std::to_string(pts.size()));
+  for (const auto& p : pts)
+    if (!(p.capacity_bytes > 0 && p.width_bits > 0 && p.pj > 0))
+      throw UserError("SRAM read energy: published points must be positive");
+  std::set<double> capacities, widths;
+  for (const auto& p : pts) {
+    capacities.insert(p.capacity_bytes);
+    widths.insert(p.width_bits);
   }
-  mx /= double(s.size());
-  my /= double(s.size());
-  double sxx = 0, sxy = 0;
-  for (const auto& p : s) {
-    sxx += (std::log(p.x) - mx) * (std::log(p.x) - mx);
-    sxy += (std::log(p.x) - mx) * (std::log(p.y) - my);
-  }
-  if (sxx <= 0) throw UserError("SRAM read energy: published points must be at two or more capacities");
-  sram_p_ = sxy / sxx;
-  sram_a_ = std::exp(my - sram_p_ * mx);
+  if (capacities.size() < 2 || widths.size() < 2)
+    throw UserError("SRAM read energy: published points must span two or more capacities and two or more widths");
+  double best = -1;
+  for (int ip = 0; ip <= 100; ++ip)
+    for (int iq = 0; iq <= 100; ++iq) {
+      const double p = ip / 100.0, q = iq / 100.0;
+      double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+      for (const auto& pt : pts) {
+        const double c = pt.capacity_bytes / 8192, w = 1 / (pt.pj * pt.pj);
+        const double u = std::pow(c, p), v = pt.width_bits * std::pow(c, q);
+        s00 += w * u * u;
+        s01 += w * u * v;
+        s11 += w * v * v;
+        r0 += w * u * pt.pj;
+        r1 += w * v * pt.pj;
+      }
+      const double det = s00 * s11 - s01 * s01;
+      if (std::fabs(det) <= 1e-12 * s00 * s11) continue;
+      const double a = (r0 * s11 - r1 * s01) / det, b = (s00 * r1 - s01 * r0) / det;
+      if (!(a > 0 && b > 0)) continue;
+      double err = 0;
+      for (const auto& pt : pts) {
+        const double c = pt.capacity_bytes / 8192;
+        const double e = (a * std::pow(c, p) + pt.width_bits * b * std::pow(c, q) - pt.pj) / pt.pj;
+        err += e * e;
+      }
+      if (best < 0 || err < best) {
+        best = err;
+        sram_a_ = a;
+        sram_b_ = b;
+        sram_p_ = p;
+        sram_q_ = q;
+      }
+    }
+  if (best < 0)
+    throw UserError("SRAM read energy: no fixed + per-bit law with positive parts fits the published points");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,8 +521,9 @@ double TechLibrary::area_um2(const std::string& primitive, int bits) const {
 double TechLibrary::sram_access_pj(double capacity_bytes, int width_bits, bool write) const {
   if (!(capacity_bytes > 0)) throw UserError("SRAM capacity must be positive, got " + num(capacity_bytes));
   if (width_bits < 1) throw UserError("SRAM access width must be >= 1 bit, got " + std::to_string(width_bits));
-  const double read64 = sram_a_ * std::pow(capacity_bytes, sram_p_);
-  return read64 * width_bits / 64.0 * (write ? spec_.sram_write_read_ratio : 1.0);
+  const double c = capacity_bytes / 8192;
+  const double read = sram_a_ * std::pow(c, sram_p_) + width_bits * sram_b_ * std::pow(c, sram_q_);
+  return read * (write ? spec_.sram_write_read_ratio : 1.0);
 }
 
 double TechLibrary::sram_area_um2(double capacity_bytes, int width_bits, int banks, int ports) const {
@@ -492,6 +543,68 @@ double TechLibrary::sram_leakage_mw(double capacity_bytes) const {
 
 double TechLibrary::logic_leakage_mw(double area_um2) const {
   return area_um2 * 1e-6 * spec_.logic_leakage_mw_per_mm2;
+}
+
+double TechLibrary::chip_rest() const { return 1 - spec_.clock_tree_power_share - spec_.control_power_share; }
+double TechLibrary::core_rest() const { return 1 - spec_.clock_tree_area_share - spec_.control_area_share; }
+
+// A share s of the chip's power is s / (1 - s_clock - s_control) of the datapath's beside it.
+double TechLibrary::clock_tree_pj(double datapath_pj) const {
+  return datapath_pj * spec_.clock_tree_power_share / chip_rest();
+}
+double TechLibrary::control_pj(double datapath_pj) const {
+  return datapath_pj * spec_.control_power_share / chip_rest();
+}
+
+double TechLibrary::placement_um2(double logic_cells_um2) const {
+  return logic_cells_um2 * (1 / spec_.placement_utilization - 1);
+}
+double TechLibrary::clock_tree_area_um2(double logic_cells_um2, double sram_um2) const {
+  return (logic_cells_um2 / spec_.placement_utilization + sram_um2) * spec_.clock_tree_area_share / core_rest();
+}
+double TechLibrary::control_area_um2(double logic_cells_um2, double sram_um2) const {
+  return (logic_cells_um2 / spec_.placement_utilization + sram_um2) * spec_.control_area_share / core_rest();
+}
+
+const DramDevice& TechLibrary::dram_device(const std::string& technology) const {
+  auto it = spec_.dram_devices.find(technology);
+  if (it == spec_.dram_devices.end()) {
+    std::vector<std::string> known;
+    for (const auto& kv : spec_.dram_devices) known.push_back(kv.first);
+    unknown("DRAM technology for background power (dram_devices)", technology, known);
+  }
+  return it->second;
+}
+
+// Devices x VDD x IDD3N: every device of an open channel sits in active standby.
+double TechLibrary::dram_background_mw(const std::string& technology, double capacity_gib) const {
+  if (capacity_gib <= 0) return 0;
+  const DramDevice& d = dram_device(technology);
+  return capacity_gib * 8 / d.device_gbit * d.vdd_v * d.idd3n_ma;
+}
+
+// Refresh draws IDD5B instead of IDD3N for tRFC out of every tREFI (the datasheet's own method).
+double TechLibrary::dram_refresh_mw(const std::string& technology, double capacity_gib) const {
+  if (capacity_gib <= 0) return 0;
+  const DramDevice& d = dram_device(technology);
+  return capacity_gib * 8 / d.device_gbit * d.vdd_v * (d.idd5b_ma - d.idd3n_ma) * d.trfc_ns / d.trefi_ns;
+}
+
+const IoPhy& TechLibrary::phy(const std::string& technology) const {
+  auto it = spec_.io_phy.find(technology);
+  if (it == spec_.io_phy.end()) {
+    std::vector<std::string> known;
+    for (const auto& kv : spec_.io_phy) known.push_back(kv.first);
+    unknown("DRAM technology for the I/O PHY (io_phy)", technology, known);
+  }
+  return it->second;
+}
+
+double TechLibrary::io_phy_mw(const std::string& technology, double bandwidth_gbps) const {
+  return phy(technology).static_mw_per_gbps * bandwidth_gbps;
+}
+double TechLibrary::io_phy_area_um2(const std::string& technology, double bandwidth_gbps) const {
+  return phy(technology).area_mm2_per_gbps * bandwidth_gbps * 1e6;
 }
 
 std::vector<std::string> TechLibrary::dram_technologies() const {
@@ -530,7 +643,9 @@ std::vector<FitCheck> TechLibrary::fit_checks() const {
   fps("fp_add area", spec_.fp_add_um2, fp_add_um2_);
   fps("fp_mul energy", spec_.fp_mul_pj, fp_mul_pj_);
   fps("fp_mul area", spec_.fp_mul_um2, fp_mul_um2_);
-  for (const auto& p : spec_.sram_read64_pj) v.push_back({"sram read64 energy", p.x, p.y, sram_access_pj(p.x, 64, false)});
+  for (const auto& p : spec_.sram_read_pj)
+    v.push_back({"sram read " + num(p.width_bits) + "b energy [" + p.source + "]", p.capacity_bytes, p.pj,
+                 sram_access_pj(p.capacity_bytes, static_cast<int>(p.width_bits), false)});
   return v;
 }
 

@@ -52,6 +52,57 @@ const std::vector<ParamDecl>& sram_params() {
   return d;
 }
 
+// One published SRAM read in `sram.read_pj` (a list: the law needs points across capacities and
+// widths). A point measured at another node is scaled to this file's node like the file itself.
+const std::vector<ParamDecl>& sram_point_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("bytes", "B", std::nullopt, 1, 1e12, "capacity of the bank read"),
+      ParamDecl::integer("bits", "bits", std::nullopt, 1, 4096, "word width read"),
+      ParamDecl::real("pj", "pJ", std::nullopt, 0, kInf, "published read energy"),
+      ParamDecl::integer("node_nm", "nm", "0", 0, 180,
+                         "node the point was published at (0 = this file's); scaled by Stillmaker & Baas"),
+      ParamDecl::string("source", std::nullopt, "citation tag of the point"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& chip_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("clock_tree_power_share", "", std::nullopt, 0, 0.9,
+                      "clock network's share of chip power at full use; it toggles every cycle, busy or idle"),
+      ParamDecl::real("control_power_share", "", std::nullopt, 0, 0.9,
+                      "control and sequencing logic's share of chip power; follows activity"),
+      ParamDecl::real("clock_tree_area_share", "", std::nullopt, 0, 0.9, "clock buffers' share of core area"),
+      ParamDecl::real("control_area_share", "", std::nullopt, 0, 0.9, "control logic's share of core area"),
+      ParamDecl::real("placement_utilization", "", std::nullopt, 0.05, 1,
+                      "standard-cell area / placed logic area (the rest is routing whitespace)"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& dram_device_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("device_gbit", "Gbit", std::nullopt, 0, 1e4, "capacity of one DRAM device"),
+      ParamDecl::real("vdd_v", "V", std::nullopt, 0.3, 5, "device supply"),
+      ParamDecl::real("idd3n_ma", "mA", std::nullopt, 0, 1e4, "active standby current per device (background)"),
+      ParamDecl::real("idd5b_ma", "mA", std::nullopt, 0, 1e4, "burst refresh current per device"),
+      ParamDecl::real("trfc_ns", "ns", std::nullopt, 0, 1e6, "refresh cycle time"),
+      ParamDecl::real("trefi_ns", "ns", std::nullopt, 0, 1e8, "average refresh interval"),
+      ParamDecl::string("source", std::nullopt, "datasheet the currents come from"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& io_phy_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("static_mw_per_gbps", "mW/(GB/s)", std::nullopt, 0, 1e4,
+                      "PHY power drawn while the link is up (DLL, termination, bias), per GB/s"),
+      ParamDecl::real("area_mm2_per_gbps", "mm2/(GB/s)", std::nullopt, 0, 100, "PHY area on the die, per GB/s"),
+      ParamDecl::string("source", std::nullopt, "where the numbers come from"),
+  };
+  return d;
+}
+
 const std::vector<ParamDecl>& derived_params() {
   static const std::vector<ParamDecl> d = {
       ParamDecl::string("derive_from", std::nullopt, "technology file to scale, relative to this file"),
@@ -66,7 +117,7 @@ const std::vector<ParamDecl>& derived_params() {
 }
 
 const std::vector<std::string> kTableSections = {"int_add", "int_mul", "fp_add", "fp_mul", "logic", "sram",
-                                                  "dram_pj_per_bit"};
+                                                  "dram_pj_per_bit", "chip", "dram_devices", "io_phy"};
 const std::vector<std::string> kLawKeys = {"energy_pj", "area_um2"};
 
 const ParamDecl& value_decl(const std::string& unit) {
@@ -223,9 +274,25 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
   s.logic_leakage_mw_per_mm2 = lg.f("leakage_mw_per_mm2");
 
   const YAML::Node sram = required(root, "sram", file, "", "SRAM model constants");
-  const ParamValues sp = resolve_params(sram, sram_params(), file, "sram", {"read64_pj"});
-  s.sram_read64_pj = int_points(required(sram, "read64_pj", file, "sram", "capacity bytes -> pJ per 64-bit read"), 1,
-                                1e12, "bytes", "pJ", file, "sram.read64_pj");
+  const ParamValues sp = resolve_params(sram, sram_params(), file, "sram", {"read_pj"});
+  const YAML::Node reads = required(sram, "read_pj", file, "sram", "a list of published reads {bytes, bits, pj, source}");
+  expect_sequence(reads, file, "sram.read_pj", "a list of published reads {bytes, bits, pj, source}");
+  for (size_t i = 0; i < reads.size(); ++i) {
+    const std::string key = "sram.read_pj." + std::to_string(i);
+    expect_map(reads[i], file, key, "a published read {bytes, bits, pj, source}");
+    const ParamValues pt = resolve_params(reads[i], sram_point_params(), file, key);
+    double pj = pt.f("pj");
+    if (!(pj > 0)) throw UserError("expected a positive pJ value", yaml_loc(reads[i]["pj"], file), key + ".pj");
+    const int at = static_cast<int>(pt.i("node_nm"));
+    if (at != 0 && at != s.node_nm) {
+      try {
+        pj *= stillmaker_scaling(at, stillmaker_nominal_vdd(at), s.node_nm).energy;
+      } catch (const UserError& e) {
+        throw UserError(e.message(), yaml_loc(reads[i]["node_nm"], file), key + ".node_nm");
+      }
+    }
+    s.sram_read_pj.push_back({pt.f("bytes"), static_cast<double>(pt.i("bits")), pj, pt.s("source")});
+  }
   s.sram_write_read_ratio = sp.f("write_read_ratio");
   s.sram_bitcell_um2 = sp.f("bitcell_um2");
   s.sram_array_efficiency = sp.f("array_efficiency");
@@ -241,6 +308,34 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
     s.dram_pj_per_bit[k] = positive_value(it->second, "pJ", file, join_key("dram_pj_per_bit", k));
   }
 
+  const ParamValues chip =
+      resolve_params(required(root, "chip", file, "", "chip-level shares and placement"), chip_params(), file, "chip");
+  s.clock_tree_power_share = chip.f("clock_tree_power_share");
+  s.control_power_share = chip.f("control_power_share");
+  s.clock_tree_area_share = chip.f("clock_tree_area_share");
+  s.control_area_share = chip.f("control_area_share");
+  s.placement_utilization = chip.f("placement_utilization");
+
+  // Per-technology tables: a technology left out is not modelled, and using it is an error.
+  auto per_tech = [&](const char* sec, const std::vector<ParamDecl>& decls, auto&& take) {
+    const YAML::Node n = root[sec];
+    if (!n.IsDefined() || n.IsNull()) return;
+    expect_map(n, file, sec, "technology -> parameters");
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string k = scalar_text(it->first, file, sec, "a technology name");
+      const std::string key = join_key(sec, k);
+      expect_map(it->second, file, key, "parameters of one technology");
+      take(k, resolve_params(it->second, decls, file, key));
+    }
+  };
+  per_tech("dram_devices", dram_device_params(), [&](const std::string& k, const ParamValues& v) {
+    s.dram_devices[k] = {v.f("device_gbit"), v.f("vdd_v"), v.f("idd3n_ma"), v.f("idd5b_ma"), v.f("trfc_ns"),
+                         v.f("trefi_ns")};
+  });
+  per_tech("io_phy", io_phy_params(), [&](const std::string& k, const ParamValues& v) {
+    s.io_phy[k] = {v.f("static_mw_per_gbps"), v.f("area_mm2_per_gbps")};
+  });
+
   build(s);  // fit now, so a bad table fails at load with the file named
   return s;
 }
@@ -249,7 +344,14 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
 
 const std::vector<std::pair<std::string, std::vector<ParamDecl>>>& tech_param_sections() {
   static const std::vector<std::pair<std::string, std::vector<ParamDecl>>> s = {
-      {"", top_params()}, {"logic", logic_params()}, {"sram", sram_params()}, {"derived", derived_params()}};
+      {"", top_params()},
+      {"logic", logic_params()},
+      {"sram", sram_params()},
+      {"sram.read_pj[]", sram_point_params()},
+      {"chip", chip_params()},
+      {"dram_devices.<technology>", dram_device_params()},
+      {"io_phy.<technology>", io_phy_params()},
+      {"derived", derived_params()}};
   return s;
 }
 

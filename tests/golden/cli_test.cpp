@@ -62,7 +62,7 @@ TEST_CASE("run writes a complete, deterministic report", "[cli]") {
 
   auto j1 = nlohmann::json::parse(read(d1 / "report.json"));
   auto j2 = nlohmann::json::parse(read(d2 / "report.json"));
-  CHECK(j1["schema_version"] == 1);
+  CHECK(j1["schema_version"] == 2);
   CHECK(j1["tessera"]["commit"].is_string());
   CHECK(j1["arch"]["engines"][0]["rows"] == 128);
   // The workload's exact GEMM MACs (see tests/golden/workload_macs_test.cpp), all on the array.
