@@ -350,6 +350,11 @@ TEST_CASE("node scaling follows Stillmaker & Baas and is monotone", "[tech]") {
     }
     prev = &l;
   }
+  // 65 nm (Eyeriss' node) lies above the reference: its file quotes the published factors too.
+  const TechLibrary l65 = load_tech(kDir + "65nm.yaml");
+  const auto s65 = stillmaker_scaling(45, 0.9, 65);
+  CHECK(l65.action_pj("int_mul", 8) == Approx(lib.action_pj("int_mul", 8) * s65.energy).epsilon(0.005));
+  CHECK(l65.area_um2("int_mul", 8) == Approx(lib.area_um2("int_mul", 8) * s65.area).epsilon(0.005));
   CHECK(lib.scaled(45).action_pj("int_mul", 8) == lib.action_pj("int_mul", 8));
   auto err = user_error([&] { lib.scaled(5); });
   CHECK_THAT(err.message(), Catch::Contains("7..180"));
