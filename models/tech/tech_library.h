@@ -174,8 +174,8 @@ class TechLibrary {
   // Leakage of `area_um2` of logic, mW.
   double logic_leakage_mw(double area_um2) const;
 
-  // Chip level. `datapath_pj` is the on-chip dynamic energy of engines and SRAM; the clock
-  // tree and control take their published shares of the chip's power beside it.
+  // Chip level. `datapath_pj` is logic (engine) dynamic energy; the clock tree and control take
+  // their published shares of the power beside it: share / (1 - clock share - control share).
   double clock_tree_pj(double datapath_pj) const;
   double control_pj(double datapath_pj) const;
   // Area around `logic_cells_um2` of standard cells and `sram_um2` of macros.

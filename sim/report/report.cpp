@@ -111,24 +111,25 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
     s.ops.push_back(std::move(p));
   }
   s.total_cycles = makespan(results);
-  // On-chip dynamic energy (engines and scratchpads), and the cycles it would take at every
-  // engine's peak rate (the busiest engine's): their ratio is the datapath's energy per cycle at
-  // full use. The clock tree takes its share of the chip's full-use power every cycle of the run,
-  // busy or idle; control its share of the work actually done.
-  double onchip_pj = 0;
-  for (const auto& [k, v] : s.energy_pj)
-    if (k != "dram") onchip_pj += v;
-  std::map<std::string, double> full_cycles;
-  for (const auto& r : results) {
-    const auto& caps = arch.engines[arch.find_engine(r.engine) - arch.engines.data()].model->capabilities();
-    if (caps.peak_ops_per_cycle) full_cycles[r.engine] += static_cast<double>(r.macs) / static_cast<double>(caps.peak_ops_per_cycle);
+  // Clock tree and control are shares of the logic's power. Each engine's energy per cycle at
+  // full use is its dynamic energy over the cycles its work would take at its peak rate (ops /
+  // peak ops per cycle); the clock tree takes its share of their sum every cycle of the run,
+  // busy or idle, and control its share of the logic energy actually spent.
+  double logic_pj = 0, full_use_pj_per_cycle = 0;
+  for (const auto& e : arch.engines) {
+    double pj = 0, ops = 0;
+    for (const auto& [k, v] : s.energy_pj)
+      if (k.rfind(e.name + ".", 0) == 0) pj += v;
+    for (const auto& r : results)
+      if (r.engine == e.name) ops += static_cast<double>(r.macs);
+    const auto peak = static_cast<double>(e.model->capabilities().peak_ops_per_cycle);
+    logic_pj += pj;
+    if (ops > 0 && peak > 0) full_use_pj_per_cycle += pj / (ops / peak);
   }
-  double busiest = 0;
-  for (const auto& [_, c] : full_cycles) busiest = std::max(busiest, c);
   const double ns = static_cast<double>(s.total_cycles) / arch.clock_ghz;
-  s.clock_tree_mw = busiest > 0 ? tech.clock_tree_pj(onchip_pj / busiest) * arch.clock_ghz : 0;  // pJ/cycle * GHz = mW
+  s.clock_tree_mw = tech.clock_tree_pj(full_use_pj_per_cycle) * arch.clock_ghz;  // pJ/cycle * GHz = mW
   s.energy_pj["clock_tree"] = s.clock_tree_mw * ns;
-  s.energy_pj["control"] = tech.control_pj(onchip_pj);
+  s.energy_pj["control"] = tech.control_pj(logic_pj);
   // Standing power for the whole run: mW * ns = pJ.
   s.energy_pj["leakage"] += leak_mw * ns;
   s.energy_pj["dram.background"] = dram_background_mw * ns;
