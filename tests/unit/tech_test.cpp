@@ -226,6 +226,10 @@ TEST_CASE("chip level: clock tree, control, placement, DRAM background and refre
   // PHY: 34 GB/s x 10 mW = 340 mW; x 0.08 mm^2 = 2.72 mm^2.
   CHECK(t.io_phy_mw("ddr3", 34) == Approx(340));
   CHECK(t.io_phy_area_um2("ddr3", 34) == Approx(2.72e6));
+  // The shipped DDR4 ([MU16], 8 Gb devices): 8 GiB = 8 devices x 1.2 V x 47 mA = 451.2 mW;
+  // refresh 8 x 1.2 x (280 - 47) x 350 / 7800 = 100.369 mW.
+  CHECK(lib45().dram_background_mw("ddr4", 8) == Approx(451.2));
+  CHECK(lib45().dram_refresh_mw("ddr4", 8) == Approx(100.369).epsilon(1e-5));
   // A technology without data is an error naming the ones that have it.
   auto e = user_error([&] { t.dram_background_mw("ddr4", 8); });
   CHECK_THAT(e.message(), Catch::Contains("ddr4") && Catch::Contains("ddr3"));
