@@ -171,10 +171,9 @@ TechSpec scale_spec(const TechSpec& in, int node_nm, const NodeScaling& s) {
   o.and2_um2 *= s.area;
   o.full_adder_um2 *= s.area;
   o.logic_leakage_mw_per_mm2 *= s.leakage / s.area;
-  for (auto& p : o.sram_read_pj) p.pj *= s.energy;
-  o.sram_bitcell_um2 *= s.area;
+  for (auto& p : o.sram_read_pj) p.value *= s.energy;
+  for (auto& p : o.sram_area_um2) p.value *= s.area;
   o.sram_bank_fixed_um2 *= s.area;
-  o.sram_bank_um2_per_io_bit *= s.area;
   o.sram_leakage_nw_per_bit *= s.leakage;
   return o;
 }
@@ -271,11 +270,10 @@ TechLibrary::TechLibrary(const TechSpec& spec) : spec_(spec) {
   require_positive(spec.mux2_pj_per_bit, "mux energy");
   require_positive(spec.reg_um2_per_bit, "reg area");
   require_positive(spec.mux2_um2_per_bit, "mux area");
-  require_positive(spec.sram_bitcell_um2, "SRAM bitcell area");
-  require_positive(spec.sram_array_efficiency, "SRAM array efficiency");
   require_positive(spec.sram_write_read_ratio, "SRAM write/read ratio");
 
   fit_sram(spec.sram_read_pj);
+  fit_sram_area(spec.sram_area_um2);
 
   const double clk = spec.clock_tree_power_share, ctl = spec.control_power_share;
   if (clk < 0 || ctl < 0 || clk + ctl >= 1)
@@ -296,32 +294,37 @@ TechLibrary::TechLibrary(const TechSpec& spec) : spec_(spec) {
 // b, so those come from a weighted least squares (relative error); the exponents are searched on
 // a 0.01 grid over [0, 1] (a bank's energy grows no faster than its capacity) and the pair with
 // the least squared relative error and positive a and b wins.
-void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
-  if (pts.size() < 4) throw UserError("SRAM read energy: needs at least 4 published points to fit, got " +
-                                      std::to_string(pts.size()));
-  for (const auto& p : pts)
-    if (!(p.capacity_bytes > 0 && p.width_bits > 0 && p.pj > 0))
-      throw UserError("SRAM read energy: published points must be positive");
+namespace {
+// A law in capacity and width needs points at two or more of each.
+void check_sram_points(const std::vector<SramPoint>& pts, const std::string& what) {
+  if (pts.size() < 4) throw UserError(what + ": needs at least 4 published points to fit, got " + std::to_string(pts.size()));
   std::set<double> capacities, widths;
   for (const auto& p : pts) {
+    if (!(p.capacity_bytes > 0 && p.width_bits > 0 && p.value > 0))
+      throw UserError(what + ": published points must be positive");
     capacities.insert(p.capacity_bytes);
     widths.insert(p.width_bits);
   }
   if (capacities.size() < 2 || widths.size() < 2)
-    throw UserError("SRAM read energy: published points must span two or more capacities and two or more widths");
+    throw UserError(what + ": published points must span two or more capacities and two or more widths");
+}
+}  // namespace
+
+void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
+  check_sram_points(pts, "SRAM read energy");
   double best = -1;
   for (int ip = 0; ip <= 100; ++ip)
     for (int iq = 0; iq <= 100; ++iq) {
       const double p = ip / 100.0, q = iq / 100.0;
       double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
       for (const auto& pt : pts) {
-        const double c = pt.capacity_bytes / 8192, w = 1 / (pt.pj * pt.pj);
+        const double c = pt.capacity_bytes / 8192, w = 1 / (pt.value * pt.value);
         const double u = std::pow(c, p), v = pt.width_bits * std::pow(c, q);
         s00 += w * u * u;
         s01 += w * u * v;
         s11 += w * v * v;
-        r0 += w * u * pt.pj;
-        r1 += w * v * pt.pj;
+        r0 += w * u * pt.value;
+        r1 += w * v * pt.value;
       }
       const double det = s00 * s11 - s01 * s01;
       if (std::fabs(det) <= 1e-12 * s00 * s11) continue;
@@ -330,7 +333,7 @@ void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
       double err = 0;
       for (const auto& pt : pts) {
         const double c = pt.capacity_bytes / 8192;
-        const double e = (a * std::pow(c, p) + pt.width_bits * b * std::pow(c, q) - pt.pj) / pt.pj;
+        const double e = (a * std::pow(c, p) + pt.width_bits * b * std::pow(c, q) - pt.value) / pt.value;
         err += e * e;
       }
       if (best < 0 || err < best) {
@@ -343,6 +346,28 @@ void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
     }
   if (best < 0)
     throw UserError("SRAM read energy: no fixed + per-bit law with positive parts fits the published points");
+}
+
+// area = bits k_cell + fixed + w k_io for a single-port bank: linear in k_cell and k_io once the
+// declared fixed part is taken off, so a least squares of the relative error gives both.
+void TechLibrary::fit_sram_area(const std::vector<SramPoint>& pts) {
+  check_sram_points(pts, "SRAM area");
+  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+  for (const auto& pt : pts) {
+    const double w = 1 / (pt.value * pt.value), u = pt.capacity_bytes * 8, v = pt.width_bits;
+    const double y = pt.value - spec_.sram_bank_fixed_um2;
+    s00 += w * u * u;
+    s01 += w * u * v;
+    s11 += w * v * v;
+    r0 += w * u * y;
+    r1 += w * v * y;
+  }
+  const double det = s00 * s11 - s01 * s01;
+  sram_cell_um2_ = (r0 * s11 - r1 * s01) / det;
+  sram_io_um2_ = (s00 * r1 - s01 * r0) / det;
+  if (!(sram_cell_um2_ > 0 && sram_io_um2_ > 0))
+    throw UserError("SRAM area: the fit of cell and per-word-bit area to the published points is not positive (" +
+                    num(sram_cell_um2_) + ", " + num(sram_io_um2_) + " um^2); check the points and bank_fixed_um2");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -531,9 +556,9 @@ double TechLibrary::sram_area_um2(double capacity_bytes, int width_bits, int ban
   if (width_bits < 1 || banks < 1 || ports < 1)
     throw UserError("SRAM width, banks and ports must be >= 1, got width " + std::to_string(width_bits) +
                     ", banks " + std::to_string(banks) + ", ports " + std::to_string(ports));
-  const double cell = spec_.sram_bitcell_um2 * (1 + spec_.sram_port_area_increment * (ports - 1));
-  const double array = capacity_bytes * 8 * cell / spec_.sram_array_efficiency;
-  const double bank = spec_.sram_bank_fixed_um2 + spec_.sram_bank_um2_per_io_bit * width_bits * ports;
+  const double cell = sram_cell_um2_ * (1 + spec_.sram_port_area_increment * (ports - 1));
+  const double array = capacity_bytes * 8 * cell;
+  const double bank = spec_.sram_bank_fixed_um2 + sram_io_um2_ * width_bits * ports;
   return array + banks * bank;
 }
 
@@ -644,8 +669,11 @@ std::vector<FitCheck> TechLibrary::fit_checks() const {
   fps("fp_mul energy", spec_.fp_mul_pj, fp_mul_pj_);
   fps("fp_mul area", spec_.fp_mul_um2, fp_mul_um2_);
   for (const auto& p : spec_.sram_read_pj)
-    v.push_back({"sram read " + num(p.width_bits) + "b energy [" + p.source + "]", p.capacity_bytes, p.pj,
+    v.push_back({"sram read " + num(p.width_bits) + "b energy [" + p.source + "]", p.capacity_bytes, p.value,
                  sram_access_pj(p.capacity_bytes, static_cast<int>(p.width_bits), false)});
+  for (const auto& p : spec_.sram_area_um2)
+    v.push_back({"sram " + num(p.width_bits) + "b bank area [" + p.source + "]", p.capacity_bytes, p.value,
+                 sram_area_um2(p.capacity_bytes, static_cast<int>(p.width_bits), 1, 1)});
   return v;
 }
 

@@ -36,6 +36,9 @@
 //   per-access part (decoder, wordline, H-tree) and a per-bit part (bitlines, sense amps), each
 //   growing with capacity; a, b, p, q fitted to published (C, w, pJ) points (relative error,
 //   exponents on a 0.01 grid); write = read * write_read_ratio.
+//   SRAM bank area = bits * k_cell * (1 + port_increment (ports-1)) + fixed + k_io * w * ports:
+//   k_cell (cells and array periphery per bit) and k_io (sense amps, drivers, the mats a wide
+//   word spreads over, per word bit) fitted to published single-port bank areas.
 //   Chip level: clock tree and control power as shares of the chip's power at full use, their
 //   area as shares of the core; logic placed at `placement_utilization`; DRAM background and
 //   refresh from datasheet currents; I/O PHY static power and area per GB/s of interface.
@@ -58,9 +61,10 @@ struct FitPoint {
   double y = 0;  // pJ or um^2
 };
 
-// One published SRAM read: a `width_bits` word from a bank of `capacity_bytes`, at the spec's node.
+// One published SRAM figure for a single-port bank of `capacity_bytes` with `width_bits` words,
+// at the spec's node: the energy of one read (pJ) or the bank's area (um^2).
 struct SramPoint {
-  double capacity_bytes = 0, width_bits = 0, pj = 0;
+  double capacity_bytes = 0, width_bits = 0, value = 0;
   std::string source;  // citation tag, for fit reports
 };
 
@@ -103,12 +107,10 @@ struct TechSpec {
   double logic_leakage_mw_per_mm2 = 0;
 
   std::vector<SramPoint> sram_read_pj;   // published reads across capacities and widths
+  std::vector<SramPoint> sram_area_um2;  // published single-port bank areas, likewise
   double sram_write_read_ratio = 1;
-  double sram_bitcell_um2 = 0;           // single-port 6T cell
-  double sram_array_efficiency = 1;      // cell area / (cell + array periphery) area
   double sram_port_area_increment = 0;   // extra cell area per additional port, fraction
   double sram_bank_fixed_um2 = 0;        // decoder/control per bank
-  double sram_bank_um2_per_io_bit = 0;   // sense amp + write driver + latch per bank data bit
   double sram_leakage_nw_per_bit = 0;
 
   std::map<std::string, double> dram_pj_per_bit;  // by technology name
@@ -218,6 +220,7 @@ class TechLibrary {
   double fp_um2(const std::string& op, const FloatFormat& f) const;
   double int_mul_um2(int bits) const;  // by spec_.int_mul_area_law
   void fit_sram(const std::vector<SramPoint>& pts);
+  void fit_sram_area(const std::vector<SramPoint>& pts);
 
   TechSpec spec_;
   Law int_add_pj_, int_add_um2_, int_mul_pj_, int_mul_um2_;
@@ -228,6 +231,7 @@ class TechLibrary {
   double core_rest() const;  // 1 - clock and control area shares
 
   double sram_a_ = 0, sram_p_ = 0, sram_b_ = 0, sram_q_ = 0;  // read = a*c^p + w*b*c^q, c = C/8 KiB
+  double sram_cell_um2_ = 0, sram_io_um2_ = 0;                 // area per stored bit, per word bit
 };
 
 }  // namespace tessera

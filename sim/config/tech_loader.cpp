@@ -41,28 +41,33 @@ const std::vector<ParamDecl>& logic_params() {
 const std::vector<ParamDecl>& sram_params() {
   static const std::vector<ParamDecl> d = {
       ParamDecl::real("write_read_ratio", "", std::nullopt, 0.1, 10, "write energy / read energy"),
-      ParamDecl::real("bitcell_um2", "um2", std::nullopt, 0, kInf, "single-port 6T bitcell area"),
-      ParamDecl::real("array_efficiency", "", std::nullopt, 0.05, 1, "bitcell area / array area"),
       ParamDecl::real("port_area_increment", "", "0.5", 0, 10, "extra cell area per extra port, fraction of a cell"),
       ParamDecl::real("bank_fixed_um2", "um2", std::nullopt, 0, kInf, "decoder and control area per bank"),
-      ParamDecl::real("bank_um2_per_io_bit", "um2", std::nullopt, 0, kInf,
-                      "sense amp, write driver and latch area per bank data bit and port"),
       ParamDecl::real("leakage_nw_per_bit", "nW", std::nullopt, 0, kInf, "leakage per stored bit"),
   };
   return d;
 }
 
-// One published SRAM read in `sram.read_pj` (a list: the law needs points across capacities and
-// widths). A point measured at another node is scaled to this file's node like the file itself.
-const std::vector<ParamDecl>& sram_point_params() {
-  static const std::vector<ParamDecl> d = {
-      ParamDecl::real("bytes", "B", std::nullopt, 1, 1e12, "capacity of the bank read"),
-      ParamDecl::integer("bits", "bits", std::nullopt, 1, 4096, "word width read"),
-      ParamDecl::real("pj", "pJ", std::nullopt, 0, kInf, "published read energy"),
+// One published SRAM figure in `sram.read_pj` / `sram.area_um2` (lists: the laws need points
+// across capacities and widths). A point published at another node is scaled to this file's
+// node like the file itself.
+std::vector<ParamDecl> sram_point_params(const std::string& value_key, const std::string& unit,
+                                         const std::string& what) {
+  return {
+      ParamDecl::real("bytes", "B", std::nullopt, 1, 1e12, "capacity of the bank"),
+      ParamDecl::integer("bits", "bits", std::nullopt, 1, 4096, "word width"),
+      ParamDecl::real(value_key, unit, std::nullopt, 0, kInf, what),
       ParamDecl::integer("node_nm", "nm", "0", 0, 180,
                          "node the point was published at (0 = this file's); scaled by Stillmaker & Baas"),
       ParamDecl::string("source", std::nullopt, "citation tag of the point"),
   };
+}
+const std::vector<ParamDecl>& sram_read_params() {
+  static const std::vector<ParamDecl> d = sram_point_params("pj", "pJ", "published energy of one read");
+  return d;
+}
+const std::vector<ParamDecl>& sram_area_params() {
+  static const std::vector<ParamDecl> d = sram_point_params("um2", "um2", "published area of a single-port bank");
   return d;
 }
 
@@ -274,31 +279,39 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
   s.logic_leakage_mw_per_mm2 = lg.f("leakage_mw_per_mm2");
 
   const YAML::Node sram = required(root, "sram", file, "", "SRAM model constants");
-  const ParamValues sp = resolve_params(sram, sram_params(), file, "sram", {"read_pj"});
-  const YAML::Node reads = required(sram, "read_pj", file, "sram", "a list of published reads {bytes, bits, pj, source}");
-  expect_sequence(reads, file, "sram.read_pj", "a list of published reads {bytes, bits, pj, source}");
-  for (size_t i = 0; i < reads.size(); ++i) {
-    const std::string key = "sram.read_pj." + std::to_string(i);
-    expect_map(reads[i], file, key, "a published read {bytes, bits, pj, source}");
-    const ParamValues pt = resolve_params(reads[i], sram_point_params(), file, key);
-    double pj = pt.f("pj");
-    if (!(pj > 0)) throw UserError("expected a positive pJ value", yaml_loc(reads[i]["pj"], file), key + ".pj");
-    const int at = static_cast<int>(pt.i("node_nm"));
-    if (at != 0 && at != s.node_nm) {
-      try {
-        pj *= stillmaker_scaling(at, stillmaker_nominal_vdd(at), s.node_nm).energy;
-      } catch (const UserError& e) {
-        throw UserError(e.message(), yaml_loc(reads[i]["node_nm"], file), key + ".node_nm");
+  const ParamValues sp = resolve_params(sram, sram_params(), file, "sram", {"read_pj", "area_um2"});
+  // `energy`: scale a point's value by the energy factor between nodes, else by the area factor.
+  auto points = [&](const char* list, const std::vector<ParamDecl>& decls, const std::string& value_key, bool energy) {
+    const std::string where = std::string("sram.") + list;
+    const std::string what = "a list of published points {bytes, bits, " + value_key + ", source}";
+    const YAML::Node n = required(sram, list, file, "sram", what);
+    expect_sequence(n, file, where, what);
+    std::vector<SramPoint> out;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string key = where + "." + std::to_string(i);
+      expect_map(n[i], file, key, "a published point {bytes, bits, " + value_key + ", source}");
+      const ParamValues pt = resolve_params(n[i], decls, file, key);
+      double v = pt.f(value_key);
+      if (!(v > 0))
+        throw UserError("expected a positive " + value_key + " value", yaml_loc(n[i][value_key], file), key + "." + value_key);
+      const int at = static_cast<int>(pt.i("node_nm"));
+      if (at != 0 && at != s.node_nm) {
+        try {
+          const NodeScaling f = stillmaker_scaling(at, stillmaker_nominal_vdd(at), s.node_nm);
+          v *= energy ? f.energy : f.area;
+        } catch (const UserError& e) {
+          throw UserError(e.message(), yaml_loc(n[i]["node_nm"], file), key + ".node_nm");
+        }
       }
+      out.push_back({pt.f("bytes"), static_cast<double>(pt.i("bits")), v, pt.s("source")});
     }
-    s.sram_read_pj.push_back({pt.f("bytes"), static_cast<double>(pt.i("bits")), pj, pt.s("source")});
-  }
+    return out;
+  };
+  s.sram_read_pj = points("read_pj", sram_read_params(), "pj", true);
+  s.sram_area_um2 = points("area_um2", sram_area_params(), "um2", false);
   s.sram_write_read_ratio = sp.f("write_read_ratio");
-  s.sram_bitcell_um2 = sp.f("bitcell_um2");
-  s.sram_array_efficiency = sp.f("array_efficiency");
   s.sram_port_area_increment = sp.f("port_area_increment");
   s.sram_bank_fixed_um2 = sp.f("bank_fixed_um2");
-  s.sram_bank_um2_per_io_bit = sp.f("bank_um2_per_io_bit");
   s.sram_leakage_nw_per_bit = sp.f("leakage_nw_per_bit");
 
   const YAML::Node dram = required(root, "dram_pj_per_bit", file, "", "technology -> pJ per bit");
@@ -347,7 +360,8 @@ const std::vector<std::pair<std::string, std::vector<ParamDecl>>>& tech_param_se
       {"", top_params()},
       {"logic", logic_params()},
       {"sram", sram_params()},
-      {"sram.read_pj[]", sram_point_params()},
+      {"sram.read_pj[]", sram_read_params()},
+      {"sram.area_um2[]", sram_area_params()},
       {"chip", chip_params()},
       {"dram_devices.<technology>", dram_device_params()},
       {"io_phy.<technology>", io_phy_params()},
