@@ -591,14 +591,22 @@ double TechLibrary::control_area_um2(double logic_cells_um2, double sram_um2) co
   return (logic_cells_um2 / spec_.placement_utilization + sram_um2) * spec_.control_area_share / core_rest();
 }
 
-const DramDevice& TechLibrary::dram_device(const std::string& technology) const {
-  auto it = spec_.dram_devices.find(technology);
-  if (it == spec_.dram_devices.end()) {
+namespace {
+// The entry of a per-technology table; a technology left out is an error naming those present.
+template <class T>
+const T& by_technology(const std::map<std::string, T>& table, const std::string& technology, const std::string& what) {
+  auto it = table.find(technology);
+  if (it == table.end()) {
     std::vector<std::string> known;
-    for (const auto& kv : spec_.dram_devices) known.push_back(kv.first);
-    unknown("DRAM technology for background power (dram_devices)", technology, known);
+    for (const auto& kv : table) known.push_back(kv.first);
+    unknown(what, technology, known);
   }
   return it->second;
+}
+}  // namespace
+
+const DramDevice& TechLibrary::dram_device(const std::string& technology) const {
+  return by_technology(spec_.dram_devices, technology, "DRAM technology for background power (dram_devices)");
 }
 
 // Devices x VDD x IDD3N: every device of an open channel sits in active standby.
@@ -616,13 +624,7 @@ double TechLibrary::dram_refresh_mw(const std::string& technology, double capaci
 }
 
 const IoPhy& TechLibrary::phy(const std::string& technology) const {
-  auto it = spec_.io_phy.find(technology);
-  if (it == spec_.io_phy.end()) {
-    std::vector<std::string> known;
-    for (const auto& kv : spec_.io_phy) known.push_back(kv.first);
-    unknown("DRAM technology for the I/O PHY (io_phy)", technology, known);
-  }
-  return it->second;
+  return by_technology(spec_.io_phy, technology, "DRAM technology for the I/O PHY (io_phy)");
 }
 
 double TechLibrary::io_phy_mw(const std::string& technology, double bandwidth_gbps) const {
