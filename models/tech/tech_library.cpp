@@ -363,6 +363,9 @@ void TechLibrary::fit_sram_area(const std::vector<SramPoint>& pts) {
     r1 += w * v * y;
   }
   const double det = s00 * s11 - s01 * s01;
+  if (std::fabs(det) <= 1e-12 * s00 * s11)
+    throw UserError("SRAM area: the published points cannot separate per-bit from per-word-bit area (capacity and "
+                    "width vary together); add points that vary one without the other");
   sram_cell_um2_ = (r0 * s11 - r1 * s01) / det;
   sram_io_um2_ = (s00 * r1 - s01 * r0) / det;
   if (!(sram_cell_um2_ > 0 && sram_io_um2_ > 0))

@@ -223,6 +223,15 @@ TEST_CASE("SRAM area law: cells per bit, periphery per word bit, fixed per bank"
   // A fixed part larger than a published bank leaves a negative per-bit area: an error.
   auto e = user_error([] { load_tech_spec_string(table_with("bank_fixed_um2: 1500", "bank_fixed_um2: 2000000"), "t.yaml"); });
   CHECK_THAT(e.message(), Catch::Contains("SRAM area"));
+  // Capacity and width that only vary together cannot be told apart.
+  e = user_error([] {
+    load_tech_spec_string(table_with("{bytes: 8192, bits: 256, um2: 105436, source: t}, {bytes: 131072, bits: 64, um2: 1059676, source: t}, "
+                                     "{bytes: 131072, bits: 256, um2: 1088476, source: t}",
+                                     "{bytes: 8192, bits: 64, um2: 80000, source: t}, {bytes: 131072, bits: 1024, um2: 1200000, source: t}, "
+                                     "{bytes: 131072, bits: 1024, um2: 1300000, source: t}"),
+                          "t.yaml");
+  });
+  CHECK_THAT(e.message(), Catch::Contains("cannot separate"));
   e = user_error([] { load_tech_spec_string(table_with("{bytes: 8192, bits: 64, um2: 76636", "{bytes: 8192, bits: 64, um3: 76636"), "t.yaml"); });
   CHECK(e.key() == "sram.area_um2.0.um3");
   CHECK_THAT(e.message(), Catch::Contains("did you mean 'um2'"));
