@@ -154,6 +154,37 @@ def resnet50():
     return g
 
 
+def mlp0(batch=200, width=2048, layers=5):
+    """TPUv1's MLP0 (Jouppi et al., ISCA 2017, Table 1): 5 fully connected layers, ReLU, about
+    20 M weights, TPU batch size 200. The paper gives no layer sizes; five equal 2048 x 2048
+    layers hold 5 x 4,194,304 = 20.97 M weights, the published total to its stated precision."""
+    g = Graph("mlp0", "TPUv1 MLP0 (Jouppi et al., ISCA 2017, Table 1): 5 FC layers of 2048x2048 (20.97 M "
+              "weights; sizes assumed, the paper gives only the 20 M total), ReLU, batch 200, int8")
+    x = g.tensor("input", [batch, width], "input")
+    for i in range(layers):
+        x = g.ew("fc%d.relu" % i, "relu", g.gemm("fc%d" % i, x, width))
+    g.mark_output(x)
+    return g
+
+
+def alexnet_conv(batch=4):
+    """AlexNet's five CONV layers as Eyeriss ran them (Chen et al., JSSC 2017: CONV layers only,
+    batch 4): Krizhevsky et al. 2012 shapes, 227x227 input, conv2/4/5 in two groups, ReLU, the
+    max pools after conv1, conv2 and conv5 (LRN left out). 665.8 M MACs per image."""
+    g = Graph("alexnet_conv", "AlexNet CONV layers (Krizhevsky et al. 2012; as run by Eyeriss, JSSC 2017), "
+              "batch 4, 227x227, int8 tensors (Eyeriss computes 16-bit: the arch sets its engine width)")
+    x = g.tensor("image", [batch, 3, 227, 227], "input")
+    x = g.ew("conv1.relu", "relu", g.conv("conv1", x, 96, 11, stride=4))
+    x = g.pool("pool1", x, "max", k=3, stride=2)
+    x = g.ew("conv2.relu", "relu", g.conv("conv2", x, 256, 5, pad=2, groups=2))
+    x = g.pool("pool2", x, "max", k=3, stride=2)
+    x = g.ew("conv3.relu", "relu", g.conv("conv3", x, 384, 3, pad=1))
+    x = g.ew("conv4.relu", "relu", g.conv("conv4", x, 384, 3, pad=1, groups=2))
+    x = g.ew("conv5.relu", "relu", g.conv("conv5", x, 256, 3, pad=1, groups=2))
+    g.mark_output(g.pool("pool5", x, "max", k=3, stride=2))
+    return g
+
+
 def mobilenet_v2():
     """torchvision mobilenet_v2 (width 1.0), 224x224."""
     g = Graph("mobilenet_v2", "torchvision MobileNetV2 1.0, batch 1, 224x224, int8; BN folded into conv bias")
@@ -275,7 +306,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workloads"))
     args = ap.parse_args()
-    graphs = [resnet50(), mobilenet_v2(), bert_base(), vit_b16(), llama7b_layer("llama7b_prefill", 2048, 0),
+    graphs = [resnet50(), mobilenet_v2(), mlp0(), alexnet_conv(), bert_base(), vit_b16(), llama7b_layer("llama7b_prefill", 2048, 0),
               llama7b_layer("llama7b_decode", 1, 2047)]
     os.makedirs(args.out, exist_ok=True)
     for g in graphs:

@@ -53,6 +53,7 @@ class IDram {
   virtual double latency_ns() const = 0;      // first-byte latency of a transfer
   virtual std::string technology() const = 0; // priced by the tech library
   virtual double pj_per_bit_override() const = 0;  // < 0: use the tech library's figure
+  virtual double capacity_gib() const = 0;  // devices on the channel (background power); 0 = not modelled
   // Data-phase time of one transfer of `bits` (the channel is busy for this long).
   double transfer_ns(uint64_t bits) const { return static_cast<double>(bits) / 8.0 / bandwidth_gbps(); }
 };

@@ -1,6 +1,7 @@
 #include "models/tech/tech_library.h"
 
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "models/common/error.h"
@@ -170,10 +171,9 @@ TechSpec scale_spec(const TechSpec& in, int node_nm, const NodeScaling& s) {
   o.and2_um2 *= s.area;
   o.full_adder_um2 *= s.area;
   o.logic_leakage_mw_per_mm2 *= s.leakage / s.area;
-  pts(o.sram_read64_pj, s.energy);
-  o.sram_bitcell_um2 *= s.area;
+  for (auto& p : o.sram_read_pj) p.value *= s.energy;
+  for (auto& p : o.sram_area_um2) p.value *= s.area;
   o.sram_bank_fixed_um2 *= s.area;
-  o.sram_bank_um2_per_io_bit *= s.area;
   o.sram_leakage_nw_per_bit *= s.leakage;
   return o;
 }
@@ -270,29 +270,107 @@ TechLibrary::TechLibrary(const TechSpec& spec) : spec_(spec) {
   require_positive(spec.mux2_pj_per_bit, "mux energy");
   require_positive(spec.reg_um2_per_bit, "reg area");
   require_positive(spec.mux2_um2_per_bit, "mux area");
-  require_positive(spec.sram_bitcell_um2, "SRAM bitcell area");
-  require_positive(spec.sram_array_efficiency, "SRAM array efficiency");
   require_positive(spec.sram_write_read_ratio, "SRAM write/read ratio");
 
-  // SRAM: ln E = ln a + p ln C, least squares in log space (a power law).
-  const auto& s = spec.sram_read64_pj;
-  if (s.size() < 2) throw UserError("SRAM read energy: needs at least 2 published points to fit");
-  double mx = 0, my = 0;
-  for (const auto& p : s) {
-    if (!(p.x > 0) || !(p.y > 0)) throw UserError("SRAM read energy: published points must be positive");
-    mx += std::log(p.x);
-    my += std::log(p.y);
+  fit_sram(spec.sram_read_pj);
+  fit_sram_area(spec.sram_area_um2);
+
+  const double clk = spec.clock_tree_power_share, ctl = spec.control_power_share;
+  if (clk < 0 || ctl < 0 || clk + ctl >= 1)
+    throw UserError("chip: clock_tree_power_share + control_power_share must be in [0, 1), got " + num(clk + ctl));
+  if (spec.clock_tree_area_share < 0 || spec.control_area_share < 0 ||
+      spec.clock_tree_area_share + spec.control_area_share >= 1)
+    throw UserError("chip: clock_tree_area_share + control_area_share must be in [0, 1)");
+  if (!(spec.placement_utilization > 0 && spec.placement_utilization <= 1))
+    throw UserError("chip: placement_utilization must be in (0, 1], got " + num(spec.placement_utilization));
+  for (const auto& [name, d] : spec.dram_devices)
+    if (!(d.device_gbit > 0 && d.vdd_v > 0 && d.idd3n_ma > 0 && d.idd5b_ma >= d.idd3n_ma && d.trfc_ns > 0 &&
+          d.trefi_ns > d.trfc_ns))
+      throw UserError("dram_devices." + name +
+                      ": needs positive device_gbit, vdd_v, idd3n_ma, trfc_ns; idd5b_ma >= idd3n_ma; trefi_ns > trfc_ns");
+}
+
+// read(C, w) = a c^p + w b c^q with c = C / 8 KiB. For fixed exponents the law is linear in a and
+// b, so those come from a weighted least squares (relative error); the exponents are searched on
+// a 0.01 grid over [0, 1] (a bank's energy grows no faster than its capacity) and the pair with
+// the least squared relative error and positive a and b wins.
+namespace {
+// A law in capacity and width needs points at two or more of each.
+void check_sram_points(const std::vector<SramPoint>& pts, const std::string& what) {
+  if (pts.size() < 4) throw UserError(what + ": needs at least 4 published points to fit, got " + std::to_string(pts.size()));
+  std::set<double> capacities, widths;
+  for (const auto& p : pts) {
+    if (!(p.capacity_bytes > 0 && p.width_bits > 0 && p.value > 0))
+      throw UserError(what + ": published points must be positive");
+    capacities.insert(p.capacity_bytes);
+    widths.insert(p.width_bits);
   }
-  mx /= double(s.size());
-  my /= double(s.size());
-  double sxx = 0, sxy = 0;
-  for (const auto& p : s) {
-    sxx += (std::log(p.x) - mx) * (std::log(p.x) - mx);
-    sxy += (std::log(p.x) - mx) * (std::log(p.y) - my);
+  if (capacities.size() < 2 || widths.size() < 2)
+    throw UserError(what + ": published points must span two or more capacities and two or more widths");
+}
+}  // namespace
+
+void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
+  check_sram_points(pts, "SRAM read energy");
+  double best = -1;
+  for (int ip = 0; ip <= 100; ++ip)
+    for (int iq = 0; iq <= 100; ++iq) {
+      const double p = ip / 100.0, q = iq / 100.0;
+      double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+      for (const auto& pt : pts) {
+        const double c = pt.capacity_bytes / 8192, w = 1 / (pt.value * pt.value);
+        const double u = std::pow(c, p), v = pt.width_bits * std::pow(c, q);
+        s00 += w * u * u;
+        s01 += w * u * v;
+        s11 += w * v * v;
+        r0 += w * u * pt.value;
+        r1 += w * v * pt.value;
+      }
+      const double det = s00 * s11 - s01 * s01;
+      if (std::fabs(det) <= 1e-12 * s00 * s11) continue;
+      const double a = (r0 * s11 - r1 * s01) / det, b = (s00 * r1 - s01 * r0) / det;
+      if (!(a > 0 && b > 0)) continue;
+      double err = 0;
+      for (const auto& pt : pts) {
+        const double c = pt.capacity_bytes / 8192;
+        const double e = (a * std::pow(c, p) + pt.width_bits * b * std::pow(c, q) - pt.value) / pt.value;
+        err += e * e;
+      }
+      if (best < 0 || err < best) {
+        best = err;
+        sram_a_ = a;
+        sram_b_ = b;
+        sram_p_ = p;
+        sram_q_ = q;
+      }
+    }
+  if (best < 0)
+    throw UserError("SRAM read energy: no fixed + per-bit law with positive parts fits the published points");
+}
+
+// area = bits k_cell + fixed + w k_io for a single-port bank: linear in k_cell and k_io once the
+// declared fixed part is taken off, so a least squares of the relative error gives both.
+void TechLibrary::fit_sram_area(const std::vector<SramPoint>& pts) {
+  check_sram_points(pts, "SRAM area");
+  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+  for (const auto& pt : pts) {
+    const double w = 1 / (pt.value * pt.value), u = pt.capacity_bytes * 8, v = pt.width_bits;
+    const double y = pt.value - spec_.sram_bank_fixed_um2;
+    s00 += w * u * u;
+    s01 += w * u * v;
+    s11 += w * v * v;
+    r0 += w * u * y;
+    r1 += w * v * y;
   }
-  if (sxx <= 0) throw UserError("SRAM read energy: published points must be at two or more capacities");
-  sram_p_ = sxy / sxx;
-  sram_a_ = std::exp(my - sram_p_ * mx);
+  const double det = s00 * s11 - s01 * s01;
+  if (std::fabs(det) <= 1e-12 * s00 * s11)
+    throw UserError("SRAM area: the published points cannot separate per-bit from per-word-bit area (capacity and "
+                    "width vary together); add points that vary one without the other");
+  sram_cell_um2_ = (r0 * s11 - r1 * s01) / det;
+  sram_io_um2_ = (s00 * r1 - s01 * r0) / det;
+  if (!(sram_cell_um2_ > 0 && sram_io_um2_ > 0))
+    throw UserError("SRAM area: the fit of cell and per-word-bit area to the published points is not positive (" +
+                    num(sram_cell_um2_) + ", " + num(sram_io_um2_) + " um^2); check the points and bank_fixed_um2");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,8 +549,9 @@ double TechLibrary::area_um2(const std::string& primitive, int bits) const {
 double TechLibrary::sram_access_pj(double capacity_bytes, int width_bits, bool write) const {
   if (!(capacity_bytes > 0)) throw UserError("SRAM capacity must be positive, got " + num(capacity_bytes));
   if (width_bits < 1) throw UserError("SRAM access width must be >= 1 bit, got " + std::to_string(width_bits));
-  const double read64 = sram_a_ * std::pow(capacity_bytes, sram_p_);
-  return read64 * width_bits / 64.0 * (write ? spec_.sram_write_read_ratio : 1.0);
+  const double c = capacity_bytes / 8192;
+  const double read = sram_a_ * std::pow(c, sram_p_) + width_bits * sram_b_ * std::pow(c, sram_q_);
+  return read * (write ? spec_.sram_write_read_ratio : 1.0);
 }
 
 double TechLibrary::sram_area_um2(double capacity_bytes, int width_bits, int banks, int ports) const {
@@ -480,9 +559,9 @@ double TechLibrary::sram_area_um2(double capacity_bytes, int width_bits, int ban
   if (width_bits < 1 || banks < 1 || ports < 1)
     throw UserError("SRAM width, banks and ports must be >= 1, got width " + std::to_string(width_bits) +
                     ", banks " + std::to_string(banks) + ", ports " + std::to_string(ports));
-  const double cell = spec_.sram_bitcell_um2 * (1 + spec_.sram_port_area_increment * (ports - 1));
-  const double array = capacity_bytes * 8 * cell / spec_.sram_array_efficiency;
-  const double bank = spec_.sram_bank_fixed_um2 + spec_.sram_bank_um2_per_io_bit * width_bits * ports;
+  const double cell = sram_cell_um2_ * (1 + spec_.sram_port_area_increment * (ports - 1));
+  const double array = capacity_bytes * 8 * cell;
+  const double bank = spec_.sram_bank_fixed_um2 + sram_io_um2_ * width_bits * ports;
   return array + banks * bank;
 }
 
@@ -492,6 +571,70 @@ double TechLibrary::sram_leakage_mw(double capacity_bytes) const {
 
 double TechLibrary::logic_leakage_mw(double area_um2) const {
   return area_um2 * 1e-6 * spec_.logic_leakage_mw_per_mm2;
+}
+
+double TechLibrary::chip_rest() const { return 1 - spec_.clock_tree_power_share - spec_.control_power_share; }
+double TechLibrary::core_rest() const { return 1 - spec_.clock_tree_area_share - spec_.control_area_share; }
+
+// A share s of the chip's power is s / (1 - s_clock - s_control) of the datapath's beside it.
+double TechLibrary::clock_tree_pj(double datapath_pj) const {
+  return datapath_pj * spec_.clock_tree_power_share / chip_rest();
+}
+double TechLibrary::control_pj(double datapath_pj) const {
+  return datapath_pj * spec_.control_power_share / chip_rest();
+}
+
+double TechLibrary::placement_um2(double logic_cells_um2) const {
+  return logic_cells_um2 * (1 / spec_.placement_utilization - 1);
+}
+double TechLibrary::clock_tree_area_um2(double logic_cells_um2, double sram_um2) const {
+  return (logic_cells_um2 / spec_.placement_utilization + sram_um2) * spec_.clock_tree_area_share / core_rest();
+}
+double TechLibrary::control_area_um2(double logic_cells_um2, double sram_um2) const {
+  return (logic_cells_um2 / spec_.placement_utilization + sram_um2) * spec_.control_area_share / core_rest();
+}
+
+namespace {
+// The entry of a per-technology table; a technology left out is an error naming those present.
+template <class T>
+const T& by_technology(const std::map<std::string, T>& table, const std::string& technology, const std::string& what) {
+  auto it = table.find(technology);
+  if (it == table.end()) {
+    std::vector<std::string> known;
+    for (const auto& kv : table) known.push_back(kv.first);
+    unknown(what, technology, known);
+  }
+  return it->second;
+}
+}  // namespace
+
+const DramDevice& TechLibrary::dram_device(const std::string& technology) const {
+  return by_technology(spec_.dram_devices, technology, "DRAM technology for background power (dram_devices)");
+}
+
+// Devices x VDD x IDD3N: every device of an open channel sits in active standby.
+double TechLibrary::dram_background_mw(const std::string& technology, double capacity_gib) const {
+  if (capacity_gib <= 0) return 0;
+  const DramDevice& d = dram_device(technology);
+  return capacity_gib * 8 / d.device_gbit * d.vdd_v * d.idd3n_ma;
+}
+
+// Refresh draws IDD5B instead of IDD3N for tRFC out of every tREFI (the datasheet's own method).
+double TechLibrary::dram_refresh_mw(const std::string& technology, double capacity_gib) const {
+  if (capacity_gib <= 0) return 0;
+  const DramDevice& d = dram_device(technology);
+  return capacity_gib * 8 / d.device_gbit * d.vdd_v * (d.idd5b_ma - d.idd3n_ma) * d.trfc_ns / d.trefi_ns;
+}
+
+const IoPhy& TechLibrary::phy(const std::string& technology) const {
+  return by_technology(spec_.io_phy, technology, "DRAM technology for the I/O PHY (io_phy)");
+}
+
+double TechLibrary::io_phy_mw(const std::string& technology, double bandwidth_gbps) const {
+  return phy(technology).static_mw_per_gbps * bandwidth_gbps;
+}
+double TechLibrary::io_phy_area_um2(const std::string& technology, double bandwidth_gbps) const {
+  return phy(technology).area_mm2_per_gbps * bandwidth_gbps * 1e6;
 }
 
 std::vector<std::string> TechLibrary::dram_technologies() const {
@@ -530,7 +673,12 @@ std::vector<FitCheck> TechLibrary::fit_checks() const {
   fps("fp_add area", spec_.fp_add_um2, fp_add_um2_);
   fps("fp_mul energy", spec_.fp_mul_pj, fp_mul_pj_);
   fps("fp_mul area", spec_.fp_mul_um2, fp_mul_um2_);
-  for (const auto& p : spec_.sram_read64_pj) v.push_back({"sram read64 energy", p.x, p.y, sram_access_pj(p.x, 64, false)});
+  for (const auto& p : spec_.sram_read_pj)
+    v.push_back({"sram read " + num(p.width_bits) + "b energy [" + p.source + "]", p.capacity_bytes, p.value,
+                 sram_access_pj(p.capacity_bytes, static_cast<int>(p.width_bits), false)});
+  for (const auto& p : spec_.sram_area_um2)
+    v.push_back({"sram " + num(p.width_bits) + "b bank area [" + p.source + "]", p.capacity_bytes, p.value,
+                 sram_area_um2(p.capacity_bytes, static_cast<int>(p.width_bits), 1, 1)});
   return v;
 }
 

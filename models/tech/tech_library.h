@@ -32,8 +32,16 @@
 //   a 2*bits state-register write (fp: m iterations on the significand + exponent subtract);
 //   exp = range reduction + Horner polynomial of the degree the precision needs, each step one
 //   mul, one add and one accumulator write.
-//   SRAM read (64-bit word) = a * C^p (power law in capacity, fitted in log space), linear in
-//   width; write = read * write_read_ratio.
+//   SRAM read of a w-bit word from a C-byte bank = a*(C/8 KiB)^p + w*b*(C/8 KiB)^q: a fixed
+//   per-access part (decoder, wordline, H-tree) and a per-bit part (bitlines, sense amps), each
+//   growing with capacity; a, b, p, q fitted to published (C, w, pJ) points (relative error,
+//   exponents on a 0.01 grid); write = read * write_read_ratio.
+//   SRAM bank area = bits * k_cell * (1 + port_increment (ports-1)) + fixed + k_io * w * ports:
+//   k_cell (cells and array periphery per bit) and k_io (sense amps, drivers, the mats a wide
+//   word spreads over, per word bit) fitted to published single-port bank areas.
+//   Chip level: clock tree and control power as shares of the chip's power at full use, their
+//   area as shares of the core; logic placed at `placement_utilization`; DRAM background and
+//   refresh from datasheet currents; I/O PHY static power and area per GB/s of interface.
 #include <map>
 #include <string>
 #include <vector>
@@ -49,8 +57,31 @@ namespace tessera {
 enum class IntMulAreaLaw { Fitted, Array };
 
 struct FitPoint {
-  double x = 0;  // bits (int), significand bits (fp) or capacity bytes (SRAM)
+  double x = 0;  // bits (int) or significand bits (fp)
   double y = 0;  // pJ or um^2
+};
+
+// One published SRAM figure for a single-port bank of `capacity_bytes` with `width_bits` words,
+// at the spec's node: the energy of one read (pJ) or the bank's area (um^2).
+struct SramPoint {
+  double capacity_bytes = 0, width_bits = 0, value = 0;
+  std::string source;  // citation tag, for fit reports
+};
+
+// Datasheet currents of one DRAM device (per device, at its supply).
+struct DramDevice {
+  double device_gbit = 0;   // capacity of one device
+  double vdd_v = 0;
+  double idd3n_ma = 0;      // active standby: the background while the channel is open
+  double idd5b_ma = 0;      // burst refresh
+  double trfc_ns = 0;       // refresh cycle time
+  double trefi_ns = 0;      // average refresh interval
+};
+
+// A DRAM interface (PHY + controller I/O) on the accelerator die, per GB/s of bandwidth.
+struct IoPhy {
+  double static_mw_per_gbps = 0;  // DLLs, termination, bias: drawn whenever the link is up
+  double area_mm2_per_gbps = 0;
 };
 
 // Everything a TechLibrary is built from, at the spec's own node. Published points, not fitted
@@ -75,16 +106,23 @@ struct TechSpec {
   double full_adder_um2 = 0;  // one full-adder cell (array multiplier); 0 = not given
   double logic_leakage_mw_per_mm2 = 0;
 
-  std::vector<FitPoint> sram_read64_pj;  // x = capacity bytes, y = pJ per 64-bit read
+  std::vector<SramPoint> sram_read_pj;   // published reads across capacities and widths
+  std::vector<SramPoint> sram_area_um2;  // published single-port bank areas, likewise
   double sram_write_read_ratio = 1;
-  double sram_bitcell_um2 = 0;           // single-port 6T cell
-  double sram_array_efficiency = 1;      // cell area / (cell + array periphery) area
   double sram_port_area_increment = 0;   // extra cell area per additional port, fraction
   double sram_bank_fixed_um2 = 0;        // decoder/control per bank
-  double sram_bank_um2_per_io_bit = 0;   // sense amp + write driver + latch per bank data bit
   double sram_leakage_nw_per_bit = 0;
 
   std::map<std::string, double> dram_pj_per_bit;  // by technology name
+
+  // Chip level (fractions are of the chip's full-use power, or of its core area).
+  double clock_tree_power_share = 0;  // clock network; toggles every cycle, busy or idle
+  double control_power_share = 0;     // instruction/sequencing logic; scales with activity
+  double clock_tree_area_share = 0;   // clock buffers and their wiring
+  double control_area_share = 0;
+  double placement_utilization = 1;   // standard-cell area / placed logic area
+  std::map<std::string, DramDevice> dram_devices;  // by technology name; absent = not modelled
+  std::map<std::string, IoPhy> io_phy;             // by technology name
 };
 
 // Factors that take a spec from one node to another (multiply energies, areas, leakage).
@@ -100,8 +138,9 @@ struct NodeScaling {
 NodeScaling stillmaker_scaling(int from_nm, double from_vdd_v, int to_nm);
 double stillmaker_nominal_vdd(int node_nm);
 
-// The spec at `node_nm` (energies, areas and leakage multiplied by `s`; DRAM pJ/bit unchanged:
-// it is an off-chip interface cost, not a logic one).
+// The spec at `node_nm` (energies, areas and leakage multiplied by `s`; DRAM pJ/bit, DRAM device
+// currents and the I/O PHY unchanged: off-chip and analog costs do not follow logic scaling;
+// chip-level shares unchanged).
 TechSpec scale_spec(const TechSpec& spec, int node_nm, const NodeScaling& s);
 
 struct FloatFormat {
@@ -112,8 +151,8 @@ const std::vector<FloatFormat>& float_formats();
 
 // One published point against the fitted law, for docs and tests.
 struct FitCheck {
-  std::string law;  // "int_add energy", "sram read64", ...
-  double x, published, fitted;
+  std::string law;  // "int_add energy", "sram read 64b", ...
+  double x, published, fitted;  // x: bits, significand bits or SRAM capacity bytes
   double rel_error() const { return (fitted - published) / published; }
 };
 
@@ -136,6 +175,22 @@ class TechLibrary {
   double sram_leakage_mw(double capacity_bytes) const;
   // Leakage of `area_um2` of logic, mW.
   double logic_leakage_mw(double area_um2) const;
+
+  // Chip level. `datapath_pj` is logic (engine) dynamic energy; the clock tree and control take
+  // their published shares of the power beside it: share / (1 - clock share - control share).
+  double clock_tree_pj(double datapath_pj) const;
+  double control_pj(double datapath_pj) const;
+  // Area around `logic_cells_um2` of standard cells and `sram_um2` of macros.
+  double placement_um2(double logic_cells_um2) const;  // whitespace at placement_utilization
+  double clock_tree_area_um2(double logic_cells_um2, double sram_um2) const;
+  double control_area_um2(double logic_cells_um2, double sram_um2) const;
+  // Background (active standby) and refresh power of `capacity_gib` of DRAM, mW; a technology
+  // without device data -> UserError naming the ones that have it.
+  double dram_background_mw(const std::string& technology, double capacity_gib) const;
+  double dram_refresh_mw(const std::string& technology, double capacity_gib) const;
+  // The DRAM interface on the die for `bandwidth_gbps` GB/s: static mW and area.
+  double io_phy_mw(const std::string& technology, double bandwidth_gbps) const;
+  double io_phy_area_um2(const std::string& technology, double bandwidth_gbps) const;
 
   // Off-chip access energy, pJ per bit moved; unknown technology -> UserError with the list.
   double dram_pj_per_bit(const std::string& technology) const;
@@ -164,11 +219,19 @@ class TechLibrary {
   double int_um2(const std::string& op, int bits) const;
   double fp_um2(const std::string& op, const FloatFormat& f) const;
   double int_mul_um2(int bits) const;  // by spec_.int_mul_area_law
+  void fit_sram(const std::vector<SramPoint>& pts);
+  void fit_sram_area(const std::vector<SramPoint>& pts);
 
   TechSpec spec_;
   Law int_add_pj_, int_add_um2_, int_mul_pj_, int_mul_um2_;
   Law fp_add_pj_, fp_add_um2_, fp_mul_pj_, fp_mul_um2_;
-  double sram_a_ = 0, sram_p_ = 0;  // read64_pj = a * capacity^p
+  const DramDevice& dram_device(const std::string& technology) const;
+  const IoPhy& phy(const std::string& technology) const;
+  double chip_rest() const;  // 1 - clock and control power shares
+  double core_rest() const;  // 1 - clock and control area shares
+
+  double sram_a_ = 0, sram_p_ = 0, sram_b_ = 0, sram_q_ = 0;  // read = a*c^p + w*b*c^q, c = C/8 KiB
+  double sram_cell_um2_ = 0, sram_io_um2_ = 0;                 // area per stored bit, per word bit
 };
 
 }  // namespace tessera

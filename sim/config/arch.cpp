@@ -260,6 +260,17 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
   struct DmaTag { using type = IDma; };
   a.dram = one("dram", "dram", DramTag{}, a.dram_type, a.dram_params);
   a.dma = one("dma", "dma", DmaTag{}, a.dma_type, a.dma_params);
+  // Chip-level prices the report needs for this DRAM must exist before anything runs.
+  try {
+    a.tech->io_phy_mw(a.dram->technology(), a.dram->bandwidth_gbps());
+    a.tech->dram_background_mw(a.dram->technology(), a.dram->capacity_gib());
+  } catch (const UserError& e) {
+    const YAML::Node d = mem["dram"];
+    const bool cap = e.message().find("dram_devices") != std::string::npos;
+    throw UserError(e.message() + " in " + a.tech_file,
+                    yaml_loc(d && d[cap ? "capacity_gib" : "technology"] ? d[cap ? "capacity_gib" : "technology"] : mem, file),
+                    cap ? "memory.dram.capacity_gib" : "memory.dram.technology");
+  }
   return a;
 }
 

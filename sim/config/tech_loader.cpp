@@ -41,13 +41,69 @@ const std::vector<ParamDecl>& logic_params() {
 const std::vector<ParamDecl>& sram_params() {
   static const std::vector<ParamDecl> d = {
       ParamDecl::real("write_read_ratio", "", std::nullopt, 0.1, 10, "write energy / read energy"),
-      ParamDecl::real("bitcell_um2", "um2", std::nullopt, 0, kInf, "single-port 6T bitcell area"),
-      ParamDecl::real("array_efficiency", "", std::nullopt, 0.05, 1, "bitcell area / array area"),
       ParamDecl::real("port_area_increment", "", "0.5", 0, 10, "extra cell area per extra port, fraction of a cell"),
       ParamDecl::real("bank_fixed_um2", "um2", std::nullopt, 0, kInf, "decoder and control area per bank"),
-      ParamDecl::real("bank_um2_per_io_bit", "um2", std::nullopt, 0, kInf,
-                      "sense amp, write driver and latch area per bank data bit and port"),
       ParamDecl::real("leakage_nw_per_bit", "nW", std::nullopt, 0, kInf, "leakage per stored bit"),
+  };
+  return d;
+}
+
+// One published SRAM figure in `sram.read_pj` / `sram.area_um2` (lists: the laws need points
+// across capacities and widths). A point published at another node is scaled to this file's
+// node like the file itself.
+std::vector<ParamDecl> sram_point_params(const std::string& value_key, const std::string& unit,
+                                         const std::string& what) {
+  return {
+      ParamDecl::real("bytes", "B", std::nullopt, 1, 1e12, "capacity of the bank"),
+      ParamDecl::integer("bits", "bits", std::nullopt, 1, 4096, "word width"),
+      ParamDecl::real(value_key, unit, std::nullopt, 0, kInf, what),
+      ParamDecl::integer("node_nm", "nm", "0", 0, 180,
+                         "node the point was published at (0 = this file's); scaled by Stillmaker & Baas"),
+      ParamDecl::string("source", std::nullopt, "citation tag of the point"),
+  };
+}
+const std::vector<ParamDecl>& sram_read_params() {
+  static const std::vector<ParamDecl> d = sram_point_params("pj", "pJ", "published energy of one read");
+  return d;
+}
+const std::vector<ParamDecl>& sram_area_params() {
+  static const std::vector<ParamDecl> d = sram_point_params("um2", "um2", "published area of a single-port bank");
+  return d;
+}
+
+const std::vector<ParamDecl>& chip_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("clock_tree_power_share", "", std::nullopt, 0, 0.9,
+                      "clock network's share of chip power at full use; it toggles every cycle, busy or idle"),
+      ParamDecl::real("control_power_share", "", std::nullopt, 0, 0.9,
+                      "control and sequencing logic's share of chip power; follows activity"),
+      ParamDecl::real("clock_tree_area_share", "", std::nullopt, 0, 0.9, "clock buffers' share of core area"),
+      ParamDecl::real("control_area_share", "", std::nullopt, 0, 0.9, "control logic's share of core area"),
+      ParamDecl::real("placement_utilization", "", std::nullopt, 0.05, 1,
+                      "standard-cell area / placed logic area (the rest is routing whitespace)"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& dram_device_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("device_gbit", "Gbit", std::nullopt, 0, 1e4, "capacity of one DRAM device"),
+      ParamDecl::real("vdd_v", "V", std::nullopt, 0.3, 5, "device supply"),
+      ParamDecl::real("idd3n_ma", "mA", std::nullopt, 0, 1e4, "active standby current per device (background)"),
+      ParamDecl::real("idd5b_ma", "mA", std::nullopt, 0, 1e4, "burst refresh current per device"),
+      ParamDecl::real("trfc_ns", "ns", std::nullopt, 0, 1e6, "refresh cycle time"),
+      ParamDecl::real("trefi_ns", "ns", std::nullopt, 0, 1e8, "average refresh interval"),
+      ParamDecl::string("source", std::nullopt, "datasheet the currents come from"),
+  };
+  return d;
+}
+
+const std::vector<ParamDecl>& io_phy_params() {
+  static const std::vector<ParamDecl> d = {
+      ParamDecl::real("static_mw_per_gbps", "mW/(GB/s)", std::nullopt, 0, 1e4,
+                      "PHY power drawn while the link is up (DLL, termination, bias), per GB/s"),
+      ParamDecl::real("area_mm2_per_gbps", "mm2/(GB/s)", std::nullopt, 0, 100, "PHY area on the die, per GB/s"),
+      ParamDecl::string("source", std::nullopt, "where the numbers come from"),
   };
   return d;
 }
@@ -66,7 +122,7 @@ const std::vector<ParamDecl>& derived_params() {
 }
 
 const std::vector<std::string> kTableSections = {"int_add", "int_mul", "fp_add", "fp_mul", "logic", "sram",
-                                                  "dram_pj_per_bit"};
+                                                  "dram_pj_per_bit", "chip", "dram_devices", "io_phy"};
 const std::vector<std::string> kLawKeys = {"energy_pj", "area_um2"};
 
 const ParamDecl& value_decl(const std::string& unit) {
@@ -223,15 +279,39 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
   s.logic_leakage_mw_per_mm2 = lg.f("leakage_mw_per_mm2");
 
   const YAML::Node sram = required(root, "sram", file, "", "SRAM model constants");
-  const ParamValues sp = resolve_params(sram, sram_params(), file, "sram", {"read64_pj"});
-  s.sram_read64_pj = int_points(required(sram, "read64_pj", file, "sram", "capacity bytes -> pJ per 64-bit read"), 1,
-                                1e12, "bytes", "pJ", file, "sram.read64_pj");
+  const ParamValues sp = resolve_params(sram, sram_params(), file, "sram", {"read_pj", "area_um2"});
+  // `energy`: scale a point's value by the energy factor between nodes, else by the area factor.
+  auto points = [&](const char* list, const std::vector<ParamDecl>& decls, const std::string& value_key, bool energy) {
+    const std::string where = std::string("sram.") + list;
+    const std::string what = "a list of published points {bytes, bits, " + value_key + ", source}";
+    const YAML::Node n = required(sram, list, file, "sram", what);
+    expect_sequence(n, file, where, what);
+    std::vector<SramPoint> out;
+    for (size_t i = 0; i < n.size(); ++i) {
+      const std::string key = where + "." + std::to_string(i);
+      expect_map(n[i], file, key, "a published point {bytes, bits, " + value_key + ", source}");
+      const ParamValues pt = resolve_params(n[i], decls, file, key);
+      double v = pt.f(value_key);
+      if (!(v > 0))
+        throw UserError("expected a positive " + value_key + " value", yaml_loc(n[i][value_key], file), key + "." + value_key);
+      const int at = static_cast<int>(pt.i("node_nm"));
+      if (at != 0 && at != s.node_nm) {
+        try {
+          const NodeScaling f = stillmaker_scaling(at, stillmaker_nominal_vdd(at), s.node_nm);
+          v *= energy ? f.energy : f.area;
+        } catch (const UserError& e) {
+          throw UserError(e.message(), yaml_loc(n[i]["node_nm"], file), key + ".node_nm");
+        }
+      }
+      out.push_back({pt.f("bytes"), static_cast<double>(pt.i("bits")), v, pt.s("source")});
+    }
+    return out;
+  };
+  s.sram_read_pj = points("read_pj", sram_read_params(), "pj", true);
+  s.sram_area_um2 = points("area_um2", sram_area_params(), "um2", false);
   s.sram_write_read_ratio = sp.f("write_read_ratio");
-  s.sram_bitcell_um2 = sp.f("bitcell_um2");
-  s.sram_array_efficiency = sp.f("array_efficiency");
   s.sram_port_area_increment = sp.f("port_area_increment");
   s.sram_bank_fixed_um2 = sp.f("bank_fixed_um2");
-  s.sram_bank_um2_per_io_bit = sp.f("bank_um2_per_io_bit");
   s.sram_leakage_nw_per_bit = sp.f("leakage_nw_per_bit");
 
   const YAML::Node dram = required(root, "dram_pj_per_bit", file, "", "technology -> pJ per bit");
@@ -241,6 +321,34 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
     s.dram_pj_per_bit[k] = positive_value(it->second, "pJ", file, join_key("dram_pj_per_bit", k));
   }
 
+  const ParamValues chip =
+      resolve_params(required(root, "chip", file, "", "chip-level shares and placement"), chip_params(), file, "chip");
+  s.clock_tree_power_share = chip.f("clock_tree_power_share");
+  s.control_power_share = chip.f("control_power_share");
+  s.clock_tree_area_share = chip.f("clock_tree_area_share");
+  s.control_area_share = chip.f("control_area_share");
+  s.placement_utilization = chip.f("placement_utilization");
+
+  // Per-technology tables: a technology left out is not modelled, and using it is an error.
+  auto per_tech = [&](const char* sec, const std::vector<ParamDecl>& decls, auto&& take) {
+    const YAML::Node n = root[sec];
+    if (!n.IsDefined() || n.IsNull()) return;
+    expect_map(n, file, sec, "technology -> parameters");
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string k = scalar_text(it->first, file, sec, "a technology name");
+      const std::string key = join_key(sec, k);
+      expect_map(it->second, file, key, "parameters of one technology");
+      take(k, resolve_params(it->second, decls, file, key));
+    }
+  };
+  per_tech("dram_devices", dram_device_params(), [&](const std::string& k, const ParamValues& v) {
+    s.dram_devices[k] = {v.f("device_gbit"), v.f("vdd_v"), v.f("idd3n_ma"), v.f("idd5b_ma"), v.f("trfc_ns"),
+                         v.f("trefi_ns")};
+  });
+  per_tech("io_phy", io_phy_params(), [&](const std::string& k, const ParamValues& v) {
+    s.io_phy[k] = {v.f("static_mw_per_gbps"), v.f("area_mm2_per_gbps")};
+  });
+
   build(s);  // fit now, so a bad table fails at load with the file named
   return s;
 }
@@ -249,7 +357,15 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
 
 const std::vector<std::pair<std::string, std::vector<ParamDecl>>>& tech_param_sections() {
   static const std::vector<std::pair<std::string, std::vector<ParamDecl>>> s = {
-      {"", top_params()}, {"logic", logic_params()}, {"sram", sram_params()}, {"derived", derived_params()}};
+      {"", top_params()},
+      {"logic", logic_params()},
+      {"sram", sram_params()},
+      {"sram.read_pj[]", sram_read_params()},
+      {"sram.area_um2[]", sram_area_params()},
+      {"chip", chip_params()},
+      {"dram_devices.<technology>", dram_device_params()},
+      {"io_phy.<technology>", io_phy_params()},
+      {"derived", derived_params()}};
   return s;
 }
 

@@ -19,16 +19,40 @@ double PricedOp::total_energy_pj() const {
   return t;
 }
 
+namespace {
+// Chip-level area items beside the engines' and scratchpads' own.
+constexpr const char* kPlacement = "placement";
+constexpr const char* kClockTree = "clock_tree";
+constexpr const char* kControl = "control";
+constexpr const char* kIoPhy = "io_phy";
+
+bool is_scratchpad(const Arch& arch, const std::string& name) {
+  for (const auto& spm : arch.scratchpads)
+    if (spm.name == name) return true;
+  return false;
+}
+}  // namespace
+
 std::map<std::string, double> machine_area(const Arch& arch) {
   std::map<std::string, double> area;
   const TechLibrary& tech = *arch.tech;
+  double cells = 0, sram = 0;
   for (const auto& e : arch.engines)
-    for (const auto& item : e.model->area_items())
-      area[e.name + "." + item.component] += tech.area_um2(item.primitive, item.bits) * static_cast<double>(item.count);
+    for (const auto& item : e.model->area_items()) {
+      const double a = tech.area_um2(item.primitive, item.bits) * static_cast<double>(item.count);
+      area[e.name + "." + item.component] += a;
+      cells += a;
+    }
   for (const auto& s : arch.scratchpads) {
     const auto& m = *s.model;
-    area[s.name] += tech.sram_area_um2(static_cast<double>(m.capacity_bits() / 8), m.width_bits(), m.banks(), m.ports());
+    const double a = tech.sram_area_um2(static_cast<double>(m.capacity_bits() / 8), m.width_bits(), m.banks(), m.ports());
+    area[s.name] += a;
+    sram += a;
   }
+  area[kPlacement] = tech.placement_um2(cells);
+  area[kClockTree] = tech.clock_tree_area_um2(cells, sram);
+  area[kControl] = tech.control_area_um2(cells, sram);
+  area[kIoPhy] = tech.io_phy_area_um2(arch.dram->technology(), arch.dram->bandwidth_gbps());
   return area;
 }
 
@@ -41,15 +65,19 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
   const double dram_pj_bit = arch.dram->pj_per_bit_override() >= 0 ? arch.dram->pj_per_bit_override()
                                                                      : tech.dram_pj_per_bit(arch.dram->technology());
   s.area_um2 = machine_area(arch);
+  // Leaking silicon: cells, clock buffers and control; not the placement whitespace, and the
+  // PHY's standing power is its own item.
   double logic_area = 0;
   for (const auto& [name, a] : s.area_um2) {
-    bool is_spm = false;
-    for (const auto& spm : arch.scratchpads) is_spm = is_spm || spm.name == name;
-    if (!is_spm) logic_area += a;
+    if (!is_scratchpad(arch, name) && name != kPlacement && name != kIoPhy) logic_area += a;
     s.total_area_um2 += a;
   }
   double leak_mw = tech.logic_leakage_mw(logic_area);
   for (const auto& spm : arch.scratchpads) leak_mw += tech.sram_leakage_mw(static_cast<double>(spm.model->capacity_bits() / 8));
+  const std::string dram_tech = arch.dram->technology();
+  const double dram_background_mw = tech.dram_background_mw(dram_tech, arch.dram->capacity_gib());
+  const double dram_refresh_mw = tech.dram_refresh_mw(dram_tech, arch.dram->capacity_gib());
+  const double phy_mw = tech.io_phy_mw(dram_tech, arch.dram->bandwidth_gbps());
 
   uint64_t gemm_peak = 0;
   for (const auto& e : arch.engines)
@@ -83,10 +111,34 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
     s.ops.push_back(std::move(p));
   }
   s.total_cycles = makespan(results);
-  // Everything leaks for the whole run. mW * ns = pJ
-  s.energy_pj["leakage"] += leak_mw * static_cast<double>(s.total_cycles) / arch.clock_ghz;
+  // Clock tree and control are shares of the logic's power. Each engine's energy per cycle at
+  // full use is its dynamic energy over the cycles its work would take at its peak rate (ops /
+  // peak ops per cycle); the clock tree takes its share of their sum every cycle of the run,
+  // busy or idle, and control its share of the logic energy actually spent.
+  double logic_pj = 0, full_use_pj_per_cycle = 0;
+  for (const auto& e : arch.engines) {
+    double pj = 0, ops = 0;
+    for (const auto& [k, v] : s.energy_pj)
+      if (k.rfind(e.name + ".", 0) == 0) pj += v;
+    for (const auto& r : results)
+      if (r.engine == e.name) ops += static_cast<double>(r.macs);
+    const auto peak = static_cast<double>(e.model->capabilities().peak_ops_per_cycle);
+    logic_pj += pj;
+    if (ops > 0 && peak > 0) full_use_pj_per_cycle += pj / (ops / peak);
+  }
+  const double ns = static_cast<double>(s.total_cycles) / arch.clock_ghz;
+  s.clock_tree_mw = tech.clock_tree_pj(full_use_pj_per_cycle) * arch.clock_ghz;  // pJ/cycle * GHz = mW
+  s.energy_pj["clock_tree"] = s.clock_tree_mw * ns;
+  s.energy_pj["control"] = tech.control_pj(logic_pj);
+  // Standing power for the whole run: mW * ns = pJ.
+  s.energy_pj["leakage"] += leak_mw * ns;
+  s.energy_pj["dram.background"] = dram_background_mw * ns;
+  s.energy_pj["dram.refresh"] = dram_refresh_mw * ns;
+  s.energy_pj["io_phy"] = phy_mw * ns;
+  s.idle_power_mw = s.clock_tree_mw + leak_mw + dram_background_mw + dram_refresh_mw + phy_mw;
   for (const auto& [_, v] : s.energy_pj) s.total_energy_pj += v;
   s.seconds = static_cast<double>(s.total_cycles) / (arch.clock_ghz * 1e9);
+  s.power_mw = ns > 0 ? s.total_energy_pj / ns : 0;
   s.array_utilization = s.total_cycles && gemm_peak ? static_cast<double>(s.gemm_macs) / (static_cast<double>(gemm_peak) * static_cast<double>(s.total_cycles)) : 0;
   return s;
 }
@@ -111,6 +163,9 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& 
                  {"seconds", s.seconds},
                  {"energy_pj", s.total_energy_pj},
                  {"energy_by_component_pj", s.energy_pj},
+                 {"power_mw", s.power_mw},
+                 {"idle_power_mw", s.idle_power_mw},
+                 {"clock_tree_mw", s.clock_tree_mw},
                  {"area_um2", s.total_area_um2},
                  {"area_by_component_um2", s.area_um2},
                  {"gemm_macs", s.gemm_macs},
@@ -233,6 +288,8 @@ void print_summary_table(const RunSummary& s, std::ostream& out, size_t slowest)
              si(static_cast<double>(s.spill_bytes), "B"));
   fmt::print(out, "  energy            {:>16}   ({:.3f} TOPS/W at this utilization)\n", energy_text(s.total_energy_pj),
              s.total_energy_pj > 0 ? 2.0 * static_cast<double>(s.gemm_macs) / s.total_energy_pj : 0.0);
+  fmt::print(out, "  power             {:>14.3f} W   busy; idle {:.3f} W (clock tree, leakage, DRAM background, PHY)\n",
+             s.power_mw / 1e3, s.idle_power_mw / 1e3);
   fmt::print(out, "  area              {:>13.3f} mm2\n\n", s.total_area_um2 / 1e6);
 
   auto by_value = [](const std::map<std::string, double>& m) {

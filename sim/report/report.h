@@ -19,7 +19,7 @@
 
 namespace tessera {
 
-constexpr int kReportSchemaVersion = 1;
+constexpr int kReportSchemaVersion = 2;
 
 struct PricedOp {
   const OpResult* result = nullptr;
@@ -36,9 +36,14 @@ struct RunSummary {
   uint64_t on_chip_reads = 0, dram_reads = 0;  // operand reads by residency, over all items
   uint64_t spill_bytes = 0;
   double seconds = 0;
-  std::map<std::string, double> energy_pj;  // by component, incl. leakage
-  std::map<std::string, double> area_um2;   // by component
+  // By component, incl. the chip-level items: clock_tree, control, leakage, dram.background,
+  // dram.refresh, io_phy (their sum is total_energy_pj).
+  std::map<std::string, double> energy_pj;
+  std::map<std::string, double> area_um2;   // by component, incl. placement, clock_tree, control, io_phy
   double total_energy_pj = 0, total_area_um2 = 0;
+  double power_mw = 0;       // total energy / run time
+  double idle_power_mw = 0;  // clock tree + leakage + DRAM background and refresh + PHY: the chip on, no work
+  double clock_tree_mw = 0;
   uint64_t gemm_macs = 0;
   double array_utilization = 0;  // GEMM MACs / (peak MACs per cycle of GEMM engines * total cycles)
   uint64_t dram_read_bytes = 0, dram_write_bytes = 0;
@@ -47,7 +52,8 @@ struct RunSummary {
 
 RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpResult>& results, Fidelity fid);
 
-// Area of every component of the machine, um^2.
+// Area of every component of the machine, um^2, with the chip-level items (placement
+// whitespace, clock tree, control, I/O PHY).
 std::map<std::string, double> machine_area(const Arch& arch);
 
 nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& mapping, const RunSummary& s,

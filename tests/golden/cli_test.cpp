@@ -62,7 +62,7 @@ TEST_CASE("run writes a complete, deterministic report", "[cli]") {
 
   auto j1 = nlohmann::json::parse(read(d1 / "report.json"));
   auto j2 = nlohmann::json::parse(read(d2 / "report.json"));
-  CHECK(j1["schema_version"] == 1);
+  CHECK(j1["schema_version"] == 2);
   CHECK(j1["tessera"]["commit"].is_string());
   CHECK(j1["arch"]["engines"][0]["rows"] == 128);
   // The workload's exact GEMM MACs (see tests/golden/workload_macs_test.cpp), all on the array.
@@ -85,6 +85,19 @@ TEST_CASE("run writes a complete, deterministic report", "[cli]") {
   uint64_t engines_busy = 0;
   for (const auto& [name, cycles] : j1["totals"]["engine_busy_cycles"].items()) engines_busy += cycles.get<uint64_t>();
   CHECK(busy == engines_busy);
+  // Chip-level items are components of their own, and the components sum to the totals.
+  const auto& t = j1["totals"];
+  double energy = 0, area = 0;
+  for (const auto& [name, pj] : t["energy_by_component_pj"].items()) energy += pj.get<double>();
+  for (const auto& [name, um2] : t["area_by_component_um2"].items()) area += um2.get<double>();
+  CHECK(energy == Approx(t["energy_pj"].get<double>()));
+  CHECK(area == Approx(t["area_um2"].get<double>()));
+  for (const char* k : {"clock_tree", "control", "leakage", "dram.background", "dram.refresh", "io_phy"})
+    CHECK(t["energy_by_component_pj"][k].get<double>() > 0);  // tpu_like has 8 GiB of DDR4
+  for (const char* k : {"placement", "clock_tree", "control", "io_phy"}) CHECK(t["area_by_component_um2"][k].get<double>() > 0);
+  CHECK(t["power_mw"].get<double>() > t["idle_power_mw"].get<double>());
+  CHECK(t["idle_power_mw"].get<double>() > t["clock_tree_mw"].get<double>());
+  CHECK_THAT(r1.out, Catch::Contains("idle") && Catch::Contains("dram.background"));
   j1.erase("wall_time_s");
   j2.erase("wall_time_s");
   CHECK(j1 == j2);

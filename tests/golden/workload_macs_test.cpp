@@ -9,8 +9,8 @@ using namespace tessera;
 static uint64_t macs_of(const std::string& name) { return load_workload(builtin_workload_path(name)).total_macs(); }
 
 TEST_CASE("the built-in list is the generated set") {
-  const std::vector<std::string> expect = {"bert_base",    "llama7b_decode", "llama7b_prefill",
-                                           "mobilenet_v2", "resnet50",       "vit_b16"};
+  const std::vector<std::string> expect = {"alexnet_conv", "bert_base", "llama7b_decode", "llama7b_prefill",
+                                           "mlp0",         "mobilenet_v2", "resnet50",      "vit_b16"};
   CHECK(builtin_workloads() == expect);
 }
 
@@ -22,6 +22,24 @@ TEST_CASE("ResNet-50: 4.09 GMAC") {
   CHECK(m == 4089184256ULL);
   CHECK(m > 4.08e9);
   CHECK(m < 4.10e9);
+}
+
+TEST_CASE("TPUv1 MLP0: 5 FC layers, ~20 M weights, batch 200") {
+  // Jouppi et al., ISCA 2017, Table 1: MLP0 has 5 FC layers and 20 M weights, batch 200. Our
+  // layers are 2048 x 2048 (assumed): 5 x 2048^2 = 20,971,520 weights; MACs = batch x weights
+  // = 200 x 20,971,520 = 4,194,304,000.
+  const Workload w = load_workload(builtin_workload_path("mlp0"));
+  CHECK(w.total_macs() == 4194304000ULL);
+  CHECK(w.total_macs() / 200 > 19.5e6);
+  CHECK(w.total_macs() / 200 < 21.5e6);
+}
+
+TEST_CASE("AlexNet CONV layers: 666 MMAC per image") {
+  // Output size x Cout x Cin/groups x K^2: conv1 55^2 x 96 x 3 x 121 = 105,415,200;
+  // conv2 27^2 x 256 x 48 x 25 = 223,948,800; conv3 13^2 x 384 x 256 x 9 = 149,520,384;
+  // conv4 13^2 x 384 x 192 x 9 = 112,140,288; conv5 13^2 x 256 x 192 x 9 = 74,760,192;
+  // sum 665,784,864 per image (Chen et al., ISSCC 2016: "666 million MACs per 227x227 image"); x4.
+  CHECK(macs_of("alexnet_conv") == 4ULL * 665784864ULL);
 }
 
 TEST_CASE("MobileNetV2: 300 MMAC") {

@@ -64,7 +64,8 @@ TEST_CASE("a small machine loads with defaults filled in", "[arch]") {
 }
 
 TEST_CASE("the bundled machines load", "[arch]") {
-  for (const char* f : {"configs/arch/tpu_like.yaml"}) {
+  for (const char* f : {"configs/arch/tpu_like.yaml", "configs/arch/edge_small.yaml", "configs/arch/tpu_v1.yaml",
+                        "configs/arch/eyeriss.yaml"}) {
     INFO(f);
     const Arch a = load_arch(std::string(TESSERA_SOURCE_DIR) + "/" + f);
     CHECK(!a.engines.empty());
@@ -147,6 +148,23 @@ TEST_CASE("bad arch files name file, line, column, key and a close match", "[arc
   SECTION("duplicate names") {
     const UserError e = error_of(replace(kSmall, "    - name: spm", "    - name: array"));
     CHECK_THAT(e.message(), Catch::Contains("duplicate"));
+  }
+  SECTION("DRAM capacity for a technology without device currents") {
+    // kSmall's DRAM is lpddr4 (the default): configs/tech/45nm.yaml has no lpddr4 devices.
+    const UserError e = error_of(replace(kSmall, "    bandwidth_gbps: 8", "    bandwidth_gbps: 8\n    capacity_gib: 4"));
+    CHECK(e.loc().file == "m.yaml");
+    CHECK(e.loc().line == 17);
+    CHECK(e.loc().col == 19);
+    CHECK(e.key() == "memory.dram.capacity_gib");
+    CHECK_THAT(e.message(), Catch::Contains("dram_devices") && Catch::Contains("lpddr4") && Catch::Contains("ddr4"));
+    CHECK_NOTHROW(load_arch_string(
+        replace(kSmall, "    bandwidth_gbps: 8", "    bandwidth_gbps: 8\n    technology: ddr4\n    capacity_gib: 4"), "m.yaml"));
+  }
+  SECTION("DRAM technology without an I/O PHY") {
+    const UserError e = error_of(replace(kSmall, "    bandwidth_gbps: 8", "    bandwidth_gbps: 8\n    technology: hbm2"));
+    CHECK(e.loc().line == 17);
+    CHECK(e.key() == "memory.dram.technology");
+    CHECK_THAT(e.message(), Catch::Contains("io_phy") && Catch::Contains("hbm2"));
   }
   SECTION("not a map at all") {
     const UserError e = error_of("- 1\n- 2\n");

@@ -104,12 +104,41 @@ TEST_CASE("two operators by hand: cycles, traffic, accesses, actions, energy, le
   const double bank = 64.0 * 1024 / 8;
   CHECK(s.energy_pj.at("spm") == Approx(62 * t.sram_access_pj(bank, 64, true) + 38 * t.sram_access_pj(bank, 64, false)));
   CHECK(s.energy_pj.at("dram") == Approx(144 * 8 * t.dram_pj_per_bit(a.dram->technology())));
-  // Leakage of all logic and SRAM over the run's 184 ns.
+  // Leakage of the logic (cells, clock buffers, control; not the placement whitespace nor the
+  // PHY) and the SRAM over the run's 184 ns.
   double logic = 0;
   for (const auto& [name, um2] : s.area_um2)
-    if (name != "spm") logic += um2;
+    if (name != "spm" && name != "placement" && name != "io_phy") logic += um2;
   const double leak_mw = t.logic_leakage_mw(logic) + t.sram_leakage_mw(64.0 * 1024);
   CHECK(s.energy_pj.at("leakage") == Approx(leak_mw * 184));
+  // Chip level (configs/tech/45nm.yaml: clock 0.25 and control 0.02 of the power, beside the
+  // logic's 0.73). The array's logic energy bought 384 MACs, 384 / 16 = 24 cycles at its peak:
+  // at full use it burns logic / 24 pJ a cycle, and the clock tree 0.25 / 0.73 of that in all
+  // 184 cycles. Control: 0.02 / 0.73 of the logic energy spent. The default lpddr4 PHY: 5 mW
+  // per GB/s x 1 GB/s over 184 ns; no DRAM capacity given: no background or refresh.
+  double logic_pj = 0;
+  for (const auto& [k, v] : s.energy_pj)
+    if (k.rfind("array.", 0) == 0) logic_pj += v;
+  CHECK(logic_pj > s.energy_pj.at("array.pe_array"));  // pe_array and accumulator at least
+  CHECK(s.energy_pj.at("clock_tree") == Approx(logic_pj / 24 * 0.25 / 0.73 * 184));
+  CHECK(s.energy_pj.at("control") == Approx(logic_pj * 0.02 / 0.73));
+  CHECK(s.energy_pj.at("io_phy") == Approx(5 * 184));
+  CHECK(s.energy_pj.at("dram.background") == 0);
+  CHECK(s.energy_pj.at("dram.refresh") == 0);
+  CHECK(s.idle_power_mw == Approx(logic_pj / 24 * 0.25 / 0.73 + leak_mw + 5));
+  double sum = 0;
+  for (const auto& [_, v] : s.energy_pj) sum += v;
+  CHECK(s.total_energy_pj == Approx(sum));
+  CHECK(s.power_mw == Approx(sum / 184));
+  // Area: cells placed at 0.7 utilization; clock and control 0.02 each of the core; PHY 0.05 mm^2.
+  double cells = 0;
+  for (const auto& [name, um2] : s.area_um2)
+    if (name.rfind("array.", 0) == 0) cells += um2;
+  const double core = cells / 0.7 + s.area_um2.at("spm");
+  CHECK(s.area_um2.at("placement") == Approx(cells * (1 / 0.7 - 1)));
+  CHECK(s.area_um2.at("clock_tree") == Approx(core * 0.02 / 0.96));
+  CHECK(s.area_um2.at("control") == Approx(core * 0.02 / 0.96));
+  CHECK(s.area_um2.at("io_phy") == Approx(0.05e6));
   // Utilization: 384 MACs over 16 PEs x 184 cycles.
   CHECK(s.array_utilization == Approx(384.0 / (16 * 184)));
   CHECK(s.ops[0].utilization == Approx(256.0 / (16 * 124)));
