@@ -141,7 +141,7 @@ TEST_CASE("every layer's compute cycles are SCALE-Sim's, for any SRAM size and s
 TEST_CASE("ResNet-18 on SCALE-Sim's own configs: every layer's compute cycles", "[scalesim][golden]") {
   const fs::path dir = fs::temp_directory_path() / fmt::format("tessera_scalesim_net_{}", ::getpid());
   fs::create_directories(dir);
-  for (const char* file : {"scalesim_resnet18_scale.csv", "scalesim_resnet18_google.csv"}) {
+  for (const char* file : {"scalesim_resnet18_scale.csv", "scalesim_resnet18_google.csv", "scalesim_resnet18_eyeriss.csv"}) {
     const auto rows = goldens(file);
     REQUIRE(rows.size() == 21);
     std::string topo = kConvHeader;
