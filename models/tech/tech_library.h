@@ -80,7 +80,7 @@ struct DramDevice {
 
 // A DRAM interface (PHY + controller I/O) on the accelerator die, per GB/s of bandwidth.
 struct IoPhy {
-  double static_mw_per_gbps = 0;  // DLLs, termination, bias: drawn whenever the link is up
+  double static_mw_per_gbps = 0;  // DLLs, termination, bias: drawn whenever the link is up (45nm.yaml: the PHY at full rate)
   double area_mm2_per_gbps = 0;
 };
 
