@@ -630,7 +630,6 @@ const IoPhy& TechLibrary::phy(const std::string& technology) const {
   return by_technology(spec_.io_phy, technology, "DRAM technology for the I/O PHY (io_phy)");
 }
 
-double TechLibrary::io_phy_pj_per_bit(const std::string& technology) const { return phy(technology).pj_per_bit; }
 double TechLibrary::io_phy_mw(const std::string& technology, double bandwidth_gbps) const {
   return phy(technology).static_mw_per_gbps * bandwidth_gbps;
 }

@@ -80,8 +80,7 @@ struct DramDevice {
 
 // A DRAM interface (PHY + controller I/O) on the accelerator die, per GB/s of bandwidth.
 struct IoPhy {
-  double pj_per_bit = 0;          // energy per bit moved through it (drivers, receivers, termination)
-  double static_mw_per_gbps = 0;  // DLLs, clocking, bias: drawn whenever the link is up, per GB/s
+  double static_mw_per_gbps = 0;  // DLLs, termination, bias: drawn whenever the link is up (45nm.yaml: the PHY at full rate)
   double area_mm2_per_gbps = 0;
 };
 
@@ -189,9 +188,7 @@ class TechLibrary {
   // without device data -> UserError naming the ones that have it.
   double dram_background_mw(const std::string& technology, double capacity_gib) const;
   double dram_refresh_mw(const std::string& technology, double capacity_gib) const;
-  // The DRAM interface on the die for `bandwidth_gbps` GB/s: energy per bit moved, static mW
-  // and area.
-  double io_phy_pj_per_bit(const std::string& technology) const;
+  // The DRAM interface on the die for `bandwidth_gbps` GB/s: static mW and area.
   double io_phy_mw(const std::string& technology, double bandwidth_gbps) const;
   double io_phy_area_um2(const std::string& technology, double bandwidth_gbps) const;
 

@@ -100,10 +100,8 @@ const std::vector<ParamDecl>& dram_device_params() {
 
 const std::vector<ParamDecl>& io_phy_params() {
   static const std::vector<ParamDecl> d = {
-      ParamDecl::real("pj_per_bit", "pJ/bit", std::nullopt, 0, 1e3,
-                      "PHY energy per bit moved between the die and DRAM (drivers, receivers, termination)"),
       ParamDecl::real("static_mw_per_gbps", "mW/(GB/s)", std::nullopt, 0, 1e4,
-                      "PHY power drawn while the link is up, moving data or not (DLL, clocking, bias), per GB/s"),
+                      "PHY power drawn while the link is up (DLL, termination, bias), per GB/s"),
       ParamDecl::real("area_mm2_per_gbps", "mm2/(GB/s)", std::nullopt, 0, 100, "PHY area on the die, per GB/s"),
       ParamDecl::string("source", std::nullopt, "where the numbers come from"),
   };
@@ -348,7 +346,7 @@ TechSpec load_node(const YAML::Node& root, const std::string& file, int depth) {
                          v.f("trefi_ns")};
   });
   per_tech("io_phy", io_phy_params(), [&](const std::string& k, const ParamValues& v) {
-    s.io_phy[k] = {v.f("pj_per_bit"), v.f("static_mw_per_gbps"), v.f("area_mm2_per_gbps")};
+    s.io_phy[k] = {v.f("static_mw_per_gbps"), v.f("area_mm2_per_gbps")};
   });
 
   build(s);  // fit now, so a bad table fails at load with the file named

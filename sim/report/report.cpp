@@ -78,7 +78,6 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
   const double dram_background_mw = tech.dram_background_mw(dram_tech, arch.dram->capacity_gib());
   const double dram_refresh_mw = tech.dram_refresh_mw(dram_tech, arch.dram->capacity_gib());
   const double phy_mw = tech.io_phy_mw(dram_tech, arch.dram->bandwidth_gbps());
-  const double phy_pj_bit = tech.io_phy_pj_per_bit(dram_tech);
 
   uint64_t gemm_peak = 0;
   for (const auto& e : arch.engines)
@@ -97,11 +96,8 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
                        static_cast<double>(m.accesses(c.write_bits)) * tech.sram_access_pj(bank_bytes, m.width_bits(), true);
       if (e > 0) p.energy_pj[arch.scratchpads[i].name] += e;
     }
-    const double dram_bits = static_cast<double>(r.dram_read_bits + r.dram_write_bits);
-    if (dram_bits > 0) {
-      p.energy_pj["dram"] += dram_bits * dram_pj_bit;
-      p.energy_pj[kIoPhy] += dram_bits * phy_pj_bit;  // the die's side of the same transfers
-    }
+    const double dram = static_cast<double>(r.dram_read_bits + r.dram_write_bits) * dram_pj_bit;
+    if (dram > 0) p.energy_pj["dram"] += dram;
     const auto& caps = arch.engines[arch.find_engine(r.engine) - arch.engines.data()].model->capabilities();
     p.utilization = r.total_cycles ? static_cast<double>(r.macs) / (static_cast<double>(caps.peak_ops_per_cycle) * static_cast<double>(r.total_cycles)) : 0;
     for (const auto& [k, v] : p.energy_pj) s.energy_pj[k] += v;
@@ -138,7 +134,7 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
   s.energy_pj["leakage"] += leak_mw * ns;
   s.energy_pj["dram.background"] = dram_background_mw * ns;
   s.energy_pj["dram.refresh"] = dram_refresh_mw * ns;
-  s.energy_pj[kIoPhy] += phy_mw * ns;
+  s.energy_pj["io_phy"] = phy_mw * ns;
   s.idle_power_mw = s.clock_tree_mw + leak_mw + dram_background_mw + dram_refresh_mw + phy_mw;
   for (const auto& [_, v] : s.energy_pj) s.total_energy_pj += v;
   s.seconds = static_cast<double>(s.total_cycles) / (arch.clock_ghz * 1e9);

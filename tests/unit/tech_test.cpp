@@ -68,7 +68,7 @@ chip:
 dram_devices:
   ddr3: {device_gbit: 2, vdd_v: 1.5, idd3n_ma: 55, idd5b_ma: 195, trfc_ns: 160, trefi_ns: 7800, source: t}
 io_phy:
-  ddr3: {pj_per_bit: 27.7, static_mw_per_gbps: 10, area_mm2_per_gbps: 0.08, source: t}
+  ddr3: {static_mw_per_gbps: 10, area_mm2_per_gbps: 0.08, source: t}
 )";
   if (from.empty()) return t;
   const auto at = t.find(from);
@@ -257,7 +257,6 @@ TEST_CASE("chip level: clock tree, control, placement, DRAM background and refre
   CHECK(t.dram_background_mw("ddr3", 0) == 0);
   // PHY: 34 GB/s x 10 mW = 340 mW; x 0.08 mm^2 = 2.72 mm^2.
   CHECK(t.io_phy_mw("ddr3", 34) == Approx(340));
-  CHECK(t.io_phy_pj_per_bit("ddr3") == 27.7);
   CHECK(t.io_phy_area_um2("ddr3", 34) == Approx(2.72e6));
   // The shipped DDR4 ([MU16], 8 Gb devices): 8 GiB = 8 devices x 1.2 V x 47 mA = 451.2 mW;
   // refresh 8 x 1.2 x (280 - 47) x 350 / 7800 = 100.369 mW.
