@@ -133,32 +133,6 @@ std::string add_primitive(const NumFormat& f) { return f.is_int() ? "int_add" : 
 
 constexpr const char* kAccumulator = "accumulator";
 
-// The default session: the stateless engine, tile by tile.
-class StatelessSession final : public IEngineSession {
- public:
-  explicit StatelessSession(const IEngine& e) : e_(e) {}
-  TileCost tile(const TileRequest& req, const TileContext& ctx) override {
-    live("tile");
-    return ctx.stats ? e_.cost(req, *ctx.stats) : e_.cost(req);
-  }
-  TileCost combine(const TileRequest& req, const TileContext&) override {
-    live("combine");
-    return e_.combine_cost(req);
-  }
-  TileCost finish() override {
-    live("finish");
-    finished_ = true;
-    return {};
-  }
-
- private:
-  void live(const char* call) const {
-    if (finished_) throw std::logic_error(std::string("engine session: ") + call + "() after finish()");
-  }
-  const IEngine& e_;
-  bool finished_ = false;
-};
-
 }  // namespace
 
 NumFormat IEngine::acc_format(const TileRequest& req) const {
@@ -193,7 +167,24 @@ void IEngine::finalize(const TileRequest& req, const TypedMatrix& acc, TypedMatr
 }
 
 std::unique_ptr<IEngineSession> IEngine::begin_operator(const TileRequest&) const {
-  return std::make_unique<StatelessSession>(*this);
+  return std::make_unique<DefaultSession>(*this);
+}
+
+TileCost DefaultSession::tile(const TileRequest& req, const TileContext& ctx) {
+  live("tile");
+  return ctx.stats ? engine_.cost(req, *ctx.stats) : engine_.cost(req);
+}
+TileCost DefaultSession::combine(const TileRequest& req, const TileContext&) {
+  live("combine");
+  return engine_.combine_cost(req);
+}
+TileCost DefaultSession::finish() {
+  live("finish");
+  finished_ = true;
+  return {};
+}
+void DefaultSession::live(const char* call) const {
+  if (finished_) throw std::logic_error(std::string("engine session: ") + call + "() after finish()");
 }
 
 std::vector<ActionPrimitive> IEngine::action_primitives() const { return {}; }

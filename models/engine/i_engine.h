@@ -352,6 +352,24 @@ class IEngine {
   std::vector<ActionPrimitive> default_combine_primitives() const;
 };
 
+// The default session (IEngine::begin_operator's): the stateless engine tile by tile, the
+// default combine, nothing at finish; calls after finish() throw std::logic_error. An engine
+// with state across tiles derives from it and overrides what its state changes.
+class DefaultSession : public IEngineSession {
+ public:
+  explicit DefaultSession(const IEngine& e) : engine_(e) {}
+  TileCost tile(const TileRequest& req, const TileContext& ctx) override;
+  TileCost combine(const TileRequest& req, const TileContext& ctx) override;
+  TileCost finish() override;
+
+ protected:
+  void live(const char* call) const;  // throws after finish()
+  const IEngine& engine_;
+
+ private:
+  bool finished_ = false;
+};
+
 using EngineRegistry = Registry<IEngine>;
 
 }  // namespace tessera

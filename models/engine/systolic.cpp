@@ -333,35 +333,20 @@ class PeModel {
 // share of T without fill or drain. With spatial tiles at multiples of the array and the
 // temporal dimension looped innermost (capabilities().continues_along), an operator's cycles
 // are then SCALE-Sim's layer count for any tiling.
-class ScalesimSession final : public IEngineSession {
+class ScalesimSession final : public DefaultSession {
  public:
-  ScalesimSession(const IEngine& e, Dataflow df) : e_(e), df_(df) {}
+  ScalesimSession(const IEngine& e, Dataflow df) : DefaultSession(e), df_(df) {}
   TileCost tile(const TileRequest& req, const TileContext& ctx) override {
-    live("tile");
-    TileCost c = e_.cost(req);  // fill, stream and drain of each fold, less SCALE-Sim's 1
+    TileCost c = DefaultSession::tile(req, ctx);  // fill, stream and drain of each fold, less SCALE-Sim's 1
     if (ctx.first) return c;
     c.cycles.steady += 1;  // the 1 comes off once per layer, on its first tile
     const bool spatial_changed = df_ == Dataflow::Os ? ctx.out_changed : df_ == Dataflow::Ws ? ctx.b_changed : ctx.a_changed;
     if (!spatial_changed) c.cycles.fill = c.cycles.drain = 0;
     return c;
   }
-  TileCost combine(const TileRequest& req, const TileContext&) override {
-    live("combine");
-    return e_.combine_cost(req);
-  }
-  TileCost finish() override {
-    live("finish");
-    finished_ = true;
-    return {};
-  }
 
  private:
-  void live(const char* call) const {
-    if (finished_) throw std::logic_error(std::string("engine session: ") + call + "() after finish()");
-  }
-  const IEngine& e_;
   Dataflow df_;
-  bool finished_ = false;
 };
 
 class SystolicEngine final : public IEngine {

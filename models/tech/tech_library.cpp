@@ -184,28 +184,41 @@ TechSpec scale_spec(const TechSpec& in, int node_nm, const NodeScaling& s) {
 double TechLibrary::Law::at(double x) const { return k0 * std::pow(x, p0) + k1 * std::pow(x, p1); }
 
 namespace {
-// y = k0 x^p0 + k1 x^p1 minimising sum ((fit - y) / y)^2: relative error, so the small
-// widths weigh as much as the large ones.
+// One observation of y ~ k0 * u + k1 * v, its error taken relative to `rel`.
+struct Basis {
+  double u, v, y, rel;
+};
+
+// k0, k1 minimising sum ((k0 u + k1 v - y) / rel)^2 (relative error, so small values weigh as
+// much as large ones); false when the normal equations are singular.
+bool fit_two(const std::vector<Basis>& rows, double& k0, double& k1) {
+  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+  for (const auto& r : rows) {
+    const double w = 1 / (r.rel * r.rel);
+    s00 += w * r.u * r.u;
+    s01 += w * r.u * r.v;
+    s11 += w * r.v * r.v;
+    r0 += w * r.u * r.y;
+    r1 += w * r.v * r.y;
+  }
+  const double det = s00 * s11 - s01 * s01;
+  if (std::fabs(det) <= 1e-12 * s00 * s11) return false;
+  k0 = (r0 * s11 - r1 * s01) / det;
+  k1 = (s00 * r1 - s01 * r0) / det;
+  return true;
+}
+
+// y = k0 x^p0 + k1 x^p1 by fit_two.
 void fit_law(const std::vector<FitPoint>& pts, double p0, double p1, const std::string& what, double& k0,
              double& k1) {
   if (pts.size() < 2)
     throw UserError(what + ": needs at least 2 published points to fit, got " + std::to_string(pts.size()));
-  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+  std::vector<Basis> rows;
   for (const auto& p : pts) {
     if (!(p.y > 0) || !(p.x > 0)) throw UserError(what + ": published points must be positive");
-    const double w = 1 / (p.y * p.y);
-    const double a = std::pow(p.x, p0), b = std::pow(p.x, p1);
-    s00 += w * a * a;
-    s01 += w * a * b;
-    s11 += w * b * b;
-    r0 += w * a * p.y;
-    r1 += w * b * p.y;
+    rows.push_back({std::pow(p.x, p0), std::pow(p.x, p1), p.y, p.y});
   }
-  const double det = s00 * s11 - s01 * s01;
-  if (std::fabs(det) <= 1e-12 * s00 * s11)
-    throw UserError(what + ": published points must be at two or more different widths");
-  k0 = (r0 * s11 - r1 * s01) / det;
-  k1 = (s00 * r1 - s01 * r0) / det;
+  if (!fit_two(rows, k0, k1)) throw UserError(what + ": published points must be at two or more different widths");
 }
 
 std::vector<FitPoint> fp_points(const std::map<std::string, double>& m, const std::string& what) {
@@ -316,19 +329,13 @@ void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
   for (int ip = 0; ip <= 100; ++ip)
     for (int iq = 0; iq <= 100; ++iq) {
       const double p = ip / 100.0, q = iq / 100.0;
-      double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
+      std::vector<Basis> rows;
       for (const auto& pt : pts) {
-        const double c = pt.capacity_bytes / 8192, w = 1 / (pt.value * pt.value);
-        const double u = std::pow(c, p), v = pt.width_bits * std::pow(c, q);
-        s00 += w * u * u;
-        s01 += w * u * v;
-        s11 += w * v * v;
-        r0 += w * u * pt.value;
-        r1 += w * v * pt.value;
+        const double c = pt.capacity_bytes / 8192;
+        rows.push_back({std::pow(c, p), pt.width_bits * std::pow(c, q), pt.value, pt.value});
       }
-      const double det = s00 * s11 - s01 * s01;
-      if (std::fabs(det) <= 1e-12 * s00 * s11) continue;
-      const double a = (r0 * s11 - r1 * s01) / det, b = (s00 * r1 - s01 * r0) / det;
+      double a = 0, b = 0;
+      if (!fit_two(rows, a, b)) continue;
       if (!(a > 0 && b > 0)) continue;
       double err = 0;
       for (const auto& pt : pts) {
@@ -352,22 +359,12 @@ void TechLibrary::fit_sram(const std::vector<SramPoint>& pts) {
 // declared fixed part is taken off, so a least squares of the relative error gives both.
 void TechLibrary::fit_sram_area(const std::vector<SramPoint>& pts) {
   check_sram_points(pts, "SRAM area");
-  double s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0;
-  for (const auto& pt : pts) {
-    const double w = 1 / (pt.value * pt.value), u = pt.capacity_bytes * 8, v = pt.width_bits;
-    const double y = pt.value - spec_.sram_bank_fixed_um2;
-    s00 += w * u * u;
-    s01 += w * u * v;
-    s11 += w * v * v;
-    r0 += w * u * y;
-    r1 += w * v * y;
-  }
-  const double det = s00 * s11 - s01 * s01;
-  if (std::fabs(det) <= 1e-12 * s00 * s11)
+  std::vector<Basis> rows;
+  for (const auto& pt : pts)
+    rows.push_back({pt.capacity_bytes * 8, pt.width_bits, pt.value - spec_.sram_bank_fixed_um2, pt.value});
+  if (!fit_two(rows, sram_cell_um2_, sram_io_um2_))
     throw UserError("SRAM area: the published points cannot separate per-bit from per-word-bit area (capacity and "
                     "width vary together); add points that vary one without the other");
-  sram_cell_um2_ = (r0 * s11 - r1 * s01) / det;
-  sram_io_um2_ = (s00 * r1 - s01 * r0) / det;
   if (!(sram_cell_um2_ > 0 && sram_io_um2_ > 0))
     throw UserError("SRAM area: the fit of cell and per-word-bit area to the published points is not positive (" +
                     num(sram_cell_um2_) + ", " + num(sram_io_um2_) + " um^2); check the points and bank_fixed_um2");
