@@ -166,6 +166,24 @@ void IEngine::finalize(const TileRequest& req, const TypedMatrix& acc, TypedMatr
   out = convert(acc, out_format(req), Conversion{Rounding::NearestEven, true});
 }
 
+std::array<int64_t, 3> origin_phase(const std::array<int64_t, 3>& origin, const std::array<int64_t, 3>& multiple) {
+  std::array<int64_t, 3> p{};
+  for (size_t i = 0; i < 3; ++i) p[i] = origin[i] == 0 ? -1 : origin[i] % multiple[i];
+  return p;
+}
+
+std::array<int64_t, 3> origin_of_phase(const std::array<int64_t, 3>& phase, const std::array<int64_t, 3>& multiple) {
+  std::array<int64_t, 3> o{};
+  for (size_t i = 0; i < 3; ++i) o[i] = phase[i] < 0 ? 0 : phase[i] == 0 ? multiple[i] : phase[i];
+  return o;
+}
+
+std::array<int64_t, 3> tile_multiple_of(const EngineCapabilities& caps, const std::string& dataflow) {
+  const std::string d = dataflow.empty() && !caps.dataflows.empty() ? caps.dataflows.front() : dataflow;
+  auto it = caps.tile_multiple.find(d);
+  return it == caps.tile_multiple.end() ? std::array<int64_t, 3>{1, 1, 1} : it->second;
+}
+
 std::unique_ptr<IEngineSession> IEngine::begin_operator(const TileRequest&) const {
   return std::make_unique<DefaultSession>(*this);
 }

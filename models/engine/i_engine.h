@@ -196,11 +196,6 @@ struct EngineCapabilities {
   // (e.g. a systolic array in ws maps k onto rows and n onto columns). Mappers keep tiles at
   // these multiples; a dataflow not listed has no preference.
   std::map<std::string, std::array<int64_t, 3>> tile_multiple;
-  // Per dataflow, the GEMM dimension (0 m, 1 n, 2 k) along which consecutive tiles continue
-  // one pass of the engine: its session charges the pass's fill and drain once for a run of
-  // tiles that differ only along it. Mappers loop it innermost. Not listed: every tile is a
-  // pass of its own.
-  std::map<std::string, int> continues_along;
   // Accepted accumulator formats, the first the default; empty = a psum_bits-wide integer only.
   std::vector<NumFormat> acc_types;
   // What cost depends on (the contract above): Shape engines may be cached per tile shape.
@@ -245,8 +240,20 @@ struct TileContext {
   bool b_changed = true;     // the weight tile differs from the previous step's
   bool out_changed = true;   // the output tile differs from the previous step's
   bool accumulates = false;  // adds into partial sums of an earlier k tile (combine follows)
+  // Where the tile starts in the operator's GEMM (m0, n0, k0; per group). A Shape engine's
+  // session may read it only through origin_phase() with its tile_multiple for the dataflow.
+  std::array<int64_t, 3> origin{};
   const OperandStats* stats = nullptr;  // data-dependent engines: this tile's operands; null = none
 };
+
+// What of a tile's origin a Shape engine's session may depend on, so that callers can cache its
+// costs per (shape, flags, phase): each coordinate modulo `multiple`, or -1 where it is 0 (the
+// operator's first tile along that dimension).
+std::array<int64_t, 3> origin_phase(const std::array<int64_t, 3>& origin, const std::array<int64_t, 3>& multiple);
+// An origin with that phase (for a caller that costs a cached step from its key).
+std::array<int64_t, 3> origin_of_phase(const std::array<int64_t, 3>& phase, const std::array<int64_t, 3>& multiple);
+// The engine's tile_multiple for `dataflow` ({1, 1, 1} if it lists none).
+std::array<int64_t, 3> tile_multiple_of(const EngineCapabilities& caps, const std::string& dataflow);
 
 // An (component, primitive, bits) an engine may emit as an Action.
 struct ActionPrimitive {

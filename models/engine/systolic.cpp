@@ -327,26 +327,39 @@ class PeModel {
 };
 
 // timing: scalesim across the tiles of one operator. SCALE-Sim folds only the array: each
-// fold streams the layer's whole temporal extent T in one pass and subtracts 1 once per layer
-// (docs/engines/scalesim.md). A tile whose spatial operand (os: the output block, ws: the
-// weights, is: the inputs) is the previous tile's continues those folds' pass: it streams its
-// share of T without fill or drain. With spatial tiles at multiples of the array and the
-// temporal dimension looped innermost (capabilities().continues_along), an operator's cycles
-// are then SCALE-Sim's layer count for any tiling.
+// R x C fold of the layer streams the layer's whole temporal extent T in one pass, padded to the
+// full array, and 1 comes off once per layer (docs/engines/scalesim.md). A tile is charged for
+// the folds whose origin (a multiple of R along Sr and of C along Sc) it holds: T_tile cycles
+// each, plus the fold's fill and drain when the tile starts the temporal extent, less SCALE-Sim's
+// 1 on the tile holding the layer's first fold's start. Over any tiling every fold is charged
+// once: an operator's cycles are SCALE-Sim's layer count. (A tile holding no fold origin, part
+// of a fold split across tiles, takes no cycles of its own.) Reads the origin only through its
+// phase against tile_multiple, as the contract allows.
 class ScalesimSession final : public DefaultSession {
  public:
-  ScalesimSession(const IEngine& e, Dataflow df) : DefaultSession(e), df_(df) {}
+  ScalesimSession(const IEngine& e, Dataflow df, u64 rows, u64 cols) : DefaultSession(e), df_(df), R_(rows), C_(cols) {}
   TileCost tile(const TileRequest& req, const TileContext& ctx) override {
-    TileCost c = DefaultSession::tile(req, ctx);  // fill, stream and drain of each fold, less SCALE-Sim's 1
-    if (ctx.first) return c;
-    c.cycles.steady += 1;  // the 1 comes off once per layer, on its first tile
-    const bool spatial_changed = df_ == Dataflow::Os ? ctx.out_changed : df_ == Dataflow::Ws ? ctx.b_changed : ctx.a_changed;
-    if (!spatial_changed) c.cycles.fill = c.cycles.drain = 0;
+    TileCost c = DefaultSession::tile(req, ctx);  // actions and traffic of the tile as it is
+    const Extent e = extent_of(df_, req.gemm);
+    const auto& o = ctx.origin;  // m0, n0, k0
+    const int64_t r0 = df_ == Dataflow::Os ? o[0] : o[2], c0 = df_ == Dataflow::Is ? o[0] : o[1];
+    const int64_t t0 = df_ == Dataflow::Os ? o[2] : df_ == Dataflow::Ws ? o[0] : o[1];
+    const u64 folds = origins_in(r0, e.sr, R_) * origins_in(c0, e.sc, C_);
+    const CycleSplit f = scalesim_fold(df_, R_, C_, e.t);
+    const bool starts = t0 == 0;
+    c.cycles = {starts ? folds * f.fill : 0, folds * f.steady, starts ? folds * f.drain : 0};
+    if (starts && r0 == 0 && c0 == 0) c.cycles.steady -= 1;  // holds fold (0, 0)'s start: folds >= 1
     return c;
   }
 
  private:
+  // Multiples of `m` in [x0, x0 + n): fold origins along one spatial dimension.
+  static u64 origins_in(int64_t x0, u64 n, u64 m) {
+    const u64 x = static_cast<u64>(x0), first = (x + m - 1) / m * m;
+    return first >= x + n ? 0 : (x + n - 1 - first) / m + 1;
+  }
   Dataflow df_;
+  u64 R_, C_;
 };
 
 class SystolicEngine final : public IEngine {
@@ -372,8 +385,6 @@ class SystolicEngine final : public IEngine {
     c.psum_bits = s_.acc_bits;
     // Spatial dimensions per dataflow (docs/engines/systolic.md: Sr on rows, Sc on columns).
     c.tile_multiple = {{"os", {s_.rows, s_.cols, 1}}, {"ws", {1, s_.cols, s_.rows}}, {"is", {s_.cols, 1, s_.rows}}};
-    // SCALE-Sim streams a fold's whole temporal extent (os k, ws m, is n) in one pass.
-    if (s_.scalesim_timing) c.continues_along = {{"os", 2}, {"ws", 0}, {"is", 1}};
     c.acc_types = {NumFormat::int_bits(s_.acc_bits)};  // the PE adders' width, wrapping
     c.timing = TimingDependence::Shape;
     return c;
@@ -433,7 +444,7 @@ class SystolicEngine final : public IEngine {
 
   std::unique_ptr<IEngineSession> begin_operator(const TileRequest& op) const override {
     if (!s_.scalesim_timing) return IEngine::begin_operator(op);
-    return std::make_unique<ScalesimSession>(*this, dataflow_of(op));
+    return std::make_unique<ScalesimSession>(*this, dataflow_of(op), static_cast<u64>(s_.rows), static_cast<u64>(s_.cols));
   }
 
   TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b,

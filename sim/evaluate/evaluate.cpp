@@ -77,18 +77,24 @@ struct CostEntry {
   uint64_t multi_port_cycles = 0;  // port time on the multi-port scratchpads (does not vary by step)
 };
 
-// A tile step as a shape-only engine's session sees it: its shape and its context flags
-// (first | a_changed | b_changed | out_changed, the kernel's StepKey without `accumulates`,
-// which only adds the combine).
+// A tile step as a shape-only engine's session sees it: its shape, its context flags (first |
+// a_changed | b_changed | out_changed, the kernel's StepKey without `accumulates`, which only
+// adds the combine) and its origin's phase against the engine's tile_multiple.
 struct ShapeKey {
   int64_t m, n, k;
   int flags;
-  bool operator==(const ShapeKey& o) const { return m == o.m && n == o.n && k == o.k && flags == o.flags; }
-  bool operator<(const ShapeKey& o) const { return std::tie(m, n, k, flags) < std::tie(o.m, o.n, o.k, o.flags); }
+  std::array<int64_t, 3> phase;
+  bool operator==(const ShapeKey& o) const {
+    return m == o.m && n == o.n && k == o.k && flags == o.flags && phase == o.phase;
+  }
+  bool operator<(const ShapeKey& o) const {
+    return std::tie(m, n, k, flags, phase) < std::tie(o.m, o.n, o.k, o.flags, o.phase);
+  }
 };
-ShapeKey step_key(const TileStep& t, bool first) {
+ShapeKey step_key(const TileStep& t, bool first, const std::array<int64_t, 3>& multiple) {
   return {t.shape.m, t.shape.n, t.shape.k,
-          (first ? 1 : 0) | (t.a_changed ? 2 : 0) | (t.b_changed ? 4 : 0) | (t.out_changed ? 8 : 0)};
+          (first ? 1 : 0) | (t.a_changed ? 2 : 0) | (t.b_changed ? 4 : 0) | (t.out_changed ? 8 : 0),
+          origin_phase({t.m0, t.n0, t.k0}, multiple)};
 }
 struct ShapeHash {
   size_t operator()(const ShapeKey& s) const {
@@ -96,6 +102,7 @@ struct ShapeHash {
     h ^= static_cast<uint64_t>(s.n) + 0x7F4A7C159E3779B9ULL + (h << 6) + (h >> 2);
     h ^= static_cast<uint64_t>(s.k) + 0x94D049BB133111EBULL + (h << 6) + (h >> 2);
     h ^= static_cast<uint64_t>(s.flags) + (h << 6);
+    for (int64_t p : s.phase) h ^= static_cast<uint64_t>(p) * 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
     return static_cast<size_t>(h);
   }
 };
@@ -104,6 +111,7 @@ struct ShapeHash {
 struct RequestClass {
   size_t engine = 0;
   TileRequest req;  // shape fields unused
+  std::array<int64_t, 3> multiple{1, 1, 1};  // the engine's tile_multiple for req.dataflow
   std::unordered_map<ShapeKey, CostEntry, ShapeHash> shapes;  // elements never move
   bool matches(size_t e, const TileRequest& r) const {
     return engine == e && req.kind == r.kind && req.a_type == r.a_type && req.b_type == r.b_type &&
@@ -121,6 +129,7 @@ class CostCache {
     classes_.push_back(std::make_unique<RequestClass>());
     classes_.back()->engine = p.engine;
     classes_.back()->req = p.request;
+    classes_.back()->multiple = tile_multiple_of(mc_.arch.engines[p.engine].model->capabilities(), p.request.dataflow);
     return *classes_.back();
   }
   const CostEntry& get(RequestClass& rc, const ShapeKey& key) {
@@ -139,6 +148,7 @@ class CostCache {
     ctx.a_changed = key.flags & 2;
     ctx.b_changed = key.flags & 4;
     ctx.out_changed = key.flags & 8;
+    ctx.origin = origin_of_phase(key.phase, rc.multiple);
     e.cost = mc_.arch.engines[rc.engine].model->begin_operator(req)->tile(req, ctx);
     e.cycles = e.cost.cycles.total();
     const OperandTraffic& tr = e.cost.traffic;
@@ -168,7 +178,7 @@ class Shapes {
       : mc_(mc), cache_(cache), rc_(cache.request_class(p)), psum_bits_(mc.psum_bits[p.engine]) {}
 
   size_t get(const TileStep& t, bool first) {
-    const ShapeKey key = step_key(t, first);
+    const ShapeKey key = step_key(t, first, rc_.multiple);
     for (size_t i = 0; i < used_.size(); ++i)
       if (used_[i].key == key) return i;
     used_.push_back({key, &cache_.get(rc_, key), 0, 0});

@@ -6,8 +6,8 @@
 // over the item's tile steps: the double-buffered loader / engine / writer pipeline, DMA
 // channels and the DRAM channel booked arithmetically in the kernel's grant order, spills
 // written before the first load, scratchpad port bookings per tile, and closed-form engine
-// costs (an engine session's tile(), as the kernel asks) once per distinct tile step: shape
-// and context flags. Its cycles, DRAM bits, DRAM busy cycles,
+// costs (an engine session's tile(), as the kernel asks) once per distinct tile step: shape,
+// context flags and origin phase. Its cycles, DRAM bits, DRAM busy cycles,
 // actions and scratchpad bits equal what run_kernel reports for a plan holding that item alone
 // (tile fidelity; pe and rtl give the same cycles), exactly.
 //

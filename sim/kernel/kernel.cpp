@@ -199,12 +199,14 @@ struct ShapeKey {
   bool operator<(const ShapeKey& o) const { return std::tie(m, n, k) < std::tie(o.m, o.n, o.k); }
 };
 
-// A tile step as a shape-only engine's session sees it: its shape and its context flags.
+// A tile step as a shape-only engine's session sees it: its shape, its context flags and its
+// origin's phase against the engine's tile_multiple (origin_phase()).
 struct StepKey {
   ShapeKey shape;
   int flags;  // first, a_changed, b_changed, out_changed, accumulates
+  std::array<int64_t, 3> phase;
   bool operator<(const StepKey& o) const {
-    return std::tie(shape.m, shape.n, shape.k, flags) < std::tie(o.shape.m, o.shape.n, o.shape.k, o.flags);
+    return std::tie(shape.m, shape.n, shape.k, flags, phase) < std::tie(o.shape.m, o.shape.n, o.shape.k, o.flags, o.phase);
   }
 };
 
@@ -215,13 +217,15 @@ TileContext context_of(const TileStep& t, bool first) {
   c.b_changed = t.b_changed;
   c.out_changed = t.out_changed;
   c.accumulates = t.accumulates;
+  c.origin = {t.m0, t.n0, t.k0};
   return c;
 }
 
-StepKey step_key(const TileStep& t, const TileContext& c) {
+StepKey step_key(const TileStep& t, const TileContext& c, const std::array<int64_t, 3>& multiple) {
   return {{t.shape.m, t.shape.n, t.shape.k},
           (c.first ? 1 : 0) | (c.a_changed ? 2 : 0) | (c.b_changed ? 4 : 0) | (c.out_changed ? 8 : 0) |
-              (c.accumulates ? 16 : 0)};
+              (c.accumulates ? 16 : 0),
+          origin_phase(c.origin, multiple)};
 }
 
 class Kernel {
@@ -290,6 +294,7 @@ class Kernel {
   struct Unit {
     std::vector<size_t> queue;  // plan indices, in plan order
     Progress loaded, computed, stored;  // over the unit's tile stream across items
+    std::array<int64_t, 3> multiple{1, 1, 1};  // the engine's tile_multiple for the item's dataflow
     std::map<StepKey, TileCost> costs;  // shape-only engines: one cost per distinct step...
     const OpPlan* costs_for = nullptr;  // ...of this item (items differ in dataflow, precision)
     std::map<ShapeKey, OperandTraffic> traffic;  // closed-form scratchpad traffic per shape
@@ -364,6 +369,7 @@ class Kernel {
       touch(st);
       if (data_path_) st.data = data_path_->operands(p);
       const auto session = model.begin_operator(p.request);
+      u.multiple = tile_multiple_of(model.capabilities(), p.request.dataflow);
       for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
         u.loaded.wait_at_least(g + 1);
         if (g >= 2) u.stored.wait_at_least(g - 1);  // double-buffered output tile
@@ -375,7 +381,7 @@ class Kernel {
         if (!shape_only && st.tile_stats) ctx.stats = &*st.tile_stats;
         const TileCost& cost = step_cost(u, *session, model, p, t, ctx, measured ? &*measured : nullptr);
         if (shape_only) {
-          ++st.step_uses[step_key(t, ctx)];
+          ++st.step_uses[step_key(t, ctx, u.multiple)];
         } else {
           add_tile(st, cost, 1);
         }
@@ -433,7 +439,7 @@ class Kernel {
   // distinct step (shape and context flags); a later step measured differently is a bug.
   const TileCost& step_cost(Unit& u, IEngineSession& session, const IEngine& model, const OpPlan& p,
                             const TileStep& t, const TileContext& ctx, const TileCost* measured) {
-    const StepKey key = step_key(t, ctx);
+    const StepKey key = step_key(t, ctx, u.multiple);
     if (u.costs_for != &p) {
       u.costs.clear();
       u.costs_for = &p;

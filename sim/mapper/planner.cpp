@@ -260,11 +260,8 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
       om.tile_m = t.m;
       om.tile_n = t.n;
       om.tile_k = t.k;
-      // An engine that continues a pass along one dimension gets it innermost.
-      const auto along = caps.continues_along.find(om.dataflow);
       uint64_t best = std::numeric_limits<uint64_t>::max();
       for (const char* order : {"mnk", "mkn", "nmk", "nkm", "kmn", "knm"}) {
-        if (along != caps.continues_along.end() && order[2] != "mnk"[along->second]) continue;
         const uint64_t b =
             TileSequence::gemm(it.work.gemm, t, order, bits, expected_homes(wl, it.work), it.work.a_tile_elements)
                 .dram_bits();

@@ -161,21 +161,23 @@ TEST_CASE("ResNet-18 on SCALE-Sim's own configs: every layer's compute cycles", 
   fs::remove_all(dir);
 }
 
-// `timing: scalesim` on any tessera machine, not only a .cfg: with scratchpads that hold a fold
-// (see docs/engines/scalesim.md), a random GEMM's compute cycles are SCALE-Sim's layer count,
-// Fr * Fc * (T + fill + drain) - 1 (docs/engines/systolic.md; held on SCALE-Sim's own output
-// by the goldens above), however the mapper tiles it and whichever scratchpad holds what.
+// `timing: scalesim` on any tessera machine, not only a .cfg, under any tiling: a random GEMM's
+// compute cycles are SCALE-Sim's layer count, Fr * Fc * (T + fill + drain) - 1
+// (docs/engines/systolic.md; held on SCALE-Sim's own output by the goldens above). Half the
+// cases take the default mapper on scratchpads from 1 kB (folds split across tiles), half a
+// random tile and loop order.
 TEST_CASE("timing: scalesim on random YAML machines: the layer count under any tiling", "[scalesim]") {
   std::mt19937_64 g(20261130);
   auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
   const std::vector<std::vector<const char*>> layouts = {{"[a, b, out]"}, {"[a, out]", "[b]"}, {"[a]", "[b]", "[out]"}};
-  int tiled = 0;
-  for (int i = 0; i < 150; ++i) {
-    const int64_t R = uni(1, 16), C = uni(1, 16), M = uni(1, 300), N = uni(1, 300), K = uni(1, 300);
+  const char* orders[] = {"mnk", "mkn", "nmk", "nkm", "kmn", "knm"};
+  int tiled = 0, split_folds = 0;
+  for (int i = 0; i < 200; ++i) {
+    const int64_t R = uni(1, 32), C = uni(1, 32), M = uni(1, 300), N = uni(1, 300), K = uni(1, 300);
     const char* df = std::array<const char*, 3>{"os", "ws", "is"}[static_cast<size_t>(uni(0, 2))];
+    const bool random_mapping = i % 2 == 1;
     const auto& layout = layouts[static_cast<size_t>(uni(0, 2))];
-    // 8 kB holds a 16 x 16 fold of every operand, a tile and its double-buffer twin, in half.
-    const int64_t kb = int64_t{8} << uni(0, 6);
+    const int64_t kb = random_mapping ? 16384 : int64_t{1} << uni(0, 9);
     std::string spms;
     for (size_t s = 0; s < layout.size(); ++s)
       spms += fmt::format("    - {{name: s{}, size_kb: {}, banks: 4, width_bits: 512, ports: 2, holds: {}}}\n", s, kb,
@@ -188,17 +190,26 @@ TEST_CASE("timing: scalesim on random YAML machines: the layer count under any t
         "name: g\ntensors:\n  x: {{shape: [{}, {}], role: input}}\n  w: {{shape: [{}, {}], role: weight}}\n"
         "  y: {{shape: [{}, {}], role: output}}\nops:\n  - {{name: fc, kind: gemm, inputs: [x, w], outputs: [y]}}\n",
         M, K, K, N, M, N);
-    INFO(arch << wl);
+    const std::string mapping =
+        fmt::format("mapping:\n  - {{op: fc, engine: a, dataflow: {}, tile: {{m: {}, n: {}, k: {}}}, loop_order: {}}}\n",
+                    df, uni(1, M), uni(1, N), uni(1, K), orders[uni(0, 5)]);
+    INFO(arch << wl << (random_mapping ? mapping : "default mapping"));
     const Arch a = load_arch_string(arch, "r.yaml");
     const Workload w = load_workload_string(wl, "g.yaml", WorkloadFormat::yaml);
-    const Plan plan = build_plan(a, w, default_mapping(a, w));
+    const Plan plan = build_plan(a, w, random_mapping ? load_mapping_string(mapping, "m.yaml") : default_mapping(a, w));
     const auto r = run_kernel(a, plan, Fidelity::Tile);
     const std::string d = df;
     const int64_t sr = d == "os" ? M : K, sc = d == "is" ? M : N, t = d == "os" ? K : d == "ws" ? M : N;
     const int64_t folds = (sr + R - 1) / R * ((sc + C - 1) / C);
     const int64_t per_fold = d == "os" ? t + R + C - 2 : t + 2 * R + C - 2;
     CHECK(r[0].compute_cycles == static_cast<uint64_t>(folds * per_fold - 1));
+    CHECK(evaluate_item(a, plan.ops[0]).compute_cycles == r[0].compute_cycles);
     if (plan.ops[0].steps() > 1) ++tiled;
+    // A spatial tile dimension that is not a whole number of folds splits folds across tiles.
+    const GemmShape& tile = plan.ops[0].tiles.at(0).shape;
+    const int64_t tr = d == "os" ? tile.m : tile.k, tc = d == "is" ? tile.m : tile.n;
+    if ((tr < sr && tr % R) || (tc < sc && tc % C)) ++split_folds;
   }
-  CHECK(tiled > 50);  // most of them cut the layer into tiles
+  CHECK(tiled > 100);
+  CHECK(split_folds > 50);
 }
