@@ -250,3 +250,100 @@ TEST_CASE("cosim --dataflow names the engine's own dataflows", "[cli][cosim]") {
   CHECK(one.code == 0);
   CHECK(std::count(one.out.begin(), one.out.end(), '\n') == 2);  // the header and that one dataflow
 }
+
+namespace {
+// Runs `script` in /bin/sh with TESSERA set to the binary; returns its exit code and output.
+Result shell(const std::string& script) {
+  const std::string cmd = "TESSERA=" + std::string(TESSERA_BINARY_DIR) + "/tessera; " + script + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  return {WEXITSTATUS(pclose(p)), out};
+}
+
+const std::string kEdge = std::string(TESSERA_SOURCE_DIR) + "/configs/arch/edge_small.yaml";
+}  // namespace
+
+// Output goes through what it should write through and never replaces it (issue "Hostile
+// input and safe output", items 1 and 12).
+TEST_CASE("output is written through symlinks and devices; a directory or a full disk is an error", "[cli][output]") {
+  const fs::path d = temp_dir("write_through");
+  write(d / "target", "old\n");
+  fs::create_symlink(d / "target", d / "link");
+  const Result link = tessera("map --arch " + kEdge + " --workload resnet50 -o " + (d / "link").string());
+  INFO(link.out);
+  REQUIRE(link.code == 0);
+  CHECK(fs::is_symlink(d / "link"));
+  CHECK(read(d / "target").rfind("# tessera mapping", 0) == 0);
+
+  fs::create_directories(d / "dir");
+  const Result dir = tessera("map --arch " + kEdge + " --workload resnet50 -o " + (d / "dir").string());
+  CHECK(dir.code == 2);
+  CHECK(dir.out == "error: " + (d / "dir").string() + ": is a directory; expected a file to write\n");
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(d)) entries += e.path().filename() != "" ? 1 : 0;
+  CHECK(entries == 3);  // target, link, dir: no temporary left behind
+
+  if (fs::is_character_file("/dev/full")) {
+    const Result full = tessera("map --arch " + kEdge + " --workload resnet50 -o /dev/full");
+    CHECK(full.code == 2);
+    CHECK(full.out.find("error: /dev/full: write failed") != std::string::npos);
+    CHECK(fs::is_character_file("/dev/full"));
+    const Result out = shell("$TESSERA run --arch " + kEdge + " --workload resnet50 --out " + (d / "o").string() +
+                             " --format json > /dev/full");
+    CHECK(out.code == 2);
+  }
+}
+
+// Runs into one --out publish whole sets (items 4 and 5): report.json, operators.csv and
+// mapping.yaml always come from one run, and a failed run leaves the previous set whole.
+TEST_CASE("concurrent runs into one --out leave one run's complete set", "[cli][output]") {
+  const fs::path d = temp_dir("concurrent");
+  const std::string out = (d / "o").string();
+  for (int pair = 0; pair < 8; ++pair) {
+    const Result r = shell("$TESSERA run --arch " + kEdge + " --workload resnet50 --out " + out +
+                           " > /dev/null & $TESSERA run --arch " + kEdge + " --workload mobilenet_v2 --out " + out +
+                           " > /dev/null; s=$?; wait $! || exit 1; exit $s");
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(read(fs::path(out) / "report.json"));
+    const std::string name = j["workload"]["name"];
+    CHECK(read(fs::path(out) / "mapping.yaml").find("\nworkload: " + name + "\n") != std::string::npos);
+    const std::string csv = read(fs::path(out) / "operators.csv");
+    CHECK(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')) == 1 + j["operators"].size());
+    size_t files = 0;
+    for (const auto& e : fs::directory_iterator(out)) files += e.path().filename().string()[0] != '.' ? 1 : 0;
+    CHECK(files == 3);  // no temporaries left
+  }
+  // A run that fails leaves the last complete set as it was.
+  const std::string before = read(fs::path(out) / "report.json");
+  write(d / "bad.yaml", "mapping:\n  - {op: nope, engine: array}\n");
+  const Result bad = tessera("run --arch " + kEdge + " --workload resnet50 --mapping " + (d / "bad.yaml").string() +
+                             " --out " + out);
+  CHECK(bad.code == 2);
+  CHECK(read(fs::path(out) / "report.json") == before);
+  // A run that fails while publishing (here mapping.yaml cannot be replaced: it is a directory
+  // now) leaves no report.json beside its new operators.csv: the old report went first.
+  fs::remove(fs::path(out) / "mapping.yaml");
+  fs::create_directories(fs::path(out) / "mapping.yaml" / "x");
+  const Result broken = tessera("run --arch " + kEdge + " --workload resnet50 --out " + out);
+  CHECK(broken.code == 2);
+  CHECK(broken.out.find("mapping.yaml: is a directory") != std::string::npos);
+  CHECK(!fs::exists(fs::path(out) / "report.json"));
+}
+
+// Item 6: names cannot steer the default output directory out of out/.
+TEST_CASE("a machine name with path separators stays one directory under out/", "[cli][output]") {
+  const fs::path d = temp_dir("escape");
+  std::string arch = read(kEdge);
+  arch.replace(arch.find("name: edge_small"), std::string("name: edge_small").size(), "name: \"../../x\\ny\"");
+  write(d / "a.yaml", arch);
+  const Result r = shell("cd " + d.string() + " && $TESSERA run --arch a.yaml --workload resnet50");
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(fs::exists(d / "out" / "_.._.._x_y-resnet50" / "report.json"));
+  CHECK(!fs::exists(d / ".." / "x"));
+}

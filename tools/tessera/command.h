@@ -33,9 +33,19 @@ struct Command {
 std::vector<Command> commands();
 bool register_command(Command c);
 
-// Writes `text` to `path` atomically (temp file + rename), so an interrupted run never leaves
-// a partial report that looks complete.
+// Writes `text` to `path`. A new or regular file is replaced atomically (a uniquely named
+// temporary beside it, then rename), so an interrupted run never leaves a partial file and
+// concurrent writers do not collide; a symlink, FIFO or device is written through, never
+// replaced; a directory is a UserError, as is any write failure.
 void write_file_atomic(const std::filesystem::path& path, const std::string& text);
+
+// Publishes a run's files into `dir` (which exists) as one set: under an exclusive lock on the
+// directory, the last file's old copy is removed first and the files are written in order, the
+// last one last, so "the last file exists" means the whole set is there and from one run.
+void publish_run(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files);
+
+// `name` as one safe path component: [A-Za-z0-9._+-] kept, anything else '_'; never "." or "..".
+std::string path_component(const std::string& name);
 
 // The one line a user error prints on stderr: "error: file:line:col: key 'k': message".
 void print_error(const UserError& e);

@@ -1,8 +1,17 @@
 // What the subcommands share: the command registry, atomic writes, error printing.
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 
 #include "tools/tessera/command.h"
@@ -29,16 +38,70 @@ std::vector<Command> commands() {
 }
 
 void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".partial";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw UserError("cannot write file", SourceLoc{tmp.string(), 0, 0});
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  const std::string where = path.string();
+  if (fs::is_directory(st)) throw UserError("is a directory; expected a file to write", SourceLoc{where, 0, 0});
+  if (fs::exists(st) && !fs::is_regular_file(st)) {
+    // A symlink, FIFO or device: write through it, never replace it.
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
     out << text;
-    if (!out) throw UserError("write failed", SourceLoc{tmp.string(), 0, 0});
+    out.flush();
+    if (!out) throw UserError("write failed", SourceLoc{where, 0, 0});
+    return;
   }
-  std::filesystem::rename(tmp, path);
+  // A new or regular file: a uniquely named temporary beside it, renamed over it once complete,
+  // so a reader sees the old file or the whole new one, and concurrent writers do not collide.
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) throw UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
+  FILE* f = ::fdopen(fd, "wb");
+  bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = (f ? std::fclose(f) == 0 : (::close(fd), false)) && ok;
+  const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the file what a plain create would
+  ::umask(mask);
+  if (ok) ok = ::chmod(tmpl.c_str(), 0666 & ~mask) == 0;
+  if (ok) {
+    fs::rename(tmpl, path, ec);
+    ok = !ec;
+  }
+  if (!ok) {
+    const std::string why = ec ? ec.message() : std::strerror(errno);
+    fs::remove(tmpl, ec);
+    throw UserError("write failed: " + why, SourceLoc{where, 0, 0});
+  }
 }
 
-void print_error(const UserError& e) { fmt::print(stderr, "error: {}\n", e.formatted()); }
+std::string path_component(const std::string& name) {
+  std::string s;
+  for (const char c : name) s += std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '+' ? c : '_';
+  if (s.empty() || s[0] == '.') s = "_" + s;  // never ".", "..", or a hidden name
+  return s;
+}
+
+void publish_run(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
+  const std::string where = dir.string();
+  // One publisher at a time per directory, so the set on disk always comes from one run.
+  const std::string lock_path = (dir / ".tessera.lock").string();
+  const int lock = ::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0)
+    throw UserError(std::string("cannot lock the output directory: ") + std::strerror(errno), SourceLoc{where, 0, 0}, "--out");
+  try {
+    // The old report goes first: until the new one lands, the set is visibly incomplete.
+    std::error_code ec;
+    std::filesystem::remove(dir / files.back().first, ec);
+    for (const auto& [name, text] : files) write_file_atomic(dir / name, text);
+  } catch (...) {
+    ::close(lock);
+    throw;
+  }
+  ::close(lock);
+}
+
+// stdio, not fmt::print: nothing is left to report a failed write of the report of a failure to.
+void print_error(const UserError& e) { std::fputs(("error: " + e.formatted() + "\n").c_str(), stderr); }
 
 }  // namespace tessera::cli

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <iostream>
 #include <utility>
 #include <vector>
 
@@ -30,13 +31,20 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : 2;
   }
   try {
-    for (const auto& [sub, action] : subcommands)
-      if (*sub) return action();
+    for (const auto& [sub, action] : subcommands) {
+      if (!*sub) continue;
+      const int rc = action();
+      // What went to stdout must have arrived (a full disk, a closed pipe's reader).
+      std::cout.flush();
+      if (!std::cout || std::fflush(stdout) != 0)
+        throw UserError("cannot write standard output", SourceLoc{"<stdout>", 0, 0});
+      return rc;
+    }
   } catch (const UserError& e) {
     cli::print_error(e);
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "internal error: {}\n", e.what());
+    std::fputs((std::string("internal error: ") + e.what() + "\n").c_str(), stderr);
     return 1;
   }
   return 0;

@@ -49,7 +49,8 @@ int cmd_run(const RunArgs& a) {
     json["data"] = {{"seed", *a.data_seed}, {"requantization", SeededData::requantization_rule()},
                     {"checksums", data->checksums()}};
 
-  const fs::path out_dir = a.out.empty() ? fs::path("out") / (arch.name + "-" + wl.name()) : fs::path(a.out);
+  const fs::path out_dir =
+      a.out.empty() ? fs::path("out") / path_component(arch.name + "-" + wl.name()) : fs::path(a.out);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) throw UserError("cannot create output directory: " + ec.message(), SourceLoc{out_dir.string(), 0, 0}, "--out");
@@ -57,9 +58,8 @@ int cmd_run(const RunArgs& a) {
   write_operators_csv(summary, csv);
   std::ostringstream map_text;
   write_mapping(mapping, map_text);
-  write_file_atomic(out_dir / "operators.csv", csv.str());
-  write_file_atomic(out_dir / "mapping.yaml", map_text.str());
-  write_file_atomic(out_dir / "report.json", json.dump(2) + "\n");  // last: its presence means complete
+  // report.json last: its presence means the set is complete and from this run.
+  publish_run(out_dir, {{"operators.csv", csv.str()}, {"mapping.yaml", map_text.str()}, {"report.json", json.dump(2) + "\n"}});
 
   if (a.format == "json") {
     std::cout << json.dump(2) << "\n";
