@@ -246,12 +246,23 @@ nlohmann::json evaluator_json(const PlanEval& ev, const std::vector<OpResult>& r
           {"operators", ops}};
 }
 
+namespace {
+// RFC 4180: a field holding a comma, a quote or a line break is quoted, its quotes doubled.
+std::string csv_field(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (const char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+}  // namespace
+
 void write_operators_csv(const RunSummary& s, std::ostream& out) {
   out << "name,kind,engine,start_cycle,compute_cycles,stall_cycles,total_cycles,bound,utilization,macs,tiles,"
          "dram_read_bytes,dram_write_bytes,energy_pj\n";
   for (const auto& p : s.ops) {
     const OpResult& r = *p.result;
-    fmt::print(out, "{},{},{},{},{},{},{},{},{:.6f},{},{},{},{},{:.3f}\n", r.op, r.kind, r.engine, r.start_cycle,
+    fmt::print(out, "{},{},{},{},{},{},{},{},{:.6f},{},{},{},{},{:.3f}\n", csv_field(r.op), csv_field(r.kind),
+               csv_field(r.engine), r.start_cycle,
                r.compute_cycles, r.stall_cycles, r.total_cycles, r.memory_bound() ? "memory" : "compute", p.utilization,
                r.macs, r.tiles, r.dram_read_bits / 8, r.dram_write_bits / 8, p.total_energy_pj());
   }

@@ -347,3 +347,29 @@ TEST_CASE("a machine name with path separators stays one directory under out/", 
   CHECK(fs::exists(d / "out" / "_.._.._x_y-resnet50" / "report.json"));
   CHECK(!fs::exists(d / ".." / "x"));
 }
+
+// Items 2 and 10: names are bytes as given. A Latin-1 layer name runs (JSON gets U+FFFD for the
+// invalid byte, the other outputs keep it), and names with commas and quotes are quoted in CSV
+// (RFC 4180), so operators.csv keeps one row per operator.
+TEST_CASE("odd names: non-UTF-8 bytes run, CSV fields are quoted", "[cli][output]") {
+  const fs::path d = temp_dir("names");
+  write(d / "lat.csv", "Layer, M, N, K,\nfc\xe9" "1, 16, 8, 8,\n");
+  const Result lat = tessera("run --arch " + kEdge + " --workload " + (d / "lat.csv").string() + " --out " +
+                             (d / "lat").string() + " --format json");
+  INFO(lat.out);
+  REQUIRE(lat.code == 0);
+  const auto j = nlohmann::json::parse(read(d / "lat" / "report.json"));
+  CHECK(j["operators"][0]["name"] == "fc\xef\xbf\xbd" "1");  // U+FFFD
+  CHECK(read(d / "lat" / "operators.csv").find("\nfc\xe9" "1,gemm,") != std::string::npos);
+
+  write(d / "q.yaml",
+        "name: g\ntensors:\n  x: {shape: [4, 4], role: input}\n  w: {shape: [4, 4], role: weight}\n"
+        "  y: {shape: [4, 4], role: output}\nops:\n  - {name: \"a,\\\"b\\\"\\nc\", kind: gemm, inputs: [x, w], outputs: [y]}\n");
+  const Result q = tessera("run --arch " + kEdge + " --workload " + (d / "q.yaml").string() + " --out " +
+                           (d / "q").string() + " --format csv");
+  INFO(q.out);
+  REQUIRE(q.code == 0);
+  const std::string csv = read(d / "q" / "operators.csv");
+  CHECK(csv.substr(csv.find('\n') + 1, 12) == "\"a,\"\"b\"\"\nc\",");
+  CHECK(q.out.find("\n\"a,\"\"b\"\"\nc\",gemm,array,") != std::string::npos);  // --format csv too
+}

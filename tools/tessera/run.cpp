@@ -59,10 +59,13 @@ int cmd_run(const RunArgs& a) {
   std::ostringstream map_text;
   write_mapping(mapping, map_text);
   // report.json last: its presence means the set is complete and from this run.
-  publish_run(out_dir, {{"operators.csv", csv.str()}, {"mapping.yaml", map_text.str()}, {"report.json", json.dump(2) + "\n"}});
+  // Names are bytes as the inputs gave them; JSON must be UTF-8, so invalid sequences in it
+  // are written as U+FFFD (the other outputs keep the bytes).
+  const std::string json_text = json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  publish_run(out_dir, {{"operators.csv", csv.str()}, {"mapping.yaml", map_text.str()}, {"report.json", json_text}});
 
   if (a.format == "json") {
-    std::cout << json.dump(2) << "\n";
+    std::cout << json_text;
   } else if (a.format == "csv") {
     std::cout << csv.str();
   } else {
