@@ -108,7 +108,7 @@ void write_mapping(const Mapping& m, std::ostream& out) {
   out << "# tile: GEMM tile per group (m x n outputs, k reduction); loop_order: outer -> inner.\n";
   if (!m.arch.empty()) out << "arch: " << yaml_str(m.arch) << "\n";
   if (!m.workload.empty()) out << "workload: " << yaml_str(m.workload) << "\n";
-  out << "mapping:\n";
+  out << (m.ops.empty() ? "mapping: []\n" : "mapping:\n");  // an empty block would read back as null
   for (const auto& o : m.ops) {
     out << "  - op: " << yaml_str(o.op) << "\n    engine: " << yaml_str(o.engine) << "\n";
     if (!o.dataflow.empty()) {

@@ -205,6 +205,11 @@ TEST_CASE("a mapping round-trips through YAML to the same run", "[mapping]") {
   for (const auto& r : r2) c2 += r.total_cycles;
   CHECK(c1 == c2);
   CHECK(c1 > 0);
+
+  // An empty mapping round-trips too (an empty YAML block would read back as null).
+  std::ostringstream empty;
+  write_mapping(Mapping{}, empty);
+  CHECK(load_mapping_string(empty.str(), "empty.yaml").ops.empty());
 }
 
 TEST_CASE("two independent branches on two arrays run at the same time", "[kernel][concurrency]") {
