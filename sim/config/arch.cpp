@@ -147,8 +147,8 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
   try {
     a.tech = std::make_shared<const TechLibrary>(load_tech(a.tech_file));
   } catch (const UserError& e) {
-    if (e.loc().file == a.tech_file && e.loc().line == 0)  // missing file: point at the `tech:` key
-      throw UserError("cannot open tech file '" + a.tech_file + "'", yaml_loc(root["tech"], file), "tech");
+    if (e.loc().file == a.tech_file && e.loc().line == 0)  // the file itself (missing, not a file): point at `tech:`
+      throw UserError("tech file '" + a.tech_file + "': " + e.message(), yaml_loc(root["tech"], file), "tech");
     throw;
   }
   a.resolved["name"] = a.name;

@@ -33,7 +33,11 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
 
 std::string read_text_file(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw UserError("is a directory, not a file", SourceLoc{path, 0, 0});
+  const auto st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(st)) throw UserError("is a directory, not a file", SourceLoc{path, 0, 0});
+  // A device or FIFO could block forever or never end (/dev/zero): inputs are regular files.
+  if (std::filesystem::exists(st) && !std::filesystem::is_regular_file(st))
+    throw UserError("is not a regular file (a device, FIFO or socket); expected a file to read", SourceLoc{path, 0, 0});
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError("cannot open file", SourceLoc{path, 0, 0});
   std::ostringstream ss;

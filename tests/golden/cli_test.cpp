@@ -1,4 +1,6 @@
 // The tessera command line end to end: exit codes, messages, reports, determinism.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -372,4 +374,24 @@ TEST_CASE("odd names: non-UTF-8 bytes run, CSV fields are quoted", "[cli][output
   const std::string csv = read(d / "q" / "operators.csv");
   CHECK(csv.substr(csv.find('\n') + 1, 12) == "\"a,\"\"b\"\"\nc\",");
   CHECK(q.out.find("\n\"a,\"\"b\"\"\nc\",gemm,array,") != std::string::npos);  // --format csv too
+}
+
+// Item 13 (and 9): inputs are regular files. A device or FIFO is refused at once with the path
+// (not read forever, not waited on), also when an arch names it as its tech file.
+TEST_CASE("devices and FIFOs as inputs are refused, not read", "[cli][output]") {
+  const fs::path d = temp_dir("special");
+  const Result zero = tessera("validate /dev/zero");
+  CHECK(zero.code == 2);
+  CHECK(zero.out.find("error: /dev/zero: is not a regular file") != std::string::npos);
+  REQUIRE(::mkfifo((d / "fifo").c_str(), 0600) == 0);
+  const Result fifo = tessera("validate " + (d / "fifo").string());
+  CHECK(fifo.code == 2);
+  CHECK(fifo.out.find("is not a regular file") != std::string::npos);
+  std::string arch = read(kEdge);
+  const size_t tech = arch.find("tech: ");
+  arch.replace(tech, arch.find('\n', tech) - tech, "tech: /dev/zero");
+  write(d / "a.yaml", arch);
+  const Result via = tessera("validate " + (d / "a.yaml").string());
+  CHECK(via.code == 2);
+  CHECK(via.out.find("key 'tech': tech file '/dev/zero': is not a regular file") != std::string::npos);
 }
