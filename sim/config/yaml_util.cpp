@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace tessera {
@@ -22,9 +23,35 @@ SourceLoc yaml_loc(const YAML::Node& node, const std::string& file) {
   return loc;
 }
 
+namespace {
+// yaml-cpp keeps the first of two equal keys and drops the second without a word: every map of
+// every document is checked here, so no loader can silently ignore a repeated key.
+// Aliases can make a document's tree exponentially larger than its text: the walk is bounded.
+void check_unique_keys(const YAML::Node& n, const std::string& file, const std::string& path, size_t& budget,
+                       int depth = 0) {
+  if (depth > 200) throw UserError("nested more than 200 levels deep", yaml_loc(n, file), path);
+  if (budget-- == 0) throw UserError("more than 10,000,000 nodes once aliases are expanded", yaml_loc(n, file), path);
+  if (n.IsMap()) {
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string k = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (it->first.IsScalar() && !seen.insert(k).second)
+        throw UserError("key '" + k + "' appears twice", yaml_loc(it->first, file), join_key(path, k));
+      check_unique_keys(it->second, file, it->first.IsScalar() ? join_key(path, k) : path, budget, depth + 1);
+    }
+  } else if (n.IsSequence()) {
+    for (size_t i = 0; i < n.size(); ++i)
+      check_unique_keys(n[i], file, join_key(path, std::to_string(i)), budget, depth + 1);
+  }
+}
+}  // namespace
+
 YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
   try {
-    return YAML::Load(text);
+    YAML::Node root = YAML::Load(text);
+    size_t budget = 10'000'000;
+    check_unique_keys(root, name, "", budget);
+    return root;
   } catch (const YAML::Exception& e) {
     SourceLoc loc{name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1};
     throw UserError("malformed YAML: " + e.msg, loc);

@@ -18,16 +18,6 @@ const std::vector<std::string> kTopKeys = {"name", "description", "dtype", "tens
 const std::vector<std::string> kTensorKeys = {"shape", "dtype", "role"};
 const std::vector<std::string> kOpKeys = {"name", "kind", "inputs", "outputs"};
 
-// yaml-cpp keeps only the first of two equal keys; a second one would be silently ignored.
-void check_unique_keys(const YAML::Node& map, const std::string& file, const std::string& key_path) {
-  std::set<std::string> seen;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string k = scalar_text(it->first, file, key_path, "a key");
-    if (!seen.insert(k).second)
-      throw UserError("key '" + k + "' appears twice", yaml_loc(it->first, file), join_key(key_path, k));
-  }
-}
-
 DType parse_dtype_node(const YAML::Node& n, const std::string& file, const std::string& key) {
   const std::string s = scalar_text(n, file, key, "a dtype");
   if (auto d = parse_dtype(s)) return *d;
@@ -67,7 +57,6 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
   const YAML::Node root = load_yaml_string(text, file);
   expect_map(root, file, "", "a workload");
   check_keys(root, kTopKeys, file, "");
-  check_unique_keys(root, file, "");
 
   std::string name = std::filesystem::path(file).stem().string();
   if (root["name"]) name = scalar_text(root["name"], file, "name", "a workload name");
@@ -80,7 +69,6 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
   const YAML::Node tensors = root["tensors"];
   if (!tensors) throw UserError("missing required key 'tensors'", yaml_loc(root, file), "tensors");
   expect_map(tensors, file, "tensors", "tensors by name");
-  check_unique_keys(tensors, file, "tensors");
   std::vector<Tensor> declared;
   std::vector<bool> role_given;
   for (auto it = tensors.begin(); it != tensors.end(); ++it) {
@@ -91,7 +79,6 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
     const YAML::Node body = it->second;
     expect_map(body, file, key, "a tensor {shape, dtype, role}");
     check_keys(body, kTensorKeys, file, key);
-    check_unique_keys(body, file, key);
     const YAML::Node shape = body["shape"];
     if (!shape) throw UserError("missing required key 'shape' (a list of positive dims)", yaml_loc(body, file), key);
     expect_sequence(shape, file, join_key(key, "shape"), "a list of positive dims");
@@ -129,7 +116,6 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
     const YAML::Node n = ops[i];
     std::string key = "ops." + std::to_string(i);
     expect_map(n, file, key, "an op {name, kind, inputs, outputs, attributes...}");
-    check_unique_keys(n, file, key);
     Operator op;
     op.loc = yaml_loc(n, file);
     if (!n["name"]) throw UserError("missing required key 'name'", op.loc, key);

@@ -395,3 +395,29 @@ TEST_CASE("devices and FIFOs as inputs are refused, not read", "[cli][output]") 
   CHECK(via.code == 2);
   CHECK(via.out.find("key 'tech': tech file '/dev/zero': is not a regular file") != std::string::npos);
 }
+
+// Item 7 (first part): a repeated key in any YAML input (arch, tech, mapping, workload) is an
+// error at the second one; yaml-cpp alone would keep the first and drop the second.
+TEST_CASE("a repeated YAML key is an error in every kind of file", "[cli][output]") {
+  const fs::path d = temp_dir("dupkeys");
+  std::string arch = read(kEdge);
+  const size_t at = arch.find("    type: systolic");
+  REQUIRE(at != std::string::npos);
+  arch.insert(at, "    rows: 4\n");
+  write(d / "a.yaml", arch);
+  const int line = 1 + static_cast<int>(std::count(arch.begin(), arch.begin() + static_cast<long>(arch.find("    rows:", at + 12)), '\n'));
+  const Result a = tessera("validate " + (d / "a.yaml").string());
+  CHECK(a.code == 2);
+  CHECK(a.out.find((d / "a.yaml").string() + ":" + std::to_string(line) +
+                   ":5: key 'engines.0.rows': key 'rows' appears twice") != std::string::npos);
+  write(d / "m.yaml", "mapping:\n  - {op: a, engine: x, engine: y}\n");
+  const Result m = tessera("validate " + (d / "m.yaml").string());
+  CHECK(m.code == 2);
+  CHECK(m.out == "error: " + (d / "m.yaml").string() + ":2:24: key 'mapping.0.engine': key 'engine' appears twice\n");
+  std::string tech = read(std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml");
+  tech += "node_nm: 45\n";
+  write(d / "t.yaml", tech);
+  const Result t = tessera("validate " + (d / "t.yaml").string());
+  CHECK(t.code == 2);
+  CHECK(t.out.find("key 'node_nm' appears twice") != std::string::npos);
+}
