@@ -46,6 +46,12 @@ void Workload::add_tensor(Tensor t) {
 
 void Workload::add_op(Operator op) {
   if (final_) throw std::logic_error("Workload::add_op after finalize");
+  // "<op>#<i>" names an operator's later work items (mapping entries, reports): '#' in an
+  // operator's own name could collide with one.
+  if (op.name.find('#') != std::string::npos)
+    throw UserError("op name '" + op.name + "' contains '#', which is reserved for the names of an operator's work "
+                    "items (<op>#1, <op>#2, ...)",
+                    op.loc, "ops." + op.name);
   if (op_index_.count(op.name))
     throw UserError("op '" + op.name + "' is declared twice (first at line " +
                         std::to_string(ops_[op_index_[op.name]].loc.line) + ")",

@@ -157,3 +157,14 @@ TEST_CASE("missing files and unknown built-ins") {
     CHECK_THAT(e.formatted(), Catch::Contains("did you mean 'resnet50'?"));
   }
 }
+
+// "<op>#<i>" names an operator's later work items (a softmax 'a' has passes 'a#0'... in the
+// mapping and the reports), so a user op named 'a#1' could collide with one: '#' is refused.
+TEST_CASE("op names cannot contain '#', the work-item separator") {
+  CHECK_ERROR(graph("", kConv + "  - {name: 'r#1', kind: elementwise, op: relu, inputs: [y], outputs: [z]}\n"), 9, 5,
+              "key 'ops.r#1': op name 'r#1' contains '#'");
+  const Caught csv = load("Layer, M, N, K,\nfc#1, 4, 4, 4,\n", WorkloadFormat::csv);
+  REQUIRE(csv.thrown);
+  CHECK(csv.err.loc().line == 2);
+  CHECK_THAT(csv.err.message(), Catch::Contains("contains '#'"));
+}
