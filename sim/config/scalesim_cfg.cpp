@@ -77,6 +77,8 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
     return {it->second.text, SourceLoc{name, it->second.line, it->second.col}};
   };
   auto need_int = [&](const std::string& k, const std::string& dflt) {
+    if (dflt.empty() && !kv.count(k))
+      throw UserError("missing required key '" + k + "' (SCALE-Sim needs it; a positive integer)", SourceLoc{name, 0, 0}, k);
     auto [t, loc] = get(k, dflt);
     const auto decl = ParamDecl::integer(k, "", std::nullopt, 1, 1e9, "");
     return std::get<int64_t>(parse_param(decl, t, loc, k));

@@ -242,6 +242,12 @@ TEST_CASE("a .cfg value SCALE-Sim would reject is an error at its line and key",
       {"InterfaceBandwidth: USER", "InterfaceBandwidth: usr", "InterfaceBandwidth",
        "expected InterfaceBandwidth CALC|USER, got 'usr' -- did you mean 'USER'?", 10, 21},
   };
+  try {
+    scalesim_cfg_text_to_yaml("[architecture_presets]\nArrayWidth: 8\n", "short.cfg");
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(e.formatted() == "short.cfg: key 'ArrayHeight': missing required key 'ArrayHeight' (SCALE-Sim needs it; a positive integer)");
+  }
   for (const auto& c : cases) {
     std::string text = base;
     text.replace(text.find(c.from), c.from.size(), c.to);
