@@ -421,3 +421,19 @@ TEST_CASE("a repeated YAML key is an error in every kind of file", "[cli][output
   CHECK(t.code == 2);
   CHECK(t.out.find("key 'node_nm' appears twice") != std::string::npos);
 }
+
+// Every DRAM technology the shipped tech library prices per bit also has its PHY, so a machine
+// on it runs (without capacity_gib where there are no device currents).
+TEST_CASE("machines on every priced DRAM technology run", "[cli]") {
+  const fs::path d = temp_dir("dram_tech");
+  for (const char* t : {"ddr3", "ddr4", "lpddr4", "gddr5", "gddr6", "hbm2"}) {
+    std::string arch = read(kEdge);
+    const size_t at = arch.find("technology: lpddr4");
+    REQUIRE(at != std::string::npos);
+    arch.replace(at, std::string("technology: lpddr4").size(), std::string("technology: ") + t);
+    write(d / "a.yaml", arch);
+    const Result r = tessera("run --arch " + (d / "a.yaml").string() + " --workload resnet50 --out " + (d / t).string());
+    INFO(t << ": " << r.out);
+    CHECK(r.code == 0);
+  }
+}
