@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,10 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& tex
 // Publishes a run's files into `dir` (which exists) as one set: under an exclusive lock on the
 // directory, the last file's old copy is removed first and the files are written in order, the
 // last one last, so "the last file exists" means the whole set is there and from one run.
-void publish_run(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files);
+// Returns the error rather than throwing it: runs call it after SystemC, where an exception
+// upsets AddressSanitizer.
+std::optional<UserError> publish_run(const std::filesystem::path& dir,
+                                     const std::vector<std::pair<std::string, std::string>>& files);
 
 // `name` as one safe path component: [A-Za-z0-9._+-] kept, anything else '_'; never "." or "..".
 std::string path_component(const std::string& name);

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 
 #include "tools/tessera/command.h"
 
@@ -37,27 +38,30 @@ std::vector<Command> commands() {
   return all;
 }
 
-void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
+namespace {
+// write_file_atomic's work; returns the error instead of throwing it, for callers that run
+// after SystemC (an exception there upsets AddressSanitizer's stack bookkeeping).
+std::optional<UserError> write_file(const std::filesystem::path& path, const std::string& text) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(path, ec);
   const std::string where = path.string();
-  if (fs::is_directory(st)) throw UserError("is a directory; expected a file to write", SourceLoc{where, 0, 0});
+  if (fs::is_directory(st)) return UserError("is a directory; expected a file to write", SourceLoc{where, 0, 0});
   if (fs::exists(st) && !fs::is_regular_file(st)) {
     // A symlink, FIFO or device: write through it, never replace it.
     std::ofstream out(path, std::ios::binary);
-    if (!out) throw UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
+    if (!out) return UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
     out << text;
     out.flush();
-    if (!out) throw UserError("write failed", SourceLoc{where, 0, 0});
-    return;
+    if (!out) return UserError("write failed", SourceLoc{where, 0, 0});
+    return std::nullopt;
   }
   // A new or regular file: a uniquely named temporary beside it, renamed over it once complete,
   // so a reader sees the old file or the whole new one, and concurrent writers do not collide.
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::string tmpl = (dir / ("." + path.filename().string() + ".XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
+  if (fd < 0) return UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
   FILE* f = ::fdopen(fd, "wb");
   bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
   ok = (f ? std::fclose(f) == 0 : (::close(fd), false)) && ok;
@@ -71,8 +75,14 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& tex
   if (!ok) {
     const std::string why = ec ? ec.message() : std::strerror(errno);
     fs::remove(tmpl, ec);
-    throw UserError("write failed: " + why, SourceLoc{where, 0, 0});
+    return UserError("write failed: " + why, SourceLoc{where, 0, 0});
   }
+  return std::nullopt;
+}
+}  // namespace
+
+void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
+  if (auto err = write_file(path, text)) throw *err;
 }
 
 std::string path_component(const std::string& name) {
@@ -82,23 +92,24 @@ std::string path_component(const std::string& name) {
   return s;
 }
 
-void publish_run(const std::filesystem::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  const std::string where = dir.string();
+std::optional<UserError> publish_run(const std::filesystem::path& dir,
+                                     const std::vector<std::pair<std::string, std::string>>& files) {
   // One publisher at a time per directory, so the set on disk always comes from one run.
   const std::string lock_path = (dir / ".tessera.lock").string();
   const int lock = ::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
-  if (lock < 0 || ::flock(lock, LOCK_EX) != 0)
-    throw UserError(std::string("cannot lock the output directory: ") + std::strerror(errno), SourceLoc{where, 0, 0}, "--out");
-  try {
-    // The old report goes first: until the new one lands, the set is visibly incomplete.
-    std::error_code ec;
-    std::filesystem::remove(dir / files.back().first, ec);
-    for (const auto& [name, text] : files) write_file_atomic(dir / name, text);
-  } catch (...) {
-    ::close(lock);
-    throw;
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) {
+    if (lock >= 0) ::close(lock);
+    return UserError(std::string("cannot lock the output directory: ") + std::strerror(errno),
+                     SourceLoc{dir.string(), 0, 0}, "--out");
   }
+  // The old report goes first: until the new one lands, the set is visibly incomplete.
+  std::error_code ec;
+  std::filesystem::remove(dir / files.back().first, ec);
+  std::optional<UserError> err;
+  for (const auto& [name, text] : files)
+    if ((err = write_file(dir / name, text))) break;
   ::close(lock);
+  return err;
 }
 
 // stdio, not fmt::print: nothing is left to report a failed write of the report of a failure to.

@@ -53,7 +53,10 @@ int cmd_run(const RunArgs& a) {
       a.out.empty() ? fs::path("out") / path_component(arch.name + "-" + wl.name()) : fs::path(a.out);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  if (ec) throw UserError("cannot create output directory: " + ec.message(), SourceLoc{out_dir.string(), 0, 0}, "--out");
+  if (ec) {  // not thrown: SystemC has run (see publish_run)
+    print_error(UserError("cannot create output directory: " + ec.message(), SourceLoc{out_dir.string(), 0, 0}, "--out"));
+    return 2;
+  }
   std::ostringstream csv;
   write_operators_csv(summary, csv);
   std::ostringstream map_text;
@@ -62,7 +65,10 @@ int cmd_run(const RunArgs& a) {
   // Names are bytes as the inputs gave them; JSON must be UTF-8, so invalid sequences in it
   // are written as U+FFFD (the other outputs keep the bytes).
   const std::string json_text = json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  publish_run(out_dir, {{"operators.csv", csv.str()}, {"mapping.yaml", map_text.str()}, {"report.json", json_text}});
+  if (auto err = publish_run(out_dir, {{"operators.csv", csv.str()}, {"mapping.yaml", map_text.str()}, {"report.json", json_text}})) {
+    print_error(*err);
+    return 2;
+  }
 
   if (a.format == "json") {
     std::cout << json_text;
