@@ -1,5 +1,6 @@
 #include "sim/config/arch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -221,6 +222,8 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
         else if (v == "b") inst.holds.push_back(Operand::B);
         else if (v == "out") inst.holds.push_back(Operand::Out);
         else throw UserError("expected one of a|b|out (activations, weights, outputs), got '" + v + "'", yaml_loc(h[j], file), key + ".holds");
+        if (std::count(inst.holds.begin(), inst.holds.end(), inst.holds.back()) > 1)
+          throw UserError("'" + v + "' is listed twice", yaml_loc(h[j], file), key + ".holds");
       }
     } else {
       inst.holds = {Operand::A, Operand::B, Operand::Out};

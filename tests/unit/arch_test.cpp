@@ -160,6 +160,11 @@ TEST_CASE("bad arch files name file, line, column, key and a close match", "[arc
     CHECK_NOTHROW(load_arch_string(
         replace(kSmall, "    bandwidth_gbps: 8", "    bandwidth_gbps: 8\n    technology: ddr4\n    capacity_gib: 4"), "m.yaml"));
   }
+  SECTION("an operand held twice by one scratchpad") {
+    const UserError e = error_of(replace(kSmall, "      width_bits: 64", "      width_bits: 64\n      holds: [b, a, b]"));
+    CHECK(e.key() == "memory.scratchpads.0.holds");
+    CHECK(e.message() == "'b' is listed twice");
+  }
   SECTION("DRAM technology without an I/O PHY") {
     // hbm3 is a declared technology the shipped tech library has no figures for.
     const UserError e = error_of(replace(kSmall, "    bandwidth_gbps: 8", "    bandwidth_gbps: 8\n    technology: hbm3"));
