@@ -198,4 +198,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   return best;
 }
 
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string c = closest_match(word, candidates);
+  return c.empty() ? "" : " -- did you mean '" + c + "'?";
+}
+
 }  // namespace tessera

@@ -72,5 +72,7 @@ ParamValues default_params(const std::vector<ParamDecl>& decls);
 
 // Edit distance based "did you mean" over candidates; empty if nothing is close.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+// " -- did you mean 'x'?" for closest_match's answer, or "" when nothing is close.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace tessera

@@ -30,11 +30,6 @@ const std::vector<std::string> kKnown = {
     "InterfaceBandwidth", "UseRamulatorTrace", "ReadRequestBuffer", "WriteRequestBuffer", "SparsitySupport",
     "SparseRep",    "OptimizedMapping", "BlockSize",  "RandomNumberGeneratorSeed", "TopologyCsvLoc"};
 
-std::string did_you_mean(const std::string& got, const std::vector<std::string>& choices) {
-  const std::string close = closest_match(got, choices);
-  return close.empty() ? "" : " -- did you mean '" + close + "'?";
-}
-
 constexpr int64_t kPsumBytes = 4;  // the systolic engine's default acc_bits / 8
 
 }  // namespace

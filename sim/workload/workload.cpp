@@ -66,11 +66,6 @@ static std::vector<std::string> keys_of(const std::map<std::string, size_t>& m) 
   return v;
 }
 
-static std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string c = closest_match(word, candidates);
-  return c.empty() ? "" : " -- did you mean '" + c + "'?";
-}
-
 void Workload::finalize() {
   if (final_) return;
   const SourceLoc file_loc{source_, 0, 0};

@@ -20,9 +20,9 @@ struct Result {
   std::string out;  // stdout and stderr
 };
 
-Result tessera(const std::string& args) {
-  const std::string cmd = std::string(TESSERA_BINARY_DIR) + "/tessera " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+// Runs `script` in /bin/sh with stderr joined to stdout; its exit code and output.
+Result run_shell(const std::string& script) {
+  FILE* p = popen((script + " 2>&1").c_str(), "r");
   REQUIRE(p);
   std::string out;
   std::array<char, 4096> buf{};
@@ -31,6 +31,8 @@ Result tessera(const std::string& args) {
   const int status = pclose(p);
   return {WEXITSTATUS(status), out};
 }
+
+Result tessera(const std::string& args) { return run_shell(std::string(TESSERA_BINARY_DIR) + "/tessera " + args); }
 
 fs::path temp_dir(const std::string& name) {
   const fs::path d = fs::temp_directory_path() / ("tessera_cli_test_" + name);
@@ -254,19 +256,18 @@ TEST_CASE("cosim --dataflow names the engine's own dataflows", "[cli][cosim]") {
 }
 
 namespace {
-// Runs `script` in /bin/sh with TESSERA set to the binary; returns its exit code and output.
+// Runs `script` in /bin/sh with TESSERA set to the binary.
 Result shell(const std::string& script) {
-  const std::string cmd = "TESSERA=" + std::string(TESSERA_BINARY_DIR) + "/tessera; " + script + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  return {WEXITSTATUS(pclose(p)), out};
+  return run_shell("TESSERA=" + std::string(TESSERA_BINARY_DIR) + "/tessera; " + script);
 }
 
 const std::string kEdge = std::string(TESSERA_SOURCE_DIR) + "/configs/arch/edge_small.yaml";
+
+// Writes `text` to `path` and runs `tessera validate` on it.
+Result validate_text(const fs::path& path, const std::string& text) {
+  write(path, text);
+  return tessera("validate " + path.string());
+}
 }  // namespace
 
 // Output goes through what it should write through and never replaces it (issue "Hostile
@@ -390,8 +391,7 @@ TEST_CASE("devices and FIFOs as inputs are refused, not read", "[cli][output]") 
   std::string arch = read(kEdge);
   const size_t tech = arch.find("tech: ");
   arch.replace(tech, arch.find('\n', tech) - tech, "tech: /dev/zero");
-  write(d / "a.yaml", arch);
-  const Result via = tessera("validate " + (d / "a.yaml").string());
+  const Result via = validate_text(d / "a.yaml", arch);
   CHECK(via.code == 2);
   CHECK(via.out.find("key 'tech': tech file '/dev/zero': is not a regular file") != std::string::npos);
 }
@@ -404,20 +404,16 @@ TEST_CASE("a repeated YAML key is an error in every kind of file", "[cli][output
   const size_t at = arch.find("    type: systolic");
   REQUIRE(at != std::string::npos);
   arch.insert(at, "    rows: 4\n");
-  write(d / "a.yaml", arch);
   const int line = 1 + static_cast<int>(std::count(arch.begin(), arch.begin() + static_cast<long>(arch.find("    rows:", at + 12)), '\n'));
-  const Result a = tessera("validate " + (d / "a.yaml").string());
+  const Result a = validate_text(d / "a.yaml", arch);
   CHECK(a.code == 2);
   CHECK(a.out.find((d / "a.yaml").string() + ":" + std::to_string(line) +
                    ":5: key 'engines.0.rows': key 'rows' appears twice") != std::string::npos);
-  write(d / "m.yaml", "mapping:\n  - {op: a, engine: x, engine: y}\n");
-  const Result m = tessera("validate " + (d / "m.yaml").string());
+  const Result m = validate_text(d / "m.yaml", "mapping:\n  - {op: a, engine: x, engine: y}\n");
   CHECK(m.code == 2);
   CHECK(m.out == "error: " + (d / "m.yaml").string() + ":2:24: key 'mapping.0.engine': key 'engine' appears twice\n");
-  std::string tech = read(std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml");
-  tech += "node_nm: 45\n";
-  write(d / "t.yaml", tech);
-  const Result t = tessera("validate " + (d / "t.yaml").string());
+  const Result t =
+      validate_text(d / "t.yaml", read(std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml") + "node_nm: 45\n");
   CHECK(t.code == 2);
   CHECK(t.out.find("key 'node_nm' appears twice") != std::string::npos);
 }
