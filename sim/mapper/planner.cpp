@@ -134,23 +134,6 @@ GemmShape fit_gemm_tile(const Arch& arch, const LoweredOp& w, const OperandBits&
   }
 }
 
-bool engine_accepts(const EngineInstance& e, const TileRequest& req) {
-  const EngineCapabilities caps = e.model->capabilities();
-  // Ask the capabilities first: most engines are ruled out without an exception (which, once
-  // SystemC has switched stacks in this process, AddressSanitizer misreports).
-  if (!caps.accepts(req.kind)) return false;
-  auto has = [](const std::vector<DType>& v, DType t) { return v.empty() || std::find(v.begin(), v.end(), t) != v.end(); };
-  if (req.kind == WorkKind::Gemm && (!has(caps.a_types, req.a_type) || !has(caps.b_types, req.b_type))) return false;
-  try {
-    TileRequest r = req;
-    r.dataflow = caps.dataflows.empty() ? "" : caps.dataflows.front();
-    e.model->check(r);
-    return true;
-  } catch (const UserError&) {
-    return false;
-  }
-}
-
 int64_t vector_tile_fit(const Arch& arch, const Workload& wl, const LoweredOp& w) {
   const auto per = vector_staging(arch, wl, w, 1, true);
   int64_t tile = w.vec.elements;
@@ -171,6 +154,23 @@ OperandHomes expected_homes(const Workload& wl, const LoweredOp& w) {
 }
 
 }  // namespace
+
+bool engine_accepts(const EngineInstance& e, const TileRequest& req) {
+  const EngineCapabilities caps = e.model->capabilities();
+  // Ask the capabilities first: most engines are ruled out without an exception (which, once
+  // SystemC has switched stacks in this process, AddressSanitizer misreports).
+  if (!caps.accepts(req.kind)) return false;
+  auto has = [](const std::vector<DType>& v, DType t) { return v.empty() || std::find(v.begin(), v.end(), t) != v.end(); };
+  if (req.kind == WorkKind::Gemm && (!has(caps.a_types, req.a_type) || !has(caps.b_types, req.b_type))) return false;
+  try {
+    TileRequest r = req;
+    r.dataflow = caps.dataflows.empty() ? "" : caps.dataflows.front();
+    e.model->check(r);
+    return true;
+  } catch (const UserError&) {
+    return false;
+  }
+}
 
 int fusion_producer(const Workload& wl, const Operator& op) {
   return op.inputs.empty() ? -1 : wl.producer(op.inputs[0]);

@@ -39,6 +39,9 @@ std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const G
 std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const LoweredOp& w, int64_t tile,
                                      bool in_dram);
 
+// Whether engine `e` can run work like `req` (kind, operand formats, its own checks).
+bool engine_accepts(const EngineInstance& e, const TileRequest& req);
+
 Mapping default_mapping(const Arch& arch, const Workload& wl);
 
 // Why element-wise `op` cannot be fused into the GEMM operator that produces its input on

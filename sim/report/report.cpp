@@ -1,5 +1,7 @@
 #include "sim/report/report.h"
 
+#include "sim/evaluate/price.h"
+
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
@@ -62,8 +64,6 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
   s.workload = wl.name();
   s.fidelity = fidelity_name(fid);
   const TechLibrary& tech = *arch.tech;
-  const double dram_pj_bit = arch.dram->pj_per_bit_override() >= 0 ? arch.dram->pj_per_bit_override()
-                                                                     : tech.dram_pj_per_bit(arch.dram->technology());
   s.area_um2 = machine_area(arch);
   // Leaking silicon: cells, clock buffers and control; not the placement whitespace, and the
   // PHY's standing power is its own item.
@@ -86,18 +86,12 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
   for (const auto& r : results) {
     PricedOp p;
     p.result = &r;
-    for (const auto& a : r.actions.items())
-      p.energy_pj[r.engine + "." + a.component] += tech.action_pj(a.primitive, a.bits) * static_cast<double>(a.count);
-    for (size_t i = 0; i < arch.scratchpads.size(); ++i) {
-      const auto& m = *arch.scratchpads[i].model;
-      const double bank_bytes = static_cast<double>(m.capacity_bits() / 8) / m.banks();
-      const auto& c = r.spm[i];
-      const double e = static_cast<double>(m.accesses(c.read_bits)) * tech.sram_access_pj(bank_bytes, m.width_bits(), false) +
-                       static_cast<double>(m.accesses(c.write_bits)) * tech.sram_access_pj(bank_bytes, m.width_bits(), true);
-      if (e > 0) p.energy_pj[arch.scratchpads[i].name] += e;
+    std::vector<uint64_t> rd, wr;
+    for (const auto& c : r.spm) {
+      rd.push_back(c.read_bits);
+      wr.push_back(c.write_bits);
     }
-    const double dram = static_cast<double>(r.dram_read_bits + r.dram_write_bits) * dram_pj_bit;
-    if (dram > 0) p.energy_pj["dram"] += dram;
+    p.energy_pj = item_energy_pj(arch, r.engine, r.actions, rd, wr, r.dram_read_bits + r.dram_write_bits);
     const auto& caps = arch.engines[arch.find_engine(r.engine) - arch.engines.data()].model->capabilities();
     p.utilization = r.total_cycles ? static_cast<double>(r.macs) / (static_cast<double>(caps.peak_ops_per_cycle) * static_cast<double>(r.total_cycles)) : 0;
     for (const auto& [k, v] : p.energy_pj) s.energy_pj[k] += v;

@@ -1,4 +1,5 @@
-// tessera map: write the default mapping of a workload on a machine, as editable YAML.
+// tessera map: map a workload on a machine (ILP, exhaustive, random or the default heuristic) and
+// write the mapping as editable YAML; --stats writes how each operator was mapped, as JSON.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -12,20 +13,24 @@
 #include "sim/scheduler/placement.h"
 #include "sim/workload/loader.h"
 #include "tools/tessera/command.h"
+#include "tools/tessera/mapper_options.h"
 
 namespace tessera::cli {
 namespace {
 
 struct MapArgs {
-  std::string arch, workload, out;
+  std::string arch, workload, out, stats;
   std::vector<std::string> sets;
+  MapperArgs mapper;
 };
 
 int cmd_map(const MapArgs& a) {
   const Arch arch = load_arch(a.arch, a.sets);
   const Workload wl = load_workload(a.workload);
-  const Mapping m = default_mapping(arch, wl);
+  const MapResult r = run_mapper(arch, wl, a.mapper);
+  const Mapping& m = r.mapping;
   build_plan(arch, wl, m);  // the mapping we hand out must run
+  if (!a.stats.empty()) write_file_atomic(a.stats, mapper_stats_json(a.mapper, r).dump(2) + "\n");
   std::ostringstream text;
   write_mapping(m, text);
   if (a.out.empty() || a.out == "-") {
@@ -43,11 +48,13 @@ Action setup_map(CLI::App& cmd) {
   cmd.add_option("--workload", a->workload, "workload")->required();
   cmd.add_option("--set", a->sets, "override an arch parameter (repeatable)");
   cmd.add_option("-o,--out", a->out, "output file (default stdout)");
+  cmd.add_option("--stats", a->stats, "write per operator how it was mapped, its score and solve time (JSON)");
+  add_mapper_options(cmd, a->mapper);
   return [a] { return cmd_map(*a); };
 }
 
 }  // namespace
 
-TESSERA_CLI_COMMAND(map, 20, "write the default mapping of a workload on a machine (editable YAML)", setup_map)
+TESSERA_CLI_COMMAND(map, 20, "map a workload on a machine (ILP, exhaustive, random, default) and write the mapping (editable YAML)", setup_map)
 
 }  // namespace tessera::cli

@@ -18,6 +18,7 @@
 #include "sim/report/report.h"
 #include "sim/workload/loader.h"
 #include "tools/tessera/command.h"
+#include "tools/tessera/mapper_options.h"
 
 namespace fs = std::filesystem;
 
@@ -28,6 +29,7 @@ struct RunArgs {
   std::string arch, workload, mapping, format = "table", out, fidelity = "tile";
   std::vector<std::string> sets;
   std::optional<uint64_t> data_seed;  // --data: a functional run on seeded random operands
+  MapperArgs mapper;
 };
 
 int cmd_run(const RunArgs& a) {
@@ -35,7 +37,7 @@ int cmd_run(const RunArgs& a) {
   const Fidelity fid = parse_fidelity(a.fidelity);
   const Arch arch = load_arch(a.arch, a.sets);
   const Workload wl = load_workload(a.workload);
-  const Mapping mapping = a.mapping.empty() ? default_mapping(arch, wl) : load_mapping(a.mapping);
+  const Mapping mapping = a.mapping.empty() ? run_mapper(arch, wl, a.mapper).mapping : load_mapping(a.mapping);
   const auto plans = build_plan(arch, wl, mapping);
   std::optional<SeededData> data;
   if (a.data_seed) data.emplace(wl, *a.data_seed);
@@ -92,7 +94,8 @@ Action setup_run(CLI::App& cmd) {
   auto data_seed = std::make_shared<uint64_t>(0);
   cmd.add_option("--arch", a->arch, "machine description (YAML, or a SCALE-Sim .cfg)")->required();
   cmd.add_option("--workload", a->workload, "workload (YAML, SCALE-Sim topology CSV, or a built-in name)")->required();
-  cmd.add_option("--mapping", a->mapping, "mapping file (default: the built-in mapper)");
+  cmd.add_option("--mapping", a->mapping, "mapping file (default: map with --mapper)");
+  add_mapper_options(cmd, a->mapper);
   cmd.add_option("--set", a->sets, "override an arch parameter, e.g. engines.0.rows=64 (repeatable)");
   cmd.add_option("--format", a->format, "stdout format")->check(CLI::IsMember({"table", "json", "csv"}));
   cmd.add_option("--out", a->out, "output directory (default out/<arch>-<workload>/)");

@@ -1,0 +1,391 @@
+#include "sim/mapper/ilp.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+
+#include "sim/mapper/mip.h"
+
+namespace tessera {
+
+namespace {
+
+using Terms = std::vector<std::pair<int, double>>;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// y >= exp(c + sum(coef * col)); `groups` are the one-hot (or at-most-one) column sets the
+// argument sums over, for its range.
+struct ExpTerm {
+  int y = -1;
+  double c = 0;
+  std::vector<Terms> groups;
+  bool at_most_one = false;  // groups may be all zero (w columns), not exactly one
+  double lo() const {
+    double v = c;
+    for (const auto& g : groups) {
+      double m = kInf;
+      for (const auto& [_, k] : g) m = std::min(m, k);
+      v += g.empty() ? 0 : std::min(m, 0.0);
+    }
+    return v;
+  }
+  double hi() const {
+    double v = c;
+    for (const auto& g : groups) {
+      double m = -kInf;
+      for (const auto& [_, k] : g) m = std::max(m, k);
+      v += g.empty() ? 0 : std::max(m, 0.0);
+    }
+    return v;
+  }
+  double eval(const std::vector<double>& x) const {
+    double v = c;
+    for (const auto& g : groups)
+      for (const auto& [col, k] : g) v += k * x[static_cast<size_t>(col)];
+    return v;
+  }
+  // y >= e^a (1 + arg - a): the tangent at a, below exp everywhere, equal at a.
+  void tangent(Mip& mip, double a) const {
+    const double ea = std::exp(a);
+    Terms row{{y, 1.0}};
+    for (const auto& g : groups)
+      for (const auto& [col, k] : g) row.emplace_back(col, -ea * k);
+    mip.add_row(row, ea * (1 + c - a), kInf);
+  }
+};
+
+// The engine's compute law for this option, fitted on its closed form: cycles of a tile
+// ~ u * prod f_d + o * prod g_d, f_d = folds (grid dims) or extent (others), g_d = folds or 1.
+struct ComputeLaw {
+  double u = 1, o = 0;
+};
+
+double fold_work(int64_t t, int64_t mult) { return mult > 1 ? static_cast<double>((t + mult - 1) / mult) : static_cast<double>(t); }
+double fold_count(int64_t t, int64_t mult) { return mult > 1 ? static_cast<double>((t + mult - 1) / mult) : 1.0; }
+
+ComputeLaw fit_compute(const ItemSpace& sp, const GemmOption& o) {
+  const LoweredOp& w = sp.item().work;
+  TileRequest r = request_for(sp.workload(), w, o.dataflow);
+  const IEngine& e = *sp.arch().engines[o.engine].model;
+  // Relative least squares over probe tiles: 1 and 2 grid multiples on grid dimensions, 1, 8
+  // and 64 on the others. A law per tile, so probes need not fit inside this layer.
+  double suu = 0, suo = 0, soo = 0, su = 0, so = 0;
+  std::array<std::vector<int64_t>, 3> probe;
+  for (size_t d = 0; d < 3; ++d)
+    probe[d] = o.multiple[d] > 1 ? std::vector<int64_t>{o.multiple[d], 2 * o.multiple[d]} : std::vector<int64_t>{1, 8, 64};
+  for (int64_t pm : probe[0])
+    for (int64_t pn : probe[1])
+      for (int64_t pk : probe[2]) {
+    const std::array<int64_t, 3> t{pm, pn, pk};
+    r.gemm = {t[0], t[1], t[2]};
+    const double c = static_cast<double>(e.cost(r).cycles.total());
+    if (c <= 0) continue;
+    double f = 1, g = 1;
+    for (size_t d = 0; d < 3; ++d) {
+      f *= fold_work(t[d], o.multiple[d]);
+      g *= fold_count(t[d], o.multiple[d]);
+    }
+    const double a = f / c, b = g / c;  // relative: (u a + o b - 1)^2
+    suu += a * a;
+    suo += a * b;
+    soo += b * b;
+    su += a;
+    so += b;
+      }
+  ComputeLaw law;
+  const double det = suu * soo - suo * suo;
+  if (std::abs(det) > 1e-12 * suu * soo) {
+    law.u = (su * soo - so * suo) / det;
+    law.o = (so * suu - su * suo) / det;
+  }
+  if (!(law.u > 0) || law.o < 0) {  // one-term fit
+    law.o = 0;
+    law.u = suu > 0 ? su / suu : 1;
+  }
+  return law;
+}
+
+struct OptionResult {
+  std::vector<GemmCandidate> found;
+  bool optimal = false, timed_out = false, infeasible = false;
+  int solves = 0;
+  double model_latency = 0;
+};
+
+OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, double seconds) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const GemmOption& o = sp.options()[oi];
+  const Arch& arch = sp.arch();
+  const LoweredOp& w = sp.item().work;
+  const OperandHomes& homes = sp.homes();
+  const std::array<int64_t, 3> full{w.gemm.m, w.gemm.n, w.gemm.k};
+  const auto g = static_cast<double>(w.groups);
+  const double a_bits = o.bits.a, b_bits = o.bits.b, psum = o.bits.psum, out_bits = o.bits.out;
+  const double M = static_cast<double>(full[0]), N = static_cast<double>(full[1]), K = static_cast<double>(full[2]);
+  // DRAM bits per cycle, from a long transfer (the evaluator's per-transfer law).
+  const double bpc = 8e9 / static_cast<double>(std::max<uint64_t>(1, arch.cycles_from_ns(arch.dram->transfer_ns(8000000000ULL))));
+  const ComputeLaw law = fit_compute(sp, o);
+  const double ref = std::max(1.0, static_cast<double>(w.macs) /
+                                       static_cast<double>(arch.engines[o.engine].model->capabilities().peak_ops_per_cycle));
+
+  Mip mip;
+  std::array<std::vector<int>, 3> x;
+  for (size_t d = 0; d < 3; ++d) {
+    Terms one;
+    for (size_t i = 0; i < o.sizes[d].size(); ++i) {
+      x[d].push_back(mip.add_binary());
+      one.emplace_back(x[d].back(), 1.0);
+    }
+    mip.add_row(one, 1, 1);
+  }
+  auto tiles_of = [&](size_t d, size_t i) { return std::ceil(static_cast<double>(full[d]) / static_cast<double>(o.sizes[d][i])); };
+  // Per-dimension sums over the tiles of a candidate (ragged edge included).
+  auto over_tiles = [&](size_t d, size_t i, auto f) {
+    const int64_t t = o.sizes[d][i];
+    const int64_t whole = full[d] / t, rest = full[d] % t;
+    return static_cast<double>(whole) * f(t) + (rest ? f(rest) : 0.0);
+  };
+  // Stationary tensor: 0 = a (n innermost), 1 = b (m innermost), 2 = out (k innermost).
+  std::array<int, 3> s{};
+  Terms one_s;
+  for (auto& c : s) {
+    c = mip.add_binary();
+    one_s.emplace_back(c, 1.0);
+  }
+  mip.add_row(one_s, 1, 1);
+  // w[t][i] = x[dim reloading t][i] and t not stationary (pushed down to that by the objective).
+  const std::array<size_t, 3> reload_dim{1, 0, 2};
+  std::array<std::vector<int>, 3> wv;
+  for (size_t t = 0; t < 3; ++t)
+    for (size_t i = 0; i < o.sizes[reload_dim[t]].size(); ++i) {
+      wv[t].push_back(mip.add_col(0, 1, 0, false));
+      mip.add_row({{wv[t].back(), 1.0}, {x[reload_dim[t]][i], -1.0}, {s[t], 1.0}}, 0, kInf);
+    }
+
+  std::vector<ExpTerm> terms;
+  auto exp_term = [&](double c, std::vector<Terms> groups) {
+    ExpTerm e;
+    e.y = mip.add_col(0, kInf, 0, false);
+    e.c = c;
+    e.groups = std::move(groups);
+    terms.push_back(e);
+    return e.y;
+  };
+  auto log_group = [&](size_t d, auto f) {
+    Terms gr;
+    for (size_t i = 0; i < o.sizes[d].size(); ++i) gr.emplace_back(x[d][i], std::log(f(i)));
+    return gr;
+  };
+  auto size_of = [&](size_t d) { return [&, d](size_t i) { return static_cast<double>(o.sizes[d][i]); }; };
+
+  // DRAM traffic, in units of `ref` cycles.
+  const double to_cyc = 1.0 / bpc / ref;
+  Terms dram;
+  double dram_const = 0;
+  const bool conv = static_cast<bool>(w.a_tile_elements);
+  double a_full = M * K;
+  if (conv) a_full = static_cast<double>(w.a_tile_elements(0, full[0], 0, full[2]));
+  if (homes.a_dram) {
+    if (!conv) {
+      dram_const += M * K * a_bits * g * to_cyc;
+      for (size_t i = 0; i < wv[0].size(); ++i) dram.emplace_back(wv[0][i], M * K * a_bits * g * (tiles_of(1, i) - 1) * to_cyc);
+    } else {
+      // The input patches: separable in m and k, each summed exactly over its tiles.
+      auto am = [&](size_t i) {
+        double sum = 0;
+        for (int64_t m0 = 0; m0 < full[0]; m0 += o.sizes[0][i])
+          sum += static_cast<double>(w.a_tile_elements(m0, std::min(o.sizes[0][i], full[0] - m0), 0, full[2]));
+        return sum;
+      };
+      auto ak = [&](size_t i) {
+        double sum = 0;
+        for (int64_t k0 = 0; k0 < full[2]; k0 += o.sizes[2][i])
+          sum += static_cast<double>(w.a_tile_elements(0, full[0], k0, std::min(o.sizes[2][i], full[2] - k0)));
+        return sum;
+      };
+      Terms reload;
+      for (size_t i = 0; i < wv[0].size(); ++i) reload.emplace_back(wv[0][i], std::log(tiles_of(1, i)));
+      const int y = exp_term(std::log(a_bits * g * to_cyc / a_full), {log_group(0, am), log_group(2, ak), reload});
+      dram.emplace_back(y, 1.0);
+    }
+  }
+  if (homes.b_dram) {
+    dram_const += K * N * b_bits * g * to_cyc;
+    for (size_t i = 0; i < wv[1].size(); ++i) dram.emplace_back(wv[1][i], K * N * b_bits * g * (tiles_of(0, i) - 1) * to_cyc);
+  }
+  if (homes.out_dram) dram_const += M * N * out_bits * g * to_cyc;
+  for (size_t i = 0; i < wv[2].size(); ++i) dram.emplace_back(wv[2][i], 2 * M * N * psum * g * (tiles_of(2, i) - 1) * to_cyc);
+
+  // Compute: u * work over folds + o * folds, summed over every tile and group.
+  Terms compute;
+  {
+    std::vector<Terms> gs;
+    for (size_t d = 0; d < 3; ++d)
+      gs.push_back(log_group(d, [&, d](size_t i) { return over_tiles(d, i, [&](int64_t t) { return fold_work(t, o.multiple[d]); }); }));
+    compute.emplace_back(exp_term(std::log(law.u * g / ref), gs), 1.0);
+  }
+  if (law.o > 0) {
+    std::vector<Terms> gs;
+    for (size_t d = 0; d < 3; ++d)
+      gs.push_back(log_group(d, [&, d](size_t i) { return over_tiles(d, i, [&](int64_t t) { return fold_count(t, o.multiple[d]); }); }));
+    compute.emplace_back(exp_term(std::log(law.o * g / ref), gs), 1.0);
+  }
+  // Pipeline fill: the first tile's operands arrive before anything computes.
+  const double patch_ratio = conv ? a_full / (M * K) : 1.0;
+  Terms fill;
+  if (homes.a_dram) fill.emplace_back(exp_term(std::log(a_bits * patch_ratio * to_cyc), {log_group(0, size_of(0)), log_group(2, size_of(2))}), 1.0);
+  if (homes.b_dram) fill.emplace_back(exp_term(std::log(b_bits * to_cyc), {log_group(2, size_of(2)), log_group(1, size_of(1))}), 1.0);
+
+  // Transfers: one load per step (some operand changes every step), one store per output
+  // tile visit; each holds a DMA channel for setup + data + DRAM latency.
+  const double per_transfer = static_cast<double>(arch.dma->setup_cycles() + arch.cycles_from_ns(arch.dram->latency_ns())) / ref;
+  const double channels = std::max(1, arch.dma->channels());
+  auto log_tiles = [&](size_t d) { return log_group(d, [&, d](size_t i) { return tiles_of(d, i); }); };
+  const int steps = exp_term(std::log(g), {log_tiles(0), log_tiles(1), log_tiles(2)});
+  Terms visits_k;
+  for (size_t i = 0; i < wv[2].size(); ++i) visits_k.emplace_back(wv[2][i], std::log(tiles_of(2, i)));
+  const int stores = exp_term(std::log(g), {log_tiles(0), log_tiles(1), visits_k});
+
+  const int L = mip.add_col(0, kInf, 0, false);
+  {
+    // Roofline with the pipeline's fill: compute, and DRAM data transfer.
+    Terms r{{L, 1.0}};
+    for (const auto& [c, v] : compute) r.emplace_back(c, -v);
+    for (const auto& [c, v] : fill) r.emplace_back(c, -v);
+    mip.add_row(r, per_transfer, kInf);
+    Terms d{{L, 1.0}};
+    for (const auto& [c, v] : dram) d.emplace_back(c, -v);
+    mip.add_row(d, dram_const, kInf);
+    // DMA channels: every transfer holds one for setup + data + latency.
+    Terms ch{{L, 1.0}, {steps, -per_transfer / channels}, {stores, -per_transfer / channels}};
+    for (const auto& [c, v] : dram) ch.emplace_back(c, -v / channels);
+    mip.add_row(ch, dram_const / channels, kInf);
+    // Two buffers per operand: a step's load starts when the step two before has computed,
+    // so each two steps take at least one transfer and one compute.
+    Terms db{{L, 1.0}, {steps, -per_transfer / 2}};
+    for (const auto& [c, v] : dram) db.emplace_back(c, -v / 2);
+    for (const auto& [c, v] : compute) db.emplace_back(c, -v / 2);
+    mip.add_row(db, dram_const / 2 + 2 * per_transfer, kInf);  // plus the first load and the last store
+  }
+  // Capacity per scratchpad, relative to its staging budget. A convolution's patch is relaxed
+  // to its smallest ratio to the im2col tile and made exact by cover cuts below.
+  double rho = 1;
+  if (conv) {
+    for (size_t i = 0; i < o.sizes[0].size(); ++i)
+      for (size_t j = 0; j < o.sizes[2].size(); ++j) {
+        const double im2col = static_cast<double>(o.sizes[0][i]) * static_cast<double>(o.sizes[2][j]);
+        rho = std::min(rho, static_cast<double>(w.a_tile_elements(-1, o.sizes[0][i], 0, o.sizes[2][j])) / im2col);
+      }
+  }
+  for (size_t si = 0; si < arch.scratchpads.size(); ++si) {
+    const auto& spm = arch.scratchpads[si];
+    const double budget = static_cast<double>(sp.budget()[si]);
+    Terms cap;
+    if (homes.a_dram && spm.holds_operand(Operand::A))
+      cap.emplace_back(exp_term(std::log(2 * a_bits * rho / std::max(1.0, budget)), {log_group(0, size_of(0)), log_group(2, size_of(2))}), 1.0);
+    if (homes.b_dram && spm.holds_operand(Operand::B))
+      cap.emplace_back(exp_term(std::log(2 * b_bits / std::max(1.0, budget)), {log_group(2, size_of(2)), log_group(1, size_of(1))}), 1.0);
+    if (spm.holds_operand(Operand::Out))
+      cap.emplace_back(exp_term(std::log(2 * psum / std::max(1.0, budget)), {log_group(0, size_of(0)), log_group(1, size_of(1))}), 1.0);
+    if (!cap.empty()) mip.add_row(cap, -kInf, budget > 0 ? 1.0 : 0.0);
+  }
+
+  // Initial tangents: every 0.5 in log space over each term's range.
+  for (const auto& t : terms) {
+    const double lo = t.lo(), hi = t.hi();
+    const int n = std::min(60, static_cast<int>(std::ceil((hi - lo) / 0.5)) + 1);
+    for (int k = 0; k < n; ++k) t.tangent(mip, n == 1 ? lo : lo + (hi - lo) * k / (n - 1));
+  }
+  OptionResult out;
+  const double obj_weight_l = objective == Objective::energy ? 1e-3 : 1.0;
+  // The objective lives on columns: latency on L, traffic on the dram terms.
+  auto solve_with_objective = [&](double remaining) {
+    Mip m = mip;
+    m.set_objective(L, obj_weight_l);
+    if (objective == Objective::energy)
+      for (const auto& [c, v] : dram) m.set_objective(c, m.objective(c) + v);
+    return m.solve(remaining);
+  };
+  for (;;) {
+    const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (used >= seconds && out.solves > 0) {
+      out.timed_out = true;
+      break;
+    }
+    const Mip::Result res = solve_with_objective(std::max(0.01, seconds - used));
+    ++out.solves;
+    if (!res.found) {
+      out.infeasible = res.infeasible;
+      out.timed_out = out.timed_out || res.timed_out;
+      break;
+    }
+    GemmCandidate c;
+    c.option = oi;
+    std::array<size_t, 3> pick{};
+    for (size_t d = 0; d < 3; ++d) {
+      size_t best = 0;
+      for (size_t i = 0; i < x[d].size(); ++i)
+        if (res.x[static_cast<size_t>(x[d][i])] > res.x[static_cast<size_t>(x[d][best])]) best = i;
+      pick[d] = best;
+      c.tile[d] = o.sizes[d][best];
+    }
+    size_t st = 0;
+    for (size_t t = 1; t < 3; ++t)
+      if (res.x[static_cast<size_t>(s[t])] > res.x[static_cast<size_t>(s[st])]) st = t;
+    c.loop_order = st == 0 ? "mkn" : st == 1 ? "nkm" : "mnk";
+    bool exact = true;
+    for (const auto& t : terms) {
+      const double a = t.eval(res.x), y = res.x[static_cast<size_t>(t.y)];
+      if (std::exp(a) > y * (1 + 1e-6) + 1e-12) {
+        t.tangent(mip, a);
+        exact = false;
+      }
+    }
+    const bool fits = sp.fits(o, c.tile);
+    if (!fits) {  // exclude this tile and every one at least as large in all three dimensions
+      Terms cover;
+      for (size_t d = 0; d < 3; ++d)
+        for (size_t i = pick[d]; i < x[d].size(); ++i) cover.emplace_back(x[d][i], 1.0);
+      mip.add_row(cover, -kInf, 2);
+      exact = false;
+    } else {
+      out.found.push_back(c);
+    }
+    if (exact) {
+      out.optimal = res.proven_optimal;
+      out.timed_out = out.timed_out || res.timed_out;
+      out.model_latency = res.x[static_cast<size_t>(L)] * ref;
+      break;
+    }
+    if (out.solves >= 40) break;
+  }
+  std::reverse(out.found.begin(), out.found.end());  // the last (exact) solution first
+  return out;
+}
+
+}  // namespace
+
+IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seconds) {
+  IlpOutcome r;
+  const auto t0 = std::chrono::steady_clock::now();
+  const size_t n = space.options().size();
+  double best_model = kInf;
+  for (size_t oi = 0; oi < n; ++oi) {
+    const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double share = std::max(0.02, (seconds - used) / static_cast<double>(n - oi));
+    // EDP: the latency solution; the evaluator weighs energy among the candidates.
+    const OptionResult o = solve_option(space, oi, objective == Objective::energy ? Objective::energy : Objective::latency, share);
+    r.solves += o.solves;
+    r.proven_optimal = r.proven_optimal && o.optimal;
+    r.timed_out = r.timed_out || o.timed_out;
+    for (const auto& c : o.found) r.candidates.push_back(c);
+    if (!o.found.empty() && o.model_latency < best_model) {
+      best_model = o.model_latency;
+      r.model_cycles = o.model_latency;
+    }
+  }
+  return r;
+}
+
+}  // namespace tessera

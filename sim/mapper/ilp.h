@@ -1,0 +1,40 @@
+#pragma once
+// The ILP mapper of one GEMM item: per engine + dataflow option, a mixed-integer program solved
+// by CBC (sim/mapper/mip.h) picks the scratchpad tile and the stationary tensor; the evaluator
+// then scores the MIP's solutions in every loop order and keeps the best. docs/mapper.md gives
+// the formulation; in short:
+//
+// - one binary per candidate tile size per dimension (one-hot), so every per-dimension quantity
+//   (tile count, PE-grid folds, ragged edges) is exact and linear;
+// - loop order = which tensor stays resident across the innermost loop: every GEMM loop is
+//   irrelevant to exactly one tensor (n -> a, m -> b, k -> out), and only the tensor whose
+//   irrelevant loop is innermost is not reloaded: a 3-way choice, linearised against the tile
+//   counts that multiply the other tensors' traffic;
+// - products of dimensions (compute work over PE-grid folds, capacity, a convolution's input
+//   patch) are exp(linear) in the binaries, bounded below by tangents added lazily (outer
+//   approximation) until every term is exact at the solution: the solution is then optimal for
+//   the model, not for a piecewise approximation of it;
+// - a convolution's patch capacity is relaxed and enforced exactly by cover cuts (a tile that
+//   does not fit excludes every tile at least as large in all three dimensions);
+// - objective: latency = max(compute, DRAM transfer) + the first tile's load (roofline with
+//   pipeline fill), or DRAM traffic (energy), both per the engine's compute law, fitted by
+//   asking the engine's closed form for a few tile shapes (cycles = u * work over folds +
+//   o * folds).
+#include <vector>
+
+#include "sim/mapper/space.h"
+
+namespace tessera {
+
+struct IlpOutcome {
+  std::vector<GemmCandidate> candidates;  // MIP solutions, best first per option
+  bool proven_optimal = true;  // every option's MIP was proven optimal (model optimum)
+  bool timed_out = false;      // some option stopped on the time limit (incumbent used)
+  int solves = 0;              // CBC calls (outer-approximation rounds over all options)
+  double model_cycles = 0;     // the model's latency of the first candidate (for disagreement)
+};
+
+// Solves every option of `space` within `seconds` in total.
+IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seconds);
+
+}  // namespace tessera

@@ -1,0 +1,83 @@
+#include "sim/mapper/mip.h"
+
+#include <Cbc_C_Interface.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace tessera {
+
+int Mip::add_col(double lb, double ub, double obj, bool integer) {
+  lb_.push_back(lb);
+  ub_.push_back(ub);
+  obj_.push_back(obj);
+  integer_.push_back(integer ? 1 : 0);
+  return static_cast<int>(lb_.size() - 1);
+}
+
+void Mip::add_row(std::vector<std::pair<int, double>> terms, double lo, double hi) {
+  std::map<int, double> merged;
+  for (const auto& [c, v] : terms) {
+    if (c < 0 || static_cast<size_t>(c) >= lb_.size()) throw std::logic_error("Mip::add_row: no column " + std::to_string(c));
+    merged[c] += v;
+  }
+  std::vector<std::pair<int, double>> row;
+  for (const auto& [c, v] : merged)
+    if (v != 0) row.emplace_back(c, v);
+  row_terms_.push_back(std::move(row));
+  row_lo_.push_back(lo);
+  row_hi_.push_back(hi);
+}
+
+Mip::Result Mip::solve(double seconds, const std::vector<double>& start) const {
+  std::unique_ptr<Cbc_Model, void (*)(Cbc_Model*)> m(Cbc_newModel(), Cbc_deleteModel);
+  for (size_t c = 0; c < lb_.size(); ++c)
+    Cbc_addCol(m.get(), ("c" + std::to_string(c)).c_str(), lb_[c], ub_[c], obj_[c], integer_[c] != 0, 0, nullptr, nullptr);
+  for (size_t r = 0; r < row_terms_.size(); ++r) {
+    std::vector<int> idx;
+    std::vector<double> val;
+    for (const auto& [c, v] : row_terms_[r]) {
+      idx.push_back(c);
+      val.push_back(v);
+    }
+    const double lo = row_lo_[r], hi = row_hi_[r];
+    // Cbc_addRow takes one right-hand side and a sense; a ranged row is two rows.
+    if (std::isfinite(lo) && std::isfinite(hi) && lo == hi) {
+      Cbc_addRow(m.get(), "", static_cast<int>(idx.size()), idx.data(), val.data(), 'E', lo);
+    } else {
+      if (std::isfinite(lo)) Cbc_addRow(m.get(), "", static_cast<int>(idx.size()), idx.data(), val.data(), 'G', lo);
+      if (std::isfinite(hi)) Cbc_addRow(m.get(), "", static_cast<int>(idx.size()), idx.data(), val.data(), 'L', hi);
+    }
+  }
+  Cbc_setObjSense(m.get(), 1);
+  Cbc_setLogLevel(m.get(), 0);
+  Cbc_setParameter(m.get(), "timeMode", "elapsed");
+  Cbc_setParameter(m.get(), "sec", std::to_string(std::max(0.01, seconds)).c_str());
+  Cbc_setParameter(m.get(), "passC", "1");  // one root cut pass: these models need few cuts
+  Cbc_setParameter(m.get(), "threads", "0");
+  if (!start.empty()) {
+    std::vector<int> idx(start.size());
+    for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int>(i);
+    Cbc_setMIPStartI(m.get(), static_cast<int>(idx.size()), idx.data(), start.data());
+  }
+  Cbc_solve(m.get());
+  Result r;
+  const double* x = Cbc_bestSolution(m.get());
+  r.infeasible = Cbc_isProvenInfeasible(m.get()) != 0;
+  if (x && !r.infeasible) {
+    r.found = true;
+    r.x.assign(x, x + lb_.size());
+    r.objective = Cbc_getObjValue(m.get());
+  }
+  r.proven_optimal = r.found && Cbc_isProvenOptimal(m.get()) != 0;
+  r.bound = Cbc_getBestPossibleObjValue(m.get());
+  // Status 1 with secondary status 2: stopped on the time limit.
+  r.timed_out = Cbc_status(m.get()) == 1 && Cbc_secondaryStatus(m.get()) == 2;
+  return r;
+}
+
+}  // namespace tessera

@@ -1,0 +1,47 @@
+#pragma once
+// A small mixed-integer program and its solution by CBC (coinor-libcbc, C API).
+//
+// The model is kept here, not in CBC: each solve builds a fresh CBC model from it, so rows may
+// be added between solves (outer-approximation cuts) and no CBC state outlives a call. What the
+// wrapper guards against (CBC 2.10's C API): Cbc_addRow with a repeated column silently corrupts
+// the row, so coefficients are merged per column first; the time limit is set as "sec" with
+// timeMode elapsed (Cbc_setMaximumSeconds is not reliable); a missing solution is reported,
+// never read through a null pointer. CBC keeps process-wide state: one solve at a time per
+// process (parallel solves go in separate processes).
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tessera {
+
+class Mip {
+ public:
+  // A column: bounds, objective coefficient (minimised), integer or not. Returns its index.
+  int add_col(double lb, double ub, double obj, bool integer);
+  int add_binary(double obj = 0) { return add_col(0, 1, obj, true); }
+  // lo <= sum(coef * col) <= hi; repeated columns are summed.
+  void add_row(std::vector<std::pair<int, double>> terms, double lo, double hi);
+  void set_objective(int col, double coef) { obj_.at(static_cast<size_t>(col)) = coef; }
+  double objective(int col) const { return obj_.at(static_cast<size_t>(col)); }
+  size_t cols() const { return lb_.size(); }
+  size_t rows() const { return row_lo_.size(); }
+
+  struct Result {
+    bool found = false;          // an integer-feasible solution exists in `x`
+    bool proven_optimal = false; // CBC proved it optimal (within its gap tolerance)
+    bool infeasible = false;     // CBC proved no solution exists
+    bool timed_out = false;
+    double objective = 0, bound = 0;
+    std::vector<double> x;
+  };
+  // `start`: an optional feasible assignment handed to CBC as its first incumbent.
+  Result solve(double seconds, const std::vector<double>& start = {}) const;
+
+ private:
+  std::vector<double> lb_, ub_, obj_;
+  std::vector<char> integer_;
+  std::vector<std::vector<std::pair<int, double>>> row_terms_;
+  std::vector<double> row_lo_, row_hi_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,256 @@
+#include "sim/mapper/search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <random>
+
+#include "models/common/error.h"
+#include "sim/mapper/ilp.h"
+
+namespace tessera {
+
+MapperKind parse_mapper(const std::string& s) {
+  if (s == "ilp") return MapperKind::ilp;
+  if (s == "exhaustive") return MapperKind::exhaustive;
+  if (s == "random") return MapperKind::random;
+  if (s == "default") return MapperKind::heuristic;
+  throw UserError("unknown mapper '" + s + "'; expected ilp|exhaustive|random|default", SourceLoc{}, "--mapper");
+}
+
+const char* mapper_name(MapperKind k) {
+  switch (k) {
+    case MapperKind::ilp: return "ilp";
+    case MapperKind::exhaustive: return "exhaustive";
+    case MapperKind::random: return "random";
+    case MapperKind::heuristic: return "default";
+  }
+  return "?";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Best {
+  bool found = false;
+  GemmCandidate c;
+  Score s;
+  uint64_t scored = 0;
+  void offer(const GemmCandidate& cand, const Score& sc, Objective o) {
+    ++scored;
+    const double v = sc.value(o), b = s.value(o);
+    // Ties: fewer cycles, then less energy, then the first seen.
+    if (!found || v < b || (v == b && (sc.cycles < s.cycles || (sc.cycles == s.cycles && sc.energy_pj < s.energy_pj)))) {
+      found = true;
+      c = cand;
+      s = sc;
+    }
+  }
+};
+
+class Driver {
+ public:
+  Driver(const Arch& arch, const Workload& wl, const MapperOptions& opt)
+      : arch_(arch), wl_(wl), opt_(opt), ev_(arch, EvalOptions{opt.objective != Objective::latency}), full_(arch) {}
+
+  MapResult run() {
+    MapResult out;
+    out.mapping.arch = arch_.name;
+    out.mapping.workload = wl_.name();
+    const auto items = work_items(wl_);
+    std::map<int, size_t> gemm_engine;  // op index -> engine of its GEMM
+    Mapping heuristic;
+    if (opt_.kind == MapperKind::heuristic) heuristic = default_mapping(arch_, wl_);
+    for (size_t ii = 0; ii < items.size(); ++ii) {
+      const WorkItem& it = items[ii];
+      const auto t0 = Clock::now();
+      ItemStats st;
+      st.item = it.name;
+      OpMapping om;
+      if (opt_.kind == MapperKind::heuristic) {  // the default mapping as it is, GEMMs scored
+        om = *heuristic.find(it.name);
+        st.how = om.fused ? "fused" : it.work.kind == WorkKind::Gemm ? "default" : "vector";
+        if (st.how == "default") {
+          const ItemSpace sp(arch_, wl_, it);
+          st.space = sp.size();
+          score_fixed(sp, om, st);
+        }
+      } else if (const int prod = fusion_producer(wl_, *it.op); prod >= 0 && gemm_engine.count(prod) &&
+                                                          fusion_obstacle(wl_, *it.op, arch_.engines[gemm_engine.at(prod)]).empty()) {
+        om.op = it.name;
+        om.engine = arch_.engines[gemm_engine.at(prod)].name;
+        om.fused = true;
+        st.how = "fused";
+      } else {
+        const ItemSpace sp(arch_, wl_, it);
+        st.space = sp.size();
+        if (!sp.is_gemm()) {
+          om = map_vector(sp, st);
+        } else {
+          om = map_gemm(sp, st);
+        }
+        if (sp.is_gemm()) gemm_engine[it.op_index] = static_cast<size_t>(arch_.find_engine(om.engine) - arch_.engines.data());
+      }
+      st.engine = om.engine;
+      st.solve_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      out.mapping.ops.push_back(om);
+      out.items.push_back(st);
+      if (opt_.progress) opt_.progress(ii + 1, items.size());
+    }
+    return out;
+  }
+
+ private:
+  // The full score (energy tallied) of the chosen candidate.
+  Score final_score(const ItemSpace& sp, const OpPlan& p) { return sp.score(full_, p); }
+
+  OpMapping map_vector(const ItemSpace& sp, ItemStats& st) {
+    if (sp.vector_engines().empty())
+      throw UserError("no engine of machine '" + arch_.name + "' can run '" + sp.item().name + "' (" + sp.item().op->kind + ")",
+                      sp.item().op->loc);
+    size_t best = 0;
+    Score bs;
+    bool any = false;
+    for (size_t e : sp.vector_engines()) {
+      const Score s = final_score(sp, sp.vector_plan(e));
+      ++st.scored;
+      if (!any || s.value(opt_.objective) < bs.value(opt_.objective)) {
+        any = true;
+        best = e;
+        bs = s;
+      }
+    }
+    st.how = "vector";
+    st.score = bs;
+    return sp.vector_mapping(best);
+  }
+
+  void score_fixed(const ItemSpace& sp, const OpMapping& om, ItemStats& st) {
+    for (size_t oi = 0; oi < sp.options().size(); ++oi) {
+      const auto& o = sp.options()[oi];
+      if (arch_.engines[o.engine].name != om.engine || o.dataflow != om.dataflow) continue;
+      const GemmCandidate c{oi, {om.tile_m, om.tile_n, om.tile_k}, om.loop_order};
+      st.score = final_score(sp, sp.plan(c));
+      st.scored = 1;
+      return;
+    }
+  }
+
+  Score quick(const ItemSpace& sp, const GemmCandidate& c) { return sp.score(ev_, sp.plan(c)); }
+
+  // Hill-climbs from `start` while the evaluator finds better: each dimension alone over its
+  // candidate sizes within a factor 2.5, and all three one candidate down or up together, in
+  // every loop order.
+  void polish(const ItemSpace& sp, GemmCandidate start, Best& best) {
+    const GemmOption& o = sp.options()[start.option];
+    Best local;
+    local.offer(start, quick(sp, start), opt_.objective);
+    auto visit = [&](const std::array<int64_t, 3>& t) {
+      if (!sp.fits(o, t)) return;
+      for (const char* order : loop_orders()) {
+        const GemmCandidate c{start.option, t, order};
+        const Score s = quick(sp, c);
+        local.offer(c, s, opt_.objective);
+        best.offer(c, s, opt_.objective);
+      }
+    };
+    for (int round = 0; round < 8; ++round) {
+      const GemmCandidate at = local.c;
+      std::array<size_t, 3> idx{};
+      for (size_t d = 0; d < 3; ++d) {
+        idx[d] = static_cast<size_t>(std::lower_bound(o.sizes[d].begin(), o.sizes[d].end(), at.tile[d]) - o.sizes[d].begin());
+        for (int64_t v : o.sizes[d]) {
+          if (v == at.tile[d] || 2 * v < at.tile[d] * 4 / 5 || v > at.tile[d] * 5 / 2) continue;
+          std::array<int64_t, 3> t = at.tile;
+          t[d] = v;
+          visit(t);
+        }
+      }
+      for (int dm = -1; dm <= 1; dm += 2)
+        for (int dn = -1; dn <= 1; dn += 2)
+          for (int dk = -1; dk <= 1; dk += 2) {
+            std::array<int64_t, 3> t{};
+            bool ok = true;
+            const std::array<int, 3> delta{dm, dn, dk};
+            for (size_t d = 0; d < 3 && ok; ++d) {
+              const auto j = static_cast<int64_t>(idx[d]) + delta[d];
+              ok = j >= 0 && j < static_cast<int64_t>(o.sizes[d].size());
+              if (ok) t[d] = o.sizes[d][static_cast<size_t>(j)];
+            }
+            if (ok) visit(t);
+          }
+      if (local.c.tile == at.tile) break;
+    }
+    best.scored += local.scored;
+  }
+
+  OpMapping map_gemm(const ItemSpace& sp, ItemStats& st) {
+    Best best;
+    MapperKind kind = opt_.kind;
+    if (kind == MapperKind::exhaustive && sp.size() > opt_.exhaustive_limit) kind = MapperKind::ilp;
+    if (kind == MapperKind::exhaustive) {
+      for (size_t oi = 0; oi < sp.options().size(); ++oi) {
+        const auto& o = sp.options()[oi];
+        for (int64_t tm : o.sizes[0])
+          for (int64_t tn : o.sizes[1])
+            for (int64_t tk : o.sizes[2]) {
+              if (!sp.fits(o, {tm, tn, tk})) continue;
+              for (const char* order : loop_orders()) {
+                const GemmCandidate c{oi, {tm, tn, tk}, order};
+                best.offer(c, quick(sp, c), opt_.objective);
+              }
+            }
+      }
+      st.how = "exhaustive";
+    } else if (kind == MapperKind::random) {
+      std::mt19937_64 rng(opt_.seed ^ std::hash<std::string>{}(sp.item().name));
+      uint64_t drawn = 0;
+      for (uint64_t tries = 0; drawn < opt_.random_samples && tries < 50 * opt_.random_samples && !sp.options().empty(); ++tries) {
+        const size_t oi = rng() % sp.options().size();
+        const auto& o = sp.options()[oi];
+        GemmCandidate c;
+        c.option = oi;
+        for (size_t d = 0; d < 3; ++d) c.tile[d] = o.sizes[d][rng() % o.sizes[d].size()];
+        c.loop_order = loop_orders()[rng() % 6];
+        if (!sp.fits(o, c.tile)) continue;
+        ++drawn;
+        best.offer(c, quick(sp, c), opt_.objective);
+      }
+      st.how = "random";
+    } else {
+      const IlpOutcome r = ilp_map_item(sp, opt_.objective, opt_.time_limit);
+      // Each MIP solution in every loop order: the order only matters beyond stationarity
+      // when a loop has one trip, and the evaluator settles it.
+      std::vector<Best> per_option(sp.options().size());
+      for (const auto& c : r.candidates)
+        for (const char* order : loop_orders()) {
+          const GemmCandidate k{c.option, c.tile, order};
+          const Score s = quick(sp, k);
+          per_option[c.option].offer(k, s, opt_.objective);
+          best.offer(k, s, opt_.objective);
+        }
+      // The MIP's model leaves out the pipeline's step-by-step stalls (docs/mapper.md), so
+      // each option's best is polished by the evaluator: neighbouring tile sizes, all orders.
+      for (auto& po : per_option)
+        if (po.found) polish(sp, po.c, best);
+      st.how = opt_.kind == MapperKind::exhaustive ? "ilp (space too large)" : r.timed_out ? "time limit" : r.proven_optimal ? "optimal" : "incumbent";
+      st.model_cycles = r.model_cycles;
+    }
+    if (!best.found) throw UserError(sp.no_fit_reason(), sp.item().op->loc);
+    st.scored = best.scored;
+    st.score = final_score(sp, sp.plan(best.c));
+    return sp.mapping(best.c);
+  }
+
+  const Arch& arch_;
+  const Workload& wl_;
+  MapperOptions opt_;
+  Evaluator ev_, full_;
+};
+
+}  // namespace
+
+MapResult map_workload(const Arch& arch, const Workload& wl, const MapperOptions& opt) { return Driver(arch, wl, opt).run(); }
+
+}  // namespace tessera

@@ -1,0 +1,224 @@
+#include "sim/mapper/space.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "models/common/error.h"
+#include "sim/evaluate/price.h"
+
+namespace tessera {
+
+Objective parse_objective(const std::string& s) {
+  if (s == "latency") return Objective::latency;
+  if (s == "energy") return Objective::energy;
+  if (s == "edp") return Objective::edp;
+  throw UserError("unknown objective '" + s + "'; expected latency|energy|edp", SourceLoc{}, "--objective");
+}
+
+const char* objective_name(Objective o) {
+  return o == Objective::latency ? "latency" : o == Objective::energy ? "energy" : "edp";
+}
+
+double Score::value(Objective o) const {
+  const auto c = static_cast<double>(cycles);
+  return o == Objective::latency ? c : o == Objective::energy ? energy_pj : energy_pj * c;
+}
+
+const std::array<const char*, 6>& loop_orders() {
+  static const std::array<const char*, 6> orders{"mnk", "mkn", "nmk", "nkm", "kmn", "knm"};
+  return orders;
+}
+
+std::vector<int64_t> tile_sizes(int64_t d, int64_t multiple) {
+  std::set<int64_t> s{d};
+  for (int64_t i = 1; i * i <= d; ++i)
+    if (d % i == 0) s.insert({i, d / i});
+  // Multiples of the PE grid: every one while there are few, else about 12 per octave.
+  multiple = std::max<int64_t>(1, multiple);
+  if (multiple > 1) {
+    const int64_t count = d / multiple;
+    for (int64_t j = 1; j <= count;) {
+      s.insert(j * multiple);
+      j = count <= 64 ? j + 1 : std::max(j + 1, static_cast<int64_t>(std::floor(static_cast<double>(j) * 1.06)));
+    }
+  }
+  // Balanced ragged splits into 2^j tiles, as they are and rounded up to the grid multiple.
+  for (int64_t t = 2; t < 2 * d; t *= 2) {
+    const int64_t even = (d + t - 1) / t;
+    s.insert(even);
+    s.insert(std::min(d, (even + multiple - 1) / multiple * multiple));
+  }
+  return {s.begin(), s.end()};
+}
+
+namespace {
+int64_t first_holding(const Arch& arch, Operand o) {
+  for (size_t s = 0; s < arch.scratchpads.size(); ++s)
+    if (arch.scratchpads[s].holds_operand(o)) return static_cast<int64_t>(s);
+  return -1;
+}
+}  // namespace
+
+ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
+    : arch_(arch), wl_(wl), item_(item), budget_(arch.scratchpads.size(), 0) {
+  for (size_t s = 0; s < budget_.size(); ++s) budget_[s] = arch.scratchpads[s].model->capacity_bits();
+  const LoweredOp& w = item_.work;
+  // An activation stays on chip when it takes at most half of the scratchpad holding its role.
+  auto kept = [&](const std::string& t, Operand role) {
+    if (t.empty() || wl.tensor(t).role != TensorRole::activation) return false;
+    const int64_t s = first_holding(arch, role);
+    if (s < 0) return false;
+    const uint64_t bits = wl.tensor(t).bits();
+    if (bits > arch.scratchpads[static_cast<size_t>(s)].model->capacity_bits() / 2) return false;
+    budget_[static_cast<size_t>(s)] -= std::min(budget_[static_cast<size_t>(s)], bits);
+    return true;
+  };
+  const bool last = item_.index + 1 == item_.count;
+  if (w.kind == WorkKind::Gemm) {
+    homes_.a_dram = !kept(w.a_tensor, Operand::A);
+    homes_.b_dram = !kept(w.b_tensor, Operand::B);
+  } else {
+    homes_.a_dram = item_.index == 0 && !kept(w.a_tensor, Operand::A);
+  }
+  homes_.out_dram = !(last && !wl.consumers(w.out_tensor).empty() && kept(w.out_tensor, Operand::Out));
+
+  const TileRequest req = request_for(wl, w, "");
+  for (size_t e = 0; e < arch.engines.size(); ++e) {
+    const EngineInstance& inst = arch.engines[e];
+    if (!engine_accepts(inst, req)) continue;
+    if (w.kind != WorkKind::Gemm) {
+      vector_engines_.push_back(e);
+      continue;
+    }
+    const EngineCapabilities caps = inst.model->capabilities();
+    std::vector<std::string> dataflows = caps.dataflows;
+    if (dataflows.empty()) dataflows.push_back("");
+    for (const auto& df : dataflows) {
+      TileRequest r = req;
+      r.dataflow = df;
+      try {
+        inst.model->check(r);
+      } catch (const UserError&) {
+        continue;
+      }
+      GemmOption o;
+      o.engine = e;
+      o.dataflow = df;
+      if (auto it = caps.tile_multiple.find(df); it != caps.tile_multiple.end()) o.multiple = it->second;
+      o.bits = operand_bits(wl, w, *inst.model);
+      const std::array<int64_t, 3> full{w.gemm.m, w.gemm.n, w.gemm.k};
+      for (size_t d = 0; d < 3; ++d) o.sizes[d] = tile_sizes(full[d], o.multiple[d]);
+      options_.push_back(std::move(o));
+    }
+  }
+  if (w.kind != WorkKind::Gemm) {
+    const auto per = vector_staging(arch, wl, w, 1, homes_.a_dram);
+    int64_t tile = w.vec.elements;
+    for (size_t s = 0; s < per.size(); ++s)
+      if (per[s]) tile = std::min<int64_t>(tile, static_cast<int64_t>(budget_[s] / per[s]));
+    vector_tile_ = std::max<int64_t>(1, tile);
+  }
+}
+
+std::vector<uint64_t> ItemSpace::staging(const GemmOption& o, const std::array<int64_t, 3>& t) const {
+  return gemm_staging(arch_, item_.work, GemmShape{t[0], t[1], t[2]}, o.bits, homes_);
+}
+
+bool ItemSpace::fits(const GemmOption& o, const std::array<int64_t, 3>& t) const {
+  const auto use = staging(o, t);
+  for (size_t s = 0; s < use.size(); ++s)
+    if (use[s] > budget_[s]) return false;
+  return true;
+}
+
+double ItemSpace::size() const {
+  double n = 0;
+  for (const auto& o : options_)
+    n += 6.0 * static_cast<double>(o.sizes[0].size()) * static_cast<double>(o.sizes[1].size()) *
+         static_cast<double>(o.sizes[2].size());
+  return is_gemm() ? n : static_cast<double>(vector_engines_.size());
+}
+
+OpPlan ItemSpace::plan(const GemmCandidate& c) const {
+  const GemmOption& o = options_.at(c.option);
+  const LoweredOp& w = item_.work;
+  OpPlan p;
+  p.op = item_.name;
+  p.kind = item_.op->kind;
+  p.engine = o.engine;
+  p.request = request_for(wl_, w, o.dataflow);
+  p.groups = w.groups;
+  p.macs = w.macs;
+  p.tiles = TileSequence::gemm(w.gemm, GemmShape{c.tile[0], c.tile[1], c.tile[2]}, c.loop_order, o.bits, homes_,
+                               w.a_tile_elements);
+  return p;
+}
+
+OpPlan ItemSpace::vector_plan(size_t engine) const {
+  const LoweredOp& w = item_.work;
+  OpPlan p;
+  p.op = item_.name;
+  p.kind = item_.op->kind;
+  p.engine = engine;
+  p.request = request_for(wl_, w, "");
+  p.macs = w.macs;
+  uint64_t in = 0;
+  if (homes_.a_dram)
+    for (const auto& t : item_.op->inputs) in += wl_.tensor(t).bits();
+  const uint64_t out = homes_.out_dram && item_.index + 1 == item_.count ? wl_.tensor(w.out_tensor).bits() : 0;
+  p.tiles = TileSequence::vector(w.vec.elements, vector_tile_, in, out);
+  return p;
+}
+
+OpMapping ItemSpace::mapping(const GemmCandidate& c) const {
+  const GemmOption& o = options_.at(c.option);
+  OpMapping m;
+  m.op = item_.name;
+  m.engine = arch_.engines[o.engine].name;
+  m.dataflow = o.dataflow;
+  m.tile_m = c.tile[0];
+  m.tile_n = c.tile[1];
+  m.tile_k = c.tile[2];
+  m.loop_order = c.loop_order;
+  return m;
+}
+
+OpMapping ItemSpace::vector_mapping(size_t engine) const {
+  OpMapping m;
+  m.op = item_.name;
+  m.engine = arch_.engines[engine].name;
+  m.tile_elements = vector_tile_;
+  return m;
+}
+
+Score ItemSpace::score(Evaluator& ev, const OpPlan& p) const {
+  const ItemEval r = ev.item(p);
+  std::vector<uint64_t> rd, wr;
+  for (const auto& s : r.spm) {
+    rd.push_back(s.read_bits);
+    wr.push_back(s.write_bits);
+  }
+  Score sc;
+  sc.cycles = r.total_cycles;
+  for (const auto& [_, pj] :
+       item_energy_pj(arch_, arch_.engines[p.engine].name, r.actions, rd, wr, r.dram_read_bits + r.dram_write_bits))
+    sc.energy_pj += pj;
+  return sc;
+}
+
+std::string ItemSpace::no_fit_reason() const {
+  if (options_.empty()) return "no engine of machine '" + arch_.name + "' can run '" + item_.name + "' (" + item_.op->kind + ")";
+  // The smallest tile of the first option: which scratchpad cannot hold it.
+  const GemmOption& o = options_.front();
+  const auto use = staging(o, {1, 1, 1});
+  for (size_t s = 0; s < use.size(); ++s)
+    if (use[s] > budget_[s])
+      return "'" + item_.name + "': scratchpad '" + arch_.scratchpads[s].name + "' cannot hold even a 1x1x1 tile (" +
+             std::to_string((use[s] + 7) / 8) + " bytes double-buffered, " + std::to_string(budget_[s] / 8) +
+             " bytes left of " + std::to_string(arch_.scratchpads[s].model->capacity_bits() / 8) +
+             " after the tensors kept on chip)";
+  return "'" + item_.name + "': no tile fits";
+}
+
+}  // namespace tessera

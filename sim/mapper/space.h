@@ -1,0 +1,101 @@
+#pragma once
+// The mapping space of one work item and the scoring every mapper shares.
+//
+// A GEMM item (a convolution is its im2col GEMM; grouped and depthwise ones per group) is run on
+// an engine that accepts it, in one of its dataflows, cut into scratchpad tiles m x n x k
+// (ragged at the edges) visited in a loop order. The engine folds each tile onto its PE grid
+// itself (models/engine), so the engine level follows from the tile. Candidate tile sizes per
+// dimension: its divisors, the multiples of the engine's PE-grid multiple, and balanced ragged
+// splits (ceil(D / 2^j)). Every candidate is scored by the analytic evaluator (sim/evaluate)
+// with the item alone on its engine; energy is its dynamic energy (sim/evaluate/price.h).
+//
+// Where the item's operands live is assumed before mapping (the placement decides it after):
+// an activation read or written by the item stays on chip when it takes at most half of the
+// scratchpad that holds its role; the staging budget of each scratchpad is its capacity less
+// the tensors assumed kept there. A vector item's only choice is its engine (its chunk is the
+// largest that fits, as in the default mapper).
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/config/arch.h"
+#include "sim/evaluate/evaluate.h"
+#include "sim/mapper/mapping.h"
+#include "sim/mapper/planner.h"
+#include "sim/plan/plan.h"
+#include "sim/workload/workload.h"
+
+namespace tessera {
+
+enum class Objective { latency, energy, edp };
+Objective parse_objective(const std::string& s);  // UserError naming the choices
+const char* objective_name(Objective o);
+
+struct Score {
+  uint64_t cycles = 0;
+  double energy_pj = 0;
+  double value(Objective o) const;  // cycles, pJ, or pJ x cycles
+};
+
+// One engine + dataflow for a GEMM item, with what its tiles depend on.
+struct GemmOption {
+  size_t engine = 0;
+  std::string dataflow;
+  std::array<int64_t, 3> multiple{1, 1, 1};  // the engine's PE-grid multiple (m, n, k)
+  OperandBits bits;
+  std::array<std::vector<int64_t>, 3> sizes;  // candidate tile sizes per dimension, ascending
+};
+
+struct GemmCandidate {
+  size_t option = 0;
+  std::array<int64_t, 3> tile{1, 1, 1};  // m, n, k
+  std::string loop_order = "mnk";
+};
+
+class ItemSpace {
+ public:
+  ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item);
+
+  const Arch& arch() const { return arch_; }
+  const Workload& workload() const { return wl_; }
+  const WorkItem& item() const { return item_; }
+  bool is_gemm() const { return item_.work.kind == WorkKind::Gemm; }
+  const std::vector<GemmOption>& options() const { return options_; }  // GEMM items
+  const std::vector<size_t>& vector_engines() const { return vector_engines_; }
+  const OperandHomes& homes() const { return homes_; }
+  const std::vector<uint64_t>& budget() const { return budget_; }  // staging bits per scratchpad
+
+  // Staging bits per scratchpad of a tile (double-buffered), and whether it fits the budget.
+  std::vector<uint64_t> staging(const GemmOption& o, const std::array<int64_t, 3>& tile) const;
+  bool fits(const GemmOption& o, const std::array<int64_t, 3>& tile) const;
+  // Candidates in the space: sum over options of (product of sizes) x 6 loop orders.
+  double size() const;
+
+  OpPlan plan(const GemmCandidate& c) const;
+  OpPlan vector_plan(size_t engine) const;
+  OpMapping mapping(const GemmCandidate& c) const;
+  OpMapping vector_mapping(size_t engine) const;
+  Score score(Evaluator& ev, const OpPlan& p) const;
+
+  // Why nothing fits: names the item and the scratchpad that cannot hold its smallest tile.
+  std::string no_fit_reason() const;
+
+ private:
+  const Arch& arch_;
+  const Workload& wl_;
+  WorkItem item_;
+  OperandHomes homes_;
+  std::vector<uint64_t> budget_;
+  std::vector<GemmOption> options_;
+  std::vector<size_t> vector_engines_;
+  int64_t vector_tile_ = 1;
+};
+
+// Candidate tile sizes for a dimension of extent `d` on a PE-grid multiple `multiple`.
+std::vector<int64_t> tile_sizes(int64_t d, int64_t multiple);
+
+// The six loop orders, outer -> inner.
+const std::array<const char*, 6>& loop_orders();
+
+}  // namespace tessera

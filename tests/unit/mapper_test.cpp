@@ -1,0 +1,118 @@
+// The mappers (sim/mapper/search.h): the CBC wrapper on problems with known answers, the
+// stationarity law the ILP's traffic model rests on against the tile sequence it models, and
+// the ILP against exhaustive search over the same space on random GEMMs and convolutions and
+// random machines (every candidate scored by the same evaluator).
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <random>
+#include <string>
+
+#include "sim/config/arch.h"
+#include "sim/mapper/mip.h"
+#include "sim/mapper/search.h"
+#include "sim/scheduler/placement.h"
+#include "sim/workload/loader.h"
+
+using namespace tessera;
+
+TEST_CASE("Mip: a knapsack with a known optimum, merged repeated columns, infeasibility", "[mapper]") {
+  // max 5a + 4b + 3c  s.t. 2a + 3b + c <= 5, 4a + b + 2c <= 11, 3a + 4b + 2c <= 8 (binary):
+  // all three break the first row (6 > 5); a + b gives 9 (5, 5, 7), a + c 8, b + c 7.
+  Mip m;
+  const int a = m.add_binary(-5), b = m.add_binary(-4), c = m.add_binary(-3);
+  m.add_row({{a, 2}, {b, 3}, {c, 1}}, -INFINITY, 5);
+  m.add_row({{a, 4}, {b, 1}, {c, 2}}, -INFINITY, 11);
+  m.add_row({{a, 3}, {b, 4}, {c, 2}}, -INFINITY, 8);
+  const auto r = m.solve(10);
+  REQUIRE(r.found);
+  CHECK(r.proven_optimal);
+  CHECK(r.objective == Approx(-9));
+  CHECK(r.x[static_cast<size_t>(a)] == Approx(1));
+  CHECK(r.x[static_cast<size_t>(b)] == Approx(1));
+  CHECK(r.x[static_cast<size_t>(c)] == Approx(0));
+
+  // a + a >= 2 is 2a >= 2: the repeated column is summed, so a must be 1.
+  Mip rep;
+  const int x = rep.add_binary(1);
+  rep.add_row({{x, 1}, {x, 1}}, 2, INFINITY);
+  const auto rr = rep.solve(10);
+  REQUIRE(rr.found);
+  CHECK(rr.x[0] == Approx(1));
+
+  Mip bad;
+  const int y = bad.add_binary(1);
+  bad.add_row({{y, 1}}, 2, INFINITY);
+  const auto rb = bad.solve(10);
+  CHECK_FALSE(rb.found);
+  CHECK(rb.infeasible);
+}
+
+TEST_CASE("tile_sizes: divisors, PE-grid multiples, balanced splits and the whole dimension", "[mapper]") {
+  const auto s = tile_sizes(1000, 128);
+  for (int64_t v : {1, 2, 4, 5, 8, 125, 250, 500, 1000, 128, 256, 896, 63}) {  // 63 = ceil(1000/16)
+    INFO(v);
+    CHECK(std::find(s.begin(), s.end(), v) != s.end());
+  }
+  CHECK(std::is_sorted(s.begin(), s.end()));
+  CHECK(tile_sizes(1, 1) == std::vector<int64_t>{1});
+  CHECK(tile_sizes(7, 1) == std::vector<int64_t>{1, 2, 4, 7});
+}
+
+// The law the ILP's loop-order choice rests on: with trips Tm, Tn, Tk over a GEMM, the tensor
+// irrelevant to the innermost loop with more than one trip is loaded once, each other tensor
+// once per trip of its irrelevant loop (a: n, b: m), and partial sums go out and back once per
+// extra k trip unless k is that innermost loop. Held against the tile sequence step by step.
+TEST_CASE("stationarity: DRAM bits of every loop order from trip counts alone", "[mapper]") {
+  std::mt19937_64 g(7);
+  auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
+  const char* dims = "mnk";
+  for (int trial = 0; trial < 3000; ++trial) {
+    const GemmShape full{uni(1, 90), uni(1, 90), uni(1, 90)};
+    const GemmShape tile{uni(1, full.m), uni(1, full.n), uni(1, full.k)};
+    const OperandBits bits{static_cast<int>(uni(1, 16)), static_cast<int>(uni(1, 16)), static_cast<int>(uni(8, 40)),
+                           static_cast<int>(uni(1, 16))};
+    const OperandHomes homes{uni(0, 1) == 1, uni(0, 1) == 1, uni(0, 1) == 1};
+    const std::array<uint64_t, 3> T{static_cast<uint64_t>((full.m + tile.m - 1) / tile.m),
+                                    static_cast<uint64_t>((full.n + tile.n - 1) / tile.n),
+                                    static_cast<uint64_t>((full.k + tile.k - 1) / tile.k)};
+    const auto M = static_cast<uint64_t>(full.m), N = static_cast<uint64_t>(full.n), K = static_cast<uint64_t>(full.k);
+    for (const char* order : loop_orders()) {
+      // The innermost loop with more than one trip (none: every tensor is loaded once).
+      int inner = -1;
+      for (int l = 2; l >= 0 && inner < 0; --l) {
+        const int d = static_cast<int>(std::string(dims).find(order[l]));
+        if (T[static_cast<size_t>(d)] > 1) inner = d;
+      }
+      const uint64_t a = homes.a_dram ? M * K * static_cast<uint64_t>(bits.a) * (inner == 1 || inner < 0 ? 1 : T[1]) : 0;
+      const uint64_t b = homes.b_dram ? K * N * static_cast<uint64_t>(bits.b) * (inner == 0 || inner < 0 ? 1 : T[0]) : 0;
+      const uint64_t psum = inner == 2 || inner < 0 ? 0 : 2 * M * N * static_cast<uint64_t>(bits.psum) * (T[2] - 1);
+      const uint64_t out = homes.out_dram ? M * N * static_cast<uint64_t>(bits.out) : 0;
+      INFO(fmt::format("{}x{}x{} tile {}x{}x{} order {}", full.m, full.n, full.k, tile.m, tile.n, tile.k, order));
+      REQUIRE(TileSequence::gemm(full, tile, order, bits, homes).dram_bits() == a + b + psum + out);
+    }
+  }
+}
+
+#include "../mapper_cases.h"
+
+using namespace tessera::test;
+
+TEST_CASE("ILP within 1% of exhaustive search on random small layers and machines", "[mapper]") {
+  ilp_against_exhaustive(30, 48, 2026);
+}
+
+TEST_CASE("Work no engine accepts: one error naming the operator", "[mapper]") {
+  std::string text = machine(4, 4, "os", 8, 8, 8);
+  text.replace(text.find("  - {name: array"), text.find("  - {name: vec") - text.find("  - {name: array"), "");
+  const Arch arch = load_arch_string(text, "m.yaml");
+  const Workload wl = load_workload_string(gemm_workload(16, 16, 16), "w.yaml", WorkloadFormat::yaml);
+  MapperOptions o;
+  try {
+    map_workload(arch, wl, o);
+    FAIL("no error");
+  } catch (const UserError& e) {
+    INFO(e.message());
+    CHECK(e.message().find("no engine of machine 'm' can run 'g'") != std::string::npos);
+  }
+}
