@@ -37,6 +37,8 @@ struct Best {
   GemmCandidate c;
   Score s;
   uint64_t scored = 0;
+  // Whether a candidate with this lower bound could still win.
+  bool may_beat(const Score& bound, Objective o) const { return !found || bound.value(o) < s.value(o); }
   void offer(const GemmCandidate& cand, const Score& sc, Objective o) {
     ++scored;
     const double v = sc.value(o), b = s.value(o);
@@ -189,37 +191,50 @@ class Driver {
     Best best;
     MapperKind kind = opt_.kind;
     if (kind == MapperKind::exhaustive && sp.size() > opt_.exhaustive_limit) kind = MapperKind::ilp;
-    if (kind == MapperKind::exhaustive) {
-      for (size_t oi = 0; oi < sp.options().size(); ++oi) {
-        const auto& o = sp.options()[oi];
-        for (int64_t tm : o.sizes[0])
-          for (int64_t tn : o.sizes[1])
-            for (int64_t tk : o.sizes[2]) {
-              if (!sp.fits(o, {tm, tn, tk})) continue;
-              for (const char* order : loop_orders()) {
-                const GemmCandidate c{oi, {tm, tn, tk}, order};
-                best.offer(c, quick(sp, c), opt_.objective);
+    if (kind == MapperKind::exhaustive || kind == MapperKind::random) {
+      // The candidates (all, or the random draws), scored best bound first: one whose bound
+      // cannot beat the best so far is skipped, which leaves the result as it would be.
+      std::vector<std::pair<Score, GemmCandidate>> todo;
+      if (kind == MapperKind::exhaustive) {
+        for (size_t oi = 0; oi < sp.options().size(); ++oi) {
+          const auto& o = sp.options()[oi];
+          for (int64_t tm : o.sizes[0])
+            for (int64_t tn : o.sizes[1])
+              for (int64_t tk : o.sizes[2]) {
+                if (!sp.fits(o, {tm, tn, tk})) continue;
+                for (const char* order : loop_orders()) {
+                  const GemmCandidate c{oi, {tm, tn, tk}, order};
+                  todo.emplace_back(sp.lower_bound(c), c);
+                }
               }
-            }
+        }
+        st.how = "exhaustive";
+      } else {
+        std::mt19937_64 rng(opt_.seed ^ std::hash<std::string>{}(sp.item().name));
+        uint64_t drawn = 0;
+        for (uint64_t tries = 0; drawn < opt_.random_samples && tries < 50 * opt_.random_samples && !sp.options().empty(); ++tries) {
+          const size_t oi = rng() % sp.options().size();
+          const auto& o = sp.options()[oi];
+          GemmCandidate c;
+          c.option = oi;
+          for (size_t d = 0; d < 3; ++d) c.tile[d] = o.sizes[d][rng() % o.sizes[d].size()];
+          c.loop_order = loop_orders()[rng() % 6];
+          if (!sp.fits(o, c.tile)) continue;
+          ++drawn;
+          todo.emplace_back(sp.lower_bound(c), c);
+        }
+        st.how = "random";
       }
-      st.how = "exhaustive";
-    } else if (kind == MapperKind::random) {
-      std::mt19937_64 rng(opt_.seed ^ std::hash<std::string>{}(sp.item().name));
-      uint64_t drawn = 0;
-      for (uint64_t tries = 0; drawn < opt_.random_samples && tries < 50 * opt_.random_samples && !sp.options().empty(); ++tries) {
-        const size_t oi = rng() % sp.options().size();
-        const auto& o = sp.options()[oi];
-        GemmCandidate c;
-        c.option = oi;
-        for (size_t d = 0; d < 3; ++d) c.tile[d] = o.sizes[d][rng() % o.sizes[d].size()];
-        c.loop_order = loop_orders()[rng() % 6];
-        if (!sp.fits(o, c.tile)) continue;
-        ++drawn;
-        best.offer(c, quick(sp, c), opt_.objective);
+      const Objective obj = opt_.objective;
+      std::stable_sort(todo.begin(), todo.end(), [obj](const auto& x, const auto& y) { return x.first.value(obj) < y.first.value(obj); });
+      for (const auto& [bound, c] : todo) {
+        if (!best.may_beat(bound, obj)) break;  // sorted: no later one can either
+        best.offer(c, quick(sp, c), obj);
       }
-      st.how = "random";
     } else {
+      const auto m0 = Clock::now();
       const IlpOutcome r = ilp_map_item(sp, opt_.objective, opt_.time_limit);
+      st.mip_seconds = std::chrono::duration<double>(Clock::now() - m0).count();
       // Each MIP solution in every loop order: the order only matters beyond stationarity
       // when a loop has one trip, and the evaluator settles it.
       std::vector<Best> per_option(sp.options().size());

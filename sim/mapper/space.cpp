@@ -207,6 +207,38 @@ Score ItemSpace::score(Evaluator& ev, const OpPlan& p) const {
   return sc;
 }
 
+Score ItemSpace::lower_bound(const GemmCandidate& c) const {
+  const GemmOption& o = options_.at(c.option);
+  const LoweredOp& w = item_.work;
+  const std::array<uint64_t, 3> full{static_cast<uint64_t>(w.gemm.m), static_cast<uint64_t>(w.gemm.n),
+                                     static_cast<uint64_t>(w.gemm.k)};
+  std::array<uint64_t, 3> trips{};
+  for (size_t d = 0; d < 3; ++d) trips[d] = (full[d] + static_cast<uint64_t>(c.tile[d]) - 1) / static_cast<uint64_t>(c.tile[d]);
+  int inner = -1;  // the innermost loop with more than one trip
+  for (int l = 2; l >= 0 && inner < 0; --l) {
+    const int d = c.loop_order[static_cast<size_t>(l)] == 'm' ? 0 : c.loop_order[static_cast<size_t>(l)] == 'n' ? 1 : 2;
+    if (trips[static_cast<size_t>(d)] > 1) inner = d;
+  }
+  const auto g = static_cast<uint64_t>(w.groups);
+  const uint64_t M = full[0], N = full[1], K = full[2];
+  long double bits = 0;
+  if (homes_.a_dram && !w.a_tile_elements)
+    bits += static_cast<long double>(M * K) * o.bits.a * (inner == 1 || inner < 0 ? 1 : trips[1]);
+  if (homes_.b_dram) bits += static_cast<long double>(K * N) * o.bits.b * (inner == 0 || inner < 0 ? 1 : trips[0]);
+  if (inner != 2 && inner >= 0) bits += 2.0L * static_cast<long double>(M * N) * o.bits.psum * static_cast<long double>(trips[2] - 1);
+  if (homes_.out_dram) bits += static_cast<long double>(M * N) * o.bits.out;
+  bits *= g;
+  const long double bits_per_ns = arch_.dram->bandwidth_gbps() * 8.0L;
+  const long double dram_cycles = bits / bits_per_ns * arch_.clock_ghz;
+  const long double peak = static_cast<long double>(arch_.engines[o.engine].model->capabilities().peak_ops_per_cycle);
+  const long double steps = static_cast<long double>(trips[0]) * trips[1] * trips[2] * g;
+  const long double cycles = std::max({static_cast<long double>(w.macs) / std::max(1.0L, peak), steps, dram_cycles});
+  Score s;
+  s.cycles = static_cast<uint64_t>(std::floor(std::min(cycles, 1.8e19L)));
+  s.energy_pj = static_cast<double>(bits) * dram_pj_per_bit(arch_);
+  return s;
+}
+
 std::string ItemSpace::no_fit_reason() const {
   if (options_.empty()) return "no engine of machine '" + arch_.name + "' can run '" + item_.name + "' (" + item_.op->kind + ")";
   // The smallest tile of the first option: which scratchpad cannot hold it.

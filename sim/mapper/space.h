@@ -77,6 +77,12 @@ class ItemSpace {
   OpMapping mapping(const GemmCandidate& c) const;
   OpMapping vector_mapping(size_t engine) const;
   Score score(Evaluator& ev, const OpPlan& p) const;
+  // A bound no candidate's score can be below, in O(1): cycles >= max(MACs / peak rate, one
+  // cycle per tile step, DRAM data cycles of its traffic); energy >= the DRAM energy of that
+  // traffic. Traffic from the stationarity law (exact for a plain GEMM, see mapper_test; a
+  // convolution's input patches are left out). Exhaustive and random search skip candidates
+  // whose bound cannot beat their best: the result is the same, found sooner.
+  Score lower_bound(const GemmCandidate& c) const;
 
   // Why nothing fits: names the item and the scratchpad that cannot hold its smallest tile.
   std::string no_fit_reason() const;

@@ -116,3 +116,37 @@ TEST_CASE("Work no engine accepts: one error naming the operator", "[mapper]") {
     CHECK(e.message().find("no engine of machine 'm' can run 'g'") != std::string::npos);
   }
 }
+
+// Exhaustive and random search skip candidates by ItemSpace::lower_bound; it must never exceed
+// the evaluator's score, or they would skip a winner.
+TEST_CASE("lower_bound never exceeds the evaluator's score", "[mapper]") {
+  std::mt19937_64 g(11);
+  auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
+  int checked = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const Arch arch = load_arch_string(machine(static_cast<int>(uni(2, 16)), static_cast<int>(uni(2, 16)), "ws",
+                                               static_cast<int>(uni(2, 32)), static_cast<int>(uni(1, 16)),
+                                               static_cast<double>(uni(1, 32))),
+                                       "m.yaml");
+    const std::string text = trial % 2 ? conv_workload(uni(1, 8), uni(4, 16), uni(1, 12), 3, uni(1, 2), 1, 1)
+                                       : gemm_workload(uni(1, 200), uni(1, 200), uni(1, 200));
+    const Workload wl = load_workload_string(text, "w.yaml", WorkloadFormat::yaml);
+    const WorkItem it = work_items(wl)[0];
+    const ItemSpace sp(arch, wl, it);
+    Evaluator ev(arch);
+    for (int s = 0; s < 50; ++s) {
+      GemmCandidate c;
+      c.option = static_cast<size_t>(uni(0, static_cast<int64_t>(sp.options().size()) - 1));
+      const auto& o = sp.options()[c.option];
+      for (size_t d = 0; d < 3; ++d) c.tile[d] = o.sizes[d][static_cast<size_t>(uni(0, static_cast<int64_t>(o.sizes[d].size()) - 1))];
+      c.loop_order = loop_orders()[static_cast<size_t>(uni(0, 5))];
+      if (!sp.fits(o, c.tile)) continue;
+      const Score b = sp.lower_bound(c), sc = sp.score(ev, sp.plan(c));
+      INFO(text << c.tile[0] << "x" << c.tile[1] << "x" << c.tile[2] << " " << c.loop_order);
+      CHECK(b.cycles <= sc.cycles);
+      CHECK(b.energy_pj <= sc.energy_pj * (1 + 1e-12));
+      ++checked;
+    }
+  }
+  CHECK(checked > 500);
+}

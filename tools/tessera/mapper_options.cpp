@@ -18,6 +18,9 @@ void add_mapper_options(CLI::App& cmd, MapperArgs& a) {
       ->check(CLI::Range(0.01, 3600.0));
   cmd.add_option("--samples", a.samples, "random mapper: candidates drawn per operator")->check(CLI::Range(1, 100000000));
   cmd.add_option("--seed", a.seed, "random mapper: seed");
+  cmd.add_option("--exhaustive-limit", a.exhaustive_limit,
+                 "exhaustive mapper: largest space enumerated per operator (larger ones are mapped by the ILP)")
+      ->check(CLI::PositiveNumber);
 }
 
 MapResult run_mapper(const Arch& arch, const Workload& wl, const MapperArgs& a) {
@@ -27,6 +30,7 @@ MapResult run_mapper(const Arch& arch, const Workload& wl, const MapperArgs& a) 
   o.time_limit = a.time_limit;
   o.random_samples = a.samples;
   o.seed = a.seed;
+  o.exhaustive_limit = a.exhaustive_limit;
   const bool tty = isatty(fileno(stderr)) != 0;
   const auto t0 = std::chrono::steady_clock::now();
   auto last = t0;
@@ -51,20 +55,24 @@ MapResult run_mapper(const Arch& arch, const Workload& wl, const MapperArgs& a) 
 nlohmann::json mapper_stats_json(const MapperArgs& a, const MapResult& r) {
   nlohmann::json items = nlohmann::json::array();
   double total = 0, worst = 0;
-  std::vector<double> times;
+  std::vector<double> times, mip;
   for (const auto& s : r.items) {
-    items.push_back({{"item", s.item}, {"engine", s.engine}, {"how", s.how}, {"seconds", s.solve_seconds},
+    items.push_back({{"item", s.item}, {"engine", s.engine}, {"how", s.how}, {"seconds", s.solve_seconds}, {"mip_seconds", s.mip_seconds},
                      {"cycles", s.score.cycles}, {"energy_pj", s.score.energy_pj}, {"model_cycles", s.model_cycles},
                      {"scored", s.scored}, {"space", s.space}});
     if (s.how == "fused" || s.how == "vector") continue;
     times.push_back(s.solve_seconds);
+    mip.push_back(s.mip_seconds);
     total += s.solve_seconds;
     worst = std::max(worst, s.solve_seconds);
   }
   std::sort(times.begin(), times.end());
+  std::sort(mip.begin(), mip.end());
   const double median = times.empty() ? 0 : times[times.size() / 2];
+  const double mip_median = mip.empty() ? 0 : mip[mip.size() / 2], mip_worst = mip.empty() ? 0 : mip.back();
   return {{"mapper", a.mapper}, {"objective", a.objective}, {"time_limit", a.time_limit},
           {"gemm_items", times.size()}, {"seconds_total", total}, {"seconds_median", median}, {"seconds_worst", worst},
+          {"mip_seconds_median", mip_median}, {"mip_seconds_worst", mip_worst},
           {"items", items}};
 }
 

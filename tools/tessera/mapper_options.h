@@ -16,6 +16,7 @@ struct MapperArgs {
   std::string mapper = "default", objective = "latency";
   double time_limit = 1.0;
   uint64_t samples = 10000, seed = 1;
+  double exhaustive_limit = 2e6;
 };
 
 void add_mapper_options(CLI::App& cmd, MapperArgs& a);
