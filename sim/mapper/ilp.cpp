@@ -108,14 +108,24 @@ ComputeLaw fit_compute(const ItemSpace& sp, const GemmOption& o) {
 
 struct OptionResult {
   std::vector<GemmCandidate> found;
-  bool optimal = false, timed_out = false, infeasible = false;
+  bool optimal = false, timed_out = false, infeasible = false, crashed = false;
   int solves = 0;
   double model_latency = 0;
 };
 
-OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, double seconds) {
+OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, double seconds, double known_cycles) {
   const auto t0 = std::chrono::steady_clock::now();
-  const GemmOption& o = sp.options()[oi];
+  // Sizes that cut a dimension into more tiles than a known mapping takes cycles cannot win
+  // (every tile step takes a cycle): dropped, which keeps the model's numbers in range.
+  GemmOption o = sp.options()[oi];
+  for (size_t d = 0; d < 3; ++d) {
+    const int64_t full_d = d == 0 ? sp.item().work.gemm.m : d == 1 ? sp.item().work.gemm.n : sp.item().work.gemm.k;
+    std::vector<int64_t> kept;
+    for (int64_t t : o.sizes[d])
+      if (t == full_d || static_cast<double>((full_d + t - 1) / t) * static_cast<double>(sp.item().work.groups) <= known_cycles)
+        kept.push_back(t);
+    o.sizes[d] = kept;
+  }
   const Arch& arch = sp.arch();
   const LoweredOp& w = sp.item().work;
   const OperandHomes& homes = sp.homes();
@@ -266,7 +276,8 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     Terms db{{L, 1.0}, {steps, -per_transfer / 2}};
     for (const auto& [c, v] : dram) db.emplace_back(c, -v / 2);
     for (const auto& [c, v] : compute) db.emplace_back(c, -v / 2);
-    mip.add_row(db, dram_const / 2 + 2 * per_transfer, kInf);  // plus the first load and the last store
+    for (const auto& [c, v] : fill) db.emplace_back(c, -v);  // plus the first load and the last store
+    mip.add_row(db, dram_const / 2 + 2 * per_transfer, kInf);
   }
   // Capacity per scratchpad, relative to its staging budget. A convolution's patch is relaxed
   // to its smallest ratio to the im2col tile and made exact by cover cuts below.
@@ -291,21 +302,27 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     if (!cap.empty()) mip.add_row(cap, -kInf, budget > 0 ? 1.0 : 0.0);
   }
 
-  // Initial tangents: every 0.5 in log space over each term's range.
+  // Initial tangents: up to exp(arg) = 1000 (1000x the ideal compute time, or 1000x a
+  // scratchpad: nothing near the optimum lies beyond) every 2 in log space over each term's range (denser grids made CBC's
+  // models bigger for fewer rounds and cost more: 0.25 was 3x slower on edge_small ResNet-50).
   for (const auto& t : terms) {
-    const double lo = t.lo(), hi = t.hi();
-    const int n = std::min(60, static_cast<int>(std::ceil((hi - lo) / 0.5)) + 1);
+    const double lo = t.lo(), hi = std::max(lo, std::min(t.hi(), std::log(1000.0)));
+    const int n = std::min(16, static_cast<int>(std::ceil((hi - lo) / 2.0)) + 1);
     for (int k = 0; k < n; ++k) t.tangent(mip, n == 1 ? lo : lo + (hi - lo) * k / (n - 1));
   }
   OptionResult out;
   const double obj_weight_l = objective == Objective::energy ? 1e-3 : 1.0;
   // The objective lives on columns: latency on L, traffic on the dram terms.
+  std::vector<double> start;  // the previous round's solution: CBC's first incumbent
   auto solve_with_objective = [&](double remaining) {
     Mip m = mip;
     m.set_objective(L, obj_weight_l);
     if (objective == Objective::energy)
       for (const auto& [c, v] : dram) m.set_objective(c, m.objective(c) + v);
-    return m.solve(remaining);
+    // Ties in L (a bound that binds for many tiles) go to less fill, compute and traffic.
+    for (const auto* part : {&fill, &compute, &dram})
+      for (const auto& [c, v] : *part) m.set_objective(c, m.objective(c) + 1e-3 * v);
+    return m.solve(remaining, start);
   };
   for (;;) {
     const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -317,7 +334,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     ++out.solves;
     if (!res.found) {
       out.infeasible = res.infeasible;
-      out.timed_out = out.timed_out || res.timed_out;
+      out.timed_out = out.timed_out || !res.infeasible;
       break;
     }
     GemmCandidate c;
@@ -337,7 +354,8 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     bool exact = true;
     for (const auto& t : terms) {
       const double a = t.eval(res.x), y = res.x[static_cast<size_t>(t.y)];
-      if (std::exp(a) > y * (1 + 1e-6) + 1e-12) {
+      // CBC meets rows to ~1e-7 absolute; a term is exact when within 1e-6 (in units of `ref`).
+      if (std::exp(a) > y + 1e-6 * (1 + std::exp(a))) {
         t.tangent(mip, a);
         exact = false;
       }
@@ -351,6 +369,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       exact = false;
     } else {
       out.found.push_back(c);
+      start = res.x;  // still feasible after the new tangents (CBC completes the rest)
     }
     if (exact) {
       out.optimal = res.proven_optimal;
@@ -364,9 +383,39 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   return out;
 }
 
+// OptionResult <-> doubles, for its trip back from the solver's process.
+std::vector<double> encode(const OptionResult& r) {
+  std::vector<double> v{static_cast<double>(r.optimal), static_cast<double>(r.timed_out), static_cast<double>(r.infeasible),
+                        static_cast<double>(r.solves), r.model_latency};
+  for (const auto& c : r.found) {
+    v.push_back(static_cast<double>(c.option));
+    for (int64_t t : c.tile) v.push_back(static_cast<double>(t));
+    v.push_back(c.loop_order == "mkn" ? 0 : c.loop_order == "nkm" ? 1 : 2);
+  }
+  return v;
+}
+
+OptionResult decode(const std::vector<double>& v) {
+  OptionResult r;
+  if (v.size() < 5) return r;
+  r.optimal = v[0] != 0;
+  r.timed_out = v[1] != 0;
+  r.infeasible = v[2] != 0;
+  r.solves = static_cast<int>(v[3]);
+  r.model_latency = v[4];
+  for (size_t i = 5; i + 5 <= v.size(); i += 5) {
+    GemmCandidate c;
+    c.option = static_cast<size_t>(v[i]);
+    for (size_t d = 0; d < 3; ++d) c.tile[d] = static_cast<int64_t>(v[i + 1 + d]);
+    c.loop_order = v[i + 4] == 0 ? "mkn" : v[i + 4] == 1 ? "nkm" : "mnk";
+    r.found.push_back(c);
+  }
+  return r;
+}
+
 }  // namespace
 
-IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seconds) {
+IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seconds, double known_cycles) {
   IlpOutcome r;
   const auto t0 = std::chrono::steady_clock::now();
   const size_t n = space.options().size();
@@ -375,10 +424,18 @@ IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seco
     const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double share = std::max(0.02, (seconds - used) / static_cast<double>(n - oi));
     // EDP: the latency solution; the evaluator weighs energy among the candidates.
-    const OptionResult o = solve_option(space, oi, objective == Objective::energy ? Objective::energy : Objective::latency, share);
+    // In a child process: a CBC crash costs this option, not the run (sim/mapper/mip.h).
+    const auto sent = run_isolated([&] {
+      return encode(solve_option(space, oi, objective == Objective::energy ? Objective::energy : Objective::latency, share,
+                                 known_cycles));
+    });
+    OptionResult o;
+    if (sent) o = decode(*sent);
+    else o.crashed = true;
     r.solves += o.solves;
     r.proven_optimal = r.proven_optimal && o.optimal;
     r.timed_out = r.timed_out || o.timed_out;
+    r.solver_failed = r.solver_failed || o.crashed;
     for (const auto& c : o.found) r.candidates.push_back(c);
     if (!o.found.empty() && o.model_latency < best_model) {
       best_model = o.model_latency;

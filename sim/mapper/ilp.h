@@ -30,11 +30,13 @@ struct IlpOutcome {
   std::vector<GemmCandidate> candidates;  // MIP solutions, best first per option
   bool proven_optimal = true;  // every option's MIP was proven optimal (model optimum)
   bool timed_out = false;      // some option stopped on the time limit (incumbent used)
+  bool solver_failed = false;  // CBC died on some option's model (sim/mapper/mip.h)
   int solves = 0;              // CBC calls (outer-approximation rounds over all options)
   double model_cycles = 0;     // the model's latency of the first candidate (for disagreement)
 };
 
-// Solves every option of `space` within `seconds` in total.
-IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seconds);
+// Solves every option of `space` within `seconds` in total. `known_cycles`: the cycles of some
+// mapping of the item (tile sizes with more steps cannot win and are left out of the model).
+IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seconds, double known_cycles);
 
 }  // namespace tessera

@@ -1,6 +1,11 @@
 #include "sim/mapper/mip.h"
 
 #include <Cbc_C_Interface.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 
 #include <algorithm>
 #include <cmath>
@@ -33,6 +38,64 @@ void Mip::add_row(std::vector<std::pair<int, double>> terms, double lo, double h
   row_hi_.push_back(hi);
 }
 
+namespace {
+bool write_all(int fd, const void* p, size_t n) {
+  const char* c = static_cast<const char*>(p);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, c, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    c += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+bool read_all(int fd, void* p, size_t n) {
+  char* c = static_cast<char*>(p);
+  while (n > 0) {
+    const ssize_t r = ::read(fd, c, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    c += r;
+    n -= static_cast<size_t>(r);
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<std::vector<double>> run_isolated(const std::function<std::vector<double>()>& work) {
+  int fds[2];
+  if (::pipe(fds) != 0) return std::nullopt;
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return std::nullopt;
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    const std::vector<double> v = work();
+    const uint64_t n = v.size();
+    const bool ok = write_all(fds[1], &n, sizeof n) && write_all(fds[1], v.data(), n * sizeof(double));
+    ::_exit(ok ? 0 : 1);
+  }
+  ::close(fds[1]);
+  uint64_t n = 0;
+  std::vector<double> v;
+  bool ok = read_all(fds[0], &n, sizeof n) && n < (uint64_t{1} << 32);
+  if (ok) {
+    v.resize(n);
+    ok = read_all(fds[0], v.data(), n * sizeof(double));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
+  return v;
+}
+
 Mip::Result Mip::solve(double seconds, const std::vector<double>& start) const {
   std::unique_ptr<Cbc_Model, void (*)(Cbc_Model*)> m(Cbc_newModel(), Cbc_deleteModel);
   for (size_t c = 0; c < lb_.size(); ++c)
@@ -59,11 +122,17 @@ Mip::Result Mip::solve(double seconds, const std::vector<double>& start) const {
   Cbc_setParameter(m.get(), "sec", std::to_string(std::max(0.01, seconds)).c_str());
   Cbc_setParameter(m.get(), "passC", "1");  // one root cut pass: these models need few cuts
   Cbc_setParameter(m.get(), "threads", "0");
-  if (!start.empty()) {
-    std::vector<int> idx(start.size());
-    for (size_t i = 0; i < idx.size(); ++i) idx[i] = static_cast<int>(i);
-    Cbc_setMIPStartI(m.get(), static_cast<int>(idx.size()), idx.data(), start.data());
-  }
+  // CBC 2.10 crashes in CglPreProcess::postProcess on some of these models after a MIP start
+  // (edge_small ResNet-50); they are small enough not to need preprocessing.
+  Cbc_setParameter(m.get(), "preprocess", "off");
+  std::vector<int> start_idx;
+  std::vector<double> start_val;
+  for (size_t i = 0; i < start.size() && i < integer_.size(); ++i)
+    if (integer_[i]) {
+      start_idx.push_back(static_cast<int>(i));
+      start_val.push_back(start[i]);
+    }
+  if (!start_idx.empty()) Cbc_setMIPStartI(m.get(), static_cast<int>(start_idx.size()), start_idx.data(), start_val.data());
   Cbc_solve(m.get());
   Result r;
   const double* x = Cbc_bestSolution(m.get());

@@ -6,8 +6,11 @@
 // wrapper guards against (CBC 2.10's C API): Cbc_addRow with a repeated column silently corrupts
 // the row, so coefficients are merged per column first; the time limit is set as "sec" with
 // timeMode elapsed (Cbc_setMaximumSeconds is not reliable); a missing solution is reported,
-// never read through a null pointer. CBC keeps process-wide state: one solve at a time per
-// process (parallel solves go in separate processes).
+// never read through a null pointer. CBC keeps process-wide state, and CBC 2.10 can crash or
+// abort on an assertion on some models (seen: CglPreProcess::postProcess after a MIP start,
+// ClpNonLinearCost's lowerValue <= upperValue): callers run solves through `run_isolated`.
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,7 +37,8 @@ class Mip {
     double objective = 0, bound = 0;
     std::vector<double> x;
   };
-  // `start`: an optional feasible assignment handed to CBC as its first incumbent.
+  // `start`: values of the integer columns (all columns' size; the others are ignored) for CBC
+  // to complete into its first incumbent, e.g. the previous solve's solution.
   Result solve(double seconds, const std::vector<double>& start = {}) const;
 
  private:
@@ -43,5 +47,10 @@ class Mip {
   std::vector<std::vector<std::pair<int, double>>> row_terms_;
   std::vector<double> row_lo_, row_hi_;
 };
+
+// Runs `work` in a forked child process and returns what it returned, or nullopt when the child
+// died (a crash or abort inside CBC) or could not be started. The child leaves with _exit:
+// nothing of the parent's (open files, atexit handlers) runs twice.
+std::optional<std::vector<double>> run_isolated(const std::function<std::vector<double>()>& work);
 
 }  // namespace tessera

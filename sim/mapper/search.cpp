@@ -141,6 +141,27 @@ class Driver {
 
   Score quick(const ItemSpace& sp, const GemmCandidate& c) { return sp.score(ev_, sp.plan(c)); }
 
+  // A tile that fits, cheaply: the first option's whole GEMM, its largest dimension halved
+  // (to a candidate size) until the staging fits.
+  static GemmCandidate greedy(const ItemSpace& sp) {
+    GemmCandidate c;
+    if (sp.options().empty()) return c;
+    const GemmOption& o = sp.options()[0];
+    std::array<size_t, 3> idx{o.sizes[0].size() - 1, o.sizes[1].size() - 1, o.sizes[2].size() - 1};
+    auto tile = [&] { return std::array<int64_t, 3>{o.sizes[0][idx[0]], o.sizes[1][idx[1]], o.sizes[2][idx[2]]}; };
+    while (!sp.fits(o, tile())) {
+      size_t d = 0;
+      for (size_t e = 1; e < 3; ++e)
+        if (o.sizes[e][idx[e]] > o.sizes[d][idx[d]]) d = e;
+      if (o.sizes[d][idx[d]] == 1) break;
+      const int64_t half = o.sizes[d][idx[d]] / 2;
+      while (idx[d] > 0 && o.sizes[d][idx[d]] > half) --idx[d];
+    }
+    c.tile = tile();
+    c.loop_order = "mnk";
+    return c;
+  }
+
   // Hill-climbs from `start` while the evaluator finds better: each dimension alone over its
   // candidate sizes within a factor 2.5, and all three one candidate down or up together, in
   // every loop order.
@@ -233,7 +254,7 @@ class Driver {
       }
     } else {
       const auto m0 = Clock::now();
-      const IlpOutcome r = ilp_map_item(sp, opt_.objective, opt_.time_limit);
+      const IlpOutcome r = ilp_map_item(sp, opt_.objective, opt_.time_limit, static_cast<double>(quick(sp, greedy(sp)).cycles));
       st.mip_seconds = std::chrono::duration<double>(Clock::now() - m0).count();
       // Each MIP solution in every loop order: the order only matters beyond stationarity
       // when a loop has one trip, and the evaluator settles it.
@@ -249,8 +270,15 @@ class Driver {
       // each option's best is polished by the evaluator: neighbouring tile sizes, all orders.
       for (auto& po : per_option)
         if (po.found) polish(sp, po.c, best);
-      st.how = opt_.kind == MapperKind::exhaustive ? "ilp (space too large)" : r.timed_out ? "time limit" : r.proven_optimal ? "optimal" : "incumbent";
+      if (r.candidates.empty() && !sp.options().empty() && sp.fits(sp.options()[0], greedy(sp).tile))
+        polish(sp, greedy(sp), best);  // no MIP solution (the solver failed): the evaluator's hill-climb alone
+      st.how = opt_.kind == MapperKind::exhaustive ? "ilp (space too large)"
+               : r.solver_failed                   ? "solver failed"
+               : r.timed_out                       ? "time limit"
+               : r.proven_optimal                  ? "optimal"
+                                                   : "incumbent";
       st.model_cycles = r.model_cycles;
+      st.mip_solves = r.solves;
     }
     if (!best.found) throw UserError(sp.no_fit_reason(), sp.item().op->loc);
     st.scored = best.scored;

@@ -38,6 +38,7 @@ struct ItemStats {
   std::string how;            // optimal | time limit | exhaustive | random | default | vector | fused | ilp (space too large)
   double solve_seconds = 0;   // mapping time of the item (solves and scoring)
   double mip_seconds = 0;     // ILP: CBC's part of it (model building and solves)
+  int mip_solves = 0;         // ILP: CBC solves (outer-approximation rounds over all options)
   Score score;                // the evaluator's, item alone on its engine
   double model_cycles = 0;    // ILP: the MIP model's latency of its best solution
   uint64_t scored = 0;        // candidates scored by the evaluator

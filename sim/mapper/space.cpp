@@ -34,13 +34,13 @@ std::vector<int64_t> tile_sizes(int64_t d, int64_t multiple) {
   std::set<int64_t> s{d};
   for (int64_t i = 1; i * i <= d; ++i)
     if (d % i == 0) s.insert({i, d / i});
-  // Multiples of the PE grid: every one while there are few, else about 12 per octave.
+  // Multiples of the PE grid: the first 16, then about 6 per octave.
   multiple = std::max<int64_t>(1, multiple);
   if (multiple > 1) {
     const int64_t count = d / multiple;
     for (int64_t j = 1; j <= count;) {
       s.insert(j * multiple);
-      j = count <= 64 ? j + 1 : std::max(j + 1, static_cast<int64_t>(std::floor(static_cast<double>(j) * 1.06)));
+      j = j < 16 ? j + 1 : std::max(j + 1, static_cast<int64_t>(std::floor(static_cast<double>(j) * 1.12)));
     }
   }
   // Balanced ragged splits into 2^j tiles, as they are and rounded up to the grid multiple.

@@ -57,7 +57,7 @@ nlohmann::json mapper_stats_json(const MapperArgs& a, const MapResult& r) {
   double total = 0, worst = 0;
   std::vector<double> times, mip;
   for (const auto& s : r.items) {
-    items.push_back({{"item", s.item}, {"engine", s.engine}, {"how", s.how}, {"seconds", s.solve_seconds}, {"mip_seconds", s.mip_seconds},
+    items.push_back({{"item", s.item}, {"engine", s.engine}, {"how", s.how}, {"seconds", s.solve_seconds}, {"mip_seconds", s.mip_seconds}, {"mip_solves", s.mip_solves},
                      {"cycles", s.score.cycles}, {"energy_pj", s.score.energy_pj}, {"model_cycles", s.model_cycles},
                      {"scored", s.scored}, {"space", s.space}});
     if (s.how == "fused" || s.how == "vector") continue;
