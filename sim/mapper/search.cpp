@@ -209,6 +209,7 @@ class Driver {
   }
 
   OpMapping map_gemm(const ItemSpace& sp, ItemStats& st) {
+    if (sp.options().empty()) throw UserError(sp.no_fit_reason(), sp.item().op->loc);
     Best best;
     MapperKind kind = opt_.kind;
     if (kind == MapperKind::exhaustive && sp.size() > opt_.exhaustive_limit) kind = MapperKind::ilp;
