@@ -433,3 +433,40 @@ TEST_CASE("machines on every priced DRAM technology run", "[cli]") {
     CHECK(r.code == 0);
   }
 }
+
+// tessera map --mapper ilp: the mapping runs, --stats says how each operator was mapped, and on
+// tpu_like the ILP's whole-network run is faster than the default mapper's (ResNet-50: the
+// numbers in docs/mapper-study.md); run --mapper ilp gives the same run in one go.
+TEST_CASE("map --mapper ilp: stats, a mapping that runs, faster than the default", "[cli][mapper]") {
+  const fs::path d = temp_dir("ilp");
+  const std::string w = " --workload mobilenet_v2";
+  const Result m = tessera("map --arch " + kArch + w + " --mapper ilp --stats " + (d / "s.json").string() + " -o " +
+                           (d / "m.yaml").string());
+  REQUIRE(m.code == 0);
+  const auto stats = nlohmann::json::parse(read(d / "s.json"));
+  CHECK(stats["mapper"] == "ilp");
+  int gemms = 0;
+  for (const auto& it : stats["items"]) {
+    const std::string how = it["how"];
+    CHECK((how == "optimal" || how == "vector" || how == "fused"));
+    gemms += how == "optimal";
+  }
+  CHECK(gemms == stats["gemm_items"].get<int>());
+  CHECK(gemms > 50);
+  const Result ilp = tessera("run --arch " + kArch + w + " --mapping " + (d / "m.yaml").string() + " --format json --out " + (d / "a").string());
+  const Result one = tessera("run --arch " + kArch + w + " --mapper ilp --format json --out " + (d / "b").string());
+  const Result def = tessera("run --arch " + kArch + w + " --format json --out " + (d / "c").string());
+  REQUIRE(ilp.code == 0);
+  REQUIRE(one.code == 0);
+  REQUIRE(def.code == 0);
+  const auto cycles = [&](const char* sub) {
+    return nlohmann::json::parse(read(d / sub / "report.json"))["totals"]["cycles"].get<uint64_t>();
+  };
+  CHECK(cycles("a") == cycles("b"));
+  CHECK(cycles("a") < cycles("c"));
+
+  const Result bad = tessera("map --arch " + kArch + w + " --mapper ilpp");
+  CHECK(bad.code == 2);
+  CHECK(bad.out.find("--mapper") != std::string::npos);
+  CHECK(tessera("map --arch " + kArch + w + " --mapper ilp --time-limit 0").code == 2);
+}
