@@ -113,10 +113,12 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
     }
   }
   if (w.kind != WorkKind::Gemm) {
-    const auto per = vector_staging(arch, wl, w, 1, homes_.a_dram);
+    // As the default mapper: inputs through DRAM, within half of each scratchpad (the placement
+    // may keep other tensors beside it; it can always spill down to this).
+    const auto per = vector_staging(arch, wl, w, 1, item_.index == 0);
     int64_t tile = w.vec.elements;
     for (size_t s = 0; s < per.size(); ++s)
-      if (per[s]) tile = std::min<int64_t>(tile, static_cast<int64_t>(budget_[s] / per[s]));
+      if (per[s]) tile = std::min<int64_t>(tile, static_cast<int64_t>(arch.scratchpads[s].model->capacity_bits() / 2 / per[s]));
     vector_tile_ = std::max<int64_t>(1, tile);
   }
 }
@@ -126,9 +128,13 @@ std::vector<uint64_t> ItemSpace::staging(const GemmOption& o, const std::array<i
 }
 
 bool ItemSpace::fits(const GemmOption& o, const std::array<int64_t, 3>& t) const {
+  // Within the budget as residency is assumed, and within the whole scratchpad when every
+  // operand goes through DRAM: the placement may decide so, and it can always spill to make
+  // that room, so the mapping never fails to place.
   const auto use = staging(o, t);
+  const auto worst = gemm_staging(arch_, item_.work, GemmShape{t[0], t[1], t[2]}, o.bits, OperandHomes{});
   for (size_t s = 0; s < use.size(); ++s)
-    if (use[s] > budget_[s]) return false;
+    if (use[s] > budget_[s] || worst[s] > arch_.scratchpads[s].model->capacity_bits()) return false;
   return true;
 }
 

@@ -7,9 +7,12 @@ cycles and energy of the ILP's mapping against exhaustive search (where the laye
 enumerable), the best of a random sample, and the default heuristic; and the whole network's
 simulated latency and energy with the ILP against the default.
 
-  python3 tools/mapper/study.py --tessera build/tessera [--samples 10000] [--exhaustive-limit 2e5]
+  python3 tools/mapper/study.py --tessera build/tessera [--samples 10000] [--exhaustive-limit 2e5] [--jobs 2]
+
+Runs are kept in --work (default /tmp/tessera-mapper-study) and reused when their files exist.
 """
 import argparse
+import concurrent.futures
 import csv
 import json
 import math
@@ -34,8 +37,15 @@ def run(cmd):
 
 
 def map_and_run(tessera, arch, net, mapper, args, tmp):
-    base = os.path.join(tmp, f"{arch}-{net}-{mapper}")
+    base = os.path.join(tmp, f"{arch}-{net}-{mapper}-s{args.samples}-x{args.exhaustive_limit:g}")
     stats, mapping, out = base + ".stats.json", base + ".mapping.yaml", base + ".out"
+    if os.path.exists(os.path.join(out, "report.json")) and os.path.exists(stats + ".wall"):
+        with open(stats) as f:
+            st = json.load(f)
+        with open(os.path.join(out, "report.json")) as f:
+            rep = json.load(f)
+        with open(stats + ".wall") as f:
+            return st, rep, float(f.read())
     cmd = [tessera, "map", "--arch", f"configs/arch/{arch}.yaml", "--workload", f"workloads/{net}.yaml",
            "--mapper", mapper, "--stats", stats, "-o", mapping]
     if mapper == "random":
@@ -51,7 +61,19 @@ def map_and_run(tessera, arch, net, mapper, args, tmp):
         st = json.load(f)
     with open(os.path.join(out, "report.json")) as f:
         rep = json.load(f)
+    with open(stats + ".wall", "w") as f:
+        f.write(str(map_wall))
     return st, rep, map_wall
+
+
+def combo(tessera, arch, net, args, tmp):
+    mappers = MAPPERS if net in LAYER_NETS else ["default", "ilp"]
+    res = {}
+    for m in mappers:
+        res[m] = map_and_run(tessera, arch, net, m, args, tmp)
+        print(f"{arch} {net} {m}: {res[m][1]['totals']['cycles']} cycles, map {res[m][2]:.1f} s",
+              file=sys.stderr, flush=True)
+    return res
 
 
 def pct(a, b):
@@ -66,47 +88,49 @@ def main():
     ap.add_argument("--archs", default=",".join(ARCHS))
     ap.add_argument("--nets", default=",".join(ALL_NETS))
     ap.add_argument("--out", default="docs/mapper-study.md")
+    ap.add_argument("--work", default="/tmp/tessera-mapper-study")
+    ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     tessera = os.path.abspath(args.tessera)
     archs, nets = args.archs.split(","), args.nets.split(",")
 
     rows, e2e, summary = [], [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for arch in archs:
-            for net in nets:
-                mappers = MAPPERS if net in LAYER_NETS else ["default", "ilp"]
-                res = {}
-                for m in mappers:
-                    res[m] = map_and_run(tessera, arch, net, m, args, tmp)
-                    print(f"{arch} {net} {m}: {res[m][1]['totals']['cycles']} cycles, map {res[m][2]:.1f} s",
-                          file=sys.stderr, flush=True)
-                d, i = res["default"][1]["totals"], res["ilp"][1]["totals"]
-                e2e.append((arch, net, d["cycles"], i["cycles"], d["energy_pj"], i["energy_pj"],
-                            res["ilp"][0]["seconds_total"], res["ilp"][2]))
-                if net not in LAYER_NETS:
-                    continue
-                ops = {m: {o["name"]: o for o in res[m][1]["operators"]} for m in mappers}
-                stats = {m: {s["item"]: s for s in res[m][0]["items"]} for m in mappers}
-                gaps_ex, gaps_rnd, speed_def, mip_t = [], [], [], []
-                for name, st in stats["ilp"].items():
-                    if st["how"] in ("fused", "vector"):
-                        continue
-                    c = {m: ops[m][name]["total_cycles"] for m in mappers}
-                    e = {m: ops[m][name]["energy_total_pj"] for m in mappers}
-                    ev = {m: stats[m][name]["cycles"] for m in mappers}
-                    enumerated = stats["exhaustive"][name]["how"] == "exhaustive"
-                    rows.append([arch, net, name, st["how"], st["space"], *[c[m] for m in mappers],
-                                 *[round(e[m]) for m in mappers], *[ev[m] for m in mappers],
-                                 round(st["model_cycles"]), enumerated, st["seconds"], st["mip_seconds"]])
-                    if enumerated:
-                        gaps_ex.append(pct(ev["ilp"], ev["exhaustive"]))
-                    gaps_rnd.append(pct(ev["ilp"], ev["random"]))
-                    speed_def.append(c["default"] / c["ilp"] if c["ilp"] else 1)
-                    mip_t.append(st["mip_seconds"])
-                summary.append((arch, net, len(speed_def), len(gaps_ex), max(gaps_ex, default=0),
-                                sum(g <= 1 for g in gaps_ex), max(gaps_rnd, default=0),
-                                math.exp(statistics.mean(math.log(s) for s in speed_def)) if speed_def else 1,
-                                statistics.median(mip_t) if mip_t else 0, max(mip_t, default=0)))
+    tmp = args.work
+    os.makedirs(tmp, exist_ok=True)
+    combos = [(a, n) for a in archs for n in nets]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {c: pool.submit(combo, tessera, c[0], c[1], args, tmp) for c in combos}
+        results = {c: f.result() for c, f in futures.items()}
+    for arch, net in combos:
+        res = results[(arch, net)]
+        mappers = list(res.keys())
+        d, i = res["default"][1]["totals"], res["ilp"][1]["totals"]
+        e2e.append((arch, net, d["cycles"], i["cycles"], d["energy_pj"], i["energy_pj"],
+                    res["ilp"][0]["seconds_total"], res["ilp"][2]))
+        if net not in LAYER_NETS:
+            continue
+        ops = {m: {o["name"]: o for o in res[m][1]["operators"]} for m in mappers}
+        stats = {m: {s["item"]: s for s in res[m][0]["items"]} for m in mappers}
+        gaps_ex, gaps_rnd, speed_def, mip_t = [], [], [], []
+        for name, st in stats["ilp"].items():
+            if st["how"] in ("fused", "vector"):
+                continue
+            c = {m: ops[m][name]["total_cycles"] for m in mappers}
+            e = {m: ops[m][name]["energy_total_pj"] for m in mappers}
+            ev = {m: stats[m][name]["cycles"] for m in mappers}
+            enumerated = stats["exhaustive"][name]["how"] == "exhaustive"
+            rows.append([arch, net, name, st["how"], st["space"], *[c[m] for m in mappers],
+                         *[round(e[m]) for m in mappers], *[ev[m] for m in mappers],
+                         round(st["model_cycles"]), enumerated, st["seconds"], st["mip_seconds"]])
+            if enumerated:
+                gaps_ex.append(pct(ev["ilp"], ev["exhaustive"]))
+            gaps_rnd.append(pct(ev["ilp"], ev["random"]))
+            speed_def.append(c["default"] / c["ilp"] if c["ilp"] else 1)
+            mip_t.append(st["mip_seconds"])
+        summary.append((arch, net, len(speed_def), len(gaps_ex), max(gaps_ex, default=0),
+                        sum(g <= 1 for g in gaps_ex), max(gaps_rnd, default=0),
+                        math.exp(statistics.mean(math.log(s) for s in speed_def)) if speed_def else 1,
+                        statistics.median(mip_t) if mip_t else 0, max(mip_t, default=0)))
 
     csv_path = os.path.splitext(args.out)[0] + ".csv"
     with open(csv_path, "w", newline="") as f:
