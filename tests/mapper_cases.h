@@ -84,6 +84,7 @@ inline void ilp_against_exhaustive(int trials, int64_t max_dim, uint64_t seed) {
     const Workload wl = load_workload_string(wl_text, "w.yaml", WorkloadFormat::yaml);
     MapperOptions ilp, ex;
     ilp.kind = MapperKind::ilp;
+    ilp.time_limit = 60;  // optimality, not speed, is checked here (sanitizer builds are slow)
     ex.kind = MapperKind::exhaustive;
     ex.exhaustive_limit = 1e9;
     const MapResult ri = map_workload(arch, wl, ilp), re = map_workload(arch, wl, ex);

@@ -67,7 +67,7 @@ def map_and_run(tessera, arch, net, mapper, args, tmp):
 
 
 def combo(tessera, arch, net, args, tmp):
-    mappers = MAPPERS if net in LAYER_NETS else ["default", "ilp"]
+    mappers = MAPPERS if (arch, net) in args.layer_combos else ["default", "ilp"]
     res = {}
     for m in mappers:
         res[m] = map_and_run(tessera, arch, net, m, args, tmp)
@@ -90,9 +90,13 @@ def main():
     ap.add_argument("--out", default="docs/mapper-study.md")
     ap.add_argument("--work", default="/tmp/tessera-mapper-study")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--layer-study", default="",
+                    help="machine:network pairs compared per layer (default: every machine with " + ", ".join(LAYER_NETS) + ")")
     args = ap.parse_args()
     tessera = os.path.abspath(args.tessera)
     archs, nets = args.archs.split(","), args.nets.split(",")
+    args.layer_combos = ({tuple(p.split(":")) for p in args.layer_study.split(",")} if args.layer_study
+                         else {(a, n) for a in archs for n in LAYER_NETS})
 
     rows, e2e, summary = [], [], []
     tmp = args.work
@@ -107,7 +111,7 @@ def main():
         d, i = res["default"][1]["totals"], res["ilp"][1]["totals"]
         e2e.append((arch, net, d["cycles"], i["cycles"], d["energy_pj"], i["energy_pj"],
                     res["ilp"][0]["seconds_total"], res["ilp"][2]))
-        if net not in LAYER_NETS:
+        if (arch, net) not in args.layer_combos:
             continue
         ops = {m: {o["name"]: o for o in res[m][1]["operators"]} for m in mappers}
         stats = {m: {s["item"]: s for s in res[m][0]["items"]} for m in mappers}
