@@ -334,7 +334,9 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     ++out.solves;
     if (!res.found) {
       out.infeasible = res.infeasible;
-      out.timed_out = out.timed_out || !res.infeasible;
+      // No solution and no proof of infeasibility: the time ran out, or CBC gave up.
+      const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (!res.infeasible) (after >= seconds * 0.95 ? out.timed_out : out.crashed) = true;
       break;
     }
     GemmCandidate c;
@@ -385,8 +387,9 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
 
 // OptionResult <-> doubles, for its trip back from the solver's process.
 std::vector<double> encode(const OptionResult& r) {
-  std::vector<double> v{static_cast<double>(r.optimal), static_cast<double>(r.timed_out), static_cast<double>(r.infeasible),
-                        static_cast<double>(r.solves), r.model_latency};
+  std::vector<double> v{static_cast<double>(r.optimal), static_cast<double>(r.timed_out),
+                        static_cast<double>(r.infeasible) + 2.0 * static_cast<double>(r.crashed), static_cast<double>(r.solves),
+                        r.model_latency};
   for (const auto& c : r.found) {
     v.push_back(static_cast<double>(c.option));
     for (int64_t t : c.tile) v.push_back(static_cast<double>(t));
@@ -400,7 +403,8 @@ OptionResult decode(const std::vector<double>& v) {
   if (v.size() < 5) return r;
   r.optimal = v[0] != 0;
   r.timed_out = v[1] != 0;
-  r.infeasible = v[2] != 0;
+  r.infeasible = v[2] == 1 || v[2] == 3;
+  r.crashed = v[2] >= 2;
   r.solves = static_cast<int>(v[3]);
   r.model_latency = v[4];
   for (size_t i = 5; i + 5 <= v.size(); i += 5) {

