@@ -255,7 +255,8 @@ class Driver {
       }
     } else {
       const auto m0 = Clock::now();
-      const IlpOutcome r = ilp_map_item(sp, opt_.objective, opt_.time_limit, static_cast<double>(quick(sp, greedy(sp)).cycles));
+      const GemmCandidate fallback = greedy(sp);
+      const IlpOutcome r = ilp_map_item(sp, opt_.objective, opt_.time_limit, static_cast<double>(quick(sp, fallback).cycles));
       st.mip_seconds = std::chrono::duration<double>(Clock::now() - m0).count();
       // Each MIP solution in every loop order: the order only matters beyond stationarity
       // when a loop has one trip, and the evaluator settles it.
@@ -271,8 +272,8 @@ class Driver {
       // each option's best is polished by the evaluator: neighbouring tile sizes, all orders.
       for (auto& po : per_option)
         if (po.found) polish(sp, po.c, best);
-      if (r.candidates.empty() && !sp.options().empty() && sp.fits(sp.options()[0], greedy(sp).tile))
-        polish(sp, greedy(sp), best);  // no MIP solution (the solver failed): the evaluator's hill-climb alone
+      if (r.candidates.empty() && sp.fits(sp.options()[0], fallback.tile))
+        polish(sp, fallback, best);  // no MIP solution (the solver failed): the evaluator's hill-climb alone
       st.how = opt_.kind == MapperKind::exhaustive ? "ilp (space too large)"
                : r.solver_failed                   ? "solver failed"
                : r.timed_out                       ? "time limit"
