@@ -1,9 +1,20 @@
-// SIMD vector unit for the operators that are not GEMMs (activations, pooling, normalisation,
-// softmax, residual adds): `lanes` identical ALUs behind a `pipeline_depth`-stage pipeline.
-// One lane performs one primitive op per cycle, so a job of E elements x P ops takes
-// ceil(E*P / lanes) issue cycles plus the pipeline fill.
+// SIMD vector unit: `lanes` identical ALUs behind a `pipeline_depth`-stage pipeline.
+//
+// Vector work (activations, pooling, normalisation, softmax, residual adds): one lane performs
+// one primitive op per cycle, so a job of E elements x P ops takes ceil(E*P / lanes) issue
+// cycles plus the pipeline fill.
+//
+// GEMM work (integer operands; what depthwise convolutions need: per channel an m x 1 x k GEMM
+// that leaves a PE array almost idle): the lanes span output rows, one output column at a
+// time. A pass takes column j and up to `lanes` rows; for k cycles every active lane multiplies
+// its own a[i][kk] by b[kk][j], broadcast to all lanes, and adds the product into its
+// accumulator register (datapath_bits wide, wrapping). A tile m x n x k takes
+// n * ceil(m / lanes) passes of k cycles each, plus the pipeline fill. Per MAC: one int_mul at
+// the operands' width, one int_add and one accumulator reg_write at the lane width, and the
+// pipeline registers. Reads: every MAC its own a element; b one element per pass-cycle.
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "models/engine/i_engine.h"
 
@@ -14,6 +25,25 @@ namespace {
 // (models/tech/tech_library.h), priced as int_<op> or <format>_<op>.
 const std::vector<std::string> kOps = {"add", "mul", "compare", "max", "div", "exp", "rsqrt"};
 
+// The integer formats a lane of `bits` width multiplies in GEMM work.
+std::vector<DType> int_dtypes(int bits) {
+  std::vector<DType> v;
+  for (const auto& name : dtype_names())
+    if (const DType t = *parse_dtype(name); dtype_is_int(t) && dtype_bits(t) <= bits) v.push_back(t);
+  return v;
+}
+
+// Two's-complement wrap of `v` to `bits` (1..64), sign-extended: what a lane's accumulator holds.
+int64_t wrap(uint64_t v, int bits) {
+  if (bits >= 64) return static_cast<int64_t>(v);
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  v &= mask;
+  if ((v >> (bits - 1)) & 1) v |= ~mask;
+  return static_cast<int64_t>(v);
+}
+
+uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
 class VectorEngine final : public IEngine {
  public:
   explicit VectorEngine(const ParamValues& p)
@@ -23,10 +53,13 @@ class VectorEngine final : public IEngine {
 
   EngineCapabilities capabilities() const override {
     EngineCapabilities c;
-    c.work = {WorkKind::Vector};
+    c.work = {WorkKind::Vector, WorkKind::Gemm};
     c.rows = 1;
     c.cols = lanes_;
     c.peak_ops_per_cycle = static_cast<uint64_t>(lanes_);
+    c.a_types = c.b_types = int_dtypes(bits_);
+    c.psum_bits = bits_;
+    c.tile_multiple[""] = {lanes_, 1, 1};  // rows fill the lanes
     return c;
   }
 
@@ -40,6 +73,14 @@ class VectorEngine final : public IEngine {
   }
 
   TileCost cost(const TileRequest& req) const override {
+    if (req.kind == WorkKind::Gemm) {
+      const GemmDims g = dims(req);
+      TileCost t;
+      t.cycles.fill = static_cast<uint64_t>(depth_);
+      t.cycles.steady = g.n * ceil_div(g.m, static_cast<uint64_t>(lanes_)) * g.k;
+      count_gemm(req, t.cycles.steady, t);
+      return t;
+    }
     const uint64_t ops = static_cast<uint64_t>(req.vec.elements) * static_cast<uint64_t>(req.vec.ops_per_element);
     TileCost t;
     t.cycles.fill = ops ? static_cast<uint64_t>(depth_) : 0;
@@ -50,7 +91,8 @@ class VectorEngine final : public IEngine {
 
   // Per-cycle reference: issue up to `lanes` ops a cycle until the job is done, then let the
   // pipeline empty.
-  TileCost simulate_pe(const TileRequest& req, const IntMatrix*, const IntMatrix*, IntMatrix*) const override {
+  TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out) const override {
+    if (req.kind == WorkKind::Gemm) return simulate_gemm(req, a, b, out);
     const uint64_t ops = static_cast<uint64_t>(req.vec.elements) * static_cast<uint64_t>(req.vec.ops_per_element);
     TileCost t;
     uint64_t issued = 0, cycle = 0, last_issue = 0;
@@ -64,8 +106,15 @@ class VectorEngine final : public IEngine {
     return t;
   }
 
-  void compute(const TileRequest&, const IntMatrix&, const IntMatrix&, IntMatrix&) const override {
-    throw UserError("the vector engine has no functional GEMM model");
+  void compute(const TileRequest& req, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
+    const GemmShape& g = req.gemm;
+    out = IntMatrix(g.m, g.n);
+    for (int64_t i = 0; i < g.m; ++i)
+      for (int64_t j = 0; j < g.n; ++j) {
+        uint64_t acc = 0;  // unsigned: wraps modulo 2^64, whose low bits are exact
+        for (int64_t kk = 0; kk < g.k; ++kk) acc += static_cast<uint64_t>(a.at(i, kk)) * static_cast<uint64_t>(b.at(kk, j));
+        out.at(i, j) = wrap(acc, bits_);
+      }
   }
 
   std::vector<AreaItem> area_items() const override {
@@ -85,10 +134,63 @@ class VectorEngine final : public IEngine {
       for (const auto& op : kOps) v.push_back({"lanes", prefix + op, dtype_bits(t)});
     }
     v.push_back({"lanes", "reg_write", bits_});
+    v.push_back({"lanes", "int_add", bits_});  // GEMM: accumulate (the int_mul widths are above)
+    for (const auto& p : default_combine_primitives()) v.push_back(p);
     return v;
   }
 
  private:
+  struct GemmDims {
+    uint64_t m, n, k;
+  };
+  static GemmDims dims(const TileRequest& req) {
+    return {static_cast<uint64_t>(req.gemm.m), static_cast<uint64_t>(req.gemm.n), static_cast<uint64_t>(req.gemm.k)};
+  }
+
+  // Per-cycle reference of GEMM work: passes over (column, row block), k cycles each, every
+  // active lane doing one MAC a cycle into its accumulator.
+  TileCost simulate_gemm(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out) const {
+    const GemmDims g = dims(req);
+    const bool data = a && b && out;
+    if (data) *out = IntMatrix(req.gemm.m, req.gemm.n);
+    std::vector<uint64_t> acc(static_cast<size_t>(lanes_));
+    uint64_t cycle = 0, macs = 0;
+    for (uint64_t j = 0; j < g.n; ++j)
+      for (uint64_t row0 = 0; row0 < g.m; row0 += static_cast<uint64_t>(lanes_)) {
+        const uint64_t active = std::min<uint64_t>(static_cast<uint64_t>(lanes_), g.m - row0);
+        std::fill(acc.begin(), acc.end(), 0);
+        for (uint64_t kk = 0; kk < g.k; ++kk, ++cycle)
+          for (uint64_t lane = 0; lane < active; ++lane, ++macs)
+            if (data) {
+              const auto i = static_cast<int64_t>(row0 + lane);
+              acc[lane] += static_cast<uint64_t>(a->at(i, static_cast<int64_t>(kk))) *
+                           static_cast<uint64_t>(b->at(static_cast<int64_t>(kk), static_cast<int64_t>(j)));
+            }
+        if (data)
+          for (uint64_t lane = 0; lane < active; ++lane)
+            out->at(static_cast<int64_t>(row0 + lane), static_cast<int64_t>(j)) = wrap(acc[lane], bits_);
+      }
+    TileCost t;
+    t.cycles.fill = static_cast<uint64_t>(depth_);
+    t.cycles.steady = cycle;
+    count_gemm(req, cycle, t);
+    if (t.macs != macs) throw std::logic_error("vector GEMM: the per-cycle model and the MAC count disagree");
+    return t;
+  }
+
+  void count_gemm(const TileRequest& req, uint64_t pass_cycles, TileCost& t) const {
+    const GemmDims g = dims(req);
+    const uint64_t macs = g.m * g.n * g.k;
+    t.macs = macs;
+    const int mul_bits = std::max(dtype_bits(req.a_type), dtype_bits(req.b_type));
+    t.actions.add("lanes", "int_mul", mul_bits, macs);
+    t.actions.add("lanes", "int_add", bits_, macs);
+    t.actions.add("lanes", "reg_write", bits_, macs * (static_cast<uint64_t>(depth_) + 1));  // pipeline + accumulator
+    t.traffic.a_read_bits = macs * static_cast<uint64_t>(dtype_bits(req.a_type));
+    t.traffic.b_read_bits = pass_cycles * static_cast<uint64_t>(dtype_bits(req.b_type));
+    t.traffic.out_write_bits = g.m * g.n * static_cast<uint64_t>(bits_);
+  }
+
   void count(const TileRequest& req, uint64_t ops, TileCost& t) const {
     // The tech library prices int_<op> for integers and <format>_<op> for floating formats.
     const std::string prefix = dtype_is_int(req.a_type) ? "int_" : dtype_name(req.a_type) + "_";
@@ -114,7 +216,7 @@ std::vector<ParamDecl> vector_params() {
 
 }  // namespace
 
-TESSERA_REGISTER_ENGINE("vector", "SIMD vector unit for element-wise, pooling, norm and softmax work",
+TESSERA_REGISTER_ENGINE("vector", "SIMD vector unit: element-wise, pooling, norm and softmax work; integer GEMMs (depthwise)",
                         vector_params, [](const ParamValues& p) { return std::make_unique<VectorEngine>(p); });
 
 }  // namespace tessera

@@ -247,6 +247,7 @@ class Kernel {
       r.kind = op.kind;
       r.engine = arch.engines[op.engine].name;
       r.macs = op.macs;
+      r.work = op.request.kind;
       r.tiles = op.steps();
       r.spm.resize(arch.scratchpads.size());
       r.reads = op.reads;

@@ -47,6 +47,7 @@ struct OpResult {
   uint64_t spill_bits = 0;
   uint64_t tiles = 0;
   uint64_t macs = 0;
+  WorkKind work = WorkKind::Gemm;     // GEMM MACs or vector element ops
   CycleSplit engine_split;
   ActionCounts actions;               // engine actions (component names are the engine's)
   std::vector<ScratchpadCounts> spm;  // per arch scratchpad

@@ -101,7 +101,7 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
     s.spill_bytes += r.spill_bits / 8;
     s.dram_read_bytes += r.dram_read_bits / 8;
     s.dram_write_bytes += r.dram_write_bits / 8;
-    if (caps.accepts(WorkKind::Gemm)) s.gemm_macs += r.macs;
+    if (r.work == WorkKind::Gemm) s.gemm_macs += r.macs;
     s.ops.push_back(std::move(p));
   }
   s.total_cycles = makespan(results);

@@ -350,6 +350,64 @@ TEST_CASE("vector unit declares every op at every format", "[contract][vector]")
   }
 }
 
+std::unique_ptr<IEngine> vector_unit(int64_t lanes, int64_t depth, int64_t bits) {
+  const auto* e = EngineRegistry::instance().find("vector");
+  REQUIRE(e != nullptr);
+  ParamValues p = default_params(e->params);
+  p.set("lanes", lanes);
+  p.set("pipeline_depth", depth);
+  p.set("datapath_bits", bits);
+  return e->make(p);
+}
+
+TEST_CASE("vector unit GEMM mode: hand-derived counts", "[contract][vector]") {
+  // 8 lanes, depth 4, 32-bit lanes; tile 20 x 3 x 5: 3 columns x ceil(20/8) = 9 passes of 5 cycles.
+  const auto v = vector_unit(8, 4, 32);
+  TileRequest r = gemm_req(20, 3, 5, "", DType::int4);
+  r.b_type = DType::int8;
+  const TileCost c = v->cost(r);
+  CHECK(c.cycles.fill == 4);
+  CHECK(c.cycles.steady == 45);
+  CHECK(c.cycles.drain == 0);
+  CHECK(c.macs == 300);
+  CHECK(c.actions.count("lanes", "int_mul", 8) == 300);
+  CHECK(c.actions.count("lanes", "int_add", 32) == 300);
+  CHECK(c.actions.count("lanes", "reg_write", 32) == 300 * 5);
+  CHECK(c.traffic.a_read_bits == 300 * 4);  // every MAC reads its own activation
+  CHECK(c.traffic.b_read_bits == 45 * 8);   // one broadcast weight per pass-cycle
+  CHECK(c.traffic.out_write_bits == 60 * 32);
+  CHECK(v->capabilities().tile_multiple.at("") == std::array<int64_t, 3>{8, 1, 1});
+  // Operands wider than a lane are refused; floating GEMMs too.
+  CHECK_THROWS_AS(vector_unit(8, 4, 8)->check(gemm_req(2, 2, 2, "", DType::int16)), UserError);
+  CHECK_THROWS_AS(v->check(gemm_req(2, 2, 2, "", DType::fp16)), UserError);
+}
+
+TEST_CASE("vector unit GEMM mode: closed form = per-cycle model, outputs bit-exact", "[contract][vector]") {
+  std::mt19937_64 rng(17);
+  std::uniform_int_distribution<int64_t> dim(1, 40), lanes(1, 16), depth(0, 6);
+  const DType types[] = {DType::int1, DType::int2, DType::int4, DType::int8, DType::ternary};
+  for (int i = 0; i < 200; ++i) {
+    const int64_t bits = i % 3 == 0 ? 8 : 32;
+    const auto v = vector_unit(lanes(rng), depth(rng), bits);
+    TileRequest r = gemm_req(dim(rng), dim(rng) / 4 + 1, dim(rng), "", types[static_cast<size_t>(i) % 5]);
+    r.b_type = types[static_cast<size_t>(i / 5) % 5];
+    INFO(r.gemm.m << "x" << r.gemm.n << "x" << r.gemm.k << " lanes " << v->capabilities().cols);
+    REQUIRE_NOTHROW(v->check(r));
+    const TypedMatrix a = random_typed(rng, r.gemm.m, r.gemm.k, r.a_type);
+    const TypedMatrix b = random_typed(rng, r.gemm.k, r.gemm.n, r.b_type);
+    const IntMatrix ai = to_int_matrix(a), bi = to_int_matrix(b);
+    IntMatrix pe, fn;
+    CHECK(v->simulate_pe(r, &ai, &bi, &pe) == v->cost(r));
+    CHECK(v->simulate_pe(r, nullptr, nullptr, nullptr) == v->cost(r));
+    v->compute(r, ai, bi, fn);
+    CHECK(pe == fn);
+    // The numerics library's reference GEMM under the engine's accumulation rule.
+    CHECK(to_int_matrix(gemm(a, b, v->accum_rule(r))) == fn);
+    CHECK(describe(undeclared_actions(v->action_primitives(), v->cost(r).actions)) == "");
+    CHECK(describe(undeclared_actions(v->action_primitives(), v->combine_cost(r).actions)) == "");
+  }
+}
+
 TEST_CASE("the tech library prices every declared primitive, or the engine is rejected at load", "[contract][tech]") {
   const TechLibrary tech = load_tech("configs/tech/45nm.yaml");
   for (auto [in_bits, acc_bits] : {std::pair{1, 8}, std::pair{8, 32}, std::pair{16, 64}})
