@@ -257,27 +257,179 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   for (size_t i = 0; i < wv[2].size(); ++i) visits_k.emplace_back(wv[2][i], std::log(tiles_of(2, i)));
   const int stores = exp_term(std::log(g), {log_tiles(0), log_tiles(1), visits_k});
 
+  // Steps that reload partial sums (k split and `out` not stationary) serialize: their load
+  // waits for the previous step's store, which waits for its compute (the evaluator's and the
+  // kernel's rule: a reloaded psum must have left first). So besides the roofline, latency is
+  // at least all compute plus every load of those steps: the psum reloads, and the a and b loads
+  // that fall on them, (T_k - 1) / T_k of each (a and b tiles are loaded alike in every k tile),
+  // each with a DMA setup + DRAM latency. Factors that vanish (T_k = 1, or out stationary) are
+  // exp(-30): the term is zero for the model.
+  constexpr double kOff = -30;
+  auto k_share = [&](auto f) {  // x_k weighted by log(f(i) * (T_k - 1) / T_k), or kOff when T_k = 1
+    Terms gr;
+    for (size_t i = 0; i < o.sizes[2].size(); ++i) {
+      const double tk = tiles_of(2, i);
+      gr.emplace_back(x[2][i], tk > 1 ? std::log(f(i) * (tk - 1) / tk) : kOff);
+    }
+    return gr;
+  };
+  const Terms out_stationary{{s[2], kOff}};
+  auto reload_group = [&](size_t t, size_t d) {  // log(tiles of d) when tensor t is reloaded per d
+    Terms gr;
+    for (size_t i = 0; i < wv[t].size(); ++i) gr.emplace_back(wv[t][i], std::log(tiles_of(d, i)));
+    return gr;
+  };
+  Terms serial;  // loads on psum-reloading steps
+  for (size_t i = 0; i < wv[2].size(); ++i) serial.emplace_back(wv[2][i], M * N * psum * g * (tiles_of(2, i) - 1) * to_cyc);
+  if (homes.a_dram) {
+    if (!conv) {
+      serial.emplace_back(exp_term(std::log(M * K * a_bits * g * to_cyc), {reload_group(0, 1), k_share([](size_t) { return 1.0; }), out_stationary}), 1.0);
+    } else {
+      auto am = [&](size_t i) {
+        double sum = 0;
+        for (int64_t m0 = 0; m0 < full[0]; m0 += o.sizes[0][i])
+          sum += static_cast<double>(w.a_tile_elements(m0, std::min(o.sizes[0][i], full[0] - m0), 0, full[2]));
+        return sum;
+      };
+      auto ak = [&](size_t i) {
+        double sum = 0;
+        for (int64_t k0 = 0; k0 < full[2]; k0 += o.sizes[2][i])
+          sum += static_cast<double>(w.a_tile_elements(0, full[0], k0, std::min(o.sizes[2][i], full[2] - k0)));
+        return sum;
+      };
+      serial.emplace_back(exp_term(std::log(a_bits * g * to_cyc / a_full), {log_group(0, am), k_share(ak), reload_group(0, 1), out_stationary}), 1.0);
+    }
+  }
+  if (homes.b_dram)
+    serial.emplace_back(exp_term(std::log(K * N * b_bits * g * to_cyc), {reload_group(1, 0), k_share([](size_t) { return 1.0; }), out_stationary}), 1.0);
+  // ... and one transfer's setup and latency per such step.
+  serial.emplace_back(exp_term(std::log(g * per_transfer), {log_tiles(0), log_tiles(1), k_share([&](size_t i) { return tiles_of(2, i); }), out_stationary}), 1.0);
+
+  // With two buffers per operand a step's load overlaps only the step before it, so a step
+  // that loads more than one step computes waits. Under stationarity t the innermost loop runs
+  // over d = reload_dim[t]; the first step of each of its runs ("boundary") also loads t's tile.
+  // So latency >= (all boundary loads) + (compute of the other steps): t's whole traffic, the
+  // other tensors' traffic / T_d, and compute (T_d - 1) / T_d. Each term is gated by s_t (a
+  // factor exp(kOff) unless s_t = 1).
+  Terms boundary;
+  {
+    auto per_d = [&](size_t d, auto f) {  // x_d weighted by log f(i); kOff where f(i) = 0
+      Terms gr;
+      for (size_t i = 0; i < o.sizes[d].size(); ++i) gr.emplace_back(x[d][i], f(i) > 0 ? std::log(f(i)) : kOff);
+      return gr;
+    };
+    auto inv_tiles = [&](size_t d) { return per_d(d, [&, d](size_t i) { return 1.0 / tiles_of(d, i); }); };
+    auto gated = [&](size_t t, double c, std::vector<Terms> groups) {
+      groups.push_back({{s[t], -kOff}});
+      boundary.emplace_back(exp_term(c + kOff, std::move(groups)), 1.0);
+    };
+    auto tiles_d = [&](size_t d) { return per_d(d, [&, d](size_t i) { return tiles_of(d, i); }); };
+    auto a_traffic = [&](size_t t, std::vector<Terms> extra) {  // a's loads, reloaded per n tile unless t = a
+      if (!homes.a_dram) return;
+      if (t != 0) extra.push_back(tiles_d(1));
+      if (!conv) {
+        gated(t, std::log(M * K * a_bits * g * to_cyc), std::move(extra));
+      } else {
+        extra.push_back(per_d(0, [&](size_t i) {
+          double sum = 0;
+          for (int64_t m0 = 0; m0 < full[0]; m0 += o.sizes[0][i])
+            sum += static_cast<double>(w.a_tile_elements(m0, std::min(o.sizes[0][i], full[0] - m0), 0, full[2]));
+          return sum / a_full;
+        }));
+        // The patch sum over k tiles, as a factor on x_k: merged into an x_k group if present.
+        Terms ak = per_d(2, [&](size_t i) {
+          double sum = 0;
+          for (int64_t k0 = 0; k0 < full[2]; k0 += o.sizes[2][i])
+            sum += static_cast<double>(w.a_tile_elements(0, full[0], k0, std::min(o.sizes[2][i], full[2] - k0)));
+          return sum;
+        });
+        for (auto& gr : extra)
+          if (!gr.empty() && gr.front().first == x[2].front()) {
+            for (size_t i = 0; i < gr.size(); ++i) gr[i].second += ak[i].second;
+            ak.clear();
+          }
+        if (!ak.empty()) extra.push_back(ak);
+        gated(t, std::log(a_bits * g * to_cyc), std::move(extra));
+      }
+    };
+    auto b_traffic = [&](size_t t, std::vector<Terms> extra) {  // b's loads, reloaded per m tile unless t = b
+      if (!homes.b_dram) return;
+      if (t != 1) extra.push_back(tiles_d(0));
+      gated(t, std::log(K * N * b_bits * g * to_cyc), std::move(extra));
+    };
+    auto psum_loads = [&](size_t t, std::vector<Terms> extra) {  // t != out: (T_k - 1) reloads per output tile
+      extra.push_back(per_d(2, [&](size_t i) { return tiles_of(2, i) - 1; }));
+      gated(t, std::log(M * N * psum * g * to_cyc), std::move(extra));
+    };
+    auto compute_share = [&](size_t t, size_t d) {  // compute x (T_d - 1) / T_d
+      for (int part = 0; part < (law.o > 0 ? 2 : 1); ++part) {
+        std::vector<Terms> gs;
+        for (size_t e = 0; e < 3; ++e)
+          gs.push_back(log_group(e, [&, e](size_t i) {
+            return over_tiles(e, i, [&](int64_t tt) { return part == 0 ? fold_work(tt, o.multiple[e]) : fold_count(tt, o.multiple[e]); });
+          }));
+        for (size_t i = 0; i < o.sizes[d].size(); ++i) {
+          const double td = tiles_of(d, i);
+          gs[d][i].second += td > 1 ? std::log((td - 1) / td) : kOff;
+        }
+        gated(t, std::log((part == 0 ? law.u : law.o) * g / ref), std::move(gs));
+      }
+    };
+    // t = a (n innermost): a whole; b, psum / T_n.
+    a_traffic(0, {});
+    b_traffic(0, {inv_tiles(1)});
+    psum_loads(0, {inv_tiles(1)});
+    compute_share(0, 1);
+    // t = b (m innermost): b whole; a, psum / T_m.
+    b_traffic(1, {});
+    a_traffic(1, {inv_tiles(0)});
+    psum_loads(1, {inv_tiles(0)});
+    compute_share(1, 0);
+    // t = out (k innermost): no psum reloads; a, b / T_k.
+    a_traffic(2, {inv_tiles(2)});
+    b_traffic(2, {inv_tiles(2)});
+    compute_share(2, 2);
+  }
+
   const int L = mip.add_col(0, kInf, 0, false);
+  // Rows with exp terms, kept to check the solution against the true exp values.
+  struct ModelRow {
+    Terms terms;
+    double lo, hi;
+  };
+  std::vector<ModelRow> model_rows;
+  auto model_row = [&](Terms r, double lo, double hi) {
+    mip.add_row(r, lo, hi);
+    model_rows.push_back({std::move(r), lo, hi});
+  };
   {
     // Roofline with the pipeline's fill: compute, and DRAM data transfer.
     Terms r{{L, 1.0}};
     for (const auto& [c, v] : compute) r.emplace_back(c, -v);
     for (const auto& [c, v] : fill) r.emplace_back(c, -v);
-    mip.add_row(r, per_transfer, kInf);
+    model_row(r, per_transfer, kInf);
     Terms d{{L, 1.0}};
     for (const auto& [c, v] : dram) d.emplace_back(c, -v);
-    mip.add_row(d, dram_const, kInf);
+    model_row(d, dram_const, kInf);
     // DMA channels: every transfer holds one for setup + data + latency.
     Terms ch{{L, 1.0}, {steps, -per_transfer / channels}, {stores, -per_transfer / channels}};
     for (const auto& [c, v] : dram) ch.emplace_back(c, -v / channels);
-    mip.add_row(ch, dram_const / channels, kInf);
+    model_row(ch, dram_const / channels, kInf);
     // Two buffers per operand: a step's load starts when the step two before has computed,
     // so each two steps take at least one transfer and one compute.
     Terms db{{L, 1.0}, {steps, -per_transfer / 2}};
     for (const auto& [c, v] : dram) db.emplace_back(c, -v / 2);
     for (const auto& [c, v] : compute) db.emplace_back(c, -v / 2);
     for (const auto& [c, v] : fill) db.emplace_back(c, -v);  // plus the first load and the last store
-    mip.add_row(db, dram_const / 2 + 2 * per_transfer, kInf);
+    model_row(db, dram_const / 2 + 2 * per_transfer, kInf);
+    Terms sr{{L, 1.0}};
+    for (const auto* part : {&compute, &fill, &serial})
+      for (const auto& [c, v] : *part) sr.emplace_back(c, -v);
+    model_row(sr, per_transfer, kInf);
+    Terms br{{L, 1.0}};
+    for (const auto* part : {&fill, &boundary})
+      for (const auto& [c, v] : *part) br.emplace_back(c, -v);
+    model_row(br, per_transfer, kInf);
   }
   // Capacity per scratchpad, relative to its staging budget. A convolution's patch is relaxed
   // to its smallest ratio to the im2col tile and made exact by cover cuts below.
@@ -299,7 +451,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       cap.emplace_back(exp_term(std::log(2 * b_bits / std::max(1.0, budget)), {log_group(2, size_of(2)), log_group(1, size_of(1))}), 1.0);
     if (spm.holds_operand(Operand::Out))
       cap.emplace_back(exp_term(std::log(2 * psum / std::max(1.0, budget)), {log_group(0, size_of(0)), log_group(1, size_of(1))}), 1.0);
-    if (!cap.empty()) mip.add_row(cap, -kInf, budget > 0 ? 1.0 : 0.0);
+    if (!cap.empty()) model_row(cap, -kInf, budget > 0 ? 1.0 : 0.0);
   }
 
   // Initial tangents: up to exp(arg) = 1000 (1000x the ideal compute time, or 1000x a
@@ -336,7 +488,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       out.infeasible = res.infeasible;
       // No solution and no proof of infeasibility: the time ran out, or CBC gave up.
       const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!res.infeasible) (after >= seconds * 0.95 ? out.timed_out : out.crashed) = true;
+      if (!res.infeasible) (after >= seconds * 0.95 && !res.broken ? out.timed_out : out.crashed) = true;
       break;
     }
     GemmCandidate c;
@@ -353,14 +505,36 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     for (size_t t = 1; t < 3; ++t)
       if (res.x[static_cast<size_t>(s[t])] > res.x[static_cast<size_t>(s[st])]) st = t;
     c.loop_order = st == 0 ? "mkn" : st == 1 ? "nkm" : "mnk";
+    // The solution is the model's optimum when every row holds with the terms' true values
+    // (the MIP is a relaxation of the model). Terms of a row that does not get a tangent at the
+    // solution; terms of rows that hold may stay below their value (they cannot bind).
+    // Binaries are snapped to 0/1 first: CBC leaves them within its integrality tolerance,
+    // which exp() of a log-sized coefficient turns into visible error.
+    std::vector<double> snapped = res.x;
+    for (size_t ci = 0; ci < snapped.size(); ++ci)
+      if (mip.is_integer(static_cast<int>(ci))) snapped[ci] = std::round(snapped[ci]);
+    std::vector<double> truth = res.x;
+    for (const auto& t : terms) truth[static_cast<size_t>(t.y)] = std::max(res.x[static_cast<size_t>(t.y)], std::exp(t.eval(snapped)));
     bool exact = true;
-    for (const auto& t : terms) {
-      const double a = t.eval(res.x), y = res.x[static_cast<size_t>(t.y)];
-      // CBC meets rows to ~1e-7 absolute; a term is exact when within 1e-6 (in units of `ref`).
-      if (std::exp(a) > y + 1e-6 * (1 + std::exp(a))) {
-        t.tangent(mip, a);
-        exact = false;
+    std::vector<bool> cut(terms.size(), false);
+    for (const auto& row : model_rows) {
+      double lhs = 0, scale = 1;
+      for (const auto& [c, v] : row.terms) {
+        lhs += v * truth[static_cast<size_t>(c)];
+        scale += std::abs(v * truth[static_cast<size_t>(c)]);
       }
+      // A row holds within 1e-4 of its magnitude: CBC's solutions can miss a tangent row by
+      // ~1e-5 relative (its tolerances apply to scaled rows), so a tighter test would add the
+      // same tangent again, round after round.
+      if (lhs >= row.lo - 1e-4 * scale && lhs <= row.hi + 1e-4 * scale) continue;
+      exact = false;
+      for (const auto& [c, v] : row.terms)
+        for (size_t ti = 0; ti < terms.size(); ++ti)
+          if (terms[ti].y == c) cut[ti] = true;
+    }
+    for (size_t ti = 0; ti < terms.size(); ++ti) {
+      const double a = terms[ti].eval(snapped);
+      if (cut[ti] && std::exp(a) > res.x[static_cast<size_t>(terms[ti].y)] + 1e-6 * (1 + std::exp(a))) terms[ti].tangent(mip, a);
     }
     const bool fits = sp.fits(o, c.tile);
     if (!fits) {  // exclude this tile and every one at least as large in all three dimensions
@@ -424,9 +598,16 @@ IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seco
   const auto t0 = std::chrono::steady_clock::now();
   const size_t n = space.options().size();
   double best_model = kInf;
+  // Options whose engine cannot beat the known mapping even at its peak rate are not solved.
+  std::vector<size_t> todo;
   for (size_t oi = 0; oi < n; ++oi) {
+    const double peak = static_cast<double>(space.arch().engines[space.options()[oi].engine].model->capabilities().peak_ops_per_cycle);
+    if (static_cast<double>(space.item().work.macs) / std::max(1.0, peak) < known_cycles) todo.push_back(oi);
+  }
+  for (size_t j = 0; j < todo.size(); ++j) {
+    const size_t oi = todo[j];
     const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const double share = std::max(0.02, (seconds - used) / static_cast<double>(n - oi));
+    const double share = std::max(0.02, (seconds - used) / static_cast<double>(todo.size() - j));
     // EDP: the latency solution; the evaluator weighs energy among the candidates.
     // In a child process: a CBC crash costs this option, not the run (sim/mapper/mip.h).
     const auto sent = run_isolated([&] {

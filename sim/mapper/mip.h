@@ -26,6 +26,7 @@ class Mip {
   void add_row(std::vector<std::pair<int, double>> terms, double lo, double hi);
   void set_objective(int col, double coef) { obj_.at(static_cast<size_t>(col)) = coef; }
   double objective(int col) const { return obj_.at(static_cast<size_t>(col)); }
+  bool is_integer(int col) const { return integer_.at(static_cast<size_t>(col)) != 0; }
   size_t cols() const { return lb_.size(); }
   size_t rows() const { return row_lo_.size(); }
 
@@ -34,6 +35,7 @@ class Mip {
     bool proven_optimal = false; // CBC proved it optimal (within its gap tolerance)
     bool infeasible = false;     // CBC proved no solution exists
     bool timed_out = false;
+    bool broken = false;         // CBC returned a solution that breaks a row (not `found`)
     double objective = 0, bound = 0;
     std::vector<double> x;
   };
