@@ -109,11 +109,13 @@ ComputeLaw fit_compute(const ItemSpace& sp, const GemmOption& o) {
 struct OptionResult {
   std::vector<GemmCandidate> found;
   bool optimal = false, timed_out = false, infeasible = false, crashed = false;
+  bool pruned = false;  // its model cannot come within the cutoff
   int solves = 0;
   double model_latency = 0;
 };
 
-OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, double seconds, double known_cycles) {
+OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, double seconds, double known_cycles,
+                          double cutoff_cycles) {
   const auto t0 = std::chrono::steady_clock::now();
   // Sizes that cut a dimension into more tiles than a known mapping takes cycles cannot win
   // (every tile step takes a cycle): dropped, which keeps the model's numbers in range.
@@ -474,7 +476,10 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     // Ties in L (a bound that binds for many tiles) go to less fill, compute and traffic.
     for (const auto* part : {&fill, &compute, &dram})
       for (const auto& [c, v] : *part) m.set_objective(c, m.objective(c) + 1e-3 * v);
-    return m.solve(remaining, start);
+    // Latency: the objective is L plus tie-breaks of at most 0.3% of L, so a node whose bound
+    // exceeds 1.003 x the cutoff cannot reach a latency within it.
+    const double cutoff = objective == Objective::latency && std::isfinite(cutoff_cycles) ? 1.003 * cutoff_cycles / ref : kInf;
+    return m.solve(remaining, start, cutoff);
   };
   for (;;) {
     const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -484,6 +489,10 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     }
     const Mip::Result res = solve_with_objective(std::max(0.01, seconds - used));
     ++out.solves;
+    if (!res.found && res.infeasible && std::isfinite(cutoff_cycles) && objective == Objective::latency) {
+      out.pruned = out.optimal = true;  // no solution within the cutoff: proven, nothing to offer
+      break;
+    }
     if (!res.found) {
       out.infeasible = res.infeasible;
       // No solution and no proof of infeasibility: the time ran out, or CBC gave up.
@@ -562,7 +571,8 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
 // OptionResult <-> doubles, for its trip back from the solver's process.
 std::vector<double> encode(const OptionResult& r) {
   std::vector<double> v{static_cast<double>(r.optimal), static_cast<double>(r.timed_out),
-                        static_cast<double>(r.infeasible) + 2.0 * static_cast<double>(r.crashed), static_cast<double>(r.solves),
+                        static_cast<double>(r.infeasible) + 2.0 * static_cast<double>(r.crashed) + 4.0 * static_cast<double>(r.pruned),
+                        static_cast<double>(r.solves),
                         r.model_latency};
   for (const auto& c : r.found) {
     v.push_back(static_cast<double>(c.option));
@@ -577,8 +587,10 @@ OptionResult decode(const std::vector<double>& v) {
   if (v.size() < 5) return r;
   r.optimal = v[0] != 0;
   r.timed_out = v[1] != 0;
-  r.infeasible = v[2] == 1 || v[2] == 3;
-  r.crashed = v[2] >= 2;
+  const int flags = static_cast<int>(v[2]);
+  r.infeasible = flags & 1;
+  r.crashed = flags & 2;
+  r.pruned = flags & 4;
   r.solves = static_cast<int>(v[3]);
   r.model_latency = v[4];
   for (size_t i = 5; i + 5 <= v.size(); i += 5) {
@@ -597,22 +609,34 @@ IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seco
   IlpOutcome r;
   const auto t0 = std::chrono::steady_clock::now();
   const size_t n = space.options().size();
-  double best_model = kInf;
-  // Options whose engine cannot beat the known mapping even at its peak rate are not solved.
-  std::vector<size_t> todo;
+  double best_model = kInf, best_cycles = known_cycles;
+  Evaluator ev(space.arch(), EvalOptions{false});
+  // Options whose engine cannot beat the known mapping even at its peak rate are not solved;
+  // the others go fastest engine first, so that the first solutions set a tight cutoff.
+  std::vector<std::pair<double, size_t>> order;
   for (size_t oi = 0; oi < n; ++oi) {
     const double peak = static_cast<double>(space.arch().engines[space.options()[oi].engine].model->capabilities().peak_ops_per_cycle);
-    if (static_cast<double>(space.item().work.macs) / std::max(1.0, peak) < known_cycles) todo.push_back(oi);
+    const double ideal = static_cast<double>(space.item().work.macs) / std::max(1.0, peak);
+    if (ideal < known_cycles) order.emplace_back(ideal, oi);
   }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<size_t> todo;
+  for (const auto& [_, oi] : order) todo.push_back(oi);
   for (size_t j = 0; j < todo.size(); ++j) {
     const size_t oi = todo[j];
     const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double share = std::max(0.02, (seconds - used) / static_cast<double>(todo.size() - j));
     // EDP: the latency solution; the evaluator weighs energy among the candidates.
     // In a child process: a CBC crash costs this option, not the run (sim/mapper/mip.h).
+    // Cutoff: an option whose model latency cannot come within kCutoffMargin of the best mapping
+    // so far (the evaluator's cycles of the known mapping or of an earlier option's solutions)
+    // is not searched further. The margin covers the model's over-estimates; models of
+    // different options are not compared (their errors differ: up to 4x on a small is array).
+    constexpr double kCutoffMargin = 1.25;
+    const double cutoff = kCutoffMargin * best_cycles;
     const auto sent = run_isolated([&] {
       return encode(solve_option(space, oi, objective == Objective::energy ? Objective::energy : Objective::latency, share,
-                                 known_cycles));
+                                 known_cycles, cutoff));
     });
     OptionResult o;
     if (sent) o = decode(*sent);
@@ -621,7 +645,10 @@ IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seco
     r.proven_optimal = r.proven_optimal && o.optimal;
     r.timed_out = r.timed_out || o.timed_out;
     r.solver_failed = r.solver_failed || o.crashed;
-    for (const auto& c : o.found) r.candidates.push_back(c);
+    for (const auto& c : o.found) {
+      r.candidates.push_back(c);
+      if (objective == Objective::latency) best_cycles = std::min(best_cycles, static_cast<double>(space.score(ev, space.plan(c)).cycles));
+    }
     if (!o.found.empty() && o.model_latency < best_model) {
       best_model = o.model_latency;
       r.model_cycles = o.model_latency;

@@ -96,7 +96,7 @@ std::optional<std::vector<double>> run_isolated(const std::function<std::vector<
   return v;
 }
 
-Mip::Result Mip::solve(double seconds, const std::vector<double>& start) const {
+Mip::Result Mip::solve(double seconds, const std::vector<double>& start, double cutoff) const {
   std::unique_ptr<Cbc_Model, void (*)(Cbc_Model*)> m(Cbc_newModel(), Cbc_deleteModel);
   for (size_t c = 0; c < lb_.size(); ++c)
     Cbc_addCol(m.get(), ("c" + std::to_string(c)).c_str(), lb_[c], ub_[c], obj_[c], integer_[c] != 0, 0, nullptr, nullptr);
@@ -142,6 +142,7 @@ Mip::Result Mip::solve(double seconds, const std::vector<double>& start) const {
       start_idx.push_back(static_cast<int>(i));
       start_val.push_back(start[i]);
     }
+  if (cutoff < 1e300) Cbc_setCutoff(m.get(), cutoff);
   if (!start_idx.empty()) Cbc_setMIPStartI(m.get(), static_cast<int>(start_idx.size()), start_idx.data(), start_val.data());
   Cbc_solve(m.get());
   Result r;

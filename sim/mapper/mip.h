@@ -41,7 +41,8 @@ class Mip {
   };
   // `start`: values of the integer columns (all columns' size; the others are ignored) for CBC
   // to complete into its first incumbent, e.g. the previous solve's solution.
-  Result solve(double seconds, const std::vector<double>& start = {}) const;
+  // `cutoff`: only solutions whose objective is below it are wanted (none: infeasible).
+  Result solve(double seconds, const std::vector<double>& start = {}, double cutoff = 1e300) const;
 
  private:
   std::vector<double> lb_, ub_, obj_;
