@@ -187,11 +187,18 @@ TileRequest tile_request(const OpPlan& plan, const TileStep& t) {
   return req;
 }
 
-IntMatrix slice(const IntMatrix& x, int64_t r0, int64_t c0, int64_t rows, int64_t cols) {
-  IntMatrix s(rows, cols);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) s.at(r, c) = x.at(r0 + r, c0 + c);
+// x[rows][cols] for index lists (a tile's gathered rows and columns).
+IntMatrix gather(const IntMatrix& x, const std::vector<int64_t>& rows, const std::vector<int64_t>& cols) {
+  IntMatrix s(static_cast<int64_t>(rows.size()), static_cast<int64_t>(cols.size()));
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (size_t c = 0; c < cols.size(); ++c) s.at(static_cast<int64_t>(r), static_cast<int64_t>(c)) = x.at(rows[r], cols[c]);
   return s;
+}
+
+std::vector<int64_t> index_range(int64_t lo, int64_t n) {
+  std::vector<int64_t> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = lo + i;
+  return v;
 }
 
 struct ShapeKey {
@@ -534,8 +541,9 @@ class Kernel {
     if (!st.data) return rtl->run_tile(req, nullptr, nullptr, nullptr, [] { wait(kCycle); });
     const IEngine& model = *arch_.engines[e].model;
     const size_t g = i / p.tiles.size();
-    const IntMatrix a = slice(st.data->a[g], t.m0, t.k0, t.shape.m, t.shape.k);
-    const IntMatrix b = slice(st.data->b[g], t.k0, t.n0, t.shape.k, t.shape.n);
+    const std::vector<int64_t> rows = p.tiles.rows_of(t), ks = p.tiles.cols_of(t), cols = index_range(t.n0, t.shape.n);
+    const IntMatrix a = gather(st.data->a[g], rows, ks);
+    const IntMatrix b = gather(st.data->b[g], ks, cols);
     if (model.capabilities().timing != TimingDependence::Shape) {
       // The engine's cost depends on the values: hand it this tile's data (step_cost).
       st.tile_a = to_typed(a, NumFormat::of(req.a_type));
@@ -555,12 +563,12 @@ class Kernel {
     IntMatrix& o = st.data->out[g];
     if (t.accumulates) {
       const NumFormat acc = model.acc_format(req);
-      TypedMatrix psum = to_typed(slice(o, t.m0, t.n0, out.rows, out.cols), acc);
+      TypedMatrix psum = to_typed(gather(o, rows, cols), acc);
       model.combine(req, psum, to_typed(out, acc));
       out = to_int_matrix(psum);
     }
-    for (int64_t r = 0; r < out.rows; ++r)
-      for (int64_t c = 0; c < out.cols; ++c) o.at(t.m0 + r, t.n0 + c) = out.at(r, c);
+    for (size_t r = 0; r < rows.size(); ++r)
+      for (size_t c = 0; c < cols.size(); ++c) o.at(rows[r], cols[c]) = out.at(static_cast<int64_t>(r), static_cast<int64_t>(c));
     return cost;
   }
 

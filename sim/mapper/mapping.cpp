@@ -9,6 +9,11 @@
 
 namespace tessera {
 
+const std::array<const char*, 7>& conv_tile_dims() {
+  static const std::array<const char*, 7> names{"N", "K", "C", "P", "Q", "R", "S"};
+  return names;
+}
+
 const OpMapping* Mapping::find(const std::string& op) const {
   for (const auto& m : ops)
     if (m.op == op) return &m;
@@ -40,11 +45,16 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
       ParamDecl::integer("n", "", "0", 0, 1e12, "tile columns of the output (0 = all)"),
       ParamDecl::integer("k", "", "0", 0, 1e12, "tile reduction depth (0 = all)"),
   };
+  std::vector<ParamDecl> conv_decls;
+  const std::array<const char*, 7> conv_docs{"images", "output channels", "input channels (per group)", "output rows",
+                                             "output columns", "kernel rows", "kernel columns"};
+  for (size_t d = 0; d < 7; ++d)
+    conv_decls.push_back(ParamDecl::integer(conv_tile_dims()[d], "", "0", 0, 1e12, std::string(conv_docs[d]) + " per tile (0 = all)"));
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string key = "mapping." + std::to_string(i);
     const YAML::Node e = list[i];
     expect_map(e, file, key, "an operator mapping");
-    const ParamValues p = resolve_params(e, decls, file, key, {"tile"});
+    const ParamValues p = resolve_params(e, decls, file, key, {"tile", "conv_tile"});
     OpMapping om;
     om.loc = yaml_loc(e, file);
     om.op = p.s("op");
@@ -63,6 +73,14 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
       om.tile_m = t.i("m");
       om.tile_n = t.i("n");
       om.tile_k = t.i("k");
+    }
+    if (e["conv_tile"]) {
+      if (e["tile"])
+        throw UserError("give either 'tile' (the im2col GEMM's m, n, k) or 'conv_tile' (N, K, C, P, Q, R, S), not both",
+                        yaml_loc(e["conv_tile"], file), key + ".conv_tile");
+      const ParamValues t = resolve_params(e["conv_tile"], conv_decls, file, key + ".conv_tile");
+      for (size_t d = 0; d < 7; ++d) om.conv_tile[d] = t.i(conv_tile_dims()[d]);
+      if (!om.has_conv_tile()) om.conv_tile.fill(0);
     }
     if (m.find(om.op)) throw UserError("operator '" + om.op + "' is mapped twice", om.loc, key + ".op");
     m.ops.push_back(om);
@@ -105,15 +123,22 @@ std::string yaml_str(const std::string& s) {
 
 void write_mapping(const Mapping& m, std::ostream& out) {
   out << "# tessera mapping: one entry per operator. Edit and pass back with --mapping.\n";
-  out << "# tile: GEMM tile per group (m x n outputs, k reduction); loop_order: outer -> inner.\n";
+  out << "# tile: GEMM tile per group (m x n outputs, k reduction); conv_tile: a convolution's tile in its\n";
+  out << "# own dimensions (N K C P Q R S); loop_order: outer -> inner over m (N P Q), n (K), k (C R S).\n";
   if (!m.arch.empty()) out << "arch: " << yaml_str(m.arch) << "\n";
   if (!m.workload.empty()) out << "workload: " << yaml_str(m.workload) << "\n";
   out << (m.ops.empty() ? "mapping: []\n" : "mapping:\n");  // an empty block would read back as null
   for (const auto& o : m.ops) {
     out << "  - op: " << yaml_str(o.op) << "\n    engine: " << yaml_str(o.engine) << "\n";
-    if (!o.dataflow.empty()) {
-      out << "    dataflow: " << yaml_str(o.dataflow) << "\n";
-      out << "    tile: {m: " << o.tile_m << ", n: " << o.tile_n << ", k: " << o.tile_k << "}\n";
+    if (!o.dataflow.empty() || o.tile_m || o.tile_n || o.tile_k || o.has_conv_tile()) {  // GEMM work
+      if (!o.dataflow.empty()) out << "    dataflow: " << yaml_str(o.dataflow) << "\n";
+      if (o.has_conv_tile()) {
+        out << "    conv_tile: {";
+        for (size_t d = 0; d < 7; ++d) out << (d ? ", " : "") << conv_tile_dims()[d] << ": " << o.conv_tile[d];
+        out << "}\n";
+      } else {
+        out << "    tile: {m: " << o.tile_m << ", n: " << o.tile_n << ", k: " << o.tile_k << "}\n";
+      }
       out << "    loop_order: " << yaml_str(o.loop_order) << "\n";
     } else if (o.fused) {
       out << "    fused: true\n";

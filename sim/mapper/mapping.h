@@ -2,6 +2,8 @@
 // The mapping: for each operator, which engine runs it, in which dataflow, cut into which tiles,
 // visited in which loop order. `tessera map` writes it, `tessera run --mapping` reads it; the
 // YAML round-trips (write -> read -> the same run). See docs/mapping-format.md.
+#include <array>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -15,11 +17,18 @@ struct OpMapping {
   std::string engine;     // engine instance name in the arch
   std::string dataflow;   // GEMM work: one of the engine's dataflows
   int64_t tile_m = 0, tile_n = 0, tile_k = 0;  // GEMM tile (per group); 0 = whole dimension
+  // A convolution tiled in its own dimensions instead (per group): N, K, C, P, Q, R, S; all 0 =
+  // not used (the im2col tile above applies).
+  std::array<int64_t, 7> conv_tile{};
+  bool has_conv_tile() const { return conv_tile != std::array<int64_t, 7>{}; }
   std::string loop_order = "mnk";              // outer -> inner, a permutation of m, n, k
   int64_t tile_elements = 0;                   // vector work: elements per tile; 0 = all
   bool fused = false;  // element-wise work applied in the output path of the GEMM engine before it
   SourceLoc loc;
 };
+
+// The names of conv_tile's dimensions, in order: N K C P Q R S.
+const std::array<const char*, 7>& conv_tile_dims();
 
 struct Mapping {
   std::string arch, workload;  // what it was made for (informational)

@@ -45,11 +45,60 @@ TileRequest request_for(const Workload& wl, const LoweredOp& w, const std::strin
   return r;
 }
 
+GemmShape ItemTile::largest() const {
+  if (!is_conv()) return gemm;
+  return {conv[0] * conv[3] * conv[4], conv[1], conv[2] * conv[5] * conv[6]};
+}
+
+std::string ItemTile::text() const {
+  if (!is_conv()) return "m=" + std::to_string(gemm.m) + " n=" + std::to_string(gemm.n) + " k=" + std::to_string(gemm.k);
+  std::string t;
+  for (size_t d = 0; d < 7; ++d) t += (d ? " " : "") + std::string(conv_tile_dims()[d]) + "=" + std::to_string(conv[d]);
+  return t;
+}
+
+ItemTile tile_of(const OpMapping& om, const LoweredOp& w) {
+  ItemTile t;
+  const GemmShape& full = w.gemm;
+  auto clip = [](int64_t v, int64_t d) { return v ? std::min(v, d) : d; };
+  if (om.has_conv_tile()) {
+    if (!w.conv)
+      throw UserError("'" + om.op + "' is not a convolution: give its tile as 'tile: {m, n, k}', not 'conv_tile'", om.loc,
+                      "conv_tile");
+    const std::array<int64_t, 7> dims{w.conv->m[0], full.n, w.conv->k[0], w.conv->m[1], w.conv->m[2], w.conv->k[1], w.conv->k[2]};
+    for (size_t d = 0; d < 7; ++d) t.conv[d] = clip(om.conv_tile[d], dims[d]);
+  }
+  t.gemm = {clip(om.tile_m, full.m), clip(om.tile_n, full.n), clip(om.tile_k, full.k)};
+  if (t.is_conv()) t.gemm = t.largest();
+  return t;
+}
+
+TileSequence tile_sequence(const LoweredOp& w, const ItemTile& tile, const std::string& loop_order,
+                           const OperandBits& bits, const OperandHomes& homes) {
+  if (tile.is_conv()) return TileSequence::conv(*w.conv, w.gemm.n, tile.conv_m(), tile.conv[1], tile.conv_k(), loop_order, bits, homes);
+  return TileSequence::gemm(w.gemm, tile.gemm, loop_order, bits, homes, w.a_tile_elements);
+}
+
 std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const GemmShape& t, const OperandBits& b,
                                    const OperandHomes& homes) {
+  ItemTile it;
+  it.gemm = t;
+  return gemm_staging(arch, w, it, b, homes);
+}
+
+std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const ItemTile& tile, const OperandBits& b,
+                                   const OperandHomes& homes) {
   std::vector<uint64_t> use(arch.scratchpads.size(), 0);
+  const GemmShape t = tile.largest();
   const auto m = static_cast<uint64_t>(t.m), n = static_cast<uint64_t>(t.n), k = static_cast<uint64_t>(t.k);
-  const uint64_t a_elems = w.a_tile_elements ? w.a_tile_elements(-1, t.m, 0, t.k) : m * k;
+  uint64_t a_elems = w.a_tile_elements ? w.a_tile_elements(-1, t.m, 0, t.k) : m * k;
+  if (tile.is_conv()) {  // the most any block of these extents reads (m0 < 0: unclipped)
+    ConvBlock b0;
+    b0.m0 = {-1, 0, 0};
+    b0.m_ext = tile.conv_m();
+    b0.k_ext = tile.conv_k();
+    a_elems = w.conv->a_elements(b0);
+  }
   for (size_t s = 0; s < arch.scratchpads.size(); ++s) {
     const auto& spm = arch.scratchpads[s];
     if (homes.a_dram && spm.holds_operand(Operand::A)) use[s] += 2 * a_elems * static_cast<uint64_t>(b.a);

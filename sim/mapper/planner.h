@@ -4,6 +4,7 @@
 // staging fits half of each scratchpad (the other half is left to tensors kept on chip, see
 // sim/scheduler), in the loop order that moves the fewest DRAM bits when activations stay on
 // chip. The ILP mapper replaces it later; it produces the same Mapping.
+#include <array>
 #include <string>
 #include <vector>
 
@@ -31,9 +32,30 @@ std::vector<WorkItem> work_items(const Workload& wl);
 OperandBits operand_bits(const Workload& wl, const LoweredOp& w, const IEngine& e);
 TileRequest request_for(const Workload& wl, const LoweredOp& w, const std::string& dataflow);
 
+// A GEMM item's scratchpad tile: m x n x k of its GEMM (a convolution's im2col GEMM), or a
+// convolution's block in its own dimensions N, K, C, P, Q, R, S (`conv`, all 0 = not a block).
+struct ItemTile {
+  GemmShape gemm;
+  std::array<int64_t, 7> conv{};
+  bool is_conv() const { return conv != std::array<int64_t, 7>{}; }
+  // The block's (N, P, Q), K and (C, R, S) parts, and its largest GEMM tile.
+  std::array<int64_t, 3> conv_m() const { return {conv[0], conv[3], conv[4]}; }
+  std::array<int64_t, 3> conv_k() const { return {conv[2], conv[5], conv[6]}; }
+  GemmShape largest() const;
+  std::string text() const;  // "m=.. n=.. k=.." or "N=.. K=.. C=.. P=.. Q=.. R=.. S=.."
+};
+// The tile a mapping entry gives for GEMM item `w` (0 = the whole dimension; larger values
+// are clipped to it); a conv_tile on an item that is not a convolution is a UserError.
+ItemTile tile_of(const OpMapping& om, const LoweredOp& w);
+// The item's tile sequence for `tile` visited in `loop_order`.
+TileSequence tile_sequence(const LoweredOp& w, const ItemTile& tile, const std::string& loop_order,
+                           const OperandBits& bits, const OperandHomes& homes);
+
 // Bits each scratchpad stages for a GEMM tile, double-buffered: the operands read from DRAM
 // (homes) and the partial-sum tile of the output.
 std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const GemmShape& tile, const OperandBits& b,
+                                   const OperandHomes& homes);
+std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const ItemTile& tile, const OperandBits& b,
                                    const OperandHomes& homes);
 // The same for a vector job of `tile` elements; `in_dram`: its inputs are loaded from DRAM.
 std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const LoweredOp& w, int64_t tile,

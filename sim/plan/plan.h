@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "models/engine/i_engine.h"
+#include "sim/workload/workload.h"
 
 namespace tessera {
 
@@ -28,6 +29,10 @@ struct TileStep {
   uint64_t load_b_bits = 0;
   uint64_t load_psum_bits = 0;
   uint64_t store_bits = 0;         // scratchpad -> DRAM after compute (0 = output stays)
+  // A convolution tiled in its own dimensions: the block (m0, k0 above are then the im2col
+  // indices of its first row and column, its rows and columns gathered, not contiguous).
+  bool is_block = false;
+  ConvBlock block;
   uint64_t load_bits() const { return load_a_bits + load_b_bits + load_psum_bits; }
 };
 
@@ -36,9 +41,6 @@ struct OperandBits {
   int a = 8, b = 8, psum = 32, out = 8;
 };
 
-// Elements of `a` a GEMM tile needs on chip: rows m0..m0+tm-1, reduction k0..k0+tk-1. Empty =
-// the tile's own m*k elements (a plain matrix); a convolution gives its input patch with halo.
-using ATileElements = std::function<uint64_t(int64_t m0, int64_t tm, int64_t k0, int64_t tk)>;
 
 // Where each operand of a GEMM item lives while it runs: true = read from / written to DRAM
 // through the tiles; false = on chip for the whole operator (no DRAM traffic for it).
@@ -56,6 +58,13 @@ class TileSequence {
   TileSequence() = default;
   static TileSequence gemm(const GemmShape& full, const GemmShape& tile, const std::string& loop_order,
                            const OperandBits& bits, const OperandHomes& homes = {}, ATileElements a_elems = {});
+  // A convolution in its own dimensions: blocks of m_tile (N, P, Q) output pixels, n_tile output
+  // channels and k_tile (C, R, S) reduction elements, visited as a GEMM whose m tiles are the
+  // (N, P, Q) blocks in row-major order and whose k tiles are the (C, R, S) blocks: the loop
+  // order is over these three (m, n, k), as for a GEMM.
+  static TileSequence conv(const ConvDims& dims, int64_t n_full, const std::array<int64_t, 3>& m_tile, int64_t n_tile,
+                           const std::array<int64_t, 3>& k_tile, const std::string& loop_order, const OperandBits& bits,
+                           const OperandHomes& homes = {});
   // Vector work in chunks of `tile_elements`: each step loads its share of `in_bits_total` and
   // stores its share of `out_bits_total` (exact integer shares; the last chunk takes the rest).
   static TileSequence vector(int64_t elements, int64_t tile_elements, uint64_t in_bits_total, uint64_t out_bits_total);
@@ -64,6 +73,10 @@ class TileSequence {
   TileStep at(size_t i) const;
   std::vector<TileStep> all() const;  // for tests and small tools only
   uint64_t dram_bits() const;         // sum of loads and stores over all steps
+  // The GEMM rows (m) and reduction columns (k) step `t` of this sequence covers, in order:
+  // contiguous ranges, or a convolution block's gathered im2col rows and columns.
+  std::vector<int64_t> rows_of(const TileStep& t) const;
+  std::vector<int64_t> cols_of(const TileStep& t) const;
 
  private:
   bool is_gemm_ = true;
@@ -74,6 +87,10 @@ class TileSequence {
   OperandBits bits_;
   OperandHomes homes_;
   ATileElements a_elems_;
+  // conv blocks
+  bool is_conv_ = false;
+  ConvDims conv_;
+  std::array<int64_t, 3> m_tile_{}, k_tile_{}, m_count_{}, k_count_{};
   // vector
   int64_t elements_ = 0, tile_elements_ = 0;
   uint64_t in_bits_ = 0, out_bits_ = 0;

@@ -225,14 +225,12 @@ class Placer {
         }
     }
 
-    GemmShape tile;
+    ItemTile tile;
     OperandBits bits;
     if (it.work.kind == WorkKind::Gemm) {
       bits = operand_bits(wl_, it.work, engine);
       if (!out.empty()) bits.out = dtype_bits(wl_.tensor(out).dtype);  // a fused op's output
-      const GemmShape full = it.work.gemm;
-      tile = {om->tile_m ? std::min(om->tile_m, full.m) : full.m, om->tile_n ? std::min(om->tile_n, full.n) : full.n,
-              om->tile_k ? std::min(om->tile_k, full.k) : full.k};
+      tile = tile_of(*om, it.work);
     }
     auto homes = [&] {
       OperandHomes h;
@@ -296,11 +294,10 @@ class Placer {
       if (freed) continue;
       const auto& spm = arch_.scratchpads[s];
       if (it.work.kind == WorkKind::Gemm)
-        throw UserError("'" + it.name + "': tile m=" + std::to_string(tile.m) + " n=" + std::to_string(tile.n) +
-                            " k=" + std::to_string(tile.k) + " needs " + mb(stage[s]) +
+        throw UserError("'" + it.name + "': tile " + tile.text() + " needs " + mb(stage[s]) +
                             " double-buffered in scratchpad '" + spm.name + "', which holds " +
                             mb(spm.model->capacity_bits()),
-                        om->loc, "tile");
+                        om->loc, tile.is_conv() ? "conv_tile" : "tile");
       throw UserError("'" + it.name + "': " + std::to_string(om->tile_elements) + " elements per tile need " +
                           mb(stage[s]) + " double-buffered in scratchpad '" + spm.name + "', which holds " +
                           mb(spm.model->capacity_bits()),
@@ -316,7 +313,7 @@ class Placer {
     p.write = {out, keep_out};
 
     if (it.work.kind == WorkKind::Gemm) {
-      p.tiles = TileSequence::gemm(it.work.gemm, tile, om->loop_order, bits, homes(), it.work.a_tile_elements);
+      p.tiles = tile_sequence(it.work, tile, om->loop_order, bits, homes());
     } else {
       uint64_t in = 0;
       for (size_t r = 0; r < rd.size(); ++r)

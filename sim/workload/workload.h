@@ -12,10 +12,12 @@
 // It is a graph, not a list: branches and skip connections are kept (a tensor may feed many
 // operators), and topological_order() gives a deterministic schedule (Kahn's algorithm, ties
 // broken by file order). The order of ops in the file is free.
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,22 @@ struct Operator {
 // plain matrix (m*k); a convolution gives its input patch with halo instead of the im2col copy.
 using ATileElements = std::function<uint64_t(int64_t m0, int64_t tm, int64_t k0, int64_t tk)>;
 
+// A convolution tile in the convolution's own dimensions (per group): output pixels
+// (image, oy, ox) from m0 with extents m_ext, reduction (channel, ky, kx) from k0 with extents
+// k_ext. Its GEMM tile is m = product of m_ext rows by k = product of k_ext columns of the im2col
+// matrix (gathered, not contiguous).
+struct ConvBlock {
+  std::array<int64_t, 3> m0{}, m_ext{1, 1, 1}, k0{}, k_ext{1, 1, 1};
+};
+
+// A convolution's dimensions (per group): m = (N, P, Q) output pixels, k = (C, R, S) reduction,
+// and the input elements a block reads (its receptive field's bounding box over its channels,
+// clipped to the tensor, at most the block's im2col count).
+struct ConvDims {
+  std::array<int64_t, 3> m{1, 1, 1}, k{1, 1, 1};
+  std::function<uint64_t(const ConvBlock&)> a_elements;
+};
+
 // One operator lowered to the engine contract (models/engine/i_engine.h). A GEMM item is
 // `groups` identical, independent GEMMs (conv groups, batch, attention heads):
 // out[m][n] = sum_k a[m][k] * b[k][n]. A vector item is an element-wise job.
@@ -82,6 +100,7 @@ struct LoweredOp {
   bool b_is_weight = true;
   bool b_transposed = false;  // b is stored [n][k] (e.g. K in QK^T), not [k][n]
   ATileElements a_tile_elements;
+  std::optional<ConvDims> conv;  // convolutions: their own dimensions (tiles in N, K, C, P, Q, R, S)
 };
 
 class Workload {

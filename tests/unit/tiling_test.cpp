@@ -1,9 +1,11 @@
 // Tile sequences and their DRAM traffic, worked by hand, and invariants over random shapes.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 
 #include "sim/plan/plan.h"
+#include "sim/workload/loader.h"
 
 using namespace tessera;
 
@@ -104,4 +106,55 @@ TEST_CASE("vector chunks share their traffic exactly", "[tiling]") {
   CHECK(out == 7);
   CHECK(steps[3].shape.m == 1);
   CHECK(steps[0].load_a_bits == 300);  // floor(1000*3/10)
+}
+
+TEST_CASE("convolution blocks: patches by hand, and every im2col element covered once per output-channel tile", "[tiling]") {
+  // x [1, 2, 6, 6], w [4, 2, 3, 3], padding 1: P = Q = 6, C R S = 2 3 3.
+  const Workload wl = load_workload_string(
+      "name: c\ndtype: int8\ntensors:\n  x: {shape: [1, 2, 6, 6], role: input}\n  w: {shape: [4, 2, 3, 3], role: weight}\n"
+      "  y: {shape: [1, 4, 6, 6], role: output}\nops:\n  - {name: c, kind: conv2d, inputs: [x, w], outputs: [y], padding: 1}\n",
+      "c.yaml", WorkloadFormat::yaml);
+  const LoweredOp w = wl.lower(0).at(0);
+  REQUIRE(w.conv);
+  CHECK(w.conv->m == std::array<int64_t, 3>{1, 6, 6});
+  CHECK(w.conv->k == std::array<int64_t, 3>{2, 3, 3});
+  // A 2x3 block of outputs over one channel and the whole kernel: its receptive field is 4 rows
+  // x 5 columns inside the image, and 3 x 4 at the top-left corner (the padding is not read).
+  ConvBlock b;
+  b.m_ext = {1, 2, 3};
+  b.k_ext = {1, 3, 3};
+  b.m0 = {0, 2, 2};
+  CHECK(w.conv->a_elements(b) == 20);
+  b.m0 = {0, 0, 0};
+  CHECK(w.conv->a_elements(b) == 12);
+  b.m0 = {-1, 0, 0};  // sizing: the most any such block reads
+  CHECK(w.conv->a_elements(b) == 20);
+  // One kernel row of two channels: 2 channels x 2 rows x 5 columns, at most the im2col count.
+  b.m0 = {0, 2, 2};
+  b.k_ext = {2, 1, 3};
+  CHECK(w.conv->a_elements(b) == 2 * 2 * 5);
+
+  std::mt19937_64 g(3);
+  auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
+  for (int trial = 0; trial < 50; ++trial) {
+    const std::array<int64_t, 3> mt{1, uni(1, 6), uni(1, 6)}, kt{uni(1, 2), uni(1, 3), uni(1, 3)};
+    const int64_t nt = uni(1, 4);
+    const char* order = std::array<const char*, 6>{"mnk", "mkn", "nmk", "nkm", "kmn", "knm"}[static_cast<size_t>(uni(0, 5))];
+    const TileSequence s = TileSequence::conv(*w.conv, 4, mt, nt, kt, order, {8, 8, 32, 8});
+    std::vector<int> seen(36 * 18 * 4, 0);
+    uint64_t a_bits = 0;
+    for (const auto& t : s.all()) {
+      const auto rows = s.rows_of(t), cols = s.cols_of(t);
+      REQUIRE(static_cast<int64_t>(rows.size()) == t.shape.m);
+      REQUIRE(static_cast<int64_t>(cols.size()) == t.shape.k);
+      for (int64_t r : rows)
+        for (int64_t c : cols)
+          for (int64_t n = t.n0; n < t.n0 + t.shape.n; ++n) ++seen[static_cast<size_t>((r * 18 + c) * 4 + n)];
+      if (t.a_changed) CHECK(t.load_a_bits == w.conv->a_elements(t.block) * 8);
+      a_bits += t.load_a_bits;
+    }
+    INFO(order << " m " << mt[1] << "x" << mt[2] << " k " << kt[0] << "x" << kt[1] << "x" << kt[2] << " n " << nt);
+    CHECK(std::count(seen.begin(), seen.end(), 1) == static_cast<long>(seen.size()));
+    CHECK(a_bits > 0);
+  }
 }
