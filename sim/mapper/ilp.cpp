@@ -106,6 +106,110 @@ ComputeLaw fit_compute(const ItemSpace& sp, const GemmOption& o) {
   return law;
 }
 
+// One candidate of a loop dimension (m, n or k) of an option: the tile sizes of the option's
+// dimensions that make it up (one for a GEMM; N P Q or C R S of a convolution's own), and what
+// the model needs of it, exact over its (ragged) tiles.
+struct Cand {
+  std::vector<int64_t> sub;
+  double extent = 1;  // the largest tile's extent along the loop dimension
+  double tiles = 1;   // tiles along it
+  std::vector<std::pair<int64_t, double>> spread;  // (tile extent, how many tiles)
+  // A convolution's input patch, a factor per loop dimension (m and k; 1 for n): summed over
+  // the tiles (traffic), the most one tile reads (capacity), the first tile's (fill).
+  double a_sum = 1, a_cap = 1, a_fill = 1;
+  bool covers(const Cand& o) const {  // at least as large in every dimension
+    for (size_t i = 0; i < sub.size(); ++i)
+      if (sub[i] < o.sub[i]) return false;
+    return true;
+  }
+};
+
+// (extent, count) of the tiles of size t over d.
+std::vector<std::pair<int64_t, double>> spread_of(int64_t d, int64_t t) {
+  std::vector<std::pair<int64_t, double>> v{{t, static_cast<double>(d / t)}};
+  if (d % t) v.emplace_back(d % t, 1.0);
+  return v;
+}
+
+// The candidates of each loop dimension of option `o` (sizes already pruned). Blocks of a
+// convolution whose tile count exceeds `known_cycles` (every step takes a cycle) are left out.
+std::array<std::vector<Cand>, 3> candidates(const ItemSpace& sp, const GemmOption& o, double known_cycles) {
+  const LoweredOp& w = sp.item().work;
+  std::array<std::vector<Cand>, 3> out;
+  if (!o.conv) {
+    const std::array<int64_t, 3> full{w.gemm.m, w.gemm.n, w.gemm.k};
+    for (size_t d = 0; d < 3; ++d)
+      for (int64_t t : o.sizes[d]) {
+        Cand c;
+        c.sub = std::vector<int64_t>{t};
+        c.extent = static_cast<double>(t);
+        c.tiles = std::ceil(static_cast<double>(full[d]) / static_cast<double>(t));
+        c.spread = spread_of(full[d], t);
+        if (d != 1) c.a_cap = c.a_fill = c.extent;
+        if (w.a_tile_elements && d != 1) {  // im2col: the patch of each tile against the whole other dimension
+          double sum = 0;
+          for (int64_t p0 = 0; p0 < full[d]; p0 += t) {
+            const int64_t e = std::min(t, full[d] - p0);
+            sum += static_cast<double>(d == 0 ? w.a_tile_elements(p0, e, 0, full[2]) : w.a_tile_elements(0, full[0], p0, e));
+          }
+          c.a_sum = sum;
+          if (d == 0) c.a_fill = c.extent * static_cast<double>(w.a_tile_elements(0, full[0], 0, full[2])) / static_cast<double>(full[0] * full[2]);
+        } else if (d != 1) {
+          c.a_sum = static_cast<double>(full[d]);
+        }
+        out[d].push_back(c);
+      }
+    return out;
+  }
+  const ConvDims& cd = *w.conv;
+  // m: (N, P, Q) blocks. The patch part is images x rows x cols of one channel over the whole
+  // kernel (R and S are not split in the search), separable in P and Q.
+  for (int64_t bn : o.sizes[0])
+    for (int64_t bp : o.sizes[3])
+      for (int64_t bq : o.sizes[4]) {
+        Cand c;
+        c.sub = std::vector<int64_t>{bn, bp, bq};
+        c.extent = static_cast<double>(bn * bp * bq);
+        const auto sn = spread_of(cd.m[0], bn), sp_ = spread_of(cd.m[1], bp), sq = spread_of(cd.m[2], bq);
+        c.tiles = 0;
+        for (const auto& [en, cn] : sn)
+          for (const auto& [ep, cp] : sp_)
+            for (const auto& [eq, cq] : sq) {
+              c.spread.emplace_back(en * ep * eq, cn * cp * cq);
+              c.tiles += cn * cp * cq;
+            }
+        if (c.extent < static_cast<double>(cd.m[0] * cd.m[1] * cd.m[2]) && c.tiles * static_cast<double>(w.groups) > known_cycles) continue;
+        double rows = 0, cols = 0;
+        for (int64_t p0 = 0; p0 < cd.m[1]; p0 += bp) rows += static_cast<double>(cd.rows(p0, std::min(bp, cd.m[1] - p0), 0, cd.k[1]));
+        for (int64_t q0 = 0; q0 < cd.m[2]; q0 += bq) cols += static_cast<double>(cd.cols(q0, std::min(bq, cd.m[2] - q0), 0, cd.k[2]));
+        c.a_sum = static_cast<double>(cd.m[0]) * rows * cols;
+        c.a_cap = static_cast<double>(bn * cd.rows(-1, bp, 0, cd.k[1]) * cd.cols(-1, bq, 0, cd.k[2]));
+        c.a_fill = static_cast<double>(bn * cd.rows(0, bp, 0, cd.k[1]) * cd.cols(0, bq, 0, cd.k[2]));
+        out[0].push_back(c);
+      }
+  for (int64_t bk : o.sizes[1]) {
+    Cand c;
+    c.sub = std::vector<int64_t>{bk};
+    c.extent = static_cast<double>(bk);
+    c.tiles = std::ceil(static_cast<double>(w.gemm.n) / static_cast<double>(bk));
+    c.spread = spread_of(w.gemm.n, bk);
+    out[1].push_back(c);
+  }
+  // k: (C, R, S) blocks with R and S whole; the patch part is the block's channels.
+  const int64_t taps = cd.k[1] * cd.k[2];
+  for (int64_t bc : o.sizes[2]) {
+    Cand c;
+    c.sub = std::vector<int64_t>{bc, cd.k[1], cd.k[2]};
+    c.extent = static_cast<double>(bc * taps);
+    c.tiles = std::ceil(static_cast<double>(cd.k[0]) / static_cast<double>(bc));
+    for (const auto& [e, n] : spread_of(cd.k[0], bc)) c.spread.emplace_back(e * taps, n);
+    c.a_sum = static_cast<double>(cd.k[0]);
+    c.a_cap = c.a_fill = static_cast<double>(bc);
+    out[2].push_back(c);
+  }
+  return out;
+}
+
 struct OptionResult {
   std::vector<GemmCandidate> found;
   bool optimal = false, timed_out = false, infeasible = false, crashed = false;
@@ -120,11 +224,11 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   // Sizes that cut a dimension into more tiles than a known mapping takes cycles cannot win
   // (every tile step takes a cycle): dropped, which keeps the model's numbers in range.
   GemmOption o = sp.options()[oi];
-  for (size_t d = 0; d < 3; ++d) {
-    const int64_t full_d = d == 0 ? sp.item().work.gemm.m : d == 1 ? sp.item().work.gemm.n : sp.item().work.gemm.k;
+  const std::vector<int64_t> dims = sp.dims(o);
+  for (size_t d = 0; d < dims.size(); ++d) {
     std::vector<int64_t> kept;
     for (int64_t t : o.sizes[d])
-      if (t == full_d || static_cast<double>((full_d + t - 1) / t) * static_cast<double>(sp.item().work.groups) <= known_cycles)
+      if (t == dims[d] || static_cast<double>((dims[d] + t - 1) / t) * static_cast<double>(sp.item().work.groups) <= known_cycles)
         kept.push_back(t);
     o.sizes[d] = kept;
   }
@@ -141,22 +245,24 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   const double ref = std::max(1.0, static_cast<double>(w.macs) /
                                        static_cast<double>(arch.engines[o.engine].model->capabilities().peak_ops_per_cycle));
 
+  const std::array<std::vector<Cand>, 3> cand = candidates(sp, o, known_cycles);
+  const bool conv = static_cast<bool>(w.a_tile_elements) || o.conv;  // a is an input patch, not a matrix
   Mip mip;
   std::array<std::vector<int>, 3> x;
   for (size_t d = 0; d < 3; ++d) {
     Terms one;
-    for (size_t i = 0; i < o.sizes[d].size(); ++i) {
+    for (size_t i = 0; i < cand[d].size(); ++i) {
       x[d].push_back(mip.add_binary());
       one.emplace_back(x[d].back(), 1.0);
     }
     mip.add_row(one, 1, 1);
   }
-  auto tiles_of = [&](size_t d, size_t i) { return std::ceil(static_cast<double>(full[d]) / static_cast<double>(o.sizes[d][i])); };
-  // Per-dimension sums over the tiles of a candidate (ragged edge included).
+  auto tiles_of = [&](size_t d, size_t i) { return cand[d][i].tiles; };
+  // Per-dimension sums over the tiles of a candidate (ragged edges included).
   auto over_tiles = [&](size_t d, size_t i, auto f) {
-    const int64_t t = o.sizes[d][i];
-    const int64_t whole = full[d] / t, rest = full[d] % t;
-    return static_cast<double>(whole) * f(t) + (rest ? f(rest) : 0.0);
+    double sum = 0;
+    for (const auto& [extent, count] : cand[d][i].spread) sum += count * f(extent);
+    return sum;
   };
   // Stationary tensor: 0 = a (n innermost), 1 = b (m innermost), 2 = out (k innermost).
   std::array<int, 3> s{};
@@ -170,7 +276,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   const std::array<size_t, 3> reload_dim{1, 0, 2};
   std::array<std::vector<int>, 3> wv;
   for (size_t t = 0; t < 3; ++t)
-    for (size_t i = 0; i < o.sizes[reload_dim[t]].size(); ++i) {
+    for (size_t i = 0; i < cand[reload_dim[t]].size(); ++i) {
       wv[t].push_back(mip.add_col(0, 1, 0, false));
       mip.add_row({{wv[t].back(), 1.0}, {x[reload_dim[t]][i], -1.0}, {s[t], 1.0}}, 0, kInf);
     }
@@ -186,39 +292,29 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   };
   auto log_group = [&](size_t d, auto f) {
     Terms gr;
-    for (size_t i = 0; i < o.sizes[d].size(); ++i) gr.emplace_back(x[d][i], std::log(f(i)));
+    for (size_t i = 0; i < cand[d].size(); ++i) gr.emplace_back(x[d][i], std::log(f(i)));
     return gr;
   };
-  auto size_of = [&](size_t d) { return [&, d](size_t i) { return static_cast<double>(o.sizes[d][i]); }; };
+  auto size_of = [&](size_t d) { return [&, d](size_t i) { return cand[d][i].extent; }; };
+  // The a operand of a convolution: traffic a_sum[m] x a_sum[k] / a_norm summed over the tiles,
+  // capacity rho x a_cap[m] x a_cap[k], the first tile's a_fill[m] x a_fill[k].
+  auto a_part = [&](size_t d, double Cand::*field) { return [&, d, field](size_t i) { return cand[d][i].*field; }; };
 
   // DRAM traffic, in units of `ref` cycles.
   const double to_cyc = 1.0 / bpc / ref;
   Terms dram;
   double dram_const = 0;
-  const bool conv = static_cast<bool>(w.a_tile_elements);
-  double a_full = M * K;
-  if (conv) a_full = static_cast<double>(w.a_tile_elements(0, full[0], 0, full[2]));
+  const double a_norm = o.conv ? 1.0 : conv ? static_cast<double>(w.a_tile_elements(0, full[0], 0, full[2])) : M * K;
   if (homes.a_dram) {
     if (!conv) {
       dram_const += M * K * a_bits * g * to_cyc;
       for (size_t i = 0; i < wv[0].size(); ++i) dram.emplace_back(wv[0][i], M * K * a_bits * g * (tiles_of(1, i) - 1) * to_cyc);
     } else {
       // The input patches: separable in m and k, each summed exactly over its tiles.
-      auto am = [&](size_t i) {
-        double sum = 0;
-        for (int64_t m0 = 0; m0 < full[0]; m0 += o.sizes[0][i])
-          sum += static_cast<double>(w.a_tile_elements(m0, std::min(o.sizes[0][i], full[0] - m0), 0, full[2]));
-        return sum;
-      };
-      auto ak = [&](size_t i) {
-        double sum = 0;
-        for (int64_t k0 = 0; k0 < full[2]; k0 += o.sizes[2][i])
-          sum += static_cast<double>(w.a_tile_elements(0, full[0], k0, std::min(o.sizes[2][i], full[2] - k0)));
-        return sum;
-      };
       Terms reload;
       for (size_t i = 0; i < wv[0].size(); ++i) reload.emplace_back(wv[0][i], std::log(tiles_of(1, i)));
-      const int y = exp_term(std::log(a_bits * g * to_cyc / a_full), {log_group(0, am), log_group(2, ak), reload});
+      const int y = exp_term(std::log(a_bits * g * to_cyc / a_norm),
+                             {log_group(0, a_part(0, &Cand::a_sum)), log_group(2, a_part(2, &Cand::a_sum)), reload});
       dram.emplace_back(y, 1.0);
     }
   }
@@ -244,9 +340,9 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     compute.emplace_back(exp_term(std::log(law.o * g / ref), gs), 1.0);
   }
   // Pipeline fill: the first tile's operands arrive before anything computes.
-  const double patch_ratio = conv ? a_full / (M * K) : 1.0;
   Terms fill;
-  if (homes.a_dram) fill.emplace_back(exp_term(std::log(a_bits * patch_ratio * to_cyc), {log_group(0, size_of(0)), log_group(2, size_of(2))}), 1.0);
+  if (homes.a_dram)
+    fill.emplace_back(exp_term(std::log(a_bits * to_cyc), {log_group(0, a_part(0, &Cand::a_fill)), log_group(2, a_part(2, &Cand::a_fill))}), 1.0);
   if (homes.b_dram) fill.emplace_back(exp_term(std::log(b_bits * to_cyc), {log_group(2, size_of(2)), log_group(1, size_of(1))}), 1.0);
 
   // Transfers: one load per step (some operand changes every step), one store per output
@@ -269,7 +365,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   constexpr double kOff = -30;
   auto k_share = [&](auto f) {  // x_k weighted by log(f(i) * (T_k - 1) / T_k), or kOff when T_k = 1
     Terms gr;
-    for (size_t i = 0; i < o.sizes[2].size(); ++i) {
+    for (size_t i = 0; i < cand[2].size(); ++i) {
       const double tk = tiles_of(2, i);
       gr.emplace_back(x[2][i], tk > 1 ? std::log(f(i) * (tk - 1) / tk) : kOff);
     }
@@ -287,19 +383,9 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     if (!conv) {
       serial.emplace_back(exp_term(std::log(M * K * a_bits * g * to_cyc), {reload_group(0, 1), k_share([](size_t) { return 1.0; }), out_stationary}), 1.0);
     } else {
-      auto am = [&](size_t i) {
-        double sum = 0;
-        for (int64_t m0 = 0; m0 < full[0]; m0 += o.sizes[0][i])
-          sum += static_cast<double>(w.a_tile_elements(m0, std::min(o.sizes[0][i], full[0] - m0), 0, full[2]));
-        return sum;
-      };
-      auto ak = [&](size_t i) {
-        double sum = 0;
-        for (int64_t k0 = 0; k0 < full[2]; k0 += o.sizes[2][i])
-          sum += static_cast<double>(w.a_tile_elements(0, full[0], k0, std::min(o.sizes[2][i], full[2] - k0)));
-        return sum;
-      };
-      serial.emplace_back(exp_term(std::log(a_bits * g * to_cyc / a_full), {log_group(0, am), k_share(ak), reload_group(0, 1), out_stationary}), 1.0);
+      serial.emplace_back(exp_term(std::log(a_bits * g * to_cyc / a_norm), {log_group(0, a_part(0, &Cand::a_sum)),
+                                                                         k_share(a_part(2, &Cand::a_sum)), reload_group(0, 1), out_stationary}),
+                          1.0);
     }
   }
   if (homes.b_dram)
@@ -317,7 +403,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   {
     auto per_d = [&](size_t d, auto f) {  // x_d weighted by log f(i); kOff where f(i) = 0
       Terms gr;
-      for (size_t i = 0; i < o.sizes[d].size(); ++i) gr.emplace_back(x[d][i], f(i) > 0 ? std::log(f(i)) : kOff);
+      for (size_t i = 0; i < cand[d].size(); ++i) gr.emplace_back(x[d][i], f(i) > 0 ? std::log(f(i)) : kOff);
       return gr;
     };
     auto inv_tiles = [&](size_t d) { return per_d(d, [&, d](size_t i) { return 1.0 / tiles_of(d, i); }); };
@@ -332,26 +418,16 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       if (!conv) {
         gated(t, std::log(M * K * a_bits * g * to_cyc), std::move(extra));
       } else {
-        extra.push_back(per_d(0, [&](size_t i) {
-          double sum = 0;
-          for (int64_t m0 = 0; m0 < full[0]; m0 += o.sizes[0][i])
-            sum += static_cast<double>(w.a_tile_elements(m0, std::min(o.sizes[0][i], full[0] - m0), 0, full[2]));
-          return sum / a_full;
-        }));
+        extra.push_back(per_d(0, a_part(0, &Cand::a_sum)));
         // The patch sum over k tiles, as a factor on x_k: merged into an x_k group if present.
-        Terms ak = per_d(2, [&](size_t i) {
-          double sum = 0;
-          for (int64_t k0 = 0; k0 < full[2]; k0 += o.sizes[2][i])
-            sum += static_cast<double>(w.a_tile_elements(0, full[0], k0, std::min(o.sizes[2][i], full[2] - k0)));
-          return sum;
-        });
+        Terms ak = per_d(2, a_part(2, &Cand::a_sum));
         for (auto& gr : extra)
           if (!gr.empty() && gr.front().first == x[2].front()) {
             for (size_t i = 0; i < gr.size(); ++i) gr[i].second += ak[i].second;
             ak.clear();
           }
         if (!ak.empty()) extra.push_back(ak);
-        gated(t, std::log(a_bits * g * to_cyc), std::move(extra));
+        gated(t, std::log(a_bits * g * to_cyc / a_norm), std::move(extra));
       }
     };
     auto b_traffic = [&](size_t t, std::vector<Terms> extra) {  // b's loads, reloaded per m tile unless t = b
@@ -370,7 +446,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
           gs.push_back(log_group(e, [&, e](size_t i) {
             return over_tiles(e, i, [&](int64_t tt) { return part == 0 ? fold_work(tt, o.multiple[e]) : fold_count(tt, o.multiple[e]); });
           }));
-        for (size_t i = 0; i < o.sizes[d].size(); ++i) {
+        for (size_t i = 0; i < cand[d].size(); ++i) {
           const double td = tiles_of(d, i);
           gs[d][i].second += td > 1 ? std::log((td - 1) / td) : kOff;
         }
@@ -436,11 +512,13 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
   // Capacity per scratchpad, relative to its staging budget. A convolution's patch is relaxed
   // to its smallest ratio to the im2col tile and made exact by cover cuts below.
   double rho = 1;
-  if (conv) {
-    for (size_t i = 0; i < o.sizes[0].size(); ++i)
-      for (size_t j = 0; j < o.sizes[2].size(); ++j) {
-        const double im2col = static_cast<double>(o.sizes[0][i]) * static_cast<double>(o.sizes[2][j]);
-        rho = std::min(rho, static_cast<double>(w.a_tile_elements(-1, o.sizes[0][i], 0, o.sizes[2][j])) / im2col);
+  if (conv && !o.conv) {
+    for (size_t i = 0; i < cand[0].size(); ++i)
+      for (size_t j = 0; j < cand[2].size(); ++j) {
+        const double im2col = cand[0][i].extent * cand[2][j].extent;
+        rho = std::min(rho, static_cast<double>(w.a_tile_elements(-1, static_cast<int64_t>(cand[0][i].extent), 0,
+                                                                   static_cast<int64_t>(cand[2][j].extent))) /
+                                im2col);
       }
   }
   for (size_t si = 0; si < arch.scratchpads.size(); ++si) {
@@ -448,7 +526,9 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     const double budget = static_cast<double>(sp.budget()[si]);
     Terms cap;
     if (homes.a_dram && spm.holds_operand(Operand::A))
-      cap.emplace_back(exp_term(std::log(2 * a_bits * rho / std::max(1.0, budget)), {log_group(0, size_of(0)), log_group(2, size_of(2))}), 1.0);
+      cap.emplace_back(exp_term(std::log(2 * a_bits * rho / std::max(1.0, budget)),
+                                {log_group(0, a_part(0, &Cand::a_cap)), log_group(2, a_part(2, &Cand::a_cap))}),
+                       1.0);
     if (homes.b_dram && spm.holds_operand(Operand::B))
       cap.emplace_back(exp_term(std::log(2 * b_bits / std::max(1.0, budget)), {log_group(2, size_of(2)), log_group(1, size_of(1))}), 1.0);
     if (spm.holds_operand(Operand::Out))
@@ -508,8 +588,9 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       for (size_t i = 0; i < x[d].size(); ++i)
         if (res.x[static_cast<size_t>(x[d][i])] > res.x[static_cast<size_t>(x[d][best])]) best = i;
       pick[d] = best;
-      c.tile[d] = o.sizes[d][best];
     }
+    const auto &cm = cand[0][pick[0]].sub, &cn = cand[1][pick[1]].sub, &ck = cand[2][pick[2]].sub;
+    c.tile = o.conv ? std::vector<int64_t>{cm[0], cn[0], ck[0], cm[1], cm[2], ck[1], ck[2]} : std::vector<int64_t>{cm[0], cn[0], ck[0]};
     size_t st = 0;
     for (size_t t = 1; t < 3; ++t)
       if (res.x[static_cast<size_t>(s[t])] > res.x[static_cast<size_t>(s[st])]) st = t;
@@ -546,10 +627,11 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       if (cut[ti] && std::exp(a) > res.x[static_cast<size_t>(terms[ti].y)] + 1e-6 * (1 + std::exp(a))) terms[ti].tangent(mip, a);
     }
     const bool fits = sp.fits(o, c.tile);
-    if (!fits) {  // exclude this tile and every one at least as large in all three dimensions
+    if (!fits) {  // exclude this tile and every one at least as large in every dimension
       Terms cover;
       for (size_t d = 0; d < 3; ++d)
-        for (size_t i = pick[d]; i < x[d].size(); ++i) cover.emplace_back(x[d][i], 1.0);
+        for (size_t i = 0; i < x[d].size(); ++i)
+          if (cand[d][i].covers(cand[d][pick[d]])) cover.emplace_back(x[d][i], 1.0);
       mip.add_row(cover, -kInf, 2);
       exact = false;
     } else {
@@ -576,6 +658,7 @@ std::vector<double> encode(const OptionResult& r) {
                         r.model_latency};
   for (const auto& c : r.found) {
     v.push_back(static_cast<double>(c.option));
+    v.push_back(static_cast<double>(c.tile.size()));
     for (int64_t t : c.tile) v.push_back(static_cast<double>(t));
     v.push_back(c.loop_order == "mkn" ? 0 : c.loop_order == "nkm" ? 1 : 2);
   }
@@ -593,12 +676,16 @@ OptionResult decode(const std::vector<double>& v) {
   r.pruned = flags & 4;
   r.solves = static_cast<int>(v[3]);
   r.model_latency = v[4];
-  for (size_t i = 5; i + 5 <= v.size(); i += 5) {
+  for (size_t i = 5; i + 2 <= v.size();) {
     GemmCandidate c;
     c.option = static_cast<size_t>(v[i]);
-    for (size_t d = 0; d < 3; ++d) c.tile[d] = static_cast<int64_t>(v[i + 1 + d]);
-    c.loop_order = v[i + 4] == 0 ? "mkn" : v[i + 4] == 1 ? "nkm" : "mnk";
+    const auto n = static_cast<size_t>(v[i + 1]);
+    if (i + 3 + n > v.size()) break;
+    c.tile.assign(n, 0);
+    for (size_t d = 0; d < n; ++d) c.tile[d] = static_cast<int64_t>(v[i + 2 + d]);
+    c.loop_order = v[i + 2 + n] == 0 ? "mkn" : v[i + 2 + n] == 1 ? "nkm" : "mnk";
     r.found.push_back(c);
+    i += 3 + n;
   }
   return r;
 }

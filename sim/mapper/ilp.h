@@ -5,7 +5,10 @@
 // the formulation; in short:
 //
 // - one binary per candidate tile size per dimension (one-hot), so every per-dimension quantity
-//   (tile count, PE-grid folds, ragged edges) is exact and linear;
+//   (tile count, PE-grid folds, ragged edges) is exact and linear; for a convolution tiled in
+//   its own dimensions a candidate of the m loop is an (N, P, Q) block and one of the k loop a
+//   (C, R, S) block with R and S whole, and its input patch is exact and separable (images x
+//   rows in P x columns in Q, times channels);
 // - loop order = which tensor stays resident across the innermost loop: every GEMM loop is
 //   irrelevant to exactly one tensor (n -> a, m -> b, k -> out), and only the tensor whose
 //   irrelevant loop is innermost is not reloaded: a 3-way choice, linearised against the tile

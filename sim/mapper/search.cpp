@@ -147,11 +147,16 @@ class Driver {
     GemmCandidate c;
     if (sp.options().empty()) return c;
     const GemmOption& o = sp.options()[0];
-    std::array<size_t, 3> idx{o.sizes[0].size() - 1, o.sizes[1].size() - 1, o.sizes[2].size() - 1};
-    auto tile = [&] { return std::array<int64_t, 3>{o.sizes[0][idx[0]], o.sizes[1][idx[1]], o.sizes[2][idx[2]]}; };
+    std::vector<size_t> idx;
+    for (const auto& v : o.sizes) idx.push_back(v.size() - 1);
+    auto tile = [&] {
+      std::vector<int64_t> t;
+      for (size_t d = 0; d < idx.size(); ++d) t.push_back(o.sizes[d][idx[d]]);
+      return t;
+    };
     while (!sp.fits(o, tile())) {
       size_t d = 0;
-      for (size_t e = 1; e < 3; ++e)
+      for (size_t e = 1; e < idx.size(); ++e)
         if (o.sizes[e][idx[e]] > o.sizes[d][idx[d]]) d = e;
       if (o.sizes[d][idx[d]] == 1) break;
       const int64_t half = o.sizes[d][idx[d]] / 2;
@@ -163,13 +168,15 @@ class Driver {
   }
 
   // Hill-climbs from `start` while the evaluator finds better: each dimension alone over its
-  // candidate sizes within a factor 2.5, and all three one candidate down or up together, in
-  // every loop order.
+  // candidate sizes within a factor 2.5, and all dimensions one candidate down or up together
+  // (every combination of the three of a GEMM tile; all together for a convolution's seven),
+  // in every loop order.
   void polish(const ItemSpace& sp, GemmCandidate start, Best& best) {
     const GemmOption& o = sp.options()[start.option];
+    const size_t nd = o.sizes.size();
     Best local;
     local.offer(start, quick(sp, start), opt_.objective);
-    auto visit = [&](const std::array<int64_t, 3>& t) {
+    auto visit = [&](const std::vector<int64_t>& t) {
       if (!sp.fits(o, t)) return;
       for (const char* order : loop_orders()) {
         const GemmCandidate c{start.option, t, order};
@@ -180,29 +187,32 @@ class Driver {
     };
     for (int round = 0; round < 8; ++round) {
       const GemmCandidate at = local.c;
-      std::array<size_t, 3> idx{};
-      for (size_t d = 0; d < 3; ++d) {
+      std::vector<size_t> idx(nd);
+      for (size_t d = 0; d < nd; ++d) {
         idx[d] = static_cast<size_t>(std::lower_bound(o.sizes[d].begin(), o.sizes[d].end(), at.tile[d]) - o.sizes[d].begin());
         for (int64_t v : o.sizes[d]) {
           if (v == at.tile[d] || 2 * v < at.tile[d] * 4 / 5 || v > at.tile[d] * 5 / 2) continue;
-          std::array<int64_t, 3> t = at.tile;
+          std::vector<int64_t> t = at.tile;
           t[d] = v;
           visit(t);
         }
       }
-      for (int dm = -1; dm <= 1; dm += 2)
-        for (int dn = -1; dn <= 1; dn += 2)
-          for (int dk = -1; dk <= 1; dk += 2) {
-            std::array<int64_t, 3> t{};
-            bool ok = true;
-            const std::array<int, 3> delta{dm, dn, dk};
-            for (size_t d = 0; d < 3 && ok; ++d) {
-              const auto j = static_cast<int64_t>(idx[d]) + delta[d];
-              ok = j >= 0 && j < static_cast<int64_t>(o.sizes[d].size());
-              if (ok) t[d] = o.sizes[d][static_cast<size_t>(j)];
-            }
-            if (ok) visit(t);
+      const int combos = nd == 3 ? 8 : 2;  // sign patterns: all 2^3, or all down / all up
+      for (int pattern = 0; pattern < combos; ++pattern) {
+        std::vector<int64_t> t(nd);
+        bool ok = true, moved = false;
+        for (size_t d = 0; d < nd && ok; ++d) {
+          const int delta = nd == 3 ? ((pattern >> d) & 1 ? 1 : -1) : (pattern ? 1 : -1);
+          auto j = static_cast<int64_t>(idx[d]) + delta;
+          if (o.sizes[d].size() == 1) j = 0;  // a dimension with one size stays
+          ok = j >= 0 && j < static_cast<int64_t>(o.sizes[d].size());
+          if (ok) {
+            t[d] = o.sizes[d][static_cast<size_t>(j)];
+            moved = moved || t[d] != at.tile[d];
           }
+        }
+        if (ok && moved) visit(t);
+      }
       if (local.c.tile == at.tile) break;
     }
     best.scored += local.scored;
@@ -220,15 +230,24 @@ class Driver {
       if (kind == MapperKind::exhaustive) {
         for (size_t oi = 0; oi < sp.options().size(); ++oi) {
           const auto& o = sp.options()[oi];
-          for (int64_t tm : o.sizes[0])
-            for (int64_t tn : o.sizes[1])
-              for (int64_t tk : o.sizes[2]) {
-                if (!sp.fits(o, {tm, tn, tk})) continue;
-                for (const char* order : loop_orders()) {
-                  const GemmCandidate c{oi, {tm, tn, tk}, order};
-                  todo.emplace_back(sp.lower_bound(c), c);
-                }
+          std::vector<size_t> idx(o.sizes.size(), 0);  // an odometer over the dimensions' sizes
+          for (bool more = true; more;) {
+            std::vector<int64_t> t;
+            for (size_t d = 0; d < idx.size(); ++d) t.push_back(o.sizes[d][idx[d]]);
+            if (sp.fits(o, t))
+              for (const char* order : loop_orders()) {
+                const GemmCandidate c{oi, t, order};
+                todo.emplace_back(sp.lower_bound(c), c);
               }
+            more = false;
+            for (size_t d = idx.size(); d-- > 0;) {
+              if (++idx[d] < o.sizes[d].size()) {
+                more = true;
+                break;
+              }
+              idx[d] = 0;
+            }
+          }
         }
         st.how = "exhaustive";
       } else {
@@ -239,7 +258,8 @@ class Driver {
           const auto& o = sp.options()[oi];
           GemmCandidate c;
           c.option = oi;
-          for (size_t d = 0; d < 3; ++d) c.tile[d] = o.sizes[d][rng() % o.sizes[d].size()];
+          c.tile.clear();
+          for (const auto& v : o.sizes) c.tile.push_back(v[rng() % v.size()]);
           c.loop_order = loop_orders()[rng() % 6];
           if (!sp.fits(o, c.tile)) continue;
           ++drawn;

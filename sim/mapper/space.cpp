@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <set>
 
 #include "models/common/error.h"
@@ -108,8 +109,28 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
       if (auto it = caps.tile_multiple.find(df); it != caps.tile_multiple.end()) o.multiple = it->second;
       o.bits = operand_bits(wl, w, *inst.model);
       const std::array<int64_t, 3> full{w.gemm.m, w.gemm.n, w.gemm.k};
-      for (size_t d = 0; d < 3; ++d) o.sizes[d] = tile_sizes(full[d], o.multiple[d]);
-      options_.push_back(std::move(o));
+      for (size_t d = 0; d < 3; ++d) o.sizes.push_back(tile_sizes(full[d], o.multiple[d]));
+      options_.push_back(o);
+      if (w.conv) {
+        // Its own dimensions: K on the n multiple; C on the share of the k multiple that one
+        // channel's R*S taps leave; N, P, Q by their sizes and powers of two (blocks whose pixel
+        // count meets the m multiple); R, S whole.
+        o.conv = true;
+        o.sizes.clear();
+        const ConvDims& cd = *w.conv;
+        const int64_t taps = cd.k[1] * cd.k[2];
+        auto with_pow2 = [](int64_t d) {
+          std::vector<int64_t> v = tile_sizes(d, 1);
+          for (int64_t p = 1; p <= d; p *= 2) v.push_back(p);
+          std::sort(v.begin(), v.end());
+          v.erase(std::unique(v.begin(), v.end()), v.end());
+          return v;
+        };
+        o.sizes = {with_pow2(cd.m[0]), tile_sizes(w.gemm.n, o.multiple[1]),
+                   tile_sizes(cd.k[0], std::max<int64_t>(1, o.multiple[2] / std::gcd(o.multiple[2], taps))),
+                   with_pow2(cd.m[1]), with_pow2(cd.m[2]), {cd.k[1]}, {cd.k[2]}};
+        options_.push_back(std::move(o));
+      }
     }
   }
   if (w.kind != WorkKind::Gemm) {
@@ -123,16 +144,39 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
   }
 }
 
-std::vector<uint64_t> ItemSpace::staging(const GemmOption& o, const std::array<int64_t, 3>& t) const {
-  return gemm_staging(arch_, item_.work, GemmShape{t[0], t[1], t[2]}, o.bits, homes_);
+size_t super_dim(const GemmOption& o, size_t d) {
+  static const std::array<size_t, 7> of_conv{0, 1, 2, 0, 0, 2, 2};  // N K C P Q R S -> m n k m m k k
+  return o.conv ? of_conv.at(d) : d;
 }
 
-bool ItemSpace::fits(const GemmOption& o, const std::array<int64_t, 3>& t) const {
+std::vector<int64_t> ItemSpace::dims(const GemmOption& o) const {
+  const LoweredOp& w = item_.work;
+  if (!o.conv) return {w.gemm.m, w.gemm.n, w.gemm.k};
+  const ConvDims& c = *w.conv;
+  return {c.m[0], w.gemm.n, c.k[0], c.m[1], c.m[2], c.k[1], c.k[2]};
+}
+
+ItemTile ItemSpace::item_tile(const GemmOption& o, const std::vector<int64_t>& t) const {
+  ItemTile it;
+  if (o.conv) {
+    for (size_t d = 0; d < 7; ++d) it.conv[d] = t.at(d);
+    it.gemm = it.largest();
+  } else {
+    it.gemm = {t.at(0), t.at(1), t.at(2)};
+  }
+  return it;
+}
+
+std::vector<uint64_t> ItemSpace::staging(const GemmOption& o, const std::vector<int64_t>& t) const {
+  return gemm_staging(arch_, item_.work, item_tile(o, t), o.bits, homes_);
+}
+
+bool ItemSpace::fits(const GemmOption& o, const std::vector<int64_t>& t) const {
   // Within the budget as residency is assumed, and within the whole scratchpad when every
   // operand goes through DRAM: the placement may decide so, and it can always spill to make
   // that room, so the mapping never fails to place.
   const auto use = staging(o, t);
-  const auto worst = gemm_staging(arch_, item_.work, GemmShape{t[0], t[1], t[2]}, o.bits, OperandHomes{});
+  const auto worst = gemm_staging(arch_, item_.work, item_tile(o, t), o.bits, OperandHomes{});
   for (size_t s = 0; s < use.size(); ++s)
     if (use[s] > budget_[s] || worst[s] > arch_.scratchpads[s].model->capacity_bits()) return false;
   return true;
@@ -140,9 +184,11 @@ bool ItemSpace::fits(const GemmOption& o, const std::array<int64_t, 3>& t) const
 
 double ItemSpace::size() const {
   double n = 0;
-  for (const auto& o : options_)
-    n += 6.0 * static_cast<double>(o.sizes[0].size()) * static_cast<double>(o.sizes[1].size()) *
-         static_cast<double>(o.sizes[2].size());
+  for (const auto& o : options_) {
+    double c = 6.0;
+    for (const auto& v : o.sizes) c *= static_cast<double>(v.size());
+    n += c;
+  }
   return is_gemm() ? n : static_cast<double>(vector_engines_.size());
 }
 
@@ -156,8 +202,7 @@ OpPlan ItemSpace::plan(const GemmCandidate& c) const {
   p.request = request_for(wl_, w, o.dataflow);
   p.groups = w.groups;
   p.macs = w.macs;
-  p.tiles = TileSequence::gemm(w.gemm, GemmShape{c.tile[0], c.tile[1], c.tile[2]}, c.loop_order, o.bits, homes_,
-                               w.a_tile_elements);
+  p.tiles = tile_sequence(w, item_tile(o, c.tile), c.loop_order, o.bits, homes_);
   return p;
 }
 
@@ -183,9 +228,14 @@ OpMapping ItemSpace::mapping(const GemmCandidate& c) const {
   m.op = item_.name;
   m.engine = arch_.engines[o.engine].name;
   m.dataflow = o.dataflow;
-  m.tile_m = c.tile[0];
-  m.tile_n = c.tile[1];
-  m.tile_k = c.tile[2];
+  const ItemTile t = item_tile(o, c.tile);
+  if (t.is_conv()) {
+    m.conv_tile = t.conv;
+  } else {
+    m.tile_m = t.gemm.m;
+    m.tile_n = t.gemm.n;
+    m.tile_k = t.gemm.k;
+  }
   m.loop_order = c.loop_order;
   return m;
 }
@@ -218,8 +268,10 @@ Score ItemSpace::lower_bound(const GemmCandidate& c) const {
   const LoweredOp& w = item_.work;
   const std::array<uint64_t, 3> full{static_cast<uint64_t>(w.gemm.m), static_cast<uint64_t>(w.gemm.n),
                                      static_cast<uint64_t>(w.gemm.k)};
-  std::array<uint64_t, 3> trips{};
-  for (size_t d = 0; d < 3; ++d) trips[d] = (full[d] + static_cast<uint64_t>(c.tile[d]) - 1) / static_cast<uint64_t>(c.tile[d]);
+  std::array<uint64_t, 3> trips{1, 1, 1};  // per loop dimension (m, n, k): products of the tile counts
+  const std::vector<int64_t> dim = dims(o);
+  for (size_t d = 0; d < dim.size(); ++d)
+    trips[super_dim(o, d)] *= static_cast<uint64_t>((dim[d] + c.tile[d] - 1) / c.tile[d]);
   int inner = -1;  // the innermost loop with more than one trip
   for (int l = 2; l >= 0 && inner < 0; --l) {
     const int d = c.loop_order[static_cast<size_t>(l)] == 'm' ? 0 : c.loop_order[static_cast<size_t>(l)] == 'n' ? 1 : 2;
@@ -228,7 +280,7 @@ Score ItemSpace::lower_bound(const GemmCandidate& c) const {
   const auto g = static_cast<uint64_t>(w.groups);
   const uint64_t M = full[0], N = full[1], K = full[2];
   long double bits = 0;
-  if (homes_.a_dram && !w.a_tile_elements)
+  if (homes_.a_dram && !w.a_tile_elements && !w.conv)
     bits += static_cast<long double>(M * K) * o.bits.a * (inner == 1 || inner < 0 ? 1 : trips[1]);
   if (homes_.b_dram) bits += static_cast<long double>(K * N) * o.bits.b * (inner == 0 || inner < 0 ? 1 : trips[0]);
   if (inner != 2 && inner >= 0) bits += 2.0L * static_cast<long double>(M * N) * o.bits.psum * static_cast<long double>(trips[2] - 1);
@@ -249,7 +301,7 @@ std::string ItemSpace::no_fit_reason() const {
   if (options_.empty()) return "no engine of machine '" + arch_.name + "' can run '" + item_.name + "' (" + item_.op->kind + ")";
   // The smallest tile of the first option: which scratchpad cannot hold it.
   const GemmOption& o = options_.front();
-  const auto use = staging(o, {1, 1, 1});
+  const auto use = staging(o, std::vector<int64_t>(o.sizes.size(), 1));
   for (size_t s = 0; s < use.size(); ++s)
     if (use[s] > budget_[s])
       return "'" + item_.name + "': scratchpad '" + arch_.scratchpads[s].name + "' cannot hold even a 1x1x1 tile (" +

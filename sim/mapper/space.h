@@ -1,9 +1,10 @@
 #pragma once
 // The mapping space of one work item and the scoring every mapper shares.
 //
-// A GEMM item (a convolution is its im2col GEMM; grouped and depthwise ones per group) is run on
-// an engine that accepts it, in one of its dataflows, cut into scratchpad tiles m x n x k
-// (ragged at the edges) visited in a loop order. The engine folds each tile onto its PE grid
+// A GEMM item (a convolution is its im2col GEMM, or tiled in its own dimensions; grouped and
+// depthwise ones per group) is run on an engine that accepts it, in one of its dataflows, cut
+// into scratchpad tiles m x n x k or N x K x C x P x Q x R x S (ragged at the edges) visited in
+// a loop order. The engine folds each tile onto its PE grid
 // itself (models/engine), so the engine level follows from the tile. Candidate tile sizes per
 // dimension: its divisors, the multiples of the engine's PE-grid multiple, and balanced ragged
 // splits (ceil(D / 2^j)). Every candidate is scored by the analytic evaluator (sim/evaluate)
@@ -38,18 +39,22 @@ struct Score {
   double value(Objective o) const;  // cycles, pJ, or pJ x cycles
 };
 
-// One engine + dataflow for a GEMM item, with what its tiles depend on.
+// One engine + dataflow for a GEMM item, with what its tiles depend on. A convolution has two
+// options per engine and dataflow: its im2col GEMM tiled in m, n, k, and its own dimensions
+// N, K, C, P, Q, R, S (`conv`; the search keeps R and S whole: splitting the kernel only adds
+// halo re-reads, and mapping files can still do it).
 struct GemmOption {
   size_t engine = 0;
   std::string dataflow;
   std::array<int64_t, 3> multiple{1, 1, 1};  // the engine's PE-grid multiple (m, n, k)
   OperandBits bits;
-  std::array<std::vector<int64_t>, 3> sizes;  // candidate tile sizes per dimension, ascending
+  bool conv = false;
+  std::vector<std::vector<int64_t>> sizes;  // candidate tile sizes per dimension (3 or 7), ascending
 };
 
 struct GemmCandidate {
   size_t option = 0;
-  std::array<int64_t, 3> tile{1, 1, 1};  // m, n, k
+  std::vector<int64_t> tile{1, 1, 1};  // m, n, k; or N, K, C, P, Q, R, S for a conv option
   std::string loop_order = "mnk";
 };
 
@@ -66,9 +71,12 @@ class ItemSpace {
   const OperandHomes& homes() const { return homes_; }
   const std::vector<uint64_t>& budget() const { return budget_; }  // staging bits per scratchpad
 
+  // The item's dimensions in an option's terms (M N K, or N K C P Q R S).
+  std::vector<int64_t> dims(const GemmOption& o) const;
+  ItemTile item_tile(const GemmOption& o, const std::vector<int64_t>& tile) const;
   // Staging bits per scratchpad of a tile (double-buffered), and whether it fits the budget.
-  std::vector<uint64_t> staging(const GemmOption& o, const std::array<int64_t, 3>& tile) const;
-  bool fits(const GemmOption& o, const std::array<int64_t, 3>& tile) const;
+  std::vector<uint64_t> staging(const GemmOption& o, const std::vector<int64_t>& tile) const;
+  bool fits(const GemmOption& o, const std::vector<int64_t>& tile) const;
   // Candidates in the space: sum over options of (product of sizes) x 6 loop orders.
   double size() const;
 
@@ -100,6 +108,8 @@ class ItemSpace {
 
 // Candidate tile sizes for a dimension of extent `d` on a PE-grid multiple `multiple`.
 std::vector<int64_t> tile_sizes(int64_t d, int64_t multiple);
+// The loop-order dimension (0 m, 1 n, 2 k) of each tile dimension of an option.
+size_t super_dim(const GemmOption& o, size_t d);
 
 // The six loop orders, outer -> inner.
 const std::array<const char*, 6>& loop_orders();

@@ -281,4 +281,28 @@ uint64_t Workload::total_macs() const {
   return total;
 }
 
+namespace {
+int64_t span(int64_t full, int64_t o0, int64_t oe, int64_t t0, int64_t te, int64_t stride, int64_t pad, int64_t dil) {
+  if (o0 < 0) return std::min({full, (oe - 1) * stride + (te - 1) * dil + 1, oe * te});
+  const int64_t lo = std::max<int64_t>(0, o0 * stride - pad + t0 * dil);
+  const int64_t hi = std::min(full - 1, (o0 + oe - 1) * stride - pad + (t0 + te - 1) * dil);
+  return hi >= lo ? std::min(hi - lo + 1, oe * te) : 0;
+}
+}  // namespace
+
+int64_t ConvDims::rows(int64_t p0, int64_t pe, int64_t r0, int64_t re) const {
+  return span(h, p0, pe, r0, re, stride_h, pad, dilation);
+}
+
+int64_t ConvDims::cols(int64_t q0, int64_t qe, int64_t s0, int64_t se) const {
+  return span(w, q0, qe, s0, se, stride_w, pad, dilation);
+}
+
+uint64_t ConvDims::a_elements(const ConvBlock& b) const {
+  const bool sizing = b.m0[0] < 0;
+  return static_cast<uint64_t>(b.m_ext[0]) * static_cast<uint64_t>(b.k_ext[0]) *
+         static_cast<uint64_t>(rows(sizing ? -1 : b.m0[1], b.m_ext[1], b.k0[1], b.k_ext[1])) *
+         static_cast<uint64_t>(cols(sizing ? -1 : b.m0[2], b.m_ext[2], b.k0[2], b.k_ext[2]));
+}
+
 }  // namespace tessera

@@ -78,11 +78,18 @@ struct ConvBlock {
 };
 
 // A convolution's dimensions (per group): m = (N, P, Q) output pixels, k = (C, R, S) reduction,
-// and the input elements a block reads (its receptive field's bounding box over its channels,
-// clipped to the tensor, at most the block's im2col count).
+// over an input of h x w pixels read with stride, zero padding (top and left) and dilation.
 struct ConvDims {
   std::array<int64_t, 3> m{1, 1, 1}, k{1, 1, 1};
-  std::function<uint64_t(const ConvBlock&)> a_elements;
+  int64_t h = 1, w = 1, stride_h = 1, stride_w = 1, pad = 0, dilation = 1;
+  // Input rows that output rows p0..p0+pe-1 read through kernel rows r0..r0+re-1: the span of
+  // their receptive fields clipped to the image (padding is not read), and at most pe*re (with
+  // a stride above the kernel's reach the span has gaps). p0 < 0: the most any such block reads.
+  int64_t rows(int64_t p0, int64_t pe, int64_t r0, int64_t re) const;
+  int64_t cols(int64_t q0, int64_t qe, int64_t s0, int64_t se) const;  // the same for columns
+  // Input elements a block reads: images x channels x rows x cols (block.m0[0] < 0: the most
+  // any block of its extents reads).
+  uint64_t a_elements(const ConvBlock& block) const;
 };
 
 // One operator lowered to the engine contract (models/engine/i_engine.h). A GEMM item is

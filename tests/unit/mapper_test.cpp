@@ -139,11 +139,12 @@ TEST_CASE("lower_bound never exceeds the evaluator's score", "[mapper]") {
       GemmCandidate c;
       c.option = static_cast<size_t>(uni(0, static_cast<int64_t>(sp.options().size()) - 1));
       const auto& o = sp.options()[c.option];
-      for (size_t d = 0; d < 3; ++d) c.tile[d] = o.sizes[d][static_cast<size_t>(uni(0, static_cast<int64_t>(o.sizes[d].size()) - 1))];
+      c.tile.clear();
+      for (const auto& v : o.sizes) c.tile.push_back(v[static_cast<size_t>(uni(0, static_cast<int64_t>(v.size()) - 1))]);
       c.loop_order = loop_orders()[static_cast<size_t>(uni(0, 5))];
       if (!sp.fits(o, c.tile)) continue;
       const Score b = sp.lower_bound(c), sc = sp.score(ev, sp.plan(c));
-      INFO(text << c.tile[0] << "x" << c.tile[1] << "x" << c.tile[2] << " " << c.loop_order);
+      INFO(text << sp.mapping(c).conv_tile[0] << " " << c.tile[0] << "x" << c.tile[1] << "x" << c.tile[2] << " " << c.loop_order);
       CHECK(b.cycles <= sc.cycles);
       CHECK(b.energy_pj <= sc.energy_pj * (1 + 1e-12));
       ++checked;

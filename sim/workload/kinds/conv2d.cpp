@@ -86,32 +86,14 @@ class Conv2dKind : public IOpKind {
     ConvDims cd;
     cd.m = {gm.n, gm.ho, gm.wo};
     cd.k = {gm.c / gm.groups, gm.kh, gm.kw};
-    cd.a_elements = block_patch(op, gm);
+    cd.h = gm.h;
+    cd.w = gm.w;
+    cd.stride_h = op.attrs.i("stride");
+    cd.stride_w = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : cd.stride_h;
+    cd.pad = op.attrs.i("padding");
+    cd.dilation = op.attrs.i("dilation");
     w.conv = cd;
     return {w};
-  }
-
-  // The input elements a block reads (per group): its images x channels x the bounding box of
-  // its output pixels' receptive fields over its kernel taps, clipped to the tensor, and never
-  // more than the block's im2col count.
-  static std::function<uint64_t(const ConvBlock&)> block_patch(const Operator& op, const ConvGeom gm) {
-    const int64_t sh = op.attrs.i("stride"), sw = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : sh;
-    const int64_t pad = op.attrs.i("padding"), dil = op.attrs.i("dilation");
-    return [=](const ConvBlock& b) -> uint64_t {
-      uint64_t im2col = 1;
-      for (size_t d = 0; d < 3; ++d) im2col *= static_cast<uint64_t>(b.m_ext[d]) * static_cast<uint64_t>(b.k_ext[d]);
-      if (b.m0[0] < 0) {  // sizing: the most any block of these extents reads (unclipped)
-        const auto box = static_cast<uint64_t>(std::min(gm.h, (b.m_ext[1] - 1) * sh + (b.k_ext[1] - 1) * dil + 1)) *
-                         static_cast<uint64_t>(std::min(gm.w, (b.m_ext[2] - 1) * sw + (b.k_ext[2] - 1) * dil + 1));
-        return std::min(box * static_cast<uint64_t>(b.m_ext[0]) * static_cast<uint64_t>(b.k_ext[0]), im2col);
-      }
-      const int64_t y0 = std::max<int64_t>(0, b.m0[1] * sh - pad + b.k0[1] * dil);
-      const int64_t y1 = std::min(gm.h - 1, (b.m0[1] + b.m_ext[1] - 1) * sh - pad + (b.k0[1] + b.k_ext[1] - 1) * dil);
-      const int64_t x0 = std::max<int64_t>(0, b.m0[2] * sw - pad + b.k0[2] * dil);
-      const int64_t x1 = std::min(gm.w - 1, (b.m0[2] + b.m_ext[2] - 1) * sw - pad + (b.k0[2] + b.k_ext[2] - 1) * dil);
-      const uint64_t box = y1 >= y0 && x1 >= x0 ? static_cast<uint64_t>((y1 - y0 + 1) * (x1 - x0 + 1)) : 0;
-      return std::min(box * static_cast<uint64_t>(b.m_ext[0]) * static_cast<uint64_t>(b.k_ext[0]), im2col);
-    };
   }
 
   // The input elements a GEMM tile reads (per group): the bounding box of its output pixels'
