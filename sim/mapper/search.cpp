@@ -197,6 +197,21 @@ class Driver {
           visit(t);
         }
       }
+      if (o.conv) {
+        // Output-pixel blocks of about the same size (half to twice its pixels) in every aspect:
+        // the model's error (its compute law, stalls at ragged blocks) can favour one aspect
+        // ratio over another that the evaluator ranks first (4x10 vs 16x3 on a 6-row array).
+        const double pixels = static_cast<double>(at.tile[3] * at.tile[4]);
+        for (int64_t bp : o.sizes[3])
+          for (int64_t bq : o.sizes[4]) {
+            const double ratio = static_cast<double>(bp * bq) / pixels;
+            if (ratio < 0.5 || ratio > 2 || (bp == at.tile[3] && bq == at.tile[4])) continue;
+            std::vector<int64_t> t = at.tile;
+            t[3] = bp;
+            t[4] = bq;
+            visit(t);
+          }
+      }
       const int combos = nd == 3 ? 8 : 2;  // sign patterns: all 2^3, or all down / all up
       for (int pattern = 0; pattern < combos; ++pattern) {
         std::vector<int64_t> t(nd);

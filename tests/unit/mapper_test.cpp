@@ -152,3 +152,34 @@ TEST_CASE("lower_bound never exceeds the evaluator's score", "[mapper]") {
   }
   CHECK(checked > 500);
 }
+
+// Convolutions whose images are large against the scratchpad: here tiling in their own
+// dimensions (2-D blocks of output pixels, which re-read less halo) is what wins, and the ILP's
+// block formulation must find it: within 1% of exhaustive search over both options.
+TEST_CASE("convolutions in their own dimensions: ILP within 1% of exhaustive search, blocks chosen", "[mapper]") {
+  std::mt19937_64 g(77);
+  auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
+  int blocks_won = 0, layers = 0;
+  for (int trial = 0; trial < 10; ++trial) {
+    const std::string df = std::array<const char*, 3>{"os", "ws", "is"}[static_cast<size_t>(uni(0, 2))];
+    const std::string arch_text = machine(static_cast<int>(uni(4, 8)), static_cast<int>(uni(4, 8)), df, static_cast<int>(uni(2, 6)), 2,
+                                          static_cast<double>(uni(1, 4)));
+    const Arch arch = load_arch_string(arch_text, "m.yaml");
+    const std::string wl_text = conv_workload(uni(4, 8), uni(20, 36), uni(4, 8), 3, 1, 1, 1);
+    const Workload wl = load_workload_string(wl_text, "w.yaml", WorkloadFormat::yaml);
+    MapperOptions ilp, ex;
+    ilp.kind = MapperKind::ilp;
+    ilp.time_limit = 60;
+    ex.kind = MapperKind::exhaustive;
+    ex.exhaustive_limit = 1e9;
+    const MapResult ri = map_workload(arch, wl, ilp), re = map_workload(arch, wl, ex);
+    const double ci = static_cast<double>(ri.items[0].score.cycles), ce = static_cast<double>(re.items[0].score.cycles);
+    INFO(wl_text << "\n" << arch_text << "\nilp " << ci << " conv_tile " << ri.mapping.ops[0].has_conv_tile() << "\nexhaustive " << ce
+                 << " conv_tile " << re.mapping.ops[0].has_conv_tile());
+    CHECK(ci <= ce * 1.01);
+    CHECK(ce <= ci);
+    blocks_won += re.mapping.ops[0].has_conv_tile();
+    ++layers;
+  }
+  CHECK(blocks_won >= layers / 2);  // the case this test is for
+}
