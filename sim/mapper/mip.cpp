@@ -165,8 +165,9 @@ Mip::Result Mip::solve(double seconds, const std::vector<double>& start, double 
   r.proven_optimal = r.found && Cbc_isProvenOptimal(m.get()) != 0;
   r.broken = x && !r.infeasible && !r.found;
   r.bound = Cbc_getBestPossibleObjValue(m.get());
-  // Status 1 with secondary status 2: stopped on the time limit.
-  r.timed_out = Cbc_status(m.get()) == 1 && Cbc_secondaryStatus(m.get()) == 2;
+  // Status 1: stopped on a limit; the only one set here is the time (CBC 2.10 reports its
+  // secondary status as 2 or 4 for it, so that is not relied on).
+  r.timed_out = Cbc_status(m.get()) == 1;
   return r;
 }
 

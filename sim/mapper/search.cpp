@@ -171,7 +171,7 @@ class Driver {
   // candidate sizes within a factor 2.5, and all dimensions one candidate down or up together
   // (every combination of the three of a GEMM tile; all together for a convolution's seven),
   // in every loop order.
-  void polish(const ItemSpace& sp, GemmCandidate start, Best& best) {
+  void polish(const ItemSpace& sp, GemmCandidate start, Best& best, double pair_seconds) {
     const GemmOption& o = sp.options()[start.option];
     const size_t nd = o.sizes.size();
     Best local;
@@ -185,7 +185,8 @@ class Driver {
         best.offer(c, s, opt_.objective);
       }
     };
-    for (int round = 0; round < 8; ++round) {
+    bool paired = false;
+    for (int round = 0; round < 10; ++round) {
       const GemmCandidate at = local.c;
       std::vector<size_t> idx(nd);
       for (size_t d = 0; d < nd; ++d) {
@@ -228,7 +229,29 @@ class Driver {
         }
         if (ok && moved) visit(t);
       }
-      if (local.c.tile == at.tile) break;
+      if (local.c.tile == at.tile) {
+        // Converged on single and joint steps: one pass over pairs of dimensions, each within
+        // a factor 2 of its size, in every order; a better pair climbs again. Found by layers
+        // whose optimum differs in two dimensions and the order at once (m down, n up, nmk).
+        // Bounded in time by `pair_seconds` (the evaluator's cost grows with the tile steps).
+        if (paired) break;
+        paired = true;
+        const Score before = local.s;
+        const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(pair_seconds));
+        for (size_t d1 = 0; d1 < nd; ++d1)
+          for (size_t d2 = d1 + 1; d2 < nd; ++d2)
+            for (int64_t v1 : o.sizes[d1])
+              for (int64_t v2 : o.sizes[d2]) {
+                if (Clock::now() > deadline) break;
+                auto near = [](int64_t v, int64_t at) { return 2 * v >= at && v <= 2 * at; };
+                if (!near(v1, at.tile[d1]) || !near(v2, at.tile[d2]) || (v1 == at.tile[d1] && v2 == at.tile[d2])) continue;
+                std::vector<int64_t> t = at.tile;
+                t[d1] = v1;
+                t[d2] = v2;
+                visit(t);
+              }
+        if (!(local.s.value(opt_.objective) < before.value(opt_.objective))) break;
+      }
     }
     best.scored += local.scored;
   }
@@ -305,10 +328,12 @@ class Driver {
         }
       // The MIP's model leaves out the pipeline's step-by-step stalls (docs/mapper.md), so
       // each option's best is polished by the evaluator: neighbouring tile sizes, all orders.
+      // The pair pass of each polish gets as long as the MIP took (at least 50 ms) over all.
+      const double pair_seconds = std::max(0.05, st.mip_seconds) / static_cast<double>(std::max<size_t>(1, sp.options().size()));
       for (auto& po : per_option)
-        if (po.found) polish(sp, po.c, best);
+        if (po.found) polish(sp, po.c, best, pair_seconds);
       if (r.candidates.empty() && sp.fits(sp.options()[0], fallback.tile))
-        polish(sp, fallback, best);  // no MIP solution (the solver failed): the evaluator's hill-climb alone
+        polish(sp, fallback, best, pair_seconds);  // no MIP solution (the solver failed): the evaluator's hill-climb alone
       st.how = opt_.kind == MapperKind::exhaustive ? "ilp (space too large)"
                : r.solver_failed                   ? "solver failed"
                : r.timed_out                       ? "time limit"
