@@ -52,14 +52,8 @@ Dataflow parse_dataflow(const std::string& d) {
   return Dataflow::Ws;
 }
 
-// Two's-complement wrap of `v` to `bits` (1..64), sign-extended: what an acc_bits register holds.
-int64_t wrap(u64 v, int bits) {
-  if (bits >= 64) return static_cast<int64_t>(v);
-  const u64 mask = (u64{1} << bits) - 1;
-  v &= mask;
-  if ((v >> (bits - 1)) & 1) v |= ~mask;
-  return static_cast<int64_t>(v);
-}
+// What an acc_bits register holds.
+int64_t wrap(u64 v, int bits) { return wrap_to_bits(v, bits); }
 
 // acc + x*y modulo 2^bits. Unsigned arithmetic wraps modulo 2^64, whose low bits are exact.
 int64_t mac(int64_t acc, int64_t x, int64_t y, int bits) {

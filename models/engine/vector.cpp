@@ -33,14 +33,6 @@ std::vector<DType> int_dtypes(int bits) {
   return v;
 }
 
-// Two's-complement wrap of `v` to `bits` (1..64), sign-extended: what a lane's accumulator holds.
-int64_t wrap(uint64_t v, int bits) {
-  if (bits >= 64) return static_cast<int64_t>(v);
-  const uint64_t mask = (uint64_t{1} << bits) - 1;
-  v &= mask;
-  if ((v >> (bits - 1)) & 1) v |= ~mask;
-  return static_cast<int64_t>(v);
-}
 
 uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -113,7 +105,7 @@ class VectorEngine final : public IEngine {
       for (int64_t j = 0; j < g.n; ++j) {
         uint64_t acc = 0;  // unsigned: wraps modulo 2^64, whose low bits are exact
         for (int64_t kk = 0; kk < g.k; ++kk) acc += static_cast<uint64_t>(a.at(i, kk)) * static_cast<uint64_t>(b.at(kk, j));
-        out.at(i, j) = wrap(acc, bits_);
+        out.at(i, j) = wrap_to_bits(acc, bits_);
       }
   }
 
@@ -168,7 +160,7 @@ class VectorEngine final : public IEngine {
             }
         if (data)
           for (uint64_t lane = 0; lane < active; ++lane)
-            out->at(static_cast<int64_t>(row0 + lane), static_cast<int64_t>(j)) = wrap(acc[lane], bits_);
+            out->at(static_cast<int64_t>(row0 + lane), static_cast<int64_t>(j)) = wrap_to_bits(acc[lane], bits_);
       }
     TileCost t;
     t.cycles.fill = static_cast<uint64_t>(depth_);

@@ -255,4 +255,12 @@ uint64_t encode_sum(const NumFormat& f, double hi, double lo, Conversion c) {
 
 uint64_t encode(const NumFormat& f, double v, Conversion c) { return encode_sum(f, v, 0.0, c); }
 
+int64_t wrap_to_bits(uint64_t v, int bits) {
+  if (bits >= 64) return static_cast<int64_t>(v);
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  v &= mask;
+  if ((v >> (bits - 1)) & 1) v |= ~mask;
+  return static_cast<int64_t>(v);
+}
+
 }  // namespace tessera

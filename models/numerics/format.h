@@ -129,4 +129,8 @@ uint64_t encode_sum(const NumFormat& f, double hi, double lo, Conversion c = {})
 // Integer formats: `v` modulo 2^bits (saturate = false) or clamped (true); ternary clamps.
 uint64_t encode_int(const NumFormat& f, int64_t v, bool saturate = false);
 
+// Two's-complement wrap of `v` to `bits` (1..64), sign-extended: what a `bits`-wide integer
+// register holds after unsigned arithmetic (whose low bits are exact modulo 2^64).
+int64_t wrap_to_bits(uint64_t v, int bits);
+
 }  // namespace tessera
