@@ -32,6 +32,7 @@
 
 #include "models/common/error.h"
 #include "models/engine/systolic.h"
+#include "models/numerics/format.h"
 #include "sim/cosim/rtl_engine.h"
 #include "sim/cosim/rtl_model.h"
 
@@ -60,13 +61,7 @@ class Lanes {
 };
 
 // The low `bits` of u as a two's-complement number: what a `bits`-wide register holds.
-int64_t sign_extend(u64 u, int bits) {
-  if (bits >= 64) return static_cast<int64_t>(u);
-  const u64 mask = (u64{1} << bits) - 1;
-  u &= mask;
-  if ((u >> (bits - 1)) & 1) u |= ~mask;
-  return static_cast<int64_t>(u);
-}
+int64_t sign_extend(u64 u, int bits) { return wrap_to_bits(u, bits); }
 
 enum Mode { kOs = 0, kWs = 1, kIs = 2 };
 
