@@ -195,11 +195,6 @@ IntMatrix gather(const IntMatrix& x, const std::vector<int64_t>& rows, const std
   return s;
 }
 
-std::vector<int64_t> index_range(int64_t lo, int64_t n) {
-  std::vector<int64_t> v(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = lo + i;
-  return v;
-}
 
 struct ShapeKey {
   int64_t m, n, k;
@@ -541,7 +536,7 @@ class Kernel {
     if (!st.data) return rtl->run_tile(req, nullptr, nullptr, nullptr, [] { wait(kCycle); });
     const IEngine& model = *arch_.engines[e].model;
     const size_t g = i / p.tiles.size();
-    const std::vector<int64_t> rows = p.tiles.rows_of(t), ks = p.tiles.cols_of(t), cols = index_range(t.n0, t.shape.n);
+    const std::vector<int64_t> rows = p.tiles.rows_of(t), ks = p.tiles.cols_of(t), cols = p.tiles.out_cols_of(t);
     const IntMatrix a = gather(st.data->a[g], rows, ks);
     const IntMatrix b = gather(st.data->b[g], ks, cols);
     if (model.capabilities().timing != TimingDependence::Shape) {

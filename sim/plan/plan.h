@@ -77,6 +77,7 @@ class TileSequence {
   // contiguous ranges, or a convolution block's gathered im2col rows and columns.
   std::vector<int64_t> rows_of(const TileStep& t) const;
   std::vector<int64_t> cols_of(const TileStep& t) const;
+  std::vector<int64_t> out_cols_of(const TileStep& t) const;  // its output columns (n)
 
  private:
   bool is_gemm_ = true;

@@ -196,4 +196,6 @@ std::vector<int64_t> TileSequence::cols_of(const TileStep& t) const {
   return t.is_block ? block_indices(conv_.k, t.block.k0, t.block.k_ext) : range(t.k0, t.shape.k);
 }
 
+std::vector<int64_t> TileSequence::out_cols_of(const TileStep& t) const { return range(t.n0, t.shape.n); }
+
 }  // namespace tessera
