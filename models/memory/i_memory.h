@@ -20,9 +20,10 @@
 
 namespace tessera {
 
-// Operand roles a scratchpad may hold.
-enum class Operand { A, B, Out };
-const char* operand_name(Operand o);  // "a", "b", "out"
+// Roles a scratchpad may hold: the GEMM operands, and `Psum`, an accumulator: the partial sums
+// of the output tile being reduced, kept apart from the finished outputs (as TPUv1's).
+enum class Operand { A, B, Out, Psum };
+const char* operand_name(Operand o);  // "a", "b", "out", "psum"
 
 class IScratchpad {
  public:

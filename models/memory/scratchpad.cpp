@@ -9,6 +9,7 @@ const char* operand_name(Operand o) {
     case Operand::A: return "a";
     case Operand::B: return "b";
     case Operand::Out: return "out";
+    case Operand::Psum: return "psum";
   }
   return "?";
 }

@@ -27,6 +27,12 @@ const ScratchpadInstance& Arch::scratchpad_for(Operand o) const {
   throw std::logic_error("validated arch has no scratchpad for an operand");
 }
 
+int Arch::accumulator() const {
+  for (size_t i = 0; i < scratchpads.size(); ++i)
+    if (scratchpads[i].holds_operand(Operand::Psum) && !scratchpads[i].holds_operand(Operand::Out)) return static_cast<int>(i);
+  return -1;
+}
+
 const EngineInstance* Arch::find_engine(const std::string& n) const {
   for (const auto& e : engines)
     if (e.name == n) return &e;
@@ -215,13 +221,16 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
     if (!names.insert(inst.name).second)
       throw UserError("duplicate component name '" + inst.name + "'", yaml_loc(s, file), key + ".name");
     if (const YAML::Node h = s["holds"]) {
-      expect_sequence(h, file, key + ".holds", "a list of operands (a, b, out)");
+      expect_sequence(h, file, key + ".holds", "a list of operands (a, b, out, psum)");
       for (size_t j = 0; j < h.size(); ++j) {
         const std::string v = scalar_text(h[j], file, key + ".holds", "an operand");
         if (v == "a") inst.holds.push_back(Operand::A);
         else if (v == "b") inst.holds.push_back(Operand::B);
         else if (v == "out") inst.holds.push_back(Operand::Out);
-        else throw UserError("expected one of a|b|out (activations, weights, outputs), got '" + v + "'", yaml_loc(h[j], file), key + ".holds");
+        else if (v == "psum") inst.holds.push_back(Operand::Psum);
+        else throw UserError("expected one of a|b|out|psum (activations, weights, outputs, partial sums), got '" + v + "'" +
+                                 did_you_mean(v, {"a", "b", "out", "psum"}),
+                             yaml_loc(h[j], file), key + ".holds");
         if (std::count(inst.holds.begin(), inst.holds.end(), inst.holds.back()) > 1)
           throw UserError("'" + v + "' is listed twice", yaml_loc(h[j], file), key + ".holds");
       }
@@ -243,6 +252,13 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
     if (n != 1)
       throw UserError(std::string("operand '") + operand_name(o) + "' must be held by exactly one scratchpad, found " +
                           std::to_string(n),
+                      yaml_loc(spms, file), "memory.scratchpads");
+  }
+  {
+    int n = 0;
+    for (const auto& s : a.scratchpads) n += s.holds_operand(Operand::Psum);
+    if (n > 1)
+      throw UserError("partial sums ('psum') may be held by one scratchpad (the accumulator), found " + std::to_string(n),
                       yaml_loc(spms, file), "memory.scratchpads");
   }
 

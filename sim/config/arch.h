@@ -48,7 +48,10 @@ struct Arch {
   std::shared_ptr<const IDma> dma;
   nlohmann::json resolved;  // every parameter after defaults and overrides, for reports
 
-  const ScratchpadInstance& scratchpad_for(Operand o) const;  // the one that holds `o`
+  const ScratchpadInstance& scratchpad_for(Operand o) const;  // the one that holds `o` (a, b, out)
+  // The accumulator: the scratchpad that holds partial sums apart from the outputs (holds psum,
+  // not out), or -1 when partial sums live with the outputs.
+  int accumulator() const;
   const EngineInstance* find_engine(const std::string& name) const;
   uint64_t cycles_from_ns(double ns) const;  // ceil at the clock
 };

@@ -16,6 +16,7 @@ class Machine {
  public:
   const Arch& arch;
   size_t spm_a = 0, spm_b = 0, spm_out = 0;  // the first scratchpad holding each role (else 0), as the kernel
+  size_t spm_psum = 0;  // where partial sums live: the accumulator, else out's scratchpad
   struct Spm {
     uint64_t width = 1, per_cycle = 1;  // word bits; words per cycle through the engine's ports
     bool single_port = false;           // the engine's port also carries the DMA fill and drain
@@ -35,6 +36,7 @@ class Machine {
     spm_a = index_of(Operand::A);
     spm_b = index_of(Operand::B);
     spm_out = index_of(Operand::Out);
+    spm_psum = a.accumulator() >= 0 ? static_cast<size_t>(a.accumulator()) : spm_out;
     for (size_t s = 0; s < a.scratchpads.size(); ++s) {
       const IScratchpad& m = *a.scratchpads[s].model;
       const int ports = m.ports() > 1 ? m.ports() - 1 : 1;
@@ -156,7 +158,7 @@ class CostCache {
     for (size_t i = 0; i < e.spm_bits.size(); ++i) {
       if (i == mc_.spm_a) e.spm_bits[i] += tr.a_read_bits;
       if (i == mc_.spm_b) e.spm_bits[i] += tr.b_read_bits;
-      if (i == mc_.spm_out) e.spm_bits[i] += tr.out_write_bits + tr.out_read_bits;
+      if (i == mc_.spm_psum) e.spm_bits[i] += tr.out_write_bits + tr.out_read_bits;
       if (!mc_.spm[i].single_port && e.spm_bits[i])
         e.multi_port_cycles = std::max(e.multi_port_cycles, mc_.stream_cycles(i, e.spm_bits[i]));
     }
@@ -196,14 +198,20 @@ class Shapes {
   // operands (and, through a single port, this step's DMA fill and drain) that fast.
   uint64_t duration(const CostEntry& e, const TileStep& t) const {
     uint64_t spm = e.multi_port_cycles;
-    for (size_t i : mc_.single_port) {
+    for (size_t i : mc_.single_port) {  // the DMA's port: fills, drains, accumulator moves
       uint64_t bits = e.spm_bits[i];
       if (i == mc_.spm_a) bits += t.load_a_bits;
       if (i == mc_.spm_b) bits += t.load_b_bits;
-      if (i == mc_.spm_out) bits += t.load_psum_bits + t.store_bits;
+      if (i == mc_.spm_psum) bits += t.load_psum_bits + t.acc_fill_bits + (t.acc_drain_bits ? acc_read_bits(t) : 0);
+      if (i == mc_.spm_out) bits += t.acc_fill_bits + t.acc_drain_bits;
+      if (i == (t.stores_psums ? mc_.spm_psum : mc_.spm_out)) bits += t.store_bits;
       if (bits) spm = std::max(spm, mc_.stream_cycles(i, bits));
     }
     return std::max(e.cycles, spm);
+  }
+  // A drain reads the accumulator at the partial-sum width.
+  uint64_t acc_read_bits(const TileStep& t) const {
+    return static_cast<uint64_t>(t.shape.m) * static_cast<uint64_t>(t.shape.n) * static_cast<uint64_t>(psum_bits_);
   }
 
   // In the kernel's order (sim/kernel/kernel.cpp tally(): shapes ascending, then the partial
@@ -224,13 +232,13 @@ class Shapes {
       const OperandTraffic& tr = u.e->cost.traffic;
       r.spm[mc_.spm_a].read_bits += tr.a_read_bits * u.uses;
       r.spm[mc_.spm_b].read_bits += tr.b_read_bits * u.uses;
-      r.spm[mc_.spm_out].write_bits += tr.out_write_bits * u.uses;
-      r.spm[mc_.spm_out].read_bits += tr.out_read_bits * u.uses;
+      r.spm[mc_.spm_psum].write_bits += tr.out_write_bits * u.uses;
+      r.spm[mc_.spm_psum].read_bits += tr.out_read_bits * u.uses;
     }
     for (const auto& u : used_) {
       if (!u.accumulating) continue;
       const uint64_t mn = static_cast<uint64_t>(u.key.m) * static_cast<uint64_t>(u.key.n) * u.accumulating;
-      r.spm[mc_.spm_out].read_bits += mn * static_cast<uint64_t>(psum_bits_);
+      r.spm[mc_.spm_psum].read_bits += mn * static_cast<uint64_t>(psum_bits_);
       r.actions.add("accumulator", "int_add", psum_bits_, mn);
     }
   }
@@ -268,9 +276,10 @@ class Dma {
 
 // The kernel's three processes per engine as a recurrence over the steps. Times:
 //   L[g] tile g loaded, C[g] computed, S[g] stored (its store arrived, or passed on in order).
-// loader, step g: waits C[g-2] (two buffers per operand); at g = 0 writes the spills; a step
-//   with a psum load waits S[g-1] (all earlier stores); asks for its loads (L[g] = arrival),
-//   or, without loads, L[g] = max(now, L[g-1]).
+// loader, step g: at g = 0 writes the spills; a step opening scratchpad tile T waits for tile
+//   T-2 to be computed (two buffers per operand), a step with a psum load for C[g-2] (two
+//   accumulator tiles) and S[g-1] (all earlier stores); asks for its loads (L[g] = arrival),
+//   or, without loads, L[g] = max(now, L[g-1]) (the loader goes on at `now`).
 // engine, step g: starts at max(free, L[g], S[g-2]); takes max(engine cycles, port time).
 // writer, step g: waits C[g]; asks for its store (S[g] = arrival), or S[g] = max(now, S[g-1]).
 // The DMA grants the requests asked in one cycle together, the loader's before the writer's,
@@ -278,8 +287,7 @@ class Dma {
 // whose ask time is still unknown depends on an arrival later than any ask now pending (every
 // arrival is at least a cycle after its ask), so the pending request with the earliest ask
 // (ties: the loader's) can always be booked next. The three processes are never more than a
-// few steps apart, so a small ring of steps suffices.
-constexpr size_t kRing = 16;
+// few scratchpad tiles apart, so a ring of steps two tiles long (plus a few) suffices.
 
 struct Slot {
   TileStep t;
@@ -302,8 +310,11 @@ ItemEval run_item(const Machine& mc, CostCache& cache, std::vector<TileStep>& gr
 
   Shapes shapes(mc, cache, p);
   Dma dma(mc);
-  std::array<Slot, kRing> ring;
-  auto at = [&ring](size_t g) -> Slot& { return ring[g % kRing]; };
+  const size_t ring_size = 2 * p.tiles.max_calls_per_tile() + 8;
+  std::vector<Slot> ring(ring_size);
+  auto at = [&](size_t g) -> Slot& { return ring[g % ring_size]; };
+  std::array<uint64_t, 2> tile_done{};  // C of the last step of the last two tiles computed
+  size_t tiles_opened = 0, tiles_closed = 0;
   const size_t per_group = p.tiles.size();
   const bool repeat = p.groups > 1 && per_group <= kGroupSteps;
   if (repeat) {
@@ -323,14 +334,12 @@ ItemEval run_item(const Machine& mc, CostCache& cache, std::vector<TileStep>& gr
       moved = false;
       // Loader: up to its next DMA request.
       while (!lreq && gl < n) {
-        if (gl >= 2 && ge + 1 < gl) break;  // C[gl-2] not known yet
-        uint64_t t = tl;
-        if (gl >= 2) t = std::max(t, at(gl - 2).computed);
         if (spill) {  // only before step 0
           lreq = true;
-          lask = tl = t;
+          lask = tl;
           break;
         }
+        if (gl + 2 >= gw + ring_size) throw std::logic_error("evaluate: the loader outran its ring");
         Slot& s = at(gl);
         if (!fetched) {
           s.t = repeat ? group[gl % per_group] : p.tiles.at(gl % per_group);
@@ -340,20 +349,30 @@ ItemEval run_item(const Machine& mc, CostCache& cache, std::vector<TileStep>& gr
           if (opt.tally) {
             r.spm[mc.spm_a].write_bits += s.t.load_a_bits;
             r.spm[mc.spm_b].write_bits += s.t.load_b_bits;
-            r.spm[mc.spm_out].write_bits += s.t.load_psum_bits;
+            r.spm[mc.spm_psum].write_bits += s.t.load_psum_bits;
           }
+        }
+        uint64_t t = tl;
+        if (s.t.opens_tile && tiles_opened >= 2) {
+          if (tiles_closed + 1 < tiles_opened) break;  // tile T-2 not computed yet
+          t = std::max(t, tile_done[tiles_opened % 2]);
+        }
+        if (s.t.load_psum_bits && gl >= 2) {
+          if (ge + 1 < gl) break;  // C[gl-2] not known yet
+          t = std::max(t, at(gl - 2).computed);
         }
         if (s.t.load_psum_bits) {
           if (gw < gl) break;  // S[gl-1] not known yet
           if (gl) t = std::max(t, at(gl - 1).stored);
         }
+        tiles_opened += s.t.opens_tile;
         if (s.t.load_bits()) {
           lreq = true;
           lask = tl = t;
           break;
         }
-        s.loaded = gl ? std::max(t, at(gl - 1).loaded) : t;
-        tl = s.loaded;
+        s.loaded = gl ? std::max(t, at(gl - 1).loaded) : t;  // the loader passes it without waiting
+        tl = t;
         ++gl;
         fetched = false;
         moved = true;
@@ -369,6 +388,13 @@ ItemEval run_item(const Machine& mc, CostCache& cache, std::vector<TileStep>& gr
         const uint64_t d = shapes.duration(*u.e, s.t);
         r.spm_stall_cycles += d - u.e->cycles;
         s.computed = te = start + d;
+        if (s.t.closes_tile) tile_done[tiles_closed++ % 2] = s.computed;
+        if (opt.tally && (s.t.acc_fill_bits || s.t.acc_drain_bits)) {
+          r.spm[mc.spm_out].read_bits += s.t.acc_fill_bits;
+          r.spm[mc.spm_psum].write_bits += s.t.acc_fill_bits;
+          if (s.t.acc_drain_bits) r.spm[mc.spm_psum].read_bits += shapes.acc_read_bits(s.t);
+          r.spm[mc.spm_out].write_bits += s.t.acc_drain_bits;
+        }
         ++ge;
         moved = true;
       }
@@ -404,7 +430,7 @@ ItemEval run_item(const Machine& mc, CostCache& cache, std::vector<TileStep>& gr
       Slot& s = at(gw);
       s.stored = dma.book(wask, s.t.store_bits, r);
       r.dram_write_bits += s.t.store_bits;
-      if (opt.tally) r.spm[mc.spm_out].read_bits += s.t.store_bits;
+      if (opt.tally) r.spm[s.t.stores_psums ? mc.spm_psum : mc.spm_out].read_bits += s.t.store_bits;
       ++gw;
     } else {
       break;
@@ -412,6 +438,7 @@ ItemEval run_item(const Machine& mc, CostCache& cache, std::vector<TileStep>& gr
   }
   r.end_cycle = r.total_cycles = std::max(tw, at(n - 1).stored);
   shapes.tally(r, opt.tally);
+  if (opt.tally) r.actions.merge(p.fused_actions);  // element-wise work fused into the output path
   r.stall_cycles = r.total_cycles - std::min(r.total_cycles, r.compute_cycles);
   r.roofline_cycles = std::max(r.compute_cycles, r.dram_busy_cycles);
   return r;

@@ -239,6 +239,7 @@ class Kernel {
     spm_a_ = index_of(Operand::A);
     spm_b_ = index_of(Operand::B);
     spm_out_ = index_of(Operand::Out);
+    spm_psum_ = arch.accumulator() >= 0 ? static_cast<size_t>(arch.accumulator()) : spm_out_;
     for (size_t e = 0; e < arch.engines.size(); ++e) units_.push_back(std::make_unique<Unit>());
     for (size_t p = 0; p < plan.ops.size(); ++p) {
       const OpPlan& op = plan.ops[p];
@@ -297,6 +298,7 @@ class Kernel {
   struct Unit {
     std::vector<size_t> queue;  // plan indices, in plan order
     Progress loaded, computed, stored;  // over the unit's tile stream across items
+    std::deque<uint64_t> in_flight;     // per load in flight, in issue order: `loaded` once it arrives
     std::array<int64_t, 3> multiple{1, 1, 1};  // the engine's tile_multiple for the item's dataflow
     std::map<StepKey, TileCost> costs;  // shape-only engines: one cost per distinct step...
     const OpPlan* costs_for = nullptr;  // ...of this item (items differ in dataflow, precision)
@@ -331,31 +333,46 @@ class Kernel {
   void loader(size_t e) {
     Unit& u = *units_[e];
     uint64_t g = 0;
+    std::array<uint64_t, 2> opened{};  // first steps of the last two scratchpad tiles
+    uint64_t tiles = 0;
     for (size_t pi : u.queue) {
       const OpPlan& p = plan_.ops[pi];
       OpState& st = *ops_[pi];
       // Weights and graph inputs may be fetched ahead; activations only once produced.
       if (p.loads_wait) wait_deps(p);
       for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
-        if (g >= 2) u.computed.wait_at_least(g - 1);  // two buffers per operand
+        const TileStep t = p.step(i);
+        // Two buffers per operand: a scratchpad tile's a and b take the buffer of the tile
+        // before last; partial sums loaded into the accumulator, the one of the call before last.
+        if (t.opens_tile) {
+          if (tiles >= 2) u.computed.wait_at_least(opened[(tiles - 1) % 2]);
+          opened[tiles++ % 2] = g;
+        }
+        if (t.load_psum_bits && g >= 2) u.computed.wait_at_least(g - 1);
         if (i == 0 && p.spill_bits) {
           mem_.issue(loader_key(e), p.spill_bits, [&st](uint64_t c) { st.r.dram_busy_cycles += c; }, nullptr);
           st.r.dram_write_bits += p.spill_bits;
           st.r.spm[spm_out_].read_bits += p.spill_bits;
         }
-        const TileStep t = p.step(i);
         if (t.load_psum_bits) u.stored.wait_at_least(g);  // partial sums come back after they left
+        // A step without loads is loaded with the step before it: the loader passes it without
+        // waiting, and the arrival of the last load in flight covers it too.
         if (t.load_bits()) {
+          u.in_flight.push_back(g + 1);
           mem_.issue(loader_key(e), t.load_bits(), [&st](uint64_t c) { st.r.dram_busy_cycles += c; },
-                     [&u, g] { u.loaded.set(g + 1); });
-        } else {
-          u.loaded.wait_at_least(g);
+                     [&u] {
+                       u.loaded.set(u.in_flight.front());
+                       u.in_flight.pop_front();
+                     });
+        } else if (u.in_flight.empty()) {
           u.loaded.set(g + 1);
+        } else {
+          u.in_flight.back() = g + 1;
         }
         st.r.dram_read_bits += t.load_bits();
         st.r.spm[spm_a_].write_bits += t.load_a_bits;
         st.r.spm[spm_b_].write_bits += t.load_b_bits;
-        st.r.spm[spm_out_].write_bits += t.load_psum_bits;
+        st.r.spm[spm_psum_].write_bits += t.load_psum_bits;
       }
     }
   }
@@ -380,6 +397,7 @@ class Kernel {
         TileContext ctx = context_of(t, i == 0);
         const uint64_t start = now_abs();
         book_scratchpads(e, u, model, p, t, start);
+        add_moves(st, p, t);
         const std::optional<TileCost> measured = execute(e, p, st, i, t);
         if (!shape_only && st.tile_stats) ctx.stats = &*st.tile_stats;
         const TileCost& cost = step_cost(u, *session, model, p, t, ctx, measured ? &*measured : nullptr);
@@ -422,7 +440,7 @@ class Kernel {
           mem_.issue(writer_key(e), t.store_bits, [&st](uint64_t c) { st.r.dram_busy_cycles += c; },
                      [&u, g] { u.stored.set(g + 1); });
           st.r.dram_write_bits += t.store_bits;
-          st.r.spm[spm_out_].read_bits += t.store_bits;
+          st.r.spm[t.stores_psums ? spm_psum_ : spm_out_].read_bits += t.store_bits;
         } else {
           u.stored.wait_at_least(g);
           u.stored.set(g + 1);
@@ -481,13 +499,29 @@ class Kernel {
     auto& s = st.r.spm;
     s[spm_a_].read_bits += tr.a_read_bits * uses;
     s[spm_b_].read_bits += tr.b_read_bits * uses;
-    s[spm_out_].write_bits += tr.out_write_bits * uses;
-    s[spm_out_].read_bits += tr.out_read_bits * uses;
+    s[spm_psum_].write_bits += tr.out_write_bits * uses;
+    s[spm_psum_].read_bits += tr.out_read_bits * uses;
+  }
+
+  // A step's accumulator moves: partial sums back from out's scratchpad; partial sums or final
+  // values out to it (read from the accumulator at the partial-sum width).
+  void add_moves(OpState& st, const OpPlan& p, const TileStep& t) {
+    if (!t.acc_fill_bits && !t.acc_drain_bits) return;
+    auto& s = st.r.spm;
+    s[spm_out_].read_bits += t.acc_fill_bits;
+    s[spm_psum_].write_bits += t.acc_fill_bits;
+    if (t.acc_drain_bits) s[spm_psum_].read_bits += acc_read_bits(p, t);
+    s[spm_out_].write_bits += t.acc_drain_bits;
+  }
+  uint64_t acc_read_bits(const OpPlan& p, const TileStep& t) const {
+    return static_cast<uint64_t>(t.shape.m) * static_cast<uint64_t>(t.shape.n) *
+           static_cast<uint64_t>(arch_.engines[p.engine].model->capabilities().psum_bits);
   }
 
   // The engine cannot outrun its scratchpads: each streams the tile's operands (the closed
   // form's traffic, which every fidelity equals) through the ports the DMA leaves free (all but
-  // one of two or more; a single port also carries this step's DMA fill and drain). Ports are
+  // one of two or more; a single port also carries this step's DMA fill and drain, and its
+  // accumulator moves, which otherwise go through the DMA's port). Ports are
   // booked like the DRAM channel, so engines sharing a scratchpad take turns; the booking is
   // granted half a cycle after the tile starts, into u.spm_done.
   void book_scratchpads(size_t e, Unit& u, const IEngine& model, const OpPlan& p, const TileStep& t, uint64_t start) {
@@ -503,11 +537,15 @@ class Kernel {
     for (size_t s = 0; s < bits.size(); ++s) {
       if (s == spm_a_) bits[s] += tr.a_read_bits;
       if (s == spm_b_) bits[s] += tr.b_read_bits;
-      if (s == spm_out_) bits[s] += tr.out_write_bits + tr.out_read_bits;
-      if (arch_.scratchpads[s].model->ports() == 1) {
+      if (s == spm_psum_) bits[s] += tr.out_write_bits + tr.out_read_bits;
+      if (arch_.scratchpads[s].model->ports() == 1) {  // the DMA's port also moves partial sums
+        if (s == spm_out_) bits[s] += t.acc_fill_bits + t.acc_drain_bits;
+        if (s == spm_psum_ && t.acc_drain_bits) bits[s] += acc_read_bits(p, t);
+        if (s == spm_psum_) bits[s] += t.acc_fill_bits;
         if (s == spm_a_) bits[s] += t.load_a_bits;
         if (s == spm_b_) bits[s] += t.load_b_bits;
-        if (s == spm_out_) bits[s] += t.load_psum_bits + t.store_bits;
+        if (s == spm_psum_) bits[s] += t.load_psum_bits;
+        if (s == (t.stores_psums ? spm_psum_ : spm_out_)) bits[s] += t.store_bits;
       }
     }
     u.spm_granted = false;
@@ -576,6 +614,7 @@ class Kernel {
   MemoryPath mem_;
   std::vector<uint64_t> spm_free_at_;
   size_t spm_a_ = 0, spm_b_ = 0, spm_out_ = 0;
+  size_t spm_psum_ = 0;  // where partial sums live: the accumulator, else out's scratchpad
   std::vector<std::unique_ptr<Unit>> units_;
   std::vector<std::unique_ptr<OpState>> ops_;
   Arbiter spm_arbiter_;

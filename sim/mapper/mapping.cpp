@@ -36,6 +36,7 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
       ParamDecl::string("engine", std::nullopt, "engine instance name"),
       ParamDecl::string("dataflow", "", "dataflow (GEMM work)"),
       ParamDecl::string("loop_order", "mnk", "tile loop order, outer to inner"),
+      ParamDecl::string("acc_loop_order", "nm", "order of the accumulator tiles within a tile: nm (n outer) or mn"),
       ParamDecl::integer("tile_elements", "", "0", 0, 1e15, "elements per tile (vector work); 0 = all"),
       ParamDecl::boolean("fused", "false",
                          "element-wise work done in the output path of the engine that produced its input"),
@@ -44,6 +45,10 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
       ParamDecl::integer("m", "", "0", 0, 1e12, "tile rows of the output (0 = all)"),
       ParamDecl::integer("n", "", "0", 0, 1e12, "tile columns of the output (0 = all)"),
       ParamDecl::integer("k", "", "0", 0, 1e12, "tile reduction depth (0 = all)"),
+  };
+  const std::vector<ParamDecl> acc_decls = {
+      ParamDecl::integer("m", "", "0", 0, 1e12, "accumulator tile rows (0 = all of the tile's)"),
+      ParamDecl::integer("n", "", "0", 0, 1e12, "accumulator tile columns (0 = all of the tile's)"),
   };
   std::vector<ParamDecl> conv_decls;
   const std::array<const char*, 7> conv_docs{"images", "output channels", "input channels (per group)", "output rows",
@@ -54,13 +59,22 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
     const std::string key = "mapping." + std::to_string(i);
     const YAML::Node e = list[i];
     expect_map(e, file, key, "an operator mapping");
-    const ParamValues p = resolve_params(e, decls, file, key, {"tile", "conv_tile"});
+    const ParamValues p = resolve_params(e, decls, file, key, {"tile", "conv_tile", "acc_tile"});
     OpMapping om;
     om.loc = yaml_loc(e, file);
     om.op = p.s("op");
     om.engine = p.s("engine");
     om.dataflow = p.s("dataflow");
     om.loop_order = p.s("loop_order");
+    om.acc_loop_order = p.s("acc_loop_order");
+    if (om.acc_loop_order != "nm" && om.acc_loop_order != "mn")
+      throw UserError("expected nm (n outer) or mn, got '" + om.acc_loop_order + "'", yaml_loc(e["acc_loop_order"], file),
+                      key + ".acc_loop_order");
+    if (e["acc_tile"]) {
+      const ParamValues t = resolve_params(e["acc_tile"], acc_decls, file, key + ".acc_tile");
+      om.acc_m = t.i("m");
+      om.acc_n = t.i("n");
+    }
     om.tile_elements = p.i("tile_elements");
     om.fused = p.b("fused");
     std::string sorted = om.loop_order;
@@ -124,7 +138,8 @@ std::string yaml_str(const std::string& s) {
 void write_mapping(const Mapping& m, std::ostream& out) {
   out << "# tessera mapping: one entry per operator. Edit and pass back with --mapping.\n";
   out << "# tile: GEMM tile per group (m x n outputs, k reduction); conv_tile: a convolution's tile in its\n";
-  out << "# own dimensions (N K C P Q R S); loop_order: outer -> inner over m (N P Q), n (K), k (C R S).\n";
+  out << "# own dimensions (N K C P Q R S); loop_order: outer -> inner over m (N P Q), n (K), k (C R S);\n";
+  out << "# acc_tile: outputs per engine call held in the accumulator (whole k), visited in acc_loop_order.\n";
   if (!m.arch.empty()) out << "arch: " << yaml_str(m.arch) << "\n";
   if (!m.workload.empty()) out << "workload: " << yaml_str(m.workload) << "\n";
   out << (m.ops.empty() ? "mapping: []\n" : "mapping:\n");  // an empty block would read back as null
@@ -140,6 +155,8 @@ void write_mapping(const Mapping& m, std::ostream& out) {
         out << "    tile: {m: " << o.tile_m << ", n: " << o.tile_n << ", k: " << o.tile_k << "}\n";
       }
       out << "    loop_order: " << yaml_str(o.loop_order) << "\n";
+      if (o.has_acc_tile())
+        out << "    acc_tile: {m: " << o.acc_m << ", n: " << o.acc_n << "}\n    acc_loop_order: " << yaml_str(o.acc_loop_order) << "\n";
     } else if (o.fused) {
       out << "    fused: true\n";
     } else {

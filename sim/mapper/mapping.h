@@ -22,6 +22,12 @@ struct OpMapping {
   std::array<int64_t, 7> conv_tile{};
   bool has_conv_tile() const { return conv_tile != std::array<int64_t, 7>{}; }
   std::string loop_order = "mnk";              // outer -> inner, a permutation of m, n, k
+  // The accumulator tile (machines with an accumulator): m x n outputs of the tile above per
+  // engine call, its whole k (0 = all); visited in acc_loop_order ("nm": n outer, or "mn").
+  // acc_m < 0: not given, the largest that fits.
+  int64_t acc_m = -1, acc_n = -1;
+  std::string acc_loop_order = "nm";
+  bool has_acc_tile() const { return acc_m >= 0; }
   int64_t tile_elements = 0;                   // vector work: elements per tile; 0 = all
   bool fused = false;  // element-wise work applied in the output path of the GEMM engine before it
   SourceLoc loc;

@@ -70,13 +70,47 @@ ItemTile tile_of(const OpMapping& om, const LoweredOp& w) {
   }
   t.gemm = {clip(om.tile_m, full.m), clip(om.tile_n, full.n), clip(om.tile_k, full.k)};
   if (t.is_conv()) t.gemm = t.largest();
+  if (om.has_acc_tile()) {
+    if (t.is_conv() && om.acc_m)
+      throw UserError("'" + om.op + "': a convolution block's accumulator tile holds all its pixels: give acc_tile's n only (m: 0)",
+                      om.loc, "acc_tile");
+    t.acc_m = om.acc_m;
+    t.acc_n = om.acc_n;
+  }
+  t.acc_n_outer = om.acc_loop_order != "mn";
   return t;
 }
 
+AccLevel acc_level(const Arch& arch, const ItemTile& tile, int psum_bits) {
+  AccLevel a;
+  const int s = arch.accumulator();
+  if (s < 0) return a;
+  a.on = true;
+  a.n_outer = tile.acc_n_outer;
+  if (tile.acc_m >= 0) {
+    a.m = tile.is_conv() ? 0 : tile.acc_m;
+    a.n = std::max<int64_t>(0, tile.acc_n);
+    return a;
+  }
+  const GemmShape g = tile.largest();
+  const uint64_t fit = arch.scratchpads[static_cast<size_t>(s)].model->capacity_bits() /
+                       (2 * static_cast<uint64_t>(std::max(1, psum_bits)));  // outputs per accumulator tile
+  const auto m = static_cast<uint64_t>(g.m), n = static_cast<uint64_t>(g.n);
+  if (m * n <= fit) return a;
+  if (tile.is_conv()) {
+    a.n = static_cast<int64_t>(std::max<uint64_t>(1, fit / m));
+  } else {
+    a.n = static_cast<int64_t>(std::max<uint64_t>(1, std::min(n, fit)));
+    a.m = static_cast<int64_t>(std::max<uint64_t>(1, fit / static_cast<uint64_t>(a.n)));
+  }
+  return a;
+}
+
 TileSequence tile_sequence(const LoweredOp& w, const ItemTile& tile, const std::string& loop_order,
-                           const OperandBits& bits, const OperandHomes& homes) {
-  if (tile.is_conv()) return TileSequence::conv(*w.conv, w.gemm.n, tile.conv_m(), tile.conv[1], tile.conv_k(), loop_order, bits, homes);
-  return TileSequence::gemm(w.gemm, tile.gemm, loop_order, bits, homes, w.a_tile_elements);
+                           const OperandBits& bits, const OperandHomes& homes, const AccLevel& acc) {
+  if (tile.is_conv())
+    return TileSequence::conv(*w.conv, w.gemm.n, tile.conv_m(), tile.conv[1], tile.conv_k(), loop_order, bits, homes, acc);
+  return TileSequence::gemm(w.gemm, tile.gemm, loop_order, bits, homes, w.a_tile_elements, acc);
 }
 
 std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const GemmShape& t, const OperandBits& b,
@@ -99,11 +133,18 @@ std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const I
     b0.k_ext = tile.conv_k();
     a_elems = w.conv->a_elements(b0);
   }
+  const AccLevel acc = acc_level(arch, tile, b.psum);
+  uint64_t out_bits = static_cast<uint64_t>(b.psum);
+  if (acc.on) {
+    const auto am = acc.m ? std::min(m, static_cast<uint64_t>(acc.m)) : m, an = acc.n ? std::min(n, static_cast<uint64_t>(acc.n)) : n;
+    use[static_cast<size_t>(arch.accumulator())] += 2 * am * an * static_cast<uint64_t>(b.psum);
+    if (am == m && an == n) out_bits = static_cast<uint64_t>(b.out);
+  }
   for (size_t s = 0; s < arch.scratchpads.size(); ++s) {
     const auto& spm = arch.scratchpads[s];
     if (homes.a_dram && spm.holds_operand(Operand::A)) use[s] += 2 * a_elems * static_cast<uint64_t>(b.a);
     if (homes.b_dram && spm.holds_operand(Operand::B)) use[s] += 2 * k * n * static_cast<uint64_t>(b.b);
-    if (spm.holds_operand(Operand::Out)) use[s] += 2 * m * n * static_cast<uint64_t>(b.psum);
+    if (spm.holds_operand(Operand::Out)) use[s] += 2 * m * n * out_bits;
   }
   return use;
 }
@@ -126,7 +167,11 @@ std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const
 namespace {
 
 // The default mapper stages tiles in at most half of each scratchpad.
-uint64_t staging_budget(const ScratchpadInstance& s) { return s.model->capacity_bits() / 2; }
+// Half of a scratchpad; all of an accumulator (no tensor is kept there).
+uint64_t staging_budget(const ScratchpadInstance& s) {
+  const bool keeps = s.holds_operand(Operand::A) || s.holds_operand(Operand::B) || s.holds_operand(Operand::Out);
+  return keeps ? s.model->capacity_bits() / 2 : s.model->capacity_bits();
+}
 
 // Index of a scratchpad whose staging budget `use` overflows, or -1.
 int overflowing(const Arch& arch, const std::vector<uint64_t>& use) {
@@ -309,6 +354,12 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
       om.tile_m = t.m;
       om.tile_n = t.n;
       om.tile_k = t.k;
+      ItemTile it_tile;
+      it_tile.gemm = t;
+      if (const AccLevel a = acc_level(arch, it_tile, bits.psum); a.on) {  // written out, so the file says it
+        om.acc_m = a.m;
+        om.acc_n = a.n;
+      }
       uint64_t best = std::numeric_limits<uint64_t>::max();
       for (const char* order : {"mnk", "mkn", "nmk", "nkm", "kmn", "knm"}) {
         const uint64_t b =

@@ -37,6 +37,11 @@ TileRequest request_for(const Workload& wl, const LoweredOp& w, const std::strin
 struct ItemTile {
   GemmShape gemm;
   std::array<int64_t, 7> conv{};
+  // The accumulator tile, on a machine with an accumulator: m x n outputs of this tile (0 = all
+  // of it; a convolution block's m is always all its pixels), visited n outer ("nm") or m outer.
+  // acc_m < 0: not chosen, the largest that fits (acc_level).
+  int64_t acc_m = -1, acc_n = -1;
+  bool acc_n_outer = true;
   bool is_conv() const { return conv != std::array<int64_t, 7>{}; }
   // The block's (N, P, Q), K and (C, R, S) parts, and its largest GEMM tile.
   std::array<int64_t, 3> conv_m() const { return {conv[0], conv[3], conv[4]}; }
@@ -47,12 +52,18 @@ struct ItemTile {
 // The tile a mapping entry gives for GEMM item `w` (0 = the whole dimension; larger values
 // are clipped to it); a conv_tile on an item that is not a convolution is a UserError.
 ItemTile tile_of(const OpMapping& om, const LoweredOp& w);
+// The accumulator level of `tile` on `arch` (off without an accumulator): the tile's accumulator
+// tile, or the largest whose double-buffered partial sums fit the accumulator -- all of the
+// tile, else whole rows of it (a convolution block: all its pixels, as many channels as fit).
+AccLevel acc_level(const Arch& arch, const ItemTile& tile, int psum_bits);
 // The item's tile sequence for `tile` visited in `loop_order`.
 TileSequence tile_sequence(const LoweredOp& w, const ItemTile& tile, const std::string& loop_order,
-                           const OperandBits& bits, const OperandHomes& homes);
+                           const OperandBits& bits, const OperandHomes& homes, const AccLevel& acc);
 
 // Bits each scratchpad stages for a GEMM tile, double-buffered: the operands read from DRAM
-// (homes) and the partial-sum tile of the output.
+// (homes) and the partial-sum tile of the output -- with an accumulator, the accumulator tile's
+// partial sums there, and in out's scratchpad the tile's final values (its partial sums when
+// it runs as several accumulator tiles, whose partial sums wait there between k tiles).
 std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const GemmShape& tile, const OperandBits& b,
                                    const OperandHomes& homes);
 std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const ItemTile& tile, const OperandBits& b,

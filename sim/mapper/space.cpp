@@ -202,7 +202,8 @@ OpPlan ItemSpace::plan(const GemmCandidate& c) const {
   p.request = request_for(wl_, w, o.dataflow);
   p.groups = w.groups;
   p.macs = w.macs;
-  p.tiles = tile_sequence(w, item_tile(o, c.tile), c.loop_order, o.bits, homes_);
+  const ItemTile t = item_tile(o, c.tile);
+  p.tiles = tile_sequence(w, t, c.loop_order, o.bits, homes_, acc_level(arch_, t, o.bits.psum));
   return p;
 }
 
@@ -237,6 +238,11 @@ OpMapping ItemSpace::mapping(const GemmCandidate& c) const {
     m.tile_k = t.gemm.k;
   }
   m.loop_order = c.loop_order;
+  if (const AccLevel a = acc_level(arch_, t, o.bits.psum); a.on) {  // written out, so the file says it
+    m.acc_m = a.m;
+    m.acc_n = a.n;
+    m.acc_loop_order = a.n_outer ? "nm" : "mn";
+  }
   return m;
 }
 

@@ -25,10 +25,18 @@ struct TileStep {
   int64_t m0 = 0, n0 = 0, k0 = 0;  // where it starts in the GEMM (for functional data runs)
   bool accumulates = false;        // adds to partial sums of an earlier k tile
   bool a_changed = true, b_changed = true, out_changed = true;  // tile differs from the previous step's
+  // With an accumulator level, a scratchpad tile runs as several engine calls (steps): the first
+  // opens it (its a and b loads come with that step), the last closes it.
+  bool opens_tile = true, closes_tile = true;
   uint64_t load_a_bits = 0;        // DRAM -> scratchpad before compute
   uint64_t load_b_bits = 0;
-  uint64_t load_psum_bits = 0;
+  uint64_t load_psum_bits = 0;     // DRAM -> where partial sums live (the accumulator, else out's scratchpad)
   uint64_t store_bits = 0;         // scratchpad -> DRAM after compute (0 = output stays)
+  bool stores_psums = false;       // store_bits are partial sums (read from where they live)
+  // Accumulator moves (on chip, only with a separate accumulator): partial sums brought back
+  // from out's scratchpad before the step; partial sums (psum bits) or final values (out bits)
+  // written to out's scratchpad after it, when the step's output tile leaves the accumulator.
+  uint64_t acc_fill_bits = 0, acc_drain_bits = 0;
   // A convolution tiled in its own dimensions: the block (m0, k0 above are then the im2col
   // indices of its first row and column, its rows and columns gathered, not contiguous).
   bool is_block = false;
@@ -48,6 +56,18 @@ struct OperandHomes {
   bool a_dram = true, b_dram = true, out_dram = true;
 };
 
+// The accumulator level (a machine whose partial sums have their own scratchpad): each
+// scratchpad tile runs as engine calls on accumulator tiles of m x n outputs (its whole k), n
+// outer or m outer. Off: one engine call per scratchpad tile, partial sums in out's scratchpad.
+struct AccLevel {
+  bool on = false;
+  int64_t m = 0, n = 0;  // 0 = the scratchpad tile's
+  bool n_outer = true;   // acc loop order "nm" (weights stay for consecutive calls) or "mn"
+};
+
+// Engine calls one scratchpad tile may take (the evaluator keeps two tiles' calls in flight).
+constexpr size_t kMaxCallsPerTile = 4096;
+
 // A GEMM (per group) cut into tiles visited in a loop order (outer -> inner), or vector work in
 // chunks. Staging holds one tile of each operand (plus its double-buffer twin): an operand in
 // DRAM is loaded whenever its tile index changes between consecutive steps; an output tile
@@ -57,19 +77,22 @@ class TileSequence {
  public:
   TileSequence() = default;
   static TileSequence gemm(const GemmShape& full, const GemmShape& tile, const std::string& loop_order,
-                           const OperandBits& bits, const OperandHomes& homes = {}, ATileElements a_elems = {});
+                           const OperandBits& bits, const OperandHomes& homes = {}, ATileElements a_elems = {},
+                           const AccLevel& acc = {});
   // A convolution in its own dimensions: blocks of m_tile (N, P, Q) output pixels, n_tile output
   // channels and k_tile (C, R, S) reduction elements, visited as a GEMM whose m tiles are the
   // (N, P, Q) blocks in row-major order and whose k tiles are the (C, R, S) blocks: the loop
-  // order is over these three (m, n, k), as for a GEMM.
+  // order is over these three (m, n, k), as for a GEMM. An accumulator tile splits a block's
+  // output channels only (acc.m is ignored: the block's pixels are the accumulator's rows).
   static TileSequence conv(const ConvDims& dims, int64_t n_full, const std::array<int64_t, 3>& m_tile, int64_t n_tile,
                            const std::array<int64_t, 3>& k_tile, const std::string& loop_order, const OperandBits& bits,
-                           const OperandHomes& homes = {});
+                           const OperandHomes& homes = {}, const AccLevel& acc = {});
   // Vector work in chunks of `tile_elements`: each step loads its share of `in_bits_total` and
   // stores its share of `out_bits_total` (exact integer shares; the last chunk takes the rest).
   static TileSequence vector(int64_t elements, int64_t tile_elements, uint64_t in_bits_total, uint64_t out_bits_total);
 
-  size_t size() const { return size_; }
+  size_t size() const { return size_; }  // engine calls
+  size_t max_calls_per_tile() const { return static_cast<size_t>(subs_[0] * subs_[1]); }
   TileStep at(size_t i) const;
   std::vector<TileStep> all() const;  // for tests and small tools only
   uint64_t dram_bits() const;         // sum of loads and stores over all steps
@@ -92,10 +115,23 @@ class TileSequence {
   bool is_conv_ = false;
   ConvDims conv_;
   std::array<int64_t, 3> m_tile_{}, k_tile_{}, m_count_{}, k_count_{};
+  // accumulator level: accumulator tile (m, n) and calls per interior / last scratchpad tile
+  AccLevel acc_;
+  std::array<int64_t, 3> sub_step_{}, subs_{1, 1, 1}, subs_last_{1, 1, 1};
   // vector
   int64_t elements_ = 0, tile_elements_ = 0;
   uint64_t in_bits_ = 0, out_bits_ = 0;
-  std::array<int64_t, 3> index_of(size_t i) const;
+  struct Pos {
+    std::array<int64_t, 3> t{};  // scratchpad tile indices (m, n, k)
+    int64_t sm = 0, sn = 0;      // accumulator tile within it
+    int64_t sub = 0, subs = 1;   // its position among the tile's calls, and their number
+    bool same_tile(const Pos& o) const { return t == o.t; }
+    bool same_out(const Pos& o) const { return t[0] == o.t[0] && t[1] == o.t[1]; }
+    bool same_acc(const Pos& o) const { return same_out(o) && sm == o.sm && sn == o.sn; }
+  };
+  void set_counts();
+  int64_t subs_of(int d, int64_t v) const { return v + 1 == count_[static_cast<size_t>(d)] ? subs_last_[static_cast<size_t>(d)] : subs_[static_cast<size_t>(d)]; }
+  Pos pos_of(size_t i) const;
 };
 
 // A tensor an item reads or writes, and whether it is on chip (no DRAM traffic) for this item.

@@ -1,6 +1,7 @@
 #include "sim/plan/plan.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace tessera {
 
@@ -13,7 +14,8 @@ uint64_t share(uint64_t total, uint64_t num, uint64_t den) {
 }  // namespace
 
 TileSequence TileSequence::gemm(const GemmShape& full, const GemmShape& tile, const std::string& order,
-                                const OperandBits& bits, const OperandHomes& homes, ATileElements a_elems) {
+                                const OperandBits& bits, const OperandHomes& homes, ATileElements a_elems,
+                                const AccLevel& acc) {
   TileSequence s;
   s.is_gemm_ = true;
   s.full_ = {full.m, full.n, full.k};
@@ -23,13 +25,14 @@ TileSequence TileSequence::gemm(const GemmShape& full, const GemmShape& tile, co
   s.bits_ = bits;
   s.homes_ = homes;
   s.a_elems_ = std::move(a_elems);
-  s.size_ = static_cast<size_t>(s.count_[0] * s.count_[1] * s.count_[2]);
+  s.acc_ = acc;
+  s.set_counts();
   return s;
 }
 
 TileSequence TileSequence::conv(const ConvDims& dims, int64_t n_full, const std::array<int64_t, 3>& m_tile,
                                 int64_t n_tile, const std::array<int64_t, 3>& k_tile, const std::string& order,
-                                const OperandBits& bits, const OperandHomes& homes) {
+                                const OperandBits& bits, const OperandHomes& homes, const AccLevel& acc) {
   TileSequence s;
   s.is_conv_ = true;
   s.conv_ = dims;
@@ -50,8 +53,27 @@ TileSequence TileSequence::conv(const ConvDims& dims, int64_t n_full, const std:
   s.loop_ = {dim_of(order[0]), dim_of(order[1]), dim_of(order[2])};
   s.bits_ = bits;
   s.homes_ = homes;
-  s.size_ = static_cast<size_t>(s.count_[0] * s.count_[1] * s.count_[2]);
+  s.acc_ = acc;
+  s.acc_.m = 0;
+  s.set_counts();
   return s;
+}
+
+// Engine calls per scratchpad tile along m and n: interior tiles and the ragged last one.
+void TileSequence::set_counts() {
+  size_ = 1;
+  for (size_t d = 0; d < 3; ++d) {
+    subs_[d] = subs_last_[d] = 1;
+    sub_step_[d] = step_[d];
+    const int64_t a = d == 0 ? acc_.m : d == 1 ? acc_.n : 0;
+    if (acc_.on && a > 0 && step_[d] > 0 && a < step_[d]) {
+      sub_step_[d] = a;
+      subs_[d] = (step_[d] + a - 1) / a;
+      const int64_t last = full_[d] - (count_[d] - 1) * step_[d];
+      subs_last_[d] = (last + a - 1) / a;
+    }
+    size_ *= static_cast<size_t>((count_[d] - 1) * subs_[d] + subs_last_[d]);
+  }
 }
 
 TileSequence TileSequence::vector(int64_t elements, int64_t tile_elements, uint64_t in_bits_total,
@@ -67,16 +89,39 @@ TileSequence TileSequence::vector(int64_t elements, int64_t tile_elements, uint6
   return s;
 }
 
-// Step i's tile indices (m, n, k): an odometer over the loop order, inner loop fastest.
-std::array<int64_t, 3> TileSequence::index_of(size_t i) const {
-  std::array<int64_t, 3> idx{};
-  auto rest = static_cast<int64_t>(i);
-  for (int l = 2; l >= 0; --l) {
-    const int d = loop_[static_cast<size_t>(l)];
-    idx[static_cast<size_t>(d)] = rest % count_[static_cast<size_t>(d)];
-    rest /= count_[static_cast<size_t>(d)];
+// Step i's position: an odometer over the scratchpad tiles in the loop order (inner loop
+// fastest), each tile's engine calls innermost. A tile's calls number the product of its
+// per-dimension counts, so the steps under a fixed prefix of loops number the product of the
+// fixed dimensions' counts and the free dimensions' totals: each loop index is one division.
+TileSequence::Pos TileSequence::pos_of(size_t i) const {
+  Pos p;
+  auto rem = static_cast<int64_t>(i);
+  int64_t fixed = 1;
+  for (size_t l = 0; l < 3; ++l) {
+    const auto d = static_cast<size_t>(loop_[l]);
+    int64_t rest = fixed;
+    for (size_t l2 = l + 1; l2 < 3; ++l2) {
+      const auto d2 = static_cast<size_t>(loop_[l2]);
+      rest *= (count_[d2] - 1) * subs_[d2] + subs_last_[d2];
+    }
+    const int64_t block = subs_[d] * rest, interior = (count_[d] - 1) * block;
+    int64_t v = count_[d] - 1;
+    if (rem < interior) v = rem / block;
+    rem -= v * block;
+    p.t[d] = v;
+    fixed *= subs_of(static_cast<int>(d), v);
   }
-  return idx;
+  p.subs = fixed;
+  p.sub = rem;
+  const int64_t sm = subs_of(0, p.t[0]), sn = subs_of(1, p.t[1]);
+  if (acc_.n_outer) {
+    p.sn = rem / sm;
+    p.sm = rem % sm;
+  } else {
+    p.sm = rem / sn;
+    p.sn = rem % sn;
+  }
+  return p;
 }
 
 TileStep TileSequence::at(size_t i) const {
@@ -92,8 +137,12 @@ TileStep TileSequence::at(size_t i) const {
     t.store_bits = share(out_bits_, hi, e) - share(out_bits_, lo, e);
     return t;
   }
-  const auto idx = index_of(i);
-  const int64_t im = idx[0], in = idx[1], ik = idx[2];
+  const Pos p = pos_of(i);
+  const int64_t im = p.t[0], in = p.t[1], ik = p.t[2];
+  // The scratchpad tile's n range and the call's part of it (likewise m for a GEMM).
+  const int64_t n_lo = in * step_[1], n_len = std::min(step_[1], full_[1] - n_lo);
+  const int64_t sn_lo = n_lo + p.sn * sub_step_[1], sn_len = std::min(sub_step_[1], n_lo + n_len - sn_lo);
+  int64_t tile_m = 0, tile_m0 = 0;  // the scratchpad tile's rows (a's loads)
   if (is_conv_) {
     // Block indices, row-major: (image, oy, ox) and (channel, ky, kx).
     t.is_block = true;
@@ -108,44 +157,69 @@ TileStep TileSequence::at(size_t i) const {
       t.block.k_ext[u] = std::min(k_tile_[u], conv_.k[u] - t.block.k0[u]);
     }
     const auto& b = t.block;
-    t.shape = {b.m_ext[0] * b.m_ext[1] * b.m_ext[2], std::min(step_[1], full_[1] - in * step_[1]),
-               b.k_ext[0] * b.k_ext[1] * b.k_ext[2]};
+    t.shape = {b.m_ext[0] * b.m_ext[1] * b.m_ext[2], sn_len, b.k_ext[0] * b.k_ext[1] * b.k_ext[2]};
     t.m0 = (b.m0[0] * conv_.m[1] + b.m0[1]) * conv_.m[2] + b.m0[2];
-    t.n0 = in * step_[1];
     t.k0 = (b.k0[0] * conv_.k[1] + b.k0[1]) * conv_.k[2] + b.k0[2];
+    tile_m = t.shape.m;
+    tile_m0 = t.m0;
   } else {
-    t.shape = {std::min(step_[0], full_[0] - im * step_[0]), std::min(step_[1], full_[1] - in * step_[1]),
-               std::min(step_[2], full_[2] - ik * step_[2])};
-    t.m0 = im * step_[0];
-    t.n0 = in * step_[1];
+    tile_m0 = im * step_[0];
+    tile_m = std::min(step_[0], full_[0] - tile_m0);
+    t.m0 = tile_m0 + p.sm * sub_step_[0];
     t.k0 = ik * step_[2];
+    t.shape = {std::min(sub_step_[0], tile_m0 + tile_m - t.m0), sn_len, std::min(step_[2], full_[2] - t.k0)};
   }
+  t.n0 = sn_lo;
   const auto m = static_cast<uint64_t>(t.shape.m), n = static_cast<uint64_t>(t.shape.n),
              k = static_cast<uint64_t>(t.shape.k);
+  bool a_new = true, b_new = true;  // the scratchpad tile's operands differ from the previous tile's
   if (i > 0) {
-    const auto p = index_of(i - 1);
-    t.a_changed = p[0] != im || p[2] != ik;
-    t.b_changed = p[2] != ik || p[1] != in;
-    t.out_changed = p[0] != im || p[1] != in;
+    const Pos q = pos_of(i - 1);
+    t.opens_tile = !q.same_tile(p);
+    t.a_changed = q.t[0] != im || q.t[2] != ik || q.sm != p.sm;
+    t.b_changed = q.t[2] != ik || q.t[1] != in || q.sn != p.sn;
+    t.out_changed = !q.same_acc(p);
+    a_new = q.t[0] != im || q.t[2] != ik;
+    b_new = q.t[2] != ik || q.t[1] != in;
   }
-  if (t.a_changed && homes_.a_dram) {
-    const uint64_t elems = is_conv_ ? conv_.a_elements(t.block) : a_elems_ ? a_elems_(t.m0, t.shape.m, t.k0, t.shape.k) : m * k;
+  std::optional<Pos> next;
+  if (i + 1 < size_) next = pos_of(i + 1);
+  t.closes_tile = !next || !next->same_tile(p);
+  if (t.opens_tile && a_new && homes_.a_dram) {
+    const uint64_t elems = is_conv_  ? conv_.a_elements(t.block)
+                           : a_elems_ ? a_elems_(tile_m0, tile_m, t.k0, t.shape.k)
+                                      : static_cast<uint64_t>(tile_m) * k;
     t.load_a_bits = elems * static_cast<uint64_t>(bits_.a);
   }
-  if (t.b_changed && homes_.b_dram) t.load_b_bits = k * n * static_cast<uint64_t>(bits_.b);
-  // Every visit of an output tile comes with the next k tile (the odometer visits its k tiles
-  // in increasing order), so `ik` counts the earlier visits.
+  if (t.opens_tile && b_new && homes_.b_dram) t.load_b_bits = k * static_cast<uint64_t>(n_len) * static_cast<uint64_t>(bits_.b);
+  // An output tile's k tiles come in increasing order (the odometer), so `ik` counts its
+  // earlier visits. Between visits its partial sums stay where they are (in the accumulator
+  // while its calls are consecutive); with an accumulator, in out's scratchpad while the
+  // scratchpad tile's outputs stay on chip; else in DRAM.
   t.accumulates = ik > 0;
-  if (t.out_changed && ik > 0) t.load_psum_bits = m * n * static_cast<uint64_t>(bits_.psum);
-  bool leaves = i + 1 == size_;
-  if (!leaves) {
-    const auto nx = index_of(i + 1);
-    leaves = nx[0] != im || nx[1] != in;
+  const uint64_t psums = m * n * static_cast<uint64_t>(bits_.psum);
+  if (t.out_changed && ik > 0) {
+    bool on_chip = false;
+    if (acc_.on && static_cast<size_t>(p.sub) < i) on_chip = pos_of(i - static_cast<size_t>(p.sub) - 1).same_out(p);
+    (on_chip ? t.acc_fill_bits : t.load_psum_bits) = psums;
   }
-  if (leaves) {
+  if (!next || !next->same_acc(p)) {  // the output tile leaves the engine
+    const uint64_t outs = m * n * static_cast<uint64_t>(bits_.out);
     const bool final_values = ik + 1 == count_[2];
-    if (!final_values) t.store_bits = m * n * static_cast<uint64_t>(bits_.psum);
-    else if (homes_.out_dram) t.store_bits = m * n * static_cast<uint64_t>(bits_.out);
+    bool stays_on_chip = false;  // the scratchpad tile's outputs come back next, without DRAM
+    if (acc_.on && !final_values) {
+      const size_t next_tile = i + static_cast<size_t>(p.subs - p.sub);
+      stays_on_chip = next_tile < size_ && pos_of(next_tile).same_out(p);
+    }
+    if (final_values) {
+      if (acc_.on) t.acc_drain_bits = outs;
+      if (homes_.out_dram) t.store_bits = outs;
+    } else if (stays_on_chip) {
+      t.acc_drain_bits = psums;
+    } else {
+      t.store_bits = psums;
+      t.stores_psums = true;
+    }
   }
   return t;
 }

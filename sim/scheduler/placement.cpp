@@ -231,6 +231,10 @@ class Placer {
       bits = operand_bits(wl_, it.work, engine);
       if (!out.empty()) bits.out = dtype_bits(wl_.tensor(out).dtype);  // a fused op's output
       tile = tile_of(*om, it.work);
+      if (om->has_acc_tile() && arch_.accumulator() < 0)
+        throw UserError("'" + it.name + "': acc_tile needs an accumulator (a scratchpad that holds psum); machine '" +
+                            arch_.name + "' has none",
+                        om->loc, "acc_tile");
     }
     auto homes = [&] {
       OperandHomes h;
@@ -293,6 +297,14 @@ class Placer {
       }
       if (freed) continue;
       const auto& spm = arch_.scratchpads[s];
+      if (static_cast<int>(s) == arch_.accumulator()) {
+        const AccLevel acc = acc_level(arch_, tile, bits.psum);
+        throw UserError("'" + it.name + "': accumulator tile m=" + std::to_string(acc.m ? acc.m : tile.largest().m) +
+                            " n=" + std::to_string(acc.n ? acc.n : tile.largest().n) + " of tile " + tile.text() + " needs " +
+                            mb(stage[s]) + " of partial sums double-buffered in accumulator '" + spm.name + "', which holds " +
+                            mb(spm.model->capacity_bits()),
+                        om->loc, om->has_acc_tile() ? "acc_tile" : tile.is_conv() ? "conv_tile" : "tile");
+      }
       if (it.work.kind == WorkKind::Gemm)
         throw UserError("'" + it.name + "': tile " + tile.text() + " needs " + mb(stage[s]) +
                             " double-buffered in scratchpad '" + spm.name + "', which holds " +
@@ -313,7 +325,12 @@ class Placer {
     p.write = {out, keep_out};
 
     if (it.work.kind == WorkKind::Gemm) {
-      p.tiles = tile_sequence(it.work, tile, om->loop_order, bits, homes());
+      p.tiles = tile_sequence(it.work, tile, om->loop_order, bits, homes(), acc_level(arch_, tile, bits.psum));
+      if (p.tiles.max_calls_per_tile() > kMaxCallsPerTile)
+        throw UserError("'" + it.name + "': the accumulator tile splits tile " + tile.text() + " into " +
+                            std::to_string(p.tiles.max_calls_per_tile()) + " engine calls; at most " +
+                            std::to_string(kMaxCallsPerTile) + " (make acc_tile larger)",
+                        om->loc, "acc_tile");
     } else {
       uint64_t in = 0;
       for (size_t r = 0; r < rd.size(); ++r)

@@ -270,3 +270,20 @@ TEST_CASE("a .cfg value SCALE-Sim would reject is an error at its line and key",
     }
   }
 }
+
+TEST_CASE("an accumulator holds partial sums: one at most, apart from the outputs", "[arch][acc]") {
+  const std::string acc = replace(kSmall, "      width_bits: 64\n",
+                                  "      width_bits: 64\n      holds: [a, b, out]\n    - {name: acc, size_kb: 16, holds: [psum]}\n");
+  const Arch a = load_arch_string(acc, "m.yaml");
+  CHECK(a.accumulator() == 1);
+  CHECK(load_arch_string(kSmall, "m.yaml").accumulator() == -1);
+  // Partial sums held with the outputs are the machine without an accumulator.
+  CHECK(load_arch_string(replace(kSmall, "      width_bits: 64\n", "      width_bits: 64\n      holds: [a, b, out, psum]\n"), "m.yaml")
+            .accumulator() == -1);
+  const UserError two = error_of(replace(acc, "holds: [a, b, out]", "holds: [a, b, out, psum]"));
+  CHECK_THAT(two.message(), Catch::Contains("one scratchpad (the accumulator), found 2"));
+  const UserError typo = error_of(replace(acc, "[psum]", "[psun]"));
+  CHECK_THAT(typo.message(), Catch::Contains("did you mean 'psum'"));
+  CHECK(typo.key() == "memory.scratchpads.1.holds");
+  CHECK(typo.loc().line == 16);
+}

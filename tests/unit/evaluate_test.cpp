@@ -64,8 +64,9 @@ class Rng {
 // A small random machine: a systolic array and a vector unit; 1-3 DMA channels, any setup,
 // bandwidth and latency; scratchpads unified or split by operand role, 1 or 2 ports each.
 // `layout` (-1: random) picks the split: 0 unified, 1 {a, out} {b}, 2 {a} {b, out},
-// 3 {a, b} {out}, 4 {a} {b} {out}; from 2 on, activations and outputs live apart.
-std::string random_arch(Rng& r, int layout = -1) {
+// 3 {a, b} {out}, 4 {a} {b} {out}; from 2 on, activations and outputs live apart. `acc`: an
+// accumulator (a scratchpad holding psum) of 1-2 ports.
+std::string random_arch(Rng& r, int layout = -1, bool acc = false) {
   const char* clock = r.pick({"0.5", "0.7", "1.0", "1.25"});
   std::string s = fmt::format(
       "name: rnd\nclock_ghz: {}\nengines:\n"
@@ -82,6 +83,9 @@ std::string random_arch(Rng& r, int layout = -1) {
   for (size_t i = 0; i < holds.size(); ++i)
     s += fmt::format("    - {{name: spm{}, size_kb: 16384, banks: {}, width_bits: {}, ports: {}, holds: {}}}\n", i,
                      r.pick({1, 2, 4, 8}), r.pick({8, 32, 64, 256}), r.uni(1, 2), holds[i]);
+  if (acc)
+    s += fmt::format("    - {{name: acc, size_kb: 1024, banks: {}, width_bits: {}, ports: {}, holds: [psum]}}\n",
+                     r.pick({1, 2, 4}), r.pick({32, 128, 512}), r.uni(1, 2));
   s += fmt::format("  dram: {{bandwidth_gbps: {}, latency_ns: {}}}\n  dma: {{channels: {}, setup_cycles: {}}}\n",
                    r.pick({"0.5", "1", "3.3", "8", "34"}), r.pick({"0", "1", "10", "37.5", "100"}), r.uni(1, 3),
                    r.pick({0, 1, 5, 16}));
@@ -92,8 +96,9 @@ std::string loop_order(Rng& r) { return r.pick({"mnk", "mkn", "nmk", "nkm", "kmn
 
 int64_t tiles_of(int64_t full, int64_t tile) { return (full + tile - 1) / tile; }
 
-// A GEMM mapping entry with random tiles (0 = whole dimension) and at most ~400 steps.
-std::string gemm_mapping(Rng& r, const std::string& op, GemmShape g, int64_t groups) {
+// A GEMM mapping entry with random tiles (0 = whole dimension) and at most ~400 steps; `acc`:
+// with a random accumulator tile (a convolution's: output channels only).
+std::string gemm_mapping(Rng& r, const std::string& op, GemmShape g, int64_t groups, bool acc = false, bool conv = false) {
   int64_t tm = r.coin(4) ? 0 : r.uni(1, g.m), tn = r.coin(4) ? 0 : r.uni(1, g.n), tk = r.coin(4) ? 0 : r.uni(1, g.k);
   auto steps = [&] {
     return groups * tiles_of(g.m, tm ? tm : g.m) * tiles_of(g.n, tn ? tn : g.n) * tiles_of(g.k, tk ? tk : g.k);
@@ -103,42 +108,47 @@ std::string gemm_mapping(Rng& r, const std::string& op, GemmShape g, int64_t gro
     if (tn) tn *= 2;
     if (tk) tk *= 2;
   }
-  return fmt::format("  - {{op: {}, engine: array, dataflow: {}, tile: {{m: {}, n: {}, k: {}}}, loop_order: {}}}\n", op,
-                     r.pick({"os", "ws", "is"}), tm, tn, tk, loop_order(r));
+  std::string acc_tile;
+  if (acc) {
+    const int64_t am = conv ? 0 : r.uni(0, tm ? tm : g.m), an = r.uni(0, tn ? tn : g.n);
+    acc_tile = fmt::format(", acc_tile: {{m: {}, n: {}}}, acc_loop_order: {}", am, an, r.pick({"nm", "mn"}));
+  }
+  return fmt::format("  - {{op: {}, engine: array, dataflow: {}, tile: {{m: {}, n: {}, k: {}}}, loop_order: {}{}}}\n", op,
+                     r.pick({"os", "ws", "is"}), tm, tn, tk, loop_order(r), acc_tile);
 }
 
 struct Case {
   std::string arch, workload, mapping;
 };
 
-Case random_gemm(Rng& r) {
+Case random_gemm(Rng& r, bool acc = false) {
   const GemmShape g{r.uni(1, 64), r.uni(1, 64), r.uni(1, 64)};
   const char* in = r.pick({"int8", "int4"});
   Case c;
-  c.arch = random_arch(r);
+  c.arch = random_arch(r, -1, acc);
   c.workload = fmt::format(
       "name: g\ntensors:\n  x: {{shape: [{}, {}], role: input, dtype: {}}}\n"
       "  w: {{shape: [{}, {}], role: weight, dtype: {}}}\n  y: {{shape: [{}, {}], role: output, dtype: {}}}\n"
       "ops:\n  - {{name: fc, kind: gemm, inputs: [x, w], outputs: [y]}}\n",
       g.m, g.k, in, g.k, g.n, in, g.m, g.n, r.pick({"int8", "int32"}));
-  c.mapping = "mapping:\n" + gemm_mapping(r, "fc", g, 1);
+  c.mapping = "mapping:\n" + gemm_mapping(r, "fc", g, 1, acc);
   return c;
 }
 
-Case random_conv(Rng& r) {
+Case random_conv(Rng& r, bool acc = false) {
   const int64_t groups = r.uni(1, 3), cin = groups * r.uni(1, 4), cout = groups * r.uni(1, 4);
   const int64_t kh = r.uni(1, 3), kw = r.uni(1, 3), stride = r.uni(1, 2), pad = r.uni(0, 1);
   const int64_t n = r.uni(1, 2), h = r.uni(kh, 10), w = r.uni(kw, 10);
   const int64_t ho = (h + 2 * pad - kh) / stride + 1, wo = (w + 2 * pad - kw) / stride + 1;
   Case c;
-  c.arch = random_arch(r);
+  c.arch = random_arch(r, -1, acc);
   c.workload = fmt::format(
       "name: c\ntensors:\n  x: {{shape: [{}, {}, {}, {}], role: input}}\n"
       "  w: {{shape: [{}, {}, {}, {}], role: weight}}\n  y: {{shape: [{}, {}, {}, {}], role: output}}\n"
       "ops:\n  - {{name: conv, kind: conv2d, inputs: [x, w], outputs: [y], stride: {}, padding: {}, groups: {}}}\n",
       n, cin, h, w, cout, cin / groups, kh, kw, n, cout, ho, wo, stride, pad, groups);
   const GemmShape g{n * ho * wo, cout / groups, cin / groups * kh * kw};
-  c.mapping = "mapping:\n" + gemm_mapping(r, "conv", g, groups);
+  c.mapping = "mapping:\n" + gemm_mapping(r, "conv", g, groups, acc, true);
   return c;
 }
 
@@ -204,11 +214,16 @@ void random_cases(uint64_t seed, int n, Gen gen) {
 }  // namespace
 
 TEST_CASE("evaluator equals the kernel on single gemm items: random shapes, mappings, machines", "[evaluate]") {
-  random_cases(1, 250, random_gemm);
+  random_cases(1, 250, [](Rng& r) { return random_gemm(r); });
 }
 
 TEST_CASE("evaluator equals the kernel on single conv2d items (halo, groups): random cases", "[evaluate]") {
-  random_cases(2, 200, random_conv);
+  random_cases(2, 200, [](Rng& r) { return random_conv(r); });
+}
+
+TEST_CASE("evaluator equals the kernel with an accumulator level: random gemm and conv2d items", "[evaluate][acc]") {
+  random_cases(71, 150, [](Rng& r) { return random_gemm(r, true); });
+  random_cases(72, 100, [](Rng& r) { return random_conv(r, true); });
 }
 
 TEST_CASE("evaluator equals the kernel on single elementwise items: random cases", "[evaluate]") {
@@ -225,7 +240,9 @@ TEST_CASE("evaluator equals the kernel on every item of built-in workloads, each
   };
   for (const Run& run : {Run{"edge_small.yaml", "mobilenet_v2", {}},
                          Run{"edge_small.yaml", "resnet50", {"memory.scratchpads.0.size_kb=192"}},
-                         Run{"tpu_like.yaml", "bert_base", {"memory.scratchpads.0.ports=1", "memory.dma.channels=3"}}}) {
+                         Run{"tpu_like.yaml", "bert_base", {"memory.scratchpads.0.ports=1", "memory.dma.channels=3"}},
+                         // an accumulator a quarter of TPUv1's: several calls per tile, single-ported
+                         Run{"tpu_v1.yaml", "resnet50", {"memory.scratchpads.2.size_kb=1024", "memory.scratchpads.2.ports=1"}}}) {
     const Arch arch = load_arch(dir + run.arch, run.sets);
     const Workload wl = load_workload(run.workload);
     const Plan plan = build_plan(arch, wl, default_mapping(arch, wl));

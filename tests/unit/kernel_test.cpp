@@ -188,6 +188,47 @@ TEST_CASE("mapping errors: unknown engine, dataflow, operator", "[kernel][mappin
              Catch::Contains("did you mean 'fc'"));
   CHECK_THAT(err("mapping: []\n"), Catch::Contains("has no mapping entry"));
   CHECK_THAT(err("mapping:\n  - {op: fc, engine: array, dataflow: ws, loop_order: mmk}\n"), Catch::Contains("permutation"));
+  // An accumulator tile on a machine without an accumulator, or in an order that is not one.
+  CHECK_THAT(err("mapping:\n  - {op: fc, engine: array, dataflow: ws, acc_tile: {m: 4, n: 4}}\n"),
+             Catch::Contains("acc_tile needs an accumulator"));
+  CHECK_THAT(err("mapping:\n  - {op: fc, engine: array, dataflow: ws, acc_loop_order: nk}\n"),
+             Catch::Contains("expected nm (n outer) or mn"));
+  CHECK_THAT(err("mapping:\n  - {op: fc, engine: array, dataflow: ws, acc_tile: {m: 4, q: 4}}\n"),
+             Catch::Contains("did you mean 'm'"));
+}
+
+TEST_CASE("accumulator tiles: too small for the tile, or larger than the accumulator, are errors at the key", "[kernel][mapping][acc]") {
+  std::string text = kArch;
+  text.insert(text.find("  dram:"), "    - {name: acc, size_kb: 1, holds: [psum]}\n");
+  text.replace(text.find("size_kb: 64"), 11, "size_kb: 256");
+  const Arch a = load_arch_string(text, "hand.yaml");
+  const Workload big = load_workload_string(R"(name: g
+tensors:
+  x: {shape: [128, 4], role: input}
+  w: {shape: [4, 64], role: weight}
+  y: {shape: [128, 64], role: output}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [y]}
+)", "g.yaml", WorkloadFormat::yaml);
+  auto err = [&](const std::string& acc) {
+    try {
+      build_plan(a, big, load_mapping_string("mapping:\n  - {op: fc, engine: array, dataflow: ws, acc_tile: " + acc + "}\n", "m.yaml"));
+    } catch (const UserError& e) {
+      return std::string(e.key()) + ": " + e.message();
+    }
+    return std::string("no error");
+  };
+  // 128 x 64 outputs in 1 x 1 accumulator tiles: 8192 calls.
+  CHECK_THAT(err("{m: 1, n: 1}"), Catch::Contains("acc_tile: 'fc': the accumulator tile splits tile m=128 n=64 k=4 into 8192 engine calls"));
+  // 1 KiB holds 256 partial sums of 32 bits, 128 double-buffered: 16 x 16 does not fit.
+  CHECK(err("{m: 16, n: 16}") ==
+        "acc_tile: 'fc': accumulator tile m=16 n=16 of tile m=128 n=64 k=4 needs 2048 bytes of partial sums double-buffered in "
+        "accumulator 'acc', which holds 1024 bytes");
+  CHECK(err("{m: 2, n: 64}") == "no error");
+  // Without acc_tile the largest that fits: whole rows of 64 outputs, two to a call.
+  const Plan p = build_plan(a, big, default_mapping(a, big));
+  CHECK(p.ops[0].tiles.size() == 64);
+  CHECK(p.ops[0].tiles.at(0).shape == GemmShape{2, 64, 4});
 }
 
 TEST_CASE("a mapping round-trips through YAML to the same run", "[mapping]") {
@@ -401,4 +442,54 @@ ops:
     CHECK(e.loc().line == 2);
     CHECK_THAT(e.message(), Catch::Contains("'fc'") && Catch::Contains("fp16 x fp16"));
   }
+}
+
+TEST_CASE("an accumulator: a tile's calls share its loads, the next tile loads while they run", "[kernel][acc]") {
+  const Arch a = load_arch_string(R"(name: hand
+clock_ghz: 1.0
+engines:
+  - {name: array, type: systolic, rows: 4, cols: 4, dataflow: ws}
+memory:
+  scratchpads:
+    - {name: spm, size_kb: 64, banks: 8, width_bits: 64, ports: 2, holds: [a, b, out]}
+    - {name: acc, size_kb: 1, banks: 8, width_bits: 64, ports: 2, holds: [psum]}
+  dram: {bandwidth_gbps: 1, latency_ns: 10}
+  dma: {channels: 2, setup_cycles: 0}
+)", "hand.yaml");
+  const Workload wl = load_workload_string(R"(name: g
+tensors:
+  x: {shape: [8, 6], role: input}
+  w: {shape: [6, 4], role: weight}
+  y: {shape: [8, 4], role: output}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [y]}
+)", "g.yaml", WorkloadFormat::yaml);
+  // Three 8x4x2 tiles (k innermost), each two 4x4x2 calls on 4x4 accumulator tiles.
+  const Mapping m = load_mapping_string(
+      "mapping:\n  - {op: fc, engine: array, dataflow: ws, tile: {m: 8, n: 4, k: 2}, loop_order: mnk, acc_tile: {m: 4, n: 0}}\n",
+      "m.yaml");
+  const auto r = run(wl, m, a);
+  // Each tile loads x (8x2 = 16 B) and w (2x4 = 8 B) with its first call. A call: WS, T = 4,
+  // r = K = 2, c = 4: T - 2 + 2r + c = 10 cycles.
+  // Tile 0: data 0..24, loaded 34; calls 34..44..54. Tile 1 has the other buffer: data 24..48,
+  // loaded 58; calls 58..68..78. Tile 2 waits for tile 0's buffer (54): data 54..78, loaded 88;
+  // calls 88..98..108. Its calls' final values (4x4 int8 = 16 B each) store at 98 (data
+  // 98..114, done 124) and 108 (data 114..130, done 140).
+  CHECK(r[0].tiles == 6);
+  CHECK(r[0].compute_cycles == 60);
+  CHECK(r[0].total_cycles == 140);
+  CHECK(r[0].dram_busy_cycles == 3 * 24 + 2 * 16);
+  CHECK(r[0].dram_read_bits == 3 * 24 * 8);
+  CHECK(r[0].dram_write_bits == 2 * 16 * 8);
+  // The accumulator: each call writes its 4x4 partial sums (512 bits at 32); calls of tiles 1
+  // and 2 first bring theirs back from the scratchpad (fill 512) and read them to add (512);
+  // every call's sums leave (drain: read 512), as partial sums to the scratchpad (512 bits)
+  // for tiles 0 and 1, as final values (128 bits) to the scratchpad for tile 2.
+  CHECK(r[0].spm[1].write_bits == 6 * 512 + 4 * 512);
+  CHECK(r[0].spm[1].read_bits == 4 * 512 + 6 * 512);
+  // The scratchpad: engine reads of x and w (64 + 64 bits a call), fills, DRAM stores; writes:
+  // DRAM loads, drains.
+  CHECK(r[0].spm[0].read_bits == 6 * 128 + 4 * 512 + 2 * 128);
+  CHECK(r[0].spm[0].write_bits == 3 * 192 + 4 * 512 + 2 * 128);
+  CHECK(r[0].actions.count("accumulator", "int_add", 32) == 4 * 16);
 }

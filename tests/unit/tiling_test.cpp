@@ -158,3 +158,117 @@ TEST_CASE("convolution blocks: patches by hand, and every im2col element covered
     CHECK(a_bits > 0);
   }
 }
+
+namespace {
+AccLevel acc(int64_t m, int64_t n, bool n_outer = true) {
+  AccLevel a;
+  a.on = true;
+  a.m = m;
+  a.n = n;
+  a.n_outer = n_outer;
+  return a;
+}
+}  // namespace
+
+TEST_CASE("accumulator level, k tiles in a row: partial sums wait in out's scratchpad between them", "[tiling][acc]") {
+  // 4x4x4 in 4x4x2 tiles (two k tiles, k innermost), each run as two 2x4 accumulator tiles.
+  // Tile k0: a (4x2 int8 = 64 bits) and b (2x4 = 64) load with its first call; each call's
+  // 2x4 partial sums (256 bits at 32) leave the accumulator for out's scratchpad. Tile k1: the
+  // same loads; each call brings its partial sums back (256) and drains final values (2x4 int8
+  // = 64 bits) on their way to DRAM (64 each).
+  const auto s = TileSequence::gemm({4, 4, 4}, {4, 4, 2}, "mnk", {8, 8, 32, 8}, {}, {}, acc(2, 0)).all();
+  REQUIRE(s.size() == 4);
+  const std::vector<uint64_t> a{64, 0, 64, 0}, fill{0, 0, 256, 256}, drain{256, 256, 64, 64}, store{0, 0, 64, 64};
+  const std::vector<int64_t> m0{0, 2, 0, 2};
+  for (size_t i = 0; i < 4; ++i) {
+    INFO("step " << i);
+    CHECK(s[i].shape == GemmShape{2, 4, 2});
+    CHECK(s[i].m0 == m0[i]);
+    CHECK(s[i].opens_tile == (i % 2 == 0));
+    CHECK(s[i].closes_tile == (i % 2 == 1));
+    CHECK(s[i].load_a_bits == a[i]);
+    CHECK(s[i].load_b_bits == a[i]);
+    CHECK(s[i].load_psum_bits == 0);
+    CHECK(s[i].acc_fill_bits == fill[i]);
+    CHECK(s[i].acc_drain_bits == drain[i]);
+    CHECK(s[i].store_bits == store[i]);
+    CHECK_FALSE(s[i].stores_psums);
+    CHECK(s[i].accumulates == (i >= 2));
+    CHECK(s[i].a_changed);
+    CHECK(s[i].b_changed == (i % 2 == 0));  // n outer: the calls of a tile share its weights
+  }
+}
+
+TEST_CASE("accumulator level, k outermost: partial sums go to DRAM from the accumulator", "[tiling][acc]") {
+  // 4x4x4 in 2x4x2 tiles visited k, m (n has one tile): (k0 m0) (k0 m1) (k1 m0) (k1 m1), each
+  // two 1x4 calls. At k0 each call's partial sums (1x4x32 = 128 bits) leave for DRAM (the next
+  // tile is another output tile); at k1 they come back (128) and leave final (1x4x8 = 32)
+  // through out's scratchpad.
+  const auto s = TileSequence::gemm({4, 4, 4}, {2, 4, 2}, "kmn", {8, 8, 32, 8}, {}, {}, acc(1, 4)).all();
+  REQUIRE(s.size() == 8);
+  for (size_t i = 0; i < 8; ++i) {
+    INFO("step " << i);
+    const bool k1 = i >= 4;
+    CHECK(s[i].shape == GemmShape{1, 4, 2});
+    CHECK(s[i].load_a_bits == (i % 2 == 0 ? 2 * 2 * 8u : 0u));
+    CHECK(s[i].load_b_bits == (i == 0 || i == 4 ? 2 * 4 * 8u : 0u));
+    CHECK(s[i].load_psum_bits == (k1 ? 128u : 0u));
+    CHECK(s[i].acc_fill_bits == 0);
+    CHECK(s[i].store_bits == (k1 ? 32u : 128u));
+    CHECK(s[i].stores_psums == !k1);
+    CHECK(s[i].acc_drain_bits == (k1 ? 32u : 0u));
+  }
+  // Without the accumulator level the same tiles are one call each, with the same DRAM traffic.
+  const TileSequence plain = TileSequence::gemm({4, 4, 4}, {2, 4, 2}, "kmn", {8, 8, 32, 8});
+  CHECK(plain.size() == 4);
+  CHECK(plain.dram_bits() == TileSequence::gemm({4, 4, 4}, {2, 4, 2}, "kmn", {8, 8, 32, 8}, {}, {}, acc(1, 4)).dram_bits());
+}
+
+TEST_CASE("accumulator level: random tilings cover every output once per k tile, in the loop order", "[tiling][acc]") {
+  std::mt19937_64 g(7);
+  auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
+  const char* orders[] = {"mnk", "mkn", "nmk", "nkm", "kmn", "knm"};
+  for (int trial = 0; trial < 300; ++trial) {
+    const GemmShape full{uni(1, 30), uni(1, 30), uni(1, 30)};
+    const GemmShape tile{uni(1, full.m), uni(1, full.n), uni(1, full.k)};
+    const std::string order = orders[uni(0, 5)];
+    const AccLevel a = acc(uni(0, tile.m), uni(0, tile.n), uni(0, 1) == 1);
+    INFO(full.m << "x" << full.n << "x" << full.k << " tile " << tile.m << "x" << tile.n << "x" << tile.k << " " << order
+                 << " acc " << a.m << "x" << a.n << (a.n_outer ? " nm" : " mn"));
+    const TileSequence seq = TileSequence::gemm(full, tile, order, {8, 8, 32, 8}, {}, {}, a);
+    const auto steps = seq.all();
+    // Every (output, k) pair exactly once; an output's k ranges in increasing order.
+    std::vector<int> seen(static_cast<size_t>(full.m * full.n * full.k), 0);
+    std::vector<int64_t> next_k(static_cast<size_t>(full.m * full.n), 0);
+    uint64_t psum_in = 0, psum_out = 0, finals = 0;
+    size_t tiles = 0;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const TileStep& t = steps[i];
+      tiles += t.opens_tile;
+      CHECK(t.opens_tile == (i == 0 || steps[i - 1].closes_tile));
+      for (int64_t r = t.m0; r < t.m0 + t.shape.m; ++r)
+        for (int64_t c = t.n0; c < t.n0 + t.shape.n; ++c) {
+          CHECK(next_k[static_cast<size_t>(r * full.n + c)] == t.k0);
+          next_k[static_cast<size_t>(r * full.n + c)] = t.k0 + t.shape.k;
+          for (int64_t k = t.k0; k < t.k0 + t.shape.k; ++k) ++seen[static_cast<size_t>((r * full.n + c) * full.k + k)];
+        }
+      psum_in += t.load_psum_bits + t.acc_fill_bits;
+      if (t.stores_psums) psum_out += t.store_bits;
+      else if (t.acc_drain_bits && t.k0 + t.shape.k < full.k) psum_out += t.acc_drain_bits;
+      else finals += t.acc_drain_bits;
+    }
+    CHECK(std::count(seen.begin(), seen.end(), 1) == static_cast<long>(seen.size()));
+    // Partial sums that leave come back, once each; every output drains once at its final width.
+    CHECK(psum_in == psum_out);
+    CHECK(finals == static_cast<uint64_t>(full.m * full.n) * 8);
+    const int64_t scratchpad_tiles = ((full.m + tile.m - 1) / tile.m) * ((full.n + tile.n - 1) / tile.n) * ((full.k + tile.k - 1) / tile.k);
+    CHECK(tiles == static_cast<size_t>(scratchpad_tiles));
+    // DRAM traffic of a and b is the scratchpad tiles', whatever the accumulator tile.
+    const auto plain = TileSequence::gemm(full, tile, order, {8, 8, 32, 8}).all();
+    uint64_t a_bits = 0, b_bits = 0, pa = 0, pb = 0;
+    for (const auto& t : steps) a_bits += t.load_a_bits, b_bits += t.load_b_bits;
+    for (const auto& t : plain) pa += t.load_a_bits, pb += t.load_b_bits;
+    CHECK(a_bits == pa);
+    CHECK(b_bits == pb);
+  }
+}
