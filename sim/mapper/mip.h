@@ -42,9 +42,11 @@ class Mip {
   // `start`: values of the integer columns (all columns' size; the others are ignored) for CBC
   // to complete into its first incumbent, e.g. the previous solve's solution.
   // `cutoff`: only solutions whose objective is below it are wanted (none: infeasible).
+  // A solution that breaks a row is solved again once without LP scaling (see mip.cpp).
   Result solve(double seconds, const std::vector<double>& start = {}, double cutoff = 1e300) const;
 
  private:
+  Result solve_once(double seconds, const std::vector<double>& start, double cutoff, bool scaling) const;
   std::vector<double> lb_, ub_, obj_;
   std::vector<char> integer_;
   std::vector<std::vector<std::pair<int, double>>> row_terms_;
