@@ -15,7 +15,9 @@
 
 namespace tessera::test {
 
-inline std::string machine(int rows, int cols, const std::string& df, int act_kb, int w_kb, double gbps) {
+// `acc_kb` > 0: with an accumulator of that size (partial sums apart from the outputs).
+inline std::string machine(int rows, int cols, const std::string& df, int act_kb, int w_kb, double gbps, int acc_kb = 0) {
+  const std::string acc = acc_kb ? fmt::format("    - {{name: acc, size_kb: {}, banks: 2, width_bits: 64, ports: 2, holds: [psum]}}\n", acc_kb) : "";
   return fmt::format(R"(name: m
 clock_ghz: 1.0
 tech: {}/configs/tech/45nm.yaml
@@ -26,10 +28,10 @@ memory:
   scratchpads:
     - {{name: act, size_kb: {}, banks: 4, width_bits: 64, ports: 2, holds: [a, out]}}
     - {{name: wgt, size_kb: {}, banks: 2, width_bits: 64, ports: 2, holds: [b]}}
-  dram: {{technology: lpddr4, bandwidth_gbps: {}, latency_ns: 100}}
+{}  dram: {{technology: lpddr4, bandwidth_gbps: {}, latency_ns: 100}}
   dma: {{channels: 2, setup_cycles: 8}}
 )",
-                     TESSERA_SOURCE_DIR, rows, cols, df, act_kb, w_kb, gbps);
+                     TESSERA_SOURCE_DIR, rows, cols, df, act_kb, w_kb, acc, gbps);
 }
 
 inline std::string gemm_workload(int64_t m, int64_t n, int64_t k) {
@@ -61,17 +63,18 @@ ops:
 
 // Goal of the issue: within 1% of the exhaustive optimum wherever exhaustive search is possible.
 // Random GEMMs (dimensions up to `max_dim`) and convolutions (grouped, strided, padded) on
-// random machines (array, dataflow, scratchpads, DRAM bandwidth); the space is the same for both.
-inline void ilp_against_exhaustive(int trials, int64_t max_dim, uint64_t seed) {
+// random machines (array, dataflow, scratchpads, DRAM bandwidth; `acc`: an accumulator of 1-4
+// KiB, smaller than most tiles' partial sums); the space is the same for both.
+inline void ilp_against_exhaustive(int trials, int64_t max_dim, uint64_t seed, bool acc = false) {
   std::mt19937_64 g(seed);
   auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
-  int layers = 0, exact = 0;
+  int layers = 0, exact = 0, split = 0;
   double worst = 0;
   for (int trial = 0; trial < trials; ++trial) {
     const int rows = static_cast<int>(uni(2, 16)), cols = static_cast<int>(uni(2, 16));
     const std::string df = std::array<const char*, 3>{"os", "ws", "is"}[static_cast<size_t>(uni(0, 2))];
     const std::string arch_text = machine(rows, cols, df, static_cast<int>(uni(2, 32)), static_cast<int>(uni(1, 16)),
-                                          static_cast<double>(uni(1, 32)));
+                                          static_cast<double>(uni(1, 32)), acc ? static_cast<int>(uni(1, 4)) : 0);
     const Arch arch = load_arch_string(arch_text, "m.yaml");
     std::string wl_text;
     if (trial % 2 == 0) {
@@ -91,8 +94,9 @@ inline void ilp_against_exhaustive(int trials, int64_t max_dim, uint64_t seed) {
     const double ci = static_cast<double>(ri.items[0].score.cycles), ce = static_cast<double>(re.items[0].score.cycles);
     const OpMapping &mi = ri.mapping.ops[0], &me = re.mapping.ops[0];
     INFO(wl_text << "\n" << arch_text << "\nilp " << mi.dataflow << " " << mi.tile_m << "x" << mi.tile_n << "x" << mi.tile_k << " "
-                 << mi.loop_order << " model " << ri.items[0].model_cycles << "\nexhaustive " << me.dataflow << " " << me.tile_m
-                 << "x" << me.tile_n << "x" << me.tile_k << " " << me.loop_order);
+                 << mi.loop_order << " acc " << mi.acc_m << "x" << mi.acc_n << " model " << ri.items[0].model_cycles
+                 << "\nexhaustive " << me.dataflow << " " << me.tile_m << "x" << me.tile_n << "x" << me.tile_k << " " << me.loop_order
+                 << " acc " << me.acc_m << "x" << me.acc_n);
     CHECK(ri.items[0].how == "optimal");
     CHECK(ci <= ce * 1.01);
     CHECK(ce <= ci);  // exhaustive search is the optimum of the space
@@ -100,7 +104,9 @@ inline void ilp_against_exhaustive(int trials, int64_t max_dim, uint64_t seed) {
     exact += ci == ce;
     ++layers;
     build_plan(arch, wl, ri.mapping);  // the mapping runs
+    if (acc) split += mi.acc_m > 0 || mi.acc_n > 0;
   }
+  if (acc) CHECK(split > 0);  // the accumulator tile mattered somewhere
   WARN(fmt::format("ILP vs exhaustive: {}/{} equal, worst +{:.3f}%", exact, layers, 100 * worst));
 }
 

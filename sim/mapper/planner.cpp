@@ -100,8 +100,9 @@ AccLevel acc_level(const Arch& arch, const ItemTile& tile, int psum_bits) {
   if (tile.is_conv()) {
     a.n = static_cast<int64_t>(std::max<uint64_t>(1, fit / m));
   } else {
-    a.n = static_cast<int64_t>(std::max<uint64_t>(1, std::min(n, fit)));
-    a.m = static_cast<int64_t>(std::max<uint64_t>(1, fit / static_cast<uint64_t>(a.n)));
+    const uint64_t cols = std::max<uint64_t>(1, std::min(n, fit));
+    a.m = static_cast<int64_t>(std::max<uint64_t>(1, fit / cols));
+    a.n = cols == n ? 0 : static_cast<int64_t>(cols);
   }
   return a;
 }

@@ -139,7 +139,22 @@ class Driver {
     }
   }
 
-  Score quick(const ItemSpace& sp, const GemmCandidate& c) { return sp.score(ev_, sp.plan(c)); }
+  // The lean score of `c`, with its best accumulator tile (ItemSpace::acc_choices) put in it.
+  Score quick(const ItemSpace& sp, GemmCandidate& c) {
+    const size_t n = sp.acc_choices(sp.options()[c.option], c.tile).size();
+    c.acc = 0;
+    Score best = sp.score(ev_, sp.plan(c));
+    for (size_t a = 1; a < n; ++a) {
+      GemmCandidate k = c;
+      k.acc = a;
+      const Score s = sp.score(ev_, sp.plan(k));
+      if (s.value(opt_.objective) < best.value(opt_.objective)) {
+        best = s;
+        c.acc = a;
+      }
+    }
+    return best;
+  }
 
   // A tile that fits, cheaply: the first option's whole GEMM, its largest dimension halved
   // (to a candidate size) until the staging fits.
@@ -175,11 +190,12 @@ class Driver {
     const GemmOption& o = sp.options()[start.option];
     const size_t nd = o.sizes.size();
     Best local;
-    local.offer(start, quick(sp, start), opt_.objective);
+    const Score s0 = quick(sp, start);
+    local.offer(start, s0, opt_.objective);
     auto visit = [&](const std::vector<int64_t>& t) {
       if (!sp.fits(o, t)) return;
       for (const char* order : loop_orders()) {
-        const GemmCandidate c{start.option, t, order};
+        GemmCandidate c{start.option, t, order};
         const Score s = quick(sp, c);
         local.offer(c, s, opt_.objective);
         best.offer(c, s, opt_.objective);
@@ -307,13 +323,14 @@ class Driver {
       }
       const Objective obj = opt_.objective;
       std::stable_sort(todo.begin(), todo.end(), [obj](const auto& x, const auto& y) { return x.first.value(obj) < y.first.value(obj); });
-      for (const auto& [bound, c] : todo) {
+      for (auto& [bound, c] : todo) {
         if (!best.may_beat(bound, obj)) break;  // sorted: no later one can either
-        best.offer(c, quick(sp, c), obj);
+        const Score s = quick(sp, c);
+        best.offer(c, s, obj);
       }
     } else {
       const auto m0 = Clock::now();
-      const GemmCandidate fallback = greedy(sp);
+      GemmCandidate fallback = greedy(sp);
       const IlpOutcome r = ilp_map_item(sp, opt_.objective, opt_.time_limit, static_cast<double>(quick(sp, fallback).cycles));
       st.mip_seconds = std::chrono::duration<double>(Clock::now() - m0).count();
       // Each MIP solution in every loop order: the order only matters beyond stationarity
@@ -321,7 +338,7 @@ class Driver {
       std::vector<Best> per_option(sp.options().size());
       for (const auto& c : r.candidates)
         for (const char* order : loop_orders()) {
-          const GemmCandidate k{c.option, c.tile, order};
+          GemmCandidate k{c.option, c.tile, order};
           const Score s = quick(sp, k);
           per_option[c.option].offer(k, s, opt_.objective);
           best.offer(k, s, opt_.objective);

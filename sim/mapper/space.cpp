@@ -171,6 +171,31 @@ std::vector<uint64_t> ItemSpace::staging(const GemmOption& o, const std::vector<
   return gemm_staging(arch_, item_.work, item_tile(o, t), o.bits, homes_);
 }
 
+std::vector<AccLevel> ItemSpace::acc_choices(const GemmOption& o, const std::vector<int64_t>& tile) const {
+  const ItemTile it = item_tile(o, tile);
+  std::vector<AccLevel> v{acc_level(arch_, it, o.bits.psum)};
+  const AccLevel rule = v[0];  // a copy: v grows below
+  if (!rule.on || (rule.m == 0 && rule.n == 0)) return v;
+  const GemmShape g = it.largest();
+  const int64_t fit = static_cast<int64_t>(arch_.scratchpads[static_cast<size_t>(arch_.accumulator())].model->capacity_bits() /
+                                           (2 * static_cast<uint64_t>(std::max(1, o.bits.psum))));
+  auto add = [&](int64_t m, int64_t n) {
+    AccLevel a = rule;
+    a.m = m >= g.m ? 0 : m;
+    a.n = n >= g.n ? 0 : n;
+    for (const auto& x : v)
+      if (x.m == a.m && x.n == a.n) return;
+    v.push_back(a);
+  };
+  auto down = [](int64_t x, int64_t multiple) { return x >= multiple ? x / multiple * multiple : x; };
+  if (!it.is_conv() && g.n <= fit) add(down(fit / g.n, o.multiple[0]), g.n);  // whole rows
+  if (g.m <= fit) {                                                            // whole columns
+    add(g.m, fit / g.m);
+    add(g.m, down(fit / g.m, o.multiple[1]));
+  }
+  return v;
+}
+
 bool ItemSpace::fits(const GemmOption& o, const std::vector<int64_t>& t) const {
   // Within the budget as residency is assumed, and within the whole scratchpad when every
   // operand goes through DRAM: the placement may decide so, and it can always spill to make
@@ -203,7 +228,8 @@ OpPlan ItemSpace::plan(const GemmCandidate& c) const {
   p.groups = w.groups;
   p.macs = w.macs;
   const ItemTile t = item_tile(o, c.tile);
-  p.tiles = tile_sequence(w, t, c.loop_order, o.bits, homes_, acc_level(arch_, t, o.bits.psum));
+  const auto choices = acc_choices(o, c.tile);
+  p.tiles = tile_sequence(w, t, c.loop_order, o.bits, homes_, choices[std::min(c.acc, choices.size() - 1)]);
   return p;
 }
 
@@ -238,7 +264,8 @@ OpMapping ItemSpace::mapping(const GemmCandidate& c) const {
     m.tile_k = t.gemm.k;
   }
   m.loop_order = c.loop_order;
-  if (const AccLevel a = acc_level(arch_, t, o.bits.psum); a.on) {  // written out, so the file says it
+  const auto choices = acc_choices(o, c.tile);
+  if (const AccLevel& a = choices[std::min(c.acc, choices.size() - 1)]; a.on) {  // written out, so the file says it
     m.acc_m = a.m;
     m.acc_n = a.n;
     m.acc_loop_order = a.n_outer ? "nm" : "mn";

@@ -4,7 +4,8 @@
 // A GEMM item (a convolution is its im2col GEMM, or tiled in its own dimensions; grouped and
 // depthwise ones per group) is run on an engine that accepts it, in one of its dataflows, cut
 // into scratchpad tiles m x n x k or N x K x C x P x Q x R x S (ragged at the edges) visited in
-// a loop order. The engine folds each tile onto its PE grid
+// a loop order; on a machine with an accumulator, each tile runs as accumulator tiles (m x n
+// outputs, its whole k) of the few shapes acc_choices offers. The engine folds each call onto its PE grid
 // itself (models/engine), so the engine level follows from the tile. Candidate tile sizes per
 // dimension: its divisors, the multiples of the engine's PE-grid multiple, and balanced ragged
 // splits (ceil(D / 2^j)). Every candidate is scored by the analytic evaluator (sim/evaluate)
@@ -56,6 +57,7 @@ struct GemmCandidate {
   size_t option = 0;
   std::vector<int64_t> tile{1, 1, 1};  // m, n, k; or N, K, C, P, Q, R, S for a conv option
   std::string loop_order = "mnk";
+  size_t acc = 0;  // which of ItemSpace::acc_choices runs the tile (0: acc_level's)
 };
 
 class ItemSpace {
@@ -77,6 +79,12 @@ class ItemSpace {
   // Staging bits per scratchpad of a tile (double-buffered), and whether it fits the budget.
   std::vector<uint64_t> staging(const GemmOption& o, const std::vector<int64_t>& tile) const;
   bool fits(const GemmOption& o, const std::vector<int64_t>& tile) const;
+  // Accumulator tiles to try for a tile, the first acc_level's: on a machine whose accumulator
+  // cannot hold the tile's partial sums (double-buffered), as many whole rows as fit and as
+  // many whole columns (a convolution block: only its columns), each also rounded down to the
+  // engine's PE-grid multiple; else the one. The searches score each (the best is the
+  // candidate's), so every mapper searches the same space.
+  std::vector<AccLevel> acc_choices(const GemmOption& o, const std::vector<int64_t>& tile) const;
   // Candidates in the space: sum over options of (product of sizes) x 6 loop orders.
   double size() const;
 

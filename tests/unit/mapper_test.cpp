@@ -102,6 +102,10 @@ TEST_CASE("ILP within 1% of exhaustive search on random small layers and machine
   ilp_against_exhaustive(30, 48, 2026);
 }
 
+TEST_CASE("with an accumulator level: ILP within 1% of exhaustive search, accumulator tiles chosen", "[mapper][acc]") {
+  ilp_against_exhaustive(30, 48, 2027, true);
+}
+
 TEST_CASE("Work no engine accepts: one error naming the operator", "[mapper]") {
   // Neither the int8 array nor the vector lanes (integer GEMMs only) multiply fp16.
   const Arch arch = load_arch_string(machine(4, 4, "os", 8, 8, 8), "m.yaml");
@@ -220,4 +224,25 @@ TEST_CASE("a broken CBC solution is solved again: 285x93x130, os 15x5, 5 KiB buf
   const MapResult r = map_workload(arch, wl, ilp);
   CHECK(r.items[0].how == "optimal");
   CHECK(r.items[0].score.cycles == 62706);  // exhaustive search's optimum (15x15x93, nmk)
+}
+
+// The accumulator tile is part of the space: a 1 KiB accumulator holds 128 partial sums of 32
+// bits double-buffered; a tile of 11 x 18 outputs runs as 7 x 18 rows (the rule), 11 x 11 or
+// 11 x 9 columns. On a 9x9 output-stationary array 11 columns take two column folds, 9 one:
+// the searches pick 11 x 9 (it has the fewest folds of the three).
+TEST_CASE("accumulator tiles: the searches choose among whole rows and whole columns", "[mapper][acc]") {
+  const Arch arch = load_arch_string(machine(9, 9, "os", 17, 10, 7, 1), "m.yaml");
+  const Workload wl = load_workload_string(gemm_workload(11, 47, 43), "w.yaml", WorkloadFormat::yaml);
+  const ItemSpace sp(arch, wl, work_items(wl)[0]);
+  const auto choices = sp.acc_choices(sp.options()[0], {11, 18, 43});
+  REQUIRE(choices.size() == 3);
+  CHECK((choices[0].m == 7 && choices[0].n == 0));
+  CHECK((choices[1].m == 0 && choices[1].n == 11));
+  CHECK((choices[2].m == 0 && choices[2].n == 9));
+  MapperOptions ex;
+  ex.kind = MapperKind::exhaustive;
+  ex.exhaustive_limit = 1e9;
+  const MapResult r = map_workload(arch, wl, ex);
+  CHECK(r.mapping.ops[0].acc_m == 0);
+  CHECK(r.mapping.ops[0].acc_n == 9);
 }
