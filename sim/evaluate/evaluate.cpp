@@ -125,6 +125,10 @@ struct RequestClass {
 class CostCache {
  public:
   explicit CostCache(const Machine& mc) : mc_(mc) {}
+  void clear() {
+    classes_.clear();
+    size_ = 0;
+  }
   RequestClass& request_class(const OpPlan& p) {
     for (auto& c : classes_)
       if (c->matches(p.engine, p.request)) return *c;
@@ -457,6 +461,7 @@ struct Evaluator::Impl {
 Evaluator::Evaluator(const Arch& arch, const EvalOptions& opt) : impl_(std::make_unique<Impl>(arch, opt)) {}
 Evaluator::~Evaluator() = default;
 size_t Evaluator::cached_shapes() const { return impl_->cache.size(); }
+void Evaluator::clear_cache() { impl_->cache.clear(); }
 
 ItemEval Evaluator::item(const OpPlan& item) {
   return run_item(impl_->mc, impl_->cache, impl_->group, item, impl_->opt);

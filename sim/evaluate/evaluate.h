@@ -84,6 +84,7 @@ class Evaluator {
   ItemEval item(const OpPlan& item);
   PlanEval plan(const Plan& plan);
   size_t cached_shapes() const;
+  void clear_cache();  // forget the tile costs (bounds the memory of a long search)
 
  private:
   struct Impl;
