@@ -133,6 +133,14 @@ ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>&
   for (const auto& d : decls) {
     const std::string key = join_key(key_path, d.name);
     YAML::Node v = node.IsMap() ? node[d.name] : YAML::Node();
+    if (node.IsMap() && v.IsDefined() && v.IsNull()) {  // `rows:` with nothing after it is a slip, not "the default"
+      SourceLoc at = yaml_loc(v, file);  // a null value's mark is the next token's: name the key's
+      for (const auto& kv : node)
+        if (kv.first.IsScalar() && kv.first.Scalar() == d.name) at = yaml_loc(kv.first, file);
+      throw UserError("'" + d.name + "' has no value: expected " + param_type_name(d.type) + " (" + d.doc + "; " +
+                          d.range_text() + (d.dflt ? "); leave the key out for the default, " + *d.dflt : ")"),
+                      at, key);
+    }
     if (v.IsDefined() && !v.IsNull()) {
       const std::string type = param_type_name(d.type);
       const std::string text = scalar_text(v, file, key, (type[0] == 'i' ? "an " : "a ") + type);

@@ -250,21 +250,37 @@ OperandHomes expected_homes(const Workload& wl, const LoweredOp& w) {
 
 }  // namespace
 
-bool engine_accepts(const EngineInstance& e, const TileRequest& req) {
+std::string engine_refusal(const EngineInstance& e, const TileRequest& req) {
   const EngineCapabilities caps = e.model->capabilities();
   // Ask the capabilities first: most engines are ruled out without an exception (which, once
   // SystemC has switched stacks in this process, AddressSanitizer misreports).
-  if (!caps.accepts(req.kind)) return false;
+  if (!caps.accepts(req.kind)) return req.kind == WorkKind::Gemm ? "runs no GEMM work" : "runs no vector work";
   auto has = [](const std::vector<DType>& v, DType t) { return v.empty() || std::find(v.begin(), v.end(), t) != v.end(); };
-  if (req.kind == WorkKind::Gemm && (!has(caps.a_types, req.a_type) || !has(caps.b_types, req.b_type))) return false;
+  auto names = [](const std::vector<DType>& v) {
+    std::string s;
+    for (DType t : v) s += (s.empty() ? "" : " ") + dtype_name(t);
+    return s;
+  };
+  if (req.kind == WorkKind::Gemm && !has(caps.a_types, req.a_type))
+    return "reads no " + dtype_name(req.a_type) + " activations (it reads " + names(caps.a_types) + ")";
+  if (req.kind == WorkKind::Gemm && !has(caps.b_types, req.b_type))
+    return "reads no " + dtype_name(req.b_type) + " weights (it reads " + names(caps.b_types) + ")";
   try {
     TileRequest r = req;
     r.dataflow = caps.dataflows.empty() ? "" : caps.dataflows.front();
     e.model->check(r);
-    return true;
-  } catch (const UserError&) {
-    return false;
+    return "";
+  } catch (const UserError& err) {
+    return err.message();
   }
+}
+
+bool engine_accepts(const EngineInstance& e, const TileRequest& req) { return engine_refusal(e, req).empty(); }
+
+std::string no_engine_message(const Arch& arch, const std::string& item, const std::string& kind, const TileRequest& req) {
+  std::string why;
+  for (const auto& e : arch.engines) why += "; '" + e.name + "' " + engine_refusal(e, req);
+  return "no engine of machine '" + arch.name + "' can run '" + item + "' (" + kind + ")" + why;
 }
 
 int fusion_producer(const Workload& wl, const Operator& op) {
@@ -342,7 +358,7 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
         best_finish = finish;
       }
     }
-    if (!e) throw UserError("no engine of machine '" + arch.name + "' can run '" + it.name + "' (" + it.op->kind + ")", it.op->loc);
+    if (!e) throw UserError(no_engine_message(arch, it.name, it.op->kind, request_for(wl, it.work, "")), it.op->loc);
     engine_free[static_cast<size_t>(e - arch.engines.data())] = best_finish;
     op_finish[static_cast<size_t>(it.op_index)] = best_finish;
     om.engine = e->name;

@@ -72,8 +72,12 @@ std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const I
 std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const LoweredOp& w, int64_t tile,
                                      bool in_dram);
 
-// Whether engine `e` can run work like `req` (kind, operand formats, its own checks).
+// Whether engine `e` can run work like `req` (kind, operand formats, its own checks), and if not,
+// why ("" = it can).
 bool engine_accepts(const EngineInstance& e, const TileRequest& req);
+std::string engine_refusal(const EngineInstance& e, const TileRequest& req);
+// "no engine of machine M can run X (kind); 'e1' <why>; 'e2' <why>".
+std::string no_engine_message(const Arch& arch, const std::string& item, const std::string& kind, const TileRequest& req);
 
 Mapping default_mapping(const Arch& arch, const Workload& wl);
 

@@ -109,7 +109,7 @@ class Driver {
 
   OpMapping map_vector(const ItemSpace& sp, ItemStats& st) {
     if (sp.vector_engines().empty())
-      throw UserError("no engine of machine '" + arch_.name + "' can run '" + sp.item().name + "' (" + sp.item().op->kind + ")",
+      throw UserError(no_engine_message(arch_, sp.item().name, sp.item().op->kind, request_for(wl_, sp.item().work, "")),
                       sp.item().op->loc);
     size_t best = 0;
     Score bs;

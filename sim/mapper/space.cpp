@@ -331,7 +331,7 @@ Score ItemSpace::lower_bound(const GemmCandidate& c) const {
 }
 
 std::string ItemSpace::no_fit_reason() const {
-  if (options_.empty()) return "no engine of machine '" + arch_.name + "' can run '" + item_.name + "' (" + item_.op->kind + ")";
+  if (options_.empty()) return no_engine_message(arch_, item_.name, item_.op->kind, request_for(wl_, item_.work, ""));
   // The smallest tile of the first option: which scratchpad cannot hold it.
   const GemmOption& o = options_.front();
   const auto use = staging(o, std::vector<int64_t>(o.sizes.size(), 1));

@@ -191,6 +191,21 @@ class Placer {
     } catch (const UserError& e) {
       throw UserError("'" + it.name + "': " + e.message(), om->loc, e.key());
     }
+    // Keys that do not apply to the entry's kind of work are mistakes, not no-ops.
+    if (it.work.kind == WorkKind::Gemm && om->tile_elements)
+      throw UserError("'" + it.name + "' is GEMM work (" + it.op->kind +
+                          "): 'tile_elements' is for vector work; give 'tile' or 'conv_tile'",
+                      om->loc, "tile_elements");
+    if (it.work.kind != WorkKind::Gemm) {
+      const char* key = om->tile_m || om->tile_n || om->tile_k ? "tile"
+                        : om->has_conv_tile()                  ? "conv_tile"
+                        : om->has_acc_tile()                   ? "acc_tile"
+                                                               : nullptr;
+      if (key)
+        throw UserError("'" + it.name + "' is vector work (" + it.op->kind + "): '" + key +
+                            "' is for GEMM work; give 'tile_elements'",
+                        om->loc, key);
+    }
     if (it.index > 0) add_dep(p, i - 1);
 
     // Inputs: in place when every base is kept where the operand role can be read.

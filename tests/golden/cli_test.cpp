@@ -166,6 +166,16 @@ TEST_CASE("bad input: one message, exit code 2, no report", "[cli]") {
   r = tessera("list engins");
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("did you mean 'engines'"));
+
+  // A negative seed is refused, not wrapped to 2^64 - 5 (issue 13, item 7).
+  r = tessera("cosim --arch " + kArch + " --op gemm:M=2,N=2,K=2 --count 1 --seed -5");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("--seed: expected a non-negative integer, got -5"));
+  r = tessera("map --arch " + kArch + " --workload mlp0 --mapper random --seed -1");
+  CHECK(r.code == 2);
+  r = tessera("run --arch " + kArch + " --workload mlp0 --data -3 --out " + (d / "neg").string());
+  CHECK(r.code == 2);
+  CHECK_FALSE(fs::exists(d / "neg"));
 }
 
 TEST_CASE("validate and list", "[cli]") {

@@ -271,6 +271,15 @@ TEST_CASE("a .cfg value SCALE-Sim would reject is an error at its line and key",
   }
 }
 
+TEST_CASE("a key with no value is an error, not the default", "[arch]") {
+  // `rows:` with nothing after it used to mean the default (128), halving edge_small's cycles.
+  const UserError e = error_of(replace(kSmall, "    rows: 4\n", "    rows:\n"));
+  CHECK(e.key() == "engines.0.rows");
+  CHECK(e.loc().line == 7);
+  CHECK_THAT(e.message(), Catch::Contains("'rows' has no value: expected integer"));
+  CHECK_THAT(e.message(), Catch::Contains("leave the key out for the default, 128"));
+}
+
 TEST_CASE("an accumulator holds partial sums: one at most, apart from the outputs", "[arch][acc]") {
   const std::string acc = replace(kSmall, "      width_bits: 64\n",
                                   "      width_bits: 64\n      holds: [a, b, out]\n    - {name: acc, size_kb: 16, holds: [psum]}\n");

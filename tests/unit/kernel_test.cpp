@@ -195,6 +195,30 @@ TEST_CASE("mapping errors: unknown engine, dataflow, operator", "[kernel][mappin
              Catch::Contains("expected nm (n outer) or mn"));
   CHECK_THAT(err("mapping:\n  - {op: fc, engine: array, dataflow: ws, acc_tile: {m: 4, q: 4}}\n"),
              Catch::Contains("did you mean 'm'"));
+  // Keys for the other kind of work (issue 13, item 7): tile_elements on a GEMM, a tile on vector work.
+  CHECK_THAT(err("mapping:\n  - {op: fc, engine: array, dataflow: ws, tile_elements: 4}\n"),
+             Catch::Contains("'fc' is GEMM work (gemm): 'tile_elements' is for vector work"));
+}
+
+TEST_CASE("a tile on vector work is an error at its key", "[kernel][mapping]") {
+  const Arch a = load_arch_string(std::string(kArch).replace(std::string(kArch).find("  - {name: array"), 0,
+                                                             "  - {name: vpu, type: vector, lanes: 4}\n"),
+                                  "hand.yaml");
+  const Workload wl = load_workload_string(R"(name: e
+tensors:
+  x: {shape: [8, 4], role: input}
+  y: {shape: [8, 4], role: output}
+ops:
+  - {name: act, kind: elementwise, op: relu, inputs: [x], outputs: [y]}
+)", "e.yaml", WorkloadFormat::yaml);
+  try {
+    build_plan(a, wl, load_mapping_string("mapping:\n  - {op: act, engine: vpu, tile: {m: 4}}\n", "m.yaml"));
+    FAIL("no error");
+  } catch (const UserError& e) {
+    CHECK(e.key() == "tile");
+    CHECK(e.loc().line == 2);
+    CHECK_THAT(e.message(), Catch::Contains("'act' is vector work (elementwise): 'tile' is for GEMM work"));
+  }
 }
 
 TEST_CASE("accumulator tiles: too small for the tile, or larger than the accumulator, are errors at the key", "[kernel][mapping][acc]") {

@@ -119,6 +119,9 @@ TEST_CASE("Work no engine accepts: one error naming the operator", "[mapper]") {
   } catch (const UserError& e) {
     INFO(e.message());
     CHECK(e.message().find("no engine of machine 'm' can run 'g'") != std::string::npos);
+    // ... and why each engine refused (issue 13, item 9).
+    CHECK_THAT(e.message(), Catch::Contains("'array' reads no fp16 activations (it reads int"));
+    CHECK_THAT(e.message(), Catch::Contains("'vec' "));
   }
 }
 

@@ -30,6 +30,13 @@ struct Command {
   Action (*setup)(CLI::App& sub) = nullptr;
 };
 
+// A seed or count option: CLI11 reads "-5" into an unsigned option as 2^64 - 5.
+inline CLI::Validator non_negative() {
+  return CLI::Validator(
+      [](std::string& v) { return v.find('-') == std::string::npos ? std::string() : "expected a non-negative integer, got " + v; },
+      "UINT");
+}
+
 // Every registered subcommand, in --help order.
 std::vector<Command> commands();
 bool register_command(Command c);

@@ -131,7 +131,7 @@ Action setup_cosim(CLI::App& cmd) {
   cmd.add_option("--op", a->op, "tile shape gemm:M=..,N=..,K=.. (with --count > 1: random shapes up to it)")->required();
   // Checked against the chosen engine's capabilities().dataflows once the arch is loaded.
   cmd.add_option("--dataflow", a->dataflow, "one dataflow (default: every dataflow the engine has)");
-  cmd.add_option("--seed", a->seed, "random seed (tile i uses seed + i for its data)");
+  cmd.add_option("--seed", a->seed, "random seed (tile i uses seed + i for its data)")->check(non_negative());
   cmd.add_option("--count", a->count, "tiles per dataflow");
   cmd.add_option("--engine", a->engine, "engine name (default: the first with an RTL model)");
   cmd.add_option("--set", a->sets, "override an arch parameter, e.g. engines.0.rows=16 (repeatable)");

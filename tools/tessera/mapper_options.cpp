@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "tools/tessera/command.h"
+
 namespace tessera::cli {
 
 void add_mapper_options(CLI::App& cmd, MapperArgs& a) {
@@ -17,7 +19,7 @@ void add_mapper_options(CLI::App& cmd, MapperArgs& a) {
   cmd.add_option("--time-limit", a.time_limit, "ILP seconds per operator (the best incumbent is used after it)")
       ->check(CLI::Range(0.01, 3600.0));
   cmd.add_option("--samples", a.samples, "random mapper: candidates drawn per operator")->check(CLI::Range(1, 100000000));
-  cmd.add_option("--seed", a.seed, "random mapper: seed");
+  cmd.add_option("--seed", a.seed, "random mapper: seed")->check(non_negative());
   cmd.add_option("--exhaustive-limit", a.exhaustive_limit,
                  "exhaustive mapper: largest space enumerated per operator (larger ones are mapped by the ILP)")
       ->check(CLI::PositiveNumber);

@@ -102,7 +102,8 @@ Action setup_run(CLI::App& cmd) {
   cmd.add_option("--fidelity", a->fidelity, "tile (closed-form engines), pe (per-cycle PE models) or rtl (Verilated RTL engines)");
   CLI::Option* data_opt = cmd.add_option("--data", *data_seed,
                                          "compute every GEMM on seeded random int data through the engines; "
-                                         "report a checksum per tensor written");
+                                         "report a checksum per tensor written")
+                                ->check(non_negative());
   return [a, data_seed, data_opt] {
     if (data_opt->count()) a->data_seed = *data_seed;
     return cmd_run(*a);
