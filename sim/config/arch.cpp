@@ -239,6 +239,14 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
     }
     inst.params = resolve_params(s, entry.params, file, key, {"name", "type", "holds"});
     inst.model = entry.make(inst.params);
+    // Every bank holds at least one word: 1024 banks of 8192-bit words in 1 KiB was once
+    // accepted (and priced at 253 mm2).
+    const uint64_t one_word_each = static_cast<uint64_t>(inst.model->banks()) * static_cast<uint64_t>(inst.model->width_bits());
+    if (one_word_each > inst.model->capacity_bits())
+      throw UserError(std::to_string(inst.model->banks()) + " banks of " + std::to_string(inst.model->width_bits()) +
+                          "-bit words need at least " + std::to_string((one_word_each + 8191) / 8192) +
+                          " KiB (one word per bank), more than size_kb " + std::to_string(inst.model->capacity_bits() / 8192),
+                      yaml_loc(s["banks"] ? s["banks"] : s, file), key + ".banks");
     nlohmann::json j = params_json(inst.params);
     j["name"] = inst.name;
     j["type"] = inst.type;

@@ -271,6 +271,15 @@ TEST_CASE("a .cfg value SCALE-Sim would reject is an error at its line and key",
   }
 }
 
+TEST_CASE("a scratchpad smaller than one word per bank is an error", "[arch]") {
+  // Issue 13, item 7: 1 KiB in 1024 banks of 8192-bit words was accepted and priced at 253 mm2.
+  const UserError e = error_of(replace(kSmall, "      size_kb: 64\n      banks: 4\n", "      size_kb: 1\n      banks: 1024\n"));
+  CHECK(e.key() == "memory.scratchpads.0.banks");
+  CHECK(e.loc().line == 13);
+  CHECK_THAT(e.message(), Catch::Contains("1024 banks of 64-bit words need at least 8 KiB (one word per bank), more than size_kb 1"));
+  CHECK_NOTHROW(load_arch_string(replace(kSmall, "      size_kb: 64\n      banks: 4\n", "      size_kb: 8\n      banks: 1024\n"), "m.yaml"));
+}
+
 TEST_CASE("a key with no value is an error, not the default", "[arch]") {
   // `rows:` with nothing after it used to mean the default (128), halving edge_small's cycles.
   const UserError e = error_of(replace(kSmall, "    rows: 4\n", "    rows:\n"));
