@@ -540,8 +540,7 @@ class Kernel {
       if (s == spm_psum_) bits[s] += tr.out_write_bits + tr.out_read_bits;
       if (arch_.scratchpads[s].model->ports() == 1) {  // the DMA's port also moves partial sums
         if (s == spm_out_) bits[s] += t.acc_fill_bits + t.acc_drain_bits;
-        if (s == spm_psum_ && t.acc_drain_bits) bits[s] += acc_read_bits(p, t);
-        if (s == spm_psum_) bits[s] += t.acc_fill_bits;
+        if (s == spm_psum_) bits[s] += t.acc_fill_bits + (t.acc_drain_bits ? acc_read_bits(p, t) : 0);
         if (s == spm_a_) bits[s] += t.load_a_bits;
         if (s == spm_b_) bits[s] += t.load_b_bits;
         if (s == spm_psum_) bits[s] += t.load_psum_bits;

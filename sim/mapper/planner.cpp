@@ -81,6 +81,12 @@ ItemTile tile_of(const OpMapping& om, const LoweredOp& w) {
   return t;
 }
 
+uint64_t acc_fit_outputs(const Arch& arch, int psum_bits) {
+  const int s = arch.accumulator();
+  if (s < 0) return 0;
+  return arch.scratchpads[static_cast<size_t>(s)].model->capacity_bits() / (2 * static_cast<uint64_t>(std::max(1, psum_bits)));
+}
+
 AccLevel acc_level(const Arch& arch, const ItemTile& tile, int psum_bits) {
   AccLevel a;
   const int s = arch.accumulator();
@@ -93,8 +99,7 @@ AccLevel acc_level(const Arch& arch, const ItemTile& tile, int psum_bits) {
     return a;
   }
   const GemmShape g = tile.largest();
-  const uint64_t fit = arch.scratchpads[static_cast<size_t>(s)].model->capacity_bits() /
-                       (2 * static_cast<uint64_t>(std::max(1, psum_bits)));  // outputs per accumulator tile
+  const uint64_t fit = acc_fit_outputs(arch, psum_bits);
   const auto m = static_cast<uint64_t>(g.m), n = static_cast<uint64_t>(g.n);
   if (m * n <= fit) return a;
   if (tile.is_conv()) {

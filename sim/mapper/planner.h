@@ -56,6 +56,9 @@ ItemTile tile_of(const OpMapping& om, const LoweredOp& w);
 // tile, or the largest whose double-buffered partial sums fit the accumulator -- all of the
 // tile, else whole rows of it (a convolution block: all its pixels, as many channels as fit).
 AccLevel acc_level(const Arch& arch, const ItemTile& tile, int psum_bits);
+// Outputs one accumulator tile may hold: the accumulator's capacity over two tiles of partial
+// sums (double-buffered); 0 without an accumulator.
+uint64_t acc_fit_outputs(const Arch& arch, int psum_bits);
 // The item's tile sequence for `tile` visited in `loop_order`.
 TileSequence tile_sequence(const LoweredOp& w, const ItemTile& tile, const std::string& loop_order,
                            const OperandBits& bits, const OperandHomes& homes, const AccLevel& acc);

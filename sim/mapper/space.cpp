@@ -177,8 +177,7 @@ std::vector<AccLevel> ItemSpace::acc_choices(const GemmOption& o, const std::vec
   const AccLevel rule = v[0];  // a copy: v grows below
   if (!rule.on || (rule.m == 0 && rule.n == 0)) return v;
   const GemmShape g = it.largest();
-  const int64_t fit = static_cast<int64_t>(arch_.scratchpads[static_cast<size_t>(arch_.accumulator())].model->capacity_bits() /
-                                           (2 * static_cast<uint64_t>(std::max(1, o.bits.psum))));
+  const auto fit = static_cast<int64_t>(acc_fit_outputs(arch_, o.bits.psum));
   auto add = [&](int64_t m, int64_t n) {
     AccLevel a = rule;
     a.m = m >= g.m ? 0 : m;
