@@ -36,6 +36,11 @@ constexpr int64_t kPsumBytes = 4;  // the systolic engine's default acc_bits / 8
 
 YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string& name) {
   std::map<std::string, Value> kv;
+  // As Python's configparser (which SCALE-Sim reads with): a section or a key (in any case)
+  // given twice in one section is an error, not "last one wins".
+  std::map<std::string, int> section_line;
+  std::map<std::pair<std::string, std::string>, int> key_line;
+  std::string section;
   std::istringstream in(text);
   std::string raw;
   int line_no = 0;
@@ -45,6 +50,12 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
     if (line.empty() || line.front() == '[' || line.front() == ';') {
       if (!line.empty() && line.front() == '[' && line.back() != ']')
         throw UserError("malformed section header '" + line + "'", SourceLoc{name, line_no, 1});
+      if (!line.empty() && line.front() == '[') {
+        section = trim(line.substr(1, line.size() - 2));
+        if (const auto [it, fresh] = section_line.emplace(section, line_no); !fresh)
+          throw UserError("section [" + section + "] given twice (first on line " + std::to_string(it->second) + ")",
+                          SourceLoc{name, line_no, static_cast<int>(raw.find('[')) + 1});
+      }
       continue;
     }
     const auto sep = line.find_first_of(":=");
@@ -64,6 +75,9 @@ YAML::Node scalesim_cfg_text_to_yaml(const std::string& text, const std::string&
       throw UserError("unknown SCALE-Sim key '" + key + "'" + (close.empty() ? "" : " -- did you mean '" + close + "'?"),
                       SourceLoc{name, line_no, static_cast<int>(raw.find(key)) + 1}, key);
     }
+    if (const auto [it, fresh] = key_line.emplace(std::make_pair(section, key), line_no); !fresh)
+      throw UserError("key '" + key + "' given twice in [" + section + "] (first on line " + std::to_string(it->second) + ")",
+                      SourceLoc{name, line_no, static_cast<int>(raw.find(written)) + 1}, key);
     kv[key] = {val, line_no, static_cast<int>(raw.find(val, sep)) + 1};
   }
   auto get = [&](const std::string& k, const std::string& dflt) -> std::pair<std::string, SourceLoc> {

@@ -1,14 +1,15 @@
 #include "sim/config/tech_loader.h"
 
-#include <limits>
-
 #include "sim/config/yaml_util.h"
 
 namespace tessera {
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
+// The largest energy (pJ), area (um2) or leakage a tech value may take: far past any silicon,
+// and small enough that no total over a run overflows a double (1e308 used to make the
+// report's energy inf, written as null, with exit 0).
+constexpr double kMaxValue = 1e9;
 
 // Declared once: the loader, `tessera list` and docs/tech.md read these.
 const std::vector<ParamDecl>& top_params() {
@@ -24,16 +25,16 @@ const std::vector<ParamDecl>& top_params() {
 
 const std::vector<ParamDecl>& logic_params() {
   static const std::vector<ParamDecl> d = {
-      ParamDecl::real("reg_write_pj_per_bit", "pJ", std::nullopt, 0, kInf, "energy to clock one bit into a flip-flop"),
-      ParamDecl::real("reg_read_pj_per_bit", "pJ", std::nullopt, 0, kInf, "energy to drive one flip-flop output to its reader"),
-      ParamDecl::real("mux2_pj_per_bit", "pJ", std::nullopt, 0, kInf, "energy of one output bit of a 2:1 mux"),
-      ParamDecl::real("reg_um2_per_bit", "um2", std::nullopt, 0, kInf, "area of one flip-flop"),
-      ParamDecl::real("mux2_um2_per_bit", "um2", std::nullopt, 0, kInf, "area of one output bit of a 2:1 mux"),
-      ParamDecl::real("and2_um2", "um2", "0", 0, kInf,
+      ParamDecl::real("reg_write_pj_per_bit", "pJ", std::nullopt, 0, kMaxValue, "energy to clock one bit into a flip-flop"),
+      ParamDecl::real("reg_read_pj_per_bit", "pJ", std::nullopt, 0, kMaxValue, "energy to drive one flip-flop output to its reader"),
+      ParamDecl::real("mux2_pj_per_bit", "pJ", std::nullopt, 0, kMaxValue, "energy of one output bit of a 2:1 mux"),
+      ParamDecl::real("reg_um2_per_bit", "um2", std::nullopt, 0, kMaxValue, "area of one flip-flop"),
+      ParamDecl::real("mux2_um2_per_bit", "um2", std::nullopt, 0, kMaxValue, "area of one output bit of a 2:1 mux"),
+      ParamDecl::real("and2_um2", "um2", "0", 0, kMaxValue,
                       "area of one two-input AND cell; needed by int_mul_area_law: array (0 = not given)"),
-      ParamDecl::real("full_adder_um2", "um2", "0", 0, kInf,
+      ParamDecl::real("full_adder_um2", "um2", "0", 0, kMaxValue,
                       "area of one full-adder cell; needed by int_mul_area_law: array (0 = not given)"),
-      ParamDecl::real("leakage_mw_per_mm2", "mW/mm2", std::nullopt, 0, kInf, "logic leakage power density"),
+      ParamDecl::real("leakage_mw_per_mm2", "mW/mm2", std::nullopt, 0, kMaxValue, "logic leakage power density"),
   };
   return d;
 }
@@ -42,8 +43,8 @@ const std::vector<ParamDecl>& sram_params() {
   static const std::vector<ParamDecl> d = {
       ParamDecl::real("write_read_ratio", "", std::nullopt, 0.1, 10, "write energy / read energy"),
       ParamDecl::real("port_area_increment", "", "0.5", 0, 10, "extra cell area per extra port, fraction of a cell"),
-      ParamDecl::real("bank_fixed_um2", "um2", std::nullopt, 0, kInf, "decoder and control area per bank"),
-      ParamDecl::real("leakage_nw_per_bit", "nW", std::nullopt, 0, kInf, "leakage per stored bit"),
+      ParamDecl::real("bank_fixed_um2", "um2", std::nullopt, 0, kMaxValue, "decoder and control area per bank"),
+      ParamDecl::real("leakage_nw_per_bit", "nW", std::nullopt, 0, kMaxValue, "leakage per stored bit"),
   };
   return d;
 }
@@ -56,7 +57,7 @@ std::vector<ParamDecl> sram_point_params(const std::string& value_key, const std
   return {
       ParamDecl::real("bytes", "B", std::nullopt, 1, 1e12, "capacity of the bank"),
       ParamDecl::integer("bits", "bits", std::nullopt, 1, 4096, "word width"),
-      ParamDecl::real(value_key, unit, std::nullopt, 0, kInf, what),
+      ParamDecl::real(value_key, unit, std::nullopt, 0, kMaxValue, what),
       ParamDecl::integer("node_nm", "nm", "0", 0, 180,
                          "node the point was published at (0 = this file's); scaled by Stillmaker & Baas"),
       ParamDecl::string("source", std::nullopt, "citation tag of the point"),
@@ -126,8 +127,8 @@ const std::vector<std::string> kTableSections = {"int_add", "int_mul", "fp_add",
 const std::vector<std::string> kLawKeys = {"energy_pj", "area_um2"};
 
 const ParamDecl& value_decl(const std::string& unit) {
-  static const ParamDecl pj = ParamDecl::real("value", "pJ", std::nullopt, 0, kInf, "published energy");
-  static const ParamDecl um2 = ParamDecl::real("value", "um2", std::nullopt, 0, kInf, "published area");
+  static const ParamDecl pj = ParamDecl::real("value", "pJ", std::nullopt, 0, kMaxValue, "published energy");
+  static const ParamDecl um2 = ParamDecl::real("value", "um2", std::nullopt, 0, kMaxValue, "published area");
   return unit == "pJ" ? pj : um2;
 }
 

@@ -15,8 +15,9 @@
 //   counts that multiply the other tensors' traffic;
 // - products of dimensions (compute work over PE-grid folds, capacity, a convolution's input
 //   patch) are exp(linear) in the binaries, bounded below by tangents added lazily (outer
-//   approximation) until every term is exact at the solution: the solution is then optimal for
-//   the model, not for a piecewise approximation of it;
+//   approximation, each tangent a row on the term's argument column) until the solution's true
+//   objective is within 0.1% of the MIP's: it is then within 0.1% of the model's optimum, not
+//   of a piecewise approximation's;
 // - a convolution's patch capacity is relaxed and enforced exactly by cover cuts (a tile that
 //   does not fit excludes every tile at least as large in all three dimensions);
 // - objective: latency = max(compute, DRAM transfer) + the first tile's load (roofline with
@@ -38,8 +39,10 @@ struct IlpOutcome {
   double model_cycles = 0;     // the model's latency of the first candidate (for disagreement)
 };
 
-// Solves every option of `space` within `seconds` in total. `known_cycles`: the cycles of some
-// mapping of the item (tile sizes with more steps cannot win and are left out of the model).
+// Solves every option of `space` within `seconds` in total, in the order of their LP
+// relaxations' bounds (an option whose bound is past the cutoff is not solved).
+// `known_cycles`: the cycles of some mapping of the item (tile sizes with more steps cannot win
+// and are left out of the model).
 IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seconds, double known_cycles);
 
 }  // namespace tessera

@@ -15,9 +15,13 @@ const std::array<const char*, 7>& conv_tile_dims() {
 }
 
 const OpMapping* Mapping::find(const std::string& op) const {
-  for (const auto& m : ops)
-    if (m.op == op) return &m;
-  return nullptr;
+  if (indexed_ > ops.size()) {  // ops was replaced, not appended to
+    index_.clear();
+    indexed_ = 0;
+  }
+  for (; indexed_ < ops.size(); ++indexed_) index_.emplace(ops[indexed_].op, indexed_);
+  const auto it = index_.find(op);
+  return it == index_.end() ? nullptr : &ops[it->second];
 }
 
 namespace {
@@ -31,6 +35,7 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
   const YAML::Node list = root["mapping"];
   if (!list) throw UserError("missing required key 'mapping' (a list of per-operator entries)", yaml_loc(root, file), "mapping");
   expect_sequence(list, file, "mapping", "a list of per-operator entries");
+  m.loc = yaml_loc(list, file);
   const std::vector<ParamDecl> decls = {
       ParamDecl::string("op", std::nullopt, "operator name"),
       ParamDecl::string("engine", std::nullopt, "engine instance name"),

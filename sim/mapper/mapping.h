@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/common/error.h"
@@ -38,8 +39,14 @@ const std::array<const char*, 7>& conv_tile_dims();
 
 struct Mapping {
   std::string arch, workload;  // what it was made for (informational)
-  std::vector<OpMapping> ops;
+  std::vector<OpMapping> ops;  // appended to only (find's index relies on it)
+  SourceLoc loc;               // the file's `mapping:` list (empty for a mapping made in memory)
+  // The first entry for `op`, or null; O(1) (an index over `ops`, extended as ops are appended).
   const OpMapping* find(const std::string& op) const;
+
+ private:
+  mutable std::unordered_map<std::string, size_t> index_;
+  mutable size_t indexed_ = 0;
 };
 
 Mapping load_mapping(const std::string& path);

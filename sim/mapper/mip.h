@@ -44,8 +44,15 @@ class Mip {
   // `cutoff`: only solutions whose objective is below it are wanted (none: infeasible).
   // A solution that breaks a row is solved again once without LP scaling (see mip.cpp).
   Result solve(double seconds, const std::vector<double>& start = {}, double cutoff = 1e300) const;
+  // The LP relaxation (integer columns continuous), by Clp's dual simplex: `found` when optimal.
+  Result solve_relaxation() const;
 
  private:
+  struct ColumnMajor {  // the rows as Clp/Cbc load them
+    std::vector<int> start, index;
+    std::vector<double> value, lb, ub, row_lo, row_hi;
+  };
+  ColumnMajor column_major() const;
   Result solve_once(double seconds, const std::vector<double>& start, double cutoff, bool scaling) const;
   std::vector<double> lb_, ub_, obj_;
   std::vector<char> integer_;

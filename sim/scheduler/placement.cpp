@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "sim/mapper/planner.h"
 
@@ -16,24 +17,14 @@ class Placer {
  public:
   Placer(const Arch& arch, const Workload& wl, const Mapping& mapping)
       : arch_(arch), wl_(wl), mapping_(mapping), items_(work_items(wl)), used_(arch.scratchpads.size(), 0) {
+    check_entries();
     find_fusions();
     index_storage();
   }
 
   Plan run() {
     Plan plan;
-    std::vector<std::string> known;
-    for (size_t i = 0; i < items_.size(); ++i) {
-      known.push_back(items_[i].name);
-      plan.ops.push_back(place(i, plan));
-    }
-    for (const auto& om : mapping_.ops) {
-      if (std::find(known.begin(), known.end(), om.op) != known.end()) continue;
-      const std::string close = closest_match(om.op, known);
-      throw UserError("mapping names operator '" + om.op + "', which the workload does not have" +
-                          (close.empty() ? "" : " -- did you mean '" + close + "'?"),
-                      om.loc, "op");
-    }
+    for (size_t i = 0; i < items_.size(); ++i) plan.ops.push_back(place(i, plan));
     for (auto& [name, k] : kept_) placements_[k.placement].to = items_.empty() ? 0 : items_.size() - 1;
     plan.tensors = std::move(placements_);
     return plan;
@@ -49,6 +40,33 @@ class Placer {
     size_t spm;
     size_t placement;
   };
+
+  // Every entry names an operator of the workload (the loader refuses two entries for one);
+  // every operator has an entry. An entry
+  // that names no operator is reported first: it is usually the misspelt one a missing
+  // operator's entry was meant to be.
+  void check_entries() const {
+    std::unordered_set<std::string> names;
+    for (const auto& it : items_) names.insert(it.name);
+    for (const auto& om : mapping_.ops) {
+      if (!names.count(om.op)) {
+        std::vector<std::string> known;
+        for (const auto& it : items_)
+          if (!mapping_.find(it.name)) known.push_back(it.name);  // the operators still without an entry
+        if (known.empty())
+          for (const auto& it : items_) known.push_back(it.name);
+        const std::string close = closest_match(om.op, known);
+        throw UserError("mapping names operator '" + om.op + "', which workload '" + wl_.name() + "' does not have" +
+                            (close.empty() ? "" : " -- did you mean '" + close + "'?"),
+                        om.loc, "op");
+      }
+    }
+    for (const auto& it : items_)
+      if (!mapping_.find(it.name))
+        throw UserError("operator '" + it.name + "' of workload '" + wl_.name() +
+                            "' has no mapping entry (every operator needs one; `tessera map` writes a complete mapping)",
+                        mapping_.loc, "mapping");
+  }
 
   // Items the mapping fuses into the GEMM before them: checked here, before anything runs.
   void find_fusions() {
@@ -175,8 +193,7 @@ class Placer {
 
   OpPlan place(size_t i, const Plan& plan) {
     const WorkItem& it = items_[i];
-    const OpMapping* om = mapping_.find(it.name);
-    if (!om) throw UserError("operator '" + it.name + "' has no mapping entry", SourceLoc{}, "mapping");
+    const OpMapping* om = mapping_.find(it.name);  // present: check_entries
     if (auto f = fused_into_.find(i); f != fused_into_.end()) return fused(i, f->second, plan);
     OpPlan p;
     p.op = it.name;

@@ -271,6 +271,36 @@ TEST_CASE("a .cfg value SCALE-Sim would reject is an error at its line and key",
   }
 }
 
+TEST_CASE("a .cfg key or section given twice is an error, as in configparser", "[arch][scalesim]") {
+  // Issue 13, item 7: the last ArrayHeight used to win silently; Python's configparser (which
+  // SCALE-Sim reads with) raises DuplicateOptionError / DuplicateSectionError. Keys ignore case.
+  const std::string base =
+      "[architecture_presets]\nArrayHeight: 8\nArrayWidth: 8\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\n"
+      "OfmapSramSzkB: 64\nDataflow: os\nBandwidth: 10\n[run_presets]\nInterfaceBandwidth: USER\n";
+  CHECK_NOTHROW(scalesim_cfg_text_to_yaml(base, "ok.cfg"));
+  try {
+    scalesim_cfg_text_to_yaml(base + "[architecture_presets]\nDataflow: ws\n", "twice.cfg");
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(e.loc().line == 11);
+    CHECK(e.loc().col == 1);
+    CHECK(e.message() == "section [architecture_presets] given twice (first on line 1)");
+  }
+  std::string dup = base;
+  dup.replace(dup.find("ArrayWidth: 8\n"), 14, "ArrayWidth: 8\n  arrayheight: 16\n");
+  try {
+    scalesim_cfg_text_to_yaml(dup, "dup.cfg");
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(e.loc().line == 4);
+    CHECK(e.loc().col == 3);
+    CHECK(e.key() == "ArrayHeight");
+    CHECK(e.message() == "key 'ArrayHeight' given twice in [architecture_presets] (first on line 2)");
+  }
+  // The same key in two sections is two keys for configparser.
+  CHECK_NOTHROW(scalesim_cfg_text_to_yaml(base + "[general]\nrun_name = a\n[other]\nrun_name = a\n", "two.cfg"));
+}
+
 TEST_CASE("a scratchpad smaller than one word per bank is an error", "[arch]") {
   // Issue 13, item 7: 1 KiB in 1024 banks of 8192-bit words was accepted and priced at 253 mm2.
   const UserError e = error_of(replace(kSmall, "      size_kb: 64\n      banks: 4\n", "      size_kb: 1\n      banks: 1024\n"));

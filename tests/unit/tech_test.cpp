@@ -428,6 +428,16 @@ TEST_CASE("bad tech files name file, line, column and key", "[tech]") {
     CHECK(e.loc().col == 24);
     CHECK(e.key() == "logic.reg_read_pj_per_bit");
   }
+  SECTION("a value so large that totals overflow") {
+    // Issue 13, item 7: 1e308 nW per bit made the report's energy inf (written as null), exit 0.
+    auto e = user_error([] { load_tech_spec_string(table_with("leakage_nw_per_bit: 1.0", "leakage_nw_per_bit: 1e308"), "t.yaml"); });
+    CHECK(e.loc().line == 28);
+    CHECK(e.key() == "sram.leakage_nw_per_bit");
+    CHECK_THAT(e.message(), Catch::Contains("out of range; expected 0..1e+09"));
+    e = user_error([] { load_tech_spec_string(table_with("hbm2: 3.9", "hbm2: 1e300"), "t.yaml"); });
+    CHECK(e.key() == "dram_pj_per_bit.hbm2");
+    CHECK_NOTHROW(load_tech_spec_string(table_with("leakage_nw_per_bit: 1.0", "leakage_nw_per_bit: 1e9"), "t.yaml"));
+  }
   SECTION("zero published point") {
     auto e = user_error([] { load_tech_spec_string(table_with("hbm2: 3.9", "hbm2: 0"), "t.yaml"); });
     CHECK(e.loc().line == 31);
