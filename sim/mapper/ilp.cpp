@@ -526,6 +526,7 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
                                 im2col);
       }
   }
+  std::vector<int> capacity_terms;  // their y columns
   for (size_t si = 0; si < arch.scratchpads.size(); ++si) {
     const auto& spm = arch.scratchpads[si];
     const double budget = static_cast<double>(sp.budget()[si]);
@@ -539,15 +540,21 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     if (spm.holds_operand(Operand::Out))
       cap.emplace_back(exp_term(std::log(2 * psum / std::max(1.0, budget)), {log_group(0, size_of(0)), log_group(1, size_of(1))}), 1.0);
     if (!cap.empty()) model_row(cap, -kInf, budget > 0 ? 1.0 : 0.0);
+    for (const auto& [y, _] : cap) capacity_terms.push_back(y);
   }
 
   // Initial tangents: up to exp(arg) = 1000 (1000x the ideal compute time, or 1000x a
   // scratchpad: nothing near the optimum lies beyond) every 2 in log space over each term's range (denser grids made CBC's
   // models bigger for fewer rounds and cost more: 0.25 was 3x slower on edge_small ResNet-50).
+  // Capacity terms also get one every 0.5 from 8% of the budget to 110%, where tiles that
+  // barely fit or barely do not lie: with the coarse grid alone, a third of the rounds went to
+  // tiles the tangents let through and the staging refused (LLaMA-7B ffn.gate on edge_small).
   for (const auto& t : terms) {
     const double lo = t.lo(), hi = std::max(lo, std::min(t.hi(), std::log(1000.0)));
     const int n = std::min(16, static_cast<int>(std::ceil((hi - lo) / 2.0)) + 1);
     for (int k = 0; k < n; ++k) t.tangent(mip, n == 1 ? lo : lo + (hi - lo) * k / (n - 1));
+    if (std::find(capacity_terms.begin(), capacity_terms.end(), t.y) != capacity_terms.end())
+      for (double a = std::max(lo, -2.5); a <= std::min(t.hi(), 0.1); a += 0.5) t.tangent(mip, a);
   }
   OptionResult out;
   const double obj_weight_l = objective == Objective::energy ? 1e-3 : 1.0;
@@ -637,7 +644,6 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
     double true_objective = 0;
     for (size_t ci = 0; ci < objective_of.size(); ++ci)
       true_objective += objective_of[ci] * (static_cast<int>(ci) == L ? std::max(truth[ci], l_true) : truth[ci]);
-    bool others_hold = true;  // every row without L (capacity)
     std::vector<bool> cut(terms.size(), false);
     for (const auto& row : model_rows) {
       double lhs = 0, scale = 1;
@@ -649,7 +655,6 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       // ~1e-5 relative (its tolerances apply to scaled rows), so a tighter test would add the
       // same tangent again, round after round.
       if (lhs >= row.lo - 1e-4 * scale && lhs <= row.hi + 1e-4 * scale) continue;
-      if (row.terms.front().first != L) others_hold = false;
       for (const auto& [c, v] : row.terms)
         for (size_t ti = 0; ti < terms.size(); ++ti)
           if (terms[ti].y == c) cut[ti] = true;
@@ -665,11 +670,12 @@ OptionResult solve_option(const ItemSpace& sp, size_t oi, Objective objective, d
       out.found.push_back(c);
       start = res.x;  // still feasible after the new tangents (CBC completes the rest)
     }
-    // Done when this solution is within kGap of the MIP's bound: proven within kGap of the
-    // model's optimum (when CBC proved its own). Stopping at the best of the rounds' solutions
-    // instead saves rounds but loses candidates the evaluator ranks first (the model differs
-    // from it): up to +13% on edge_small ResNet-50's layer3 3x3 convolutions.
-    if (fits && others_hold && true_objective <= res.objective + kGap * std::abs(true_objective)) {
+    // Done when this solution fits (the capacity rows approximate the staging; `fits` is
+    // exact) and is within kGap of the MIP's bound: proven within kGap of the model's optimum
+    // (when CBC proved its own). Stopping at the best of the rounds' solutions instead saves
+    // rounds but loses candidates the evaluator ranks first (the model differs from it): up to
+    // +13% on edge_small ResNet-50's layer3 3x3 convolutions.
+    if (fits && true_objective <= res.objective + kGap * std::abs(true_objective)) {
       out.optimal = res.proven_optimal;
       out.timed_out = out.timed_out || res.timed_out;
       out.model_latency = std::max(res.x[static_cast<size_t>(L)], l_true) * ref;
@@ -783,10 +789,12 @@ IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seco
     r.proven_optimal = r.proven_optimal && o.optimal;
     r.timed_out = r.timed_out || o.timed_out;
     r.solver_failed = r.solver_failed || o.crashed;
-    for (const auto& c : o.found) {
-      r.candidates.push_back(c);
-      if (objective == Objective::latency) best_cycles = std::min(best_cycles, static_cast<double>(space.score(ev, space.plan(c)).cycles));
-    }
+    r.candidates.insert(r.candidates.end(), o.found.begin(), o.found.end());
+    // The cutoff follows the option's proven (first) solution alone: scoring every round's
+    // solution here cost a quarter of the MIP time on large layers (the search scores them all
+    // afterwards anyway).
+    if (objective == Objective::latency && !o.found.empty())
+      best_cycles = std::min(best_cycles, static_cast<double>(space.score(ev, space.plan(o.found.front())).cycles));
     if (!o.found.empty() && o.model_latency < best_model) {
       best_model = o.model_latency;
       r.model_cycles = o.model_latency;
