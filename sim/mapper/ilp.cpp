@@ -800,6 +800,12 @@ IlpOutcome ilp_map_item(const ItemSpace& space, Objective objective, double seco
       r.model_cycles = o.model_latency;
     }
   }
+  // Options were solved in bound order; candidates go back to option order, so that the
+  // evaluator's ties go to the lower option (im2col before blocks, the engine's dataflows in
+  // order) whatever the bounds were. (Ties in the evaluator's cycles can differ in a network:
+  // edge_small MobileNetV2's features.12.project, 49,398 cycles alone either way, ran 61,132 or
+  // 91,972 cycles in the network.)
+  std::stable_sort(r.candidates.begin(), r.candidates.end(), [](const GemmCandidate& a, const GemmCandidate& b) { return a.option < b.option; });
   return r;
 }
 
