@@ -1,5 +1,8 @@
 #include "sim/config/yaml_util.h"
 
+#include <yaml-cpp/eventhandler.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -73,6 +76,62 @@ std::string read_text_file(const std::string& path) {
 }
 
 YAML::Node load_yaml_file(const std::string& path) { return load_yaml_string(read_text_file(path), path); }
+
+namespace {
+// Tracks key/value positions in maps; records the first top-level key that is wanted, then stops.
+class TopKeyFinder : public YAML::EventHandler {
+ public:
+  struct Found {};
+  explicit TopKeyFinder(const std::vector<std::string>& wanted) : wanted_(wanted) {}
+  std::vector<std::string> found;
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override { throw Found{}; }  // the first document only
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { node(nullptr); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { node(nullptr); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string& value) override { node(&value); }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(nullptr);
+    stack_.push_back({false, false});
+  }
+  void OnSequenceEnd() override { stack_.pop_back(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(nullptr);
+    stack_.push_back({true, true});
+  }
+  void OnMapEnd() override { stack_.pop_back(); }
+
+ private:
+  struct Frame {
+    bool map, expect_key;
+  };
+  void node(const std::string* scalar) {
+    if (stack_.empty() || !stack_.back().map) return;
+    Frame& f = stack_.back();
+    if (f.expect_key && stack_.size() == 1 && scalar &&
+        std::find(wanted_.begin(), wanted_.end(), *scalar) != wanted_.end()) {
+      found.push_back(*scalar);
+      throw Found{};
+    }
+    f.expect_key = !f.expect_key;
+  }
+  const std::vector<std::string>& wanted_;
+  std::vector<Frame> stack_;
+};
+}  // namespace
+
+std::vector<std::string> yaml_top_keys(const std::string& text, const std::vector<std::string>& wanted) {
+  std::istringstream in(text);
+  TopKeyFinder finder(wanted);
+  try {
+    YAML::Parser parser(in);
+    parser.HandleNextDocument(finder);
+  } catch (const TopKeyFinder::Found&) {
+  } catch (const YAML::Exception&) {
+    return {};
+  }
+  return finder.found;
+}
 
 static const char* node_kind(const YAML::Node& n) {
   switch (n.Type()) {

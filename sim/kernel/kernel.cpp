@@ -233,8 +233,9 @@ StepKey step_key(const TileStep& t, const TileContext& c, const std::array<int64
 class Kernel {
  public:
   Kernel(const Arch& arch, const Plan& plan, Fidelity fid, IDataPath* data,
-         std::vector<std::unique_ptr<IRtlEngine>>& rtl)
-      : arch_(arch), plan_(plan), fid_(fid), data_path_(data), rtl_(rtl), t0_(now_abs()), mem_(arch, t0_),
+         std::vector<std::unique_ptr<IRtlEngine>>& rtl, const KernelProgress& progress)
+      : arch_(arch), plan_(plan), fid_(fid), data_path_(data), rtl_(rtl), progress_(progress), steps_total_(plan_steps(plan)),
+        t0_(now_abs()), mem_(arch, t0_),
         spm_free_at_(arch.scratchpads.size(), t0_) {
     spm_a_ = index_of(Operand::A);
     spm_b_ = index_of(Operand::B);
@@ -413,6 +414,7 @@ class Kernel {
         st.r.engine_split += cost.cycles;
         wait_until(end);  // the RTL has already spent its cycles
         u.computed.set(g + 1);
+        if (progress_ && (++steps_done_ & 4095) == 0) progress_(steps_done_, steps_total_);
       }
       for (const auto& [key, uses] : st.step_uses) add_tile(st, u.costs.at(key), uses);
       st.r.actions.merge(p.fused_actions);
@@ -609,6 +611,8 @@ class Kernel {
   Fidelity fid_;
   IDataPath* data_path_;
   std::vector<std::unique_ptr<IRtlEngine>>& rtl_;
+  const KernelProgress& progress_;
+  uint64_t steps_total_, steps_done_ = 0;
   uint64_t t0_;
   MemoryPath mem_;
   std::vector<uint64_t> spm_free_at_;
@@ -621,7 +625,8 @@ class Kernel {
 
 }  // namespace
 
-std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fidelity, IDataPath* data) {
+std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fidelity, IDataPath* data,
+                                 const KernelProgress& progress) {
   setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   // rtl fidelity: each engine the plan uses gets its RTL adapter, built before any process runs
   // (an engine without RTL, or without a build of its configuration, is a UserError here).
@@ -651,8 +656,16 @@ std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fi
     if (rtl[p.engine])
       for (size_t i = 0; i < p.tiles.size(); ++i) rtl[p.engine]->check(tile_request(p, p.tiles.at(i)));
   }
-  Kernel k(arch, plan, fidelity, data, rtl);
-  return k.run();
+  Kernel k(arch, plan, fidelity, data, rtl, progress);
+  std::vector<OpResult> r = k.run();
+  if (progress) progress(plan_steps(plan), plan_steps(plan));
+  return r;
+}
+
+uint64_t plan_steps(const Plan& plan) {
+  uint64_t n = 0;
+  for (const auto& p : plan.ops) n += p.steps();
+  return n;
 }
 
 }  // namespace tessera

@@ -16,6 +16,7 @@
 // an operand in DRAM is loaded tile by tile; spills are written to DRAM before their item.
 #include <cstdint>
 #include <string>
+#include <functional>
 #include <vector>
 
 #include "models/engine/i_engine.h"
@@ -79,7 +80,14 @@ class IDataPath {
 // Results per plan item, in plan order. With `data`, every GEMM tile is also computed on its
 // operands by the fidelity's engine view (tile: compute(), pe: simulate_pe(), rtl: the RTL);
 // vector work is then a UserError.
-std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fidelity, IDataPath* data = nullptr);
+// `progress`, if given, is called with (tile steps computed, all the plan's tile steps) every
+// 4096 steps and once at the end; it must not throw.
+using KernelProgress = std::function<void(uint64_t done, uint64_t total)>;
+std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fidelity, IDataPath* data = nullptr,
+                                 const KernelProgress& progress = {});
+
+// All tile steps of the plan (what `progress` counts, and what `run --max-tiles` limits).
+uint64_t plan_steps(const Plan& plan);
 
 // The run's span: from the first item's start to the last store of any item.
 uint64_t makespan(const std::vector<OpResult>& results);

@@ -167,6 +167,15 @@ TEST_CASE("bad input: one message, exit code 2, no report", "[cli]") {
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("did you mean 'engines'"));
 
+  // A runaway plan is refused before it simulates (issue 13, item 3): mlp0 on tpu_like has
+  // 80 tile steps with the default mapper (fc0 alone 16): --max-tiles 80 runs, 79 does not.
+  r = tessera("run --arch " + kArch + " --workload mlp0 --max-tiles 79 --out " + (d / "many").string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("key '--max-tiles': the plan has 80 tile steps, more than --max-tiles 79"));
+  CHECK_FALSE(fs::exists(d / "many"));
+  r = tessera("run --arch " + kArch + " --workload mlp0 --max-tiles 80 --out " + (d / "many").string());
+  CHECK(r.code == 0);
+
   // A negative seed is refused, not wrapped to 2^64 - 5 (issue 13, item 7).
   r = tessera("cosim --arch " + kArch + " --op gemm:M=2,N=2,K=2 --count 1 --seed -5");
   CHECK(r.code == 2);

@@ -4,6 +4,7 @@
 
 #include "sim/config/arch.h"
 #include "sim/config/scalesim_cfg.h"
+#include "sim/config/yaml_util.h"
 
 using namespace tessera;
 
@@ -334,4 +335,18 @@ TEST_CASE("an accumulator holds partial sums: one at most, apart from the output
   CHECK_THAT(typo.message(), Catch::Contains("did you mean 'psum'"));
   CHECK(typo.key() == "memory.scratchpads.1.holds");
   CHECK(typo.loc().line == 16);
+}
+
+TEST_CASE("yaml_top_keys reads top-level keys only, without a tree", "[arch][yaml]") {
+  // validate classifies files with it (issue 13, item 15: a tree of a 100,000-operator workload
+  // is 1 GB). Keys of nested maps, values, and keys not wanted do not count.
+  const std::vector<std::string> wanted{"engines", "ops", "mapping"};
+  CHECK(yaml_top_keys("name: x\nops: []\n", wanted) == std::vector<std::string>{"ops"});
+  CHECK(yaml_top_keys("name: {ops: 1}\nkind: mapping\nlist: [engines]\n", wanted).empty());
+  CHECK(yaml_top_keys("a:\n  b:\n    engines: 1\nmapping: []\n", wanted) == std::vector<std::string>{"mapping"});
+  CHECK(yaml_top_keys("{name: x, engines: []}", wanted) == std::vector<std::string>{"engines"});
+  CHECK(yaml_top_keys("? [engines]\n: 1\nops: 2\n", wanted) == std::vector<std::string>{"ops"});
+  CHECK(yaml_top_keys("- ops\n- engines\n", wanted).empty());
+  CHECK(yaml_top_keys("ops: [unclosed\n", wanted) == std::vector<std::string>{"ops"});  // stops before the error
+  CHECK(yaml_top_keys("name: [unclosed\nops: 1\n", wanted).empty());                    // not YAML
 }

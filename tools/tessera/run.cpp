@@ -1,5 +1,8 @@
 // tessera run: simulate a workload on a machine; print a summary, write the reports.
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <chrono>
 #include <filesystem>
@@ -29,6 +32,7 @@ struct RunArgs {
   std::string arch, workload, mapping, format = "table", out, fidelity = "tile";
   std::vector<std::string> sets;
   std::optional<uint64_t> data_seed;  // --data: a functional run on seeded random operands
+  uint64_t max_tiles = 100000000;     // ~3 min at this machine's ~0.5 M steps/s; the bundled networks need <= 0.6 M
   MapperArgs mapper;
 };
 
@@ -39,9 +43,40 @@ int cmd_run(const RunArgs& a) {
   const Workload wl = load_workload(a.workload);
   const Mapping mapping = a.mapping.empty() ? run_mapper(arch, wl, a.mapper).mapping : load_mapping(a.mapping);
   const auto plans = build_plan(arch, wl, mapping);
+  // A plan past --max-tiles is refused before it starts (issue 13 item 3: a runaway run).
+  if (const uint64_t steps = plan_steps(plans); steps > a.max_tiles) {
+    const OpPlan* worst = &plans.ops.front();
+    for (const auto& p : plans.ops)
+      if (p.steps() > worst->steps()) worst = &p;
+    const OpMapping* om = mapping.find(worst->op);
+    throw UserError(fmt::format("the plan has {} tile steps, more than --max-tiles {} (operator '{}' alone has {}); map with "
+                                "larger tiles (e.g. --mapper ilp) or raise --max-tiles",
+                                steps, a.max_tiles, worst->op, worst->steps()),
+                    om ? om->loc : SourceLoc{}, "--max-tiles");
+  }
+  // On a terminal, a progress line with an ETA while the kernel runs.
+  const bool tty = isatty(fileno(stderr)) != 0;
+  const auto k0 = std::chrono::steady_clock::now();
+  auto last = k0;
+  bool shown = false;
+  KernelProgress progress;
+  if (tty)
+    progress = [&](uint64_t done, uint64_t total) {
+      const auto now = std::chrono::steady_clock::now();
+      if (done < total && now - last < std::chrono::milliseconds(200)) return;
+      last = now;
+      const double el = std::chrono::duration<double>(now - k0).count();
+      if (!shown && done == total) return;  // a short run: no line at all
+      const double eta = done ? el / static_cast<double>(done) * static_cast<double>(total - done) : 0;
+      const int width = 30;
+      const auto fill = static_cast<size_t>(static_cast<double>(width) * static_cast<double>(done) / static_cast<double>(std::max<uint64_t>(1, total)));
+      fmt::print(stderr, "\rsimulating [{:<{}}] {}/{} tile steps, {:.1f} s, ETA {:.0f} s ", std::string(fill, '#'), width, done, total, el, eta);
+      shown = true;
+    };
   std::optional<SeededData> data;
   if (a.data_seed) data.emplace(wl, *a.data_seed);
-  const auto results = run_kernel(arch, plans, fid, data ? &*data : nullptr);
+  const auto results = run_kernel(arch, plans, fid, data ? &*data : nullptr, progress);
+  if (shown) fmt::print(stderr, "\r{:<110}\r", "");
   const RunSummary summary = summarize(arch, wl, results, fid);
   const PlanEval analytic = evaluate_plan(arch, plans);  // sim/evaluate, beside the kernel
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -100,6 +135,9 @@ Action setup_run(CLI::App& cmd) {
   cmd.add_option("--format", a->format, "stdout format")->check(CLI::IsMember({"table", "json", "csv"}));
   cmd.add_option("--out", a->out, "output directory (default out/<arch>-<workload>/)");
   cmd.add_option("--fidelity", a->fidelity, "tile (closed-form engines), pe (per-cycle PE models) or rtl (Verilated RTL engines)");
+  cmd.add_option("--max-tiles", a->max_tiles,
+                 "refuse a plan of more tile steps than this before simulating (a runaway mapping)")
+      ->check(CLI::PositiveNumber);
   CLI::Option* data_opt = cmd.add_option("--data", *data_seed,
                                          "compute every GEMM on seeded random int data through the engines; "
                                          "report a checksum per tensor written")
