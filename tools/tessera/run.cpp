@@ -101,20 +101,25 @@ int cmd_run(const RunArgs& a) {
   // report.json last: its presence means the set is complete and from this run.
   // Names are bytes as the inputs gave them; JSON must be UTF-8, so invalid sequences in it
   // are written as U+FFFD (the other outputs keep the bytes).
-  const std::string json_text = json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  if (auto err = publish_run(out_dir, {{"operators.csv", csv.str()}, {"mapping.yaml", map_text.str()}, {"report.json", json_text}})) {
+  const double difference = json["evaluator"]["difference_percent"].get<double>();
+  std::vector<std::pair<std::string, std::string>> files;
+  files.emplace_back("operators.csv", csv.str());
+  files.emplace_back("mapping.yaml", map_text.str());
+  files.emplace_back("report.json", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  json = nullptr;  // the texts alone from here: the tree and its text were the run's peak memory
+  if (auto err = publish_run(out_dir, files)) {
     print_error(*err);
     return 2;
   }
 
   if (a.format == "json") {
-    std::cout << json_text;
+    std::cout << files[2].second;
   } else if (a.format == "csv") {
-    std::cout << csv.str();
+    std::cout << files[0].second;
   } else {
     print_summary_table(summary, std::cout);
     fmt::print("\n  analytic makespan {:>16}   kernel {} ({:+.2f}%): items in isolation, no cross-item overlap\n",
-               analytic.makespan, summary.total_cycles, json["evaluator"]["difference_percent"].get<double>());
+               analytic.makespan, summary.total_cycles, difference);
     if (data) {
       fmt::print("\n  data (seed {}): checksums of the tensors written\n", *a.data_seed);
       for (const auto& [t, sum] : data->checksums()) fmt::print("    {:<24} {}\n", t, sum);
