@@ -6,6 +6,11 @@
 
 namespace tessera {
 
+const EngineCapabilities& IEngine::capabilities() const {
+  std::call_once(caps_once_, [this] { caps_ = declare_capabilities(); });
+  return caps_;
+}
+
 void ActionCounts::add(const std::string& component, const std::string& primitive, int bits, uint64_t count) {
   if (count == 0) return;
   for (auto& a : items_) {

@@ -58,6 +58,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -283,9 +284,15 @@ class IEngineSession {
 
 class IEngine {
  public:
+  IEngine() = default;
+  IEngine(const IEngine&) = delete;
+  IEngine& operator=(const IEngine&) = delete;
   virtual ~IEngine() = default;
   virtual std::string type() const = 0;
-  virtual EngineCapabilities capabilities() const = 0;
+  // What the engine accepts: declare_capabilities(), asked once. An engine is immutable after
+  // construction, and the mappers ask per work item (rebuilding the lists on every call was 12%
+  // of a 10,000-operator run).
+  const EngineCapabilities& capabilities() const;
 
   // Throws UserError naming the problem if the engine cannot run `req` (unsupported dataflow,
   // precision or work kind). cost()/simulate_pe()/compute() may assume a checked request.
@@ -357,6 +364,13 @@ class IEngine {
   // The default combine's primitives, one per accepted accumulator format: engines that keep the
   // default combine_cost() add these to their action_primitives().
   std::vector<ActionPrimitive> default_combine_primitives() const;
+
+ protected:
+  virtual EngineCapabilities declare_capabilities() const = 0;
+
+ private:
+  mutable std::once_flag caps_once_;
+  mutable EngineCapabilities caps_;
 };
 
 // The default session (IEngine::begin_operator's): the stateless engine tile by tile, the

@@ -362,7 +362,7 @@ class SystolicEngine final : public IEngine {
 
   std::string type() const override { return "systolic"; }
 
-  EngineCapabilities capabilities() const override {
+  EngineCapabilities declare_capabilities() const override {
     EngineCapabilities c;
     c.work = {WorkKind::Gemm};
     c.dataflows = {s_.dataflow};

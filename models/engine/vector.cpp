@@ -43,7 +43,7 @@ class VectorEngine final : public IEngine {
 
   std::string type() const override { return "vector"; }
 
-  EngineCapabilities capabilities() const override {
+  EngineCapabilities declare_capabilities() const override {
     EngineCapabilities c;
     c.work = {WorkKind::Vector, WorkKind::Gemm};
     c.rows = 1;

@@ -86,7 +86,7 @@ class BadEngine final : public IEngine {
  public:
   explicit BadEngine(bool declare) : declare_(declare) {}
   std::string type() const override { return declare_ ? "test_unpriceable" : "test_undeclared"; }
-  EngineCapabilities capabilities() const override {
+  EngineCapabilities declare_capabilities() const override {
     EngineCapabilities c;
     c.work = {WorkKind::Gemm};
     c.dataflows = {"os"};

@@ -373,7 +373,7 @@ class SystolicRtlEngine final : public IRtlEngine {
   }
 
   std::string type() const override { return "systolic"; }
-  EngineCapabilities capabilities() const override { return model_->capabilities(); }
+  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
   std::vector<AreaItem> area_items() const override { return model_->area_items(); }
 
   void check(const TileRequest& req) const override {
