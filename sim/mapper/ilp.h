@@ -35,7 +35,7 @@ struct IlpOutcome {
   bool proven_optimal = true;  // every option's MIP was proven optimal (model optimum)
   bool timed_out = false;      // some option stopped on the time limit (incumbent used)
   bool solver_failed = false;  // CBC died on some option's model (sim/mapper/mip.h)
-  int solves = 0;              // CBC calls (outer-approximation rounds over all options)
+  int solves = 0;              // solver calls: the options' LP bounds (Clp) and CBC's MIP rounds
   double model_cycles = 0;     // the model's latency of the first candidate (for disagreement)
 };
 
