@@ -42,7 +42,7 @@ for t in scalesim_cfg topology_csv workload_yaml mapping_yaml arch_yaml plan; do
   set -e
   done_runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  findings=$(ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | wc -l)
+  findings=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   echo "$t: ${done_runs:-?} inputs, ${rate:-?}/s, exit $rc, findings so far $findings (log $log)"
   if [ "$keep" = "--keep" ]; then
     mkdir -p "$src/tools/fuzz/seeds/$t.new"
