@@ -32,7 +32,7 @@ struct RunArgs {
   std::string arch, workload, mapping, format = "table", out, fidelity = "tile";
   std::vector<std::string> sets;
   std::optional<uint64_t> data_seed;  // --data: a functional run on seeded random operands
-  uint64_t max_tiles = 100000000;     // ~3 min at this machine's ~0.5 M steps/s; the bundled networks need <= 0.6 M
+  uint64_t max_tiles = 100000000;     // ~3 min at ~0.5 M steps/s; bundled networks x machines need <= 1.3 M
   MapperArgs mapper;
 };
 
