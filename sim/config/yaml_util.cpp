@@ -14,7 +14,8 @@ std::string join_key(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
 }
 
-SourceLoc yaml_loc(const YAML::Node& node, const std::string& file) {
+template <class Node>
+SourceLoc yaml_loc(const Node& node, const std::string& file) {
   SourceLoc loc{file, 0, 0};
   if (node.IsDefined()) {
     const auto m = node.Mark();
@@ -133,7 +134,8 @@ std::vector<std::string> yaml_top_keys(const std::string& text, const std::vecto
   return finder.found;
 }
 
-static const char* node_kind(const YAML::Node& n) {
+template <class Node>
+static const char* node_kind(const Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Sequence: return "a list";
@@ -143,25 +145,29 @@ static const char* node_kind(const YAML::Node& n) {
   }
 }
 
-void expect_map(const YAML::Node& node, const std::string& file, const std::string& key_path,
+template <class Node>
+void expect_map(const Node& node, const std::string& file, const std::string& key_path,
                 const std::string& what) {
   if (!node.IsMap()) throw UserError("expected " + what + " (a map), got " + node_kind(node), yaml_loc(node, file), key_path);
 }
 
-void expect_sequence(const YAML::Node& node, const std::string& file, const std::string& key_path,
+template <class Node>
+void expect_sequence(const Node& node, const std::string& file, const std::string& key_path,
                      const std::string& what) {
   if (!node.IsSequence())
     throw UserError("expected " + what + " (a list), got " + node_kind(node), yaml_loc(node, file), key_path);
 }
 
-std::string scalar_text(const YAML::Node& node, const std::string& file, const std::string& key_path,
+template <class Node>
+std::string scalar_text(const Node& node, const std::string& file, const std::string& key_path,
                         const std::string& what) {
   if (!node.IsScalar())
     throw UserError("expected " + what + ", got " + node_kind(node), yaml_loc(node, file), key_path);
   return node.Scalar();
 }
 
-void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& file,
+template <class Node>
+void check_keys(const Node& node, const std::vector<std::string>& allowed, const std::string& file,
                 const std::string& key_path) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = scalar_text(it->first, file, key_path, "a key");
@@ -180,7 +186,8 @@ void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed,
   }
 }
 
-ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>& decls, const std::string& file,
+template <class Node>
+ParamValues resolve_params(const Node& node, const std::vector<ParamDecl>& decls, const std::string& file,
                            const std::string& key_path, const std::vector<std::string>& extra_keys) {
   std::vector<std::string> allowed = extra_keys;
   for (const auto& d : decls) allowed.push_back(d.name);
@@ -191,7 +198,7 @@ ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>&
   ParamValues out;
   for (const auto& d : decls) {
     const std::string key = join_key(key_path, d.name);
-    YAML::Node v = node.IsMap() ? node[d.name] : YAML::Node();
+    const Node v = node.IsMap() ? node[d.name] : Node();
     if (node.IsMap() && v.IsDefined() && v.IsNull()) {  // `rows:` with nothing after it is a slip, not "the default"
       SourceLoc at = yaml_loc(v, file);  // a null value's mark is the next token's: name the key's
       for (const auto& kv : node)
@@ -213,5 +220,18 @@ ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>&
   }
   return out;
 }
+
+// The two node types the loaders read.
+#define TESSERA_YAML_HELPERS(Node)                                                                               \
+  template SourceLoc yaml_loc(const Node&, const std::string&);                                                  \
+  template void expect_map(const Node&, const std::string&, const std::string&, const std::string&);           \
+  template void expect_sequence(const Node&, const std::string&, const std::string&, const std::string&);      \
+  template std::string scalar_text(const Node&, const std::string&, const std::string&, const std::string&);   \
+  template void check_keys(const Node&, const std::vector<std::string>&, const std::string&, const std::string&); \
+  template ParamValues resolve_params(const Node&, const std::vector<ParamDecl>&, const std::string&,           \
+                                      const std::string&, const std::vector<std::string>&);
+TESSERA_YAML_HELPERS(YAML::Node)
+TESSERA_YAML_HELPERS(YamlNode)
+#undef TESSERA_YAML_HELPERS
 
 }  // namespace tessera

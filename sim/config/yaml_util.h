@@ -1,7 +1,9 @@
 #pragma once
 // YAML helpers shared by every loader: parse with source positions, turn yaml-cpp failures into
 // UserErrors (file:line:col), reject unknown keys with a did-you-mean, and resolve declared
-// parameters (ParamDecl) from a mapping node.
+// parameters (ParamDecl) from a mapping node. The helpers taking a node work on a YAML::Node
+// (small documents the loaders edit: arch, tech) and on a YamlNode (yaml_tree.h: documents that
+// grow with the network).
 #include <yaml-cpp/yaml.h>
 
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "models/common/error.h"
 #include "models/common/params.h"
+#include "sim/config/yaml_tree.h"
 
 namespace tessera {
 
@@ -26,25 +29,31 @@ YAML::Node load_yaml_string(const std::string& text, const std::string& name);
 // get the error.
 std::vector<std::string> yaml_top_keys(const std::string& text, const std::vector<std::string>& wanted);
 
-SourceLoc yaml_loc(const YAML::Node& node, const std::string& file);
+template <class Node>
+SourceLoc yaml_loc(const Node& node, const std::string& file);
 
 // Throws unless `node` is a map; `what` describes the expected content ("an engine").
-void expect_map(const YAML::Node& node, const std::string& file, const std::string& key_path,
+template <class Node>
+void expect_map(const Node& node, const std::string& file, const std::string& key_path,
                 const std::string& what);
-void expect_sequence(const YAML::Node& node, const std::string& file, const std::string& key_path,
+template <class Node>
+void expect_sequence(const Node& node, const std::string& file, const std::string& key_path,
                      const std::string& what);
 // Scalar as text; throws if the node is a map/sequence/null.
-std::string scalar_text(const YAML::Node& node, const std::string& file, const std::string& key_path,
+template <class Node>
+std::string scalar_text(const Node& node, const std::string& file, const std::string& key_path,
                         const std::string& what);
 
 // Every key of `node` must be in `allowed`; otherwise "unknown key 'x' -- did you mean 'y'?".
-void check_keys(const YAML::Node& node, const std::vector<std::string>& allowed, const std::string& file,
+template <class Node>
+void check_keys(const Node& node, const std::vector<std::string>& allowed, const std::string& file,
                 const std::string& key_path);
 
 // Resolves `decls` from the map `node` (missing keys take their default; a missing required key
 // is an error naming it). Keys of `node` outside decls and `extra_keys` are errors.
 // `key_path` prefixes keys in messages ("engines.0").
-ParamValues resolve_params(const YAML::Node& node, const std::vector<ParamDecl>& decls, const std::string& file,
+template <class Node>
+ParamValues resolve_params(const Node& node, const std::vector<ParamDecl>& decls, const std::string& file,
                            const std::string& key_path, const std::vector<std::string>& extra_keys = {});
 
 // Joins "engines", "0", "rows" -> "engines.0.rows".

@@ -26,13 +26,13 @@ const OpMapping* Mapping::find(const std::string& op) const {
 
 namespace {
 
-Mapping parse(const YAML::Node& root, const std::string& file) {
+Mapping parse(const YamlNode& root, const std::string& file) {
   Mapping m;
   expect_map(root, file, "", "a mapping file");
   check_keys(root, {"arch", "workload", "mapping"}, file, "");
   if (root["arch"]) m.arch = scalar_text(root["arch"], file, "arch", "a name");
   if (root["workload"]) m.workload = scalar_text(root["workload"], file, "workload", "a name");
-  const YAML::Node list = root["mapping"];
+  const YamlNode list = root["mapping"];
   if (!list) throw UserError("missing required key 'mapping' (a list of per-operator entries)", yaml_loc(root, file), "mapping");
   expect_sequence(list, file, "mapping", "a list of per-operator entries");
   m.loc = yaml_loc(list, file);
@@ -62,7 +62,7 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
     conv_decls.push_back(ParamDecl::integer(conv_tile_dims()[d], "", "0", 0, 1e12, std::string(conv_docs[d]) + " per tile (0 = all)"));
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string key = "mapping." + std::to_string(i);
-    const YAML::Node e = list[i];
+    const YamlNode e = list[i];
     expect_map(e, file, key, "an operator mapping");
     const ParamValues p = resolve_params(e, decls, file, key, {"tile", "conv_tile", "acc_tile"});
     OpMapping om;
@@ -109,9 +109,10 @@ Mapping parse(const YAML::Node& root, const std::string& file) {
 
 }  // namespace
 
-Mapping load_mapping(const std::string& path) { return parse(load_yaml_file(path), path); }
+Mapping load_mapping(const std::string& path) { return load_mapping_string(read_text_file(path), path); }
 Mapping load_mapping_string(const std::string& text, const std::string& name) {
-  return parse(load_yaml_string(text, name), name);
+  const YamlTree doc = YamlTree::parse(text, name);
+  return parse(doc.root(), name);
 }
 
 namespace {

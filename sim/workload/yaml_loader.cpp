@@ -18,7 +18,7 @@ const std::vector<std::string> kTopKeys = {"name", "description", "dtype", "tens
 const std::vector<std::string> kTensorKeys = {"shape", "dtype", "role"};
 const std::vector<std::string> kOpKeys = {"name", "kind", "inputs", "outputs"};
 
-DType parse_dtype_node(const YAML::Node& n, const std::string& file, const std::string& key) {
+DType parse_dtype_node(const YamlNode& n, const std::string& file, const std::string& key) {
   const std::string s = scalar_text(n, file, key, "a dtype");
   if (auto d = parse_dtype(s)) return *d;
   std::vector<std::string> names = dtype_names();
@@ -34,7 +34,7 @@ DType parse_dtype_node(const YAML::Node& n, const std::string& file, const std::
   throw UserError(msg, yaml_loc(n, file), key);
 }
 
-std::vector<std::string> name_list(const YAML::Node& n, const std::string& file, const std::string& key,
+std::vector<std::string> name_list(const YamlNode& n, const std::string& file, const std::string& key,
                                    std::vector<SourceLoc>* locs) {
   if (!n.IsDefined() || n.IsNull()) return {};
   std::vector<std::string> v;
@@ -54,7 +54,8 @@ std::vector<std::string> name_list(const YAML::Node& n, const std::string& file,
 }  // namespace
 
 Workload parse_workload_yaml(const std::string& text, const std::string& file) {
-  const YAML::Node root = load_yaml_string(text, file);
+  const YamlTree doc = YamlTree::parse(text, file);
+  const YamlNode root = doc.root();
   expect_map(root, file, "", "a workload");
   check_keys(root, kTopKeys, file, "");
 
@@ -66,7 +67,7 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
   Workload wl(name, file);
 
   // ---- tensors ----
-  const YAML::Node tensors = root["tensors"];
+  const YamlNode tensors = root["tensors"];
   if (!tensors) throw UserError("missing required key 'tensors'", yaml_loc(root, file), "tensors");
   expect_map(tensors, file, "tensors", "tensors by name");
   std::vector<Tensor> declared;
@@ -76,10 +77,10 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
     t.name = scalar_text(it->first, file, "tensors", "a tensor name");
     const std::string key = join_key("tensors", t.name);
     t.loc = yaml_loc(it->first, file);
-    const YAML::Node body = it->second;
+    const YamlNode body = it->second;
     expect_map(body, file, key, "a tensor {shape, dtype, role}");
     check_keys(body, kTensorKeys, file, key);
-    const YAML::Node shape = body["shape"];
+    const YamlNode shape = body["shape"];
     if (!shape) throw UserError("missing required key 'shape' (a list of positive dims)", yaml_loc(body, file), key);
     expect_sequence(shape, file, join_key(key, "shape"), "a list of positive dims");
     for (size_t i = 0; i < shape.size(); ++i) {
@@ -108,12 +109,12 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
   }
 
   // ---- ops ----
-  const YAML::Node ops = root["ops"];
+  const YamlNode ops = root["ops"];
   if (!ops) throw UserError("missing required key 'ops'", yaml_loc(root, file), "ops");
   expect_sequence(ops, file, "ops", "a list of ops");
   std::set<std::string> produced, consumed;
   for (size_t i = 0; i < ops.size(); ++i) {
-    const YAML::Node n = ops[i];
+    const YamlNode n = ops[i];
     std::string key = "ops." + std::to_string(i);
     expect_map(n, file, key, "an op {name, kind, inputs, outputs, attributes...}");
     Operator op;
