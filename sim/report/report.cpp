@@ -6,6 +6,7 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <ostream>
 #include <stdexcept>
@@ -137,8 +138,35 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
   return s;
 }
 
-nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& mapping, const RunSummary& s,
-                           double wall_time_s) {
+namespace {
+int64_t signed_difference(uint64_t a, uint64_t k) { return static_cast<int64_t>(a) - static_cast<int64_t>(k); }
+
+nlohmann::json evaluator_head(const PlanEval& ev, const std::vector<OpResult>& results) {
+  if (ev.items.size() != results.size()) throw std::logic_error("evaluator_json: evaluation and run of different plans");
+  const uint64_t kernel = makespan(results);
+  const int64_t diff = signed_difference(ev.makespan, kernel);
+  return {{"makespan_cycles", ev.makespan},
+          {"kernel_makespan_cycles", kernel},
+          {"difference_cycles", diff},
+          {"difference_percent", kernel ? 100.0 * static_cast<double>(diff) / static_cast<double>(kernel) : 0.0},
+          {"operators", nlohmann::json::array()}};
+}
+
+nlohmann::json evaluator_item(const PlanEval& ev, const std::vector<OpResult>& results, size_t i) {
+  const ItemEval& e = ev.items[i];
+  const OpResult& r = results[i];
+  return {{"name", r.op},
+          {"isolated_cycles", e.total_cycles},
+          {"kernel_cycles", r.total_cycles},
+          {"difference_cycles", signed_difference(e.total_cycles, r.total_cycles)},
+          {"roofline_cycles", e.roofline_cycles},
+          {"start_cycle", e.start_cycle},
+          {"end_cycle", e.end_cycle}};
+}
+}  // namespace
+
+nlohmann::json report_json(const Arch& arch, const Workload& wl, const RunSummary& s, const PlanEval& ev,
+                           const std::vector<OpResult>& results, double wall_time_s) {
   using nlohmann::json;
   json j;
   j["schema_version"] = kReportSchemaVersion;
@@ -166,78 +194,125 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& 
                  {"array_utilization", s.array_utilization},
                  {"dram_read_bytes", s.dram_read_bytes},
                  {"dram_write_bytes", s.dram_write_bytes}};
-  json ops = json::array();
-  for (const auto& p : s.ops) {
-    const OpResult& r = *p.result;
-    const OpMapping* m = mapping.find(r.op);
-    json o = {{"name", r.op},
-              {"kind", r.kind},
-              {"engine", r.engine},
-              {"start_cycle", r.start_cycle},
-              {"end_cycle", r.end_cycle},
-              {"compute_cycles", r.compute_cycles},
-              {"stall_cycles", r.stall_cycles},
-              {"spm_stall_cycles", r.spm_stall_cycles},
-              {"total_cycles", r.total_cycles},
-              {"engine_cycles_split", {{"fill", r.engine_split.fill}, {"steady", r.engine_split.steady}, {"drain", r.engine_split.drain}}},
-              {"bound", r.memory_bound() ? "memory" : "compute"},
-              {"utilization", p.utilization},
-              {"macs", r.macs},
-              {"tiles", r.tiles},
-              {"dram_read_bytes", r.dram_read_bits / 8},
-              {"dram_write_bytes", r.dram_write_bits / 8},
-              {"dram_busy_cycles", r.dram_busy_cycles},
-              {"energy_pj", p.energy_pj},
-              {"energy_total_pj", p.total_energy_pj()}};
-    if (m) {
-      if (!m->dataflow.empty()) {
-        o["mapping"] = {{"dataflow", m->dataflow}, {"tile", {{"m", m->tile_m}, {"n", m->tile_n}, {"k", m->tile_k}}}, {"loop_order", m->loop_order}};
-      } else {
-        o["mapping"] = {{"tile_elements", m->tile_elements}};
-      }
-    }
-    json acts = json::array();
-    for (const auto& a : r.actions.items())
-      acts.push_back({{"component", a.component}, {"primitive", a.primitive}, {"bits", a.bits}, {"count", a.count}});
-    o["actions"] = acts;
-    json reads = json::array();
-    for (const auto& u : r.reads) reads.push_back({{"tensor", u.tensor}, {"from", u.on_chip ? "chip" : "dram"}});
-    o["reads"] = reads;
-    if (!r.write.tensor.empty()) o["writes"] = {{"tensor", r.write.tensor}, {"to", r.write.on_chip ? "chip" : "dram"}};
-    if (!r.fused_into.empty()) o["fused_into"] = r.fused_into;
-    if (!r.spills.empty()) o["spills"] = {{"tensors", r.spills}, {"bytes", r.spill_bits / 8}};
-    json spm = json::object();
-    for (size_t i = 0; i < arch.scratchpads.size(); ++i)
-      spm[arch.scratchpads[i].name] = {{"read_bits", r.spm[i].read_bits}, {"write_bits", r.spm[i].write_bits}};
-    o["scratchpads"] = spm;
-    ops.push_back(o);
-  }
-  j["operators"] = ops;
+  j["operators"] = json::array();
+  j["evaluator"] = evaluator_head(ev, results);
   return j;
 }
 
-nlohmann::json evaluator_json(const PlanEval& ev, const std::vector<OpResult>& results) {
+nlohmann::json operator_json(const Arch& arch, const Mapping& mapping, const PricedOp& p) {
   using nlohmann::json;
-  if (ev.items.size() != results.size()) throw std::logic_error("evaluator_json: evaluation and run of different plans");
-  auto diff = [](uint64_t a, uint64_t k) { return static_cast<int64_t>(a) - static_cast<int64_t>(k); };
-  const uint64_t kernel = makespan(results);
-  json ops = json::array();
-  for (size_t i = 0; i < results.size(); ++i) {
-    const ItemEval& e = ev.items[i];
-    const OpResult& r = results[i];
-    ops.push_back({{"name", r.op},
-                   {"isolated_cycles", e.total_cycles},
-                   {"kernel_cycles", r.total_cycles},
-                   {"difference_cycles", diff(e.total_cycles, r.total_cycles)},
-                   {"roofline_cycles", e.roofline_cycles},
-                   {"start_cycle", e.start_cycle},
-                   {"end_cycle", e.end_cycle}});
+  const OpResult& r = *p.result;
+  const OpMapping* m = mapping.find(r.op);
+  json o = {{"name", r.op},
+            {"kind", r.kind},
+            {"engine", r.engine},
+            {"start_cycle", r.start_cycle},
+            {"end_cycle", r.end_cycle},
+            {"compute_cycles", r.compute_cycles},
+            {"stall_cycles", r.stall_cycles},
+            {"spm_stall_cycles", r.spm_stall_cycles},
+            {"total_cycles", r.total_cycles},
+            {"engine_cycles_split", {{"fill", r.engine_split.fill}, {"steady", r.engine_split.steady}, {"drain", r.engine_split.drain}}},
+            {"bound", r.memory_bound() ? "memory" : "compute"},
+            {"utilization", p.utilization},
+            {"macs", r.macs},
+            {"tiles", r.tiles},
+            {"dram_read_bytes", r.dram_read_bits / 8},
+            {"dram_write_bytes", r.dram_write_bits / 8},
+            {"dram_busy_cycles", r.dram_busy_cycles},
+            {"energy_pj", p.energy_pj},
+            {"energy_total_pj", p.total_energy_pj()}};
+  if (m) {
+    if (!m->dataflow.empty()) {
+      o["mapping"] = {{"dataflow", m->dataflow}, {"tile", {{"m", m->tile_m}, {"n", m->tile_n}, {"k", m->tile_k}}}, {"loop_order", m->loop_order}};
+    } else {
+      o["mapping"] = {{"tile_elements", m->tile_elements}};
+    }
   }
-  return {{"makespan_cycles", ev.makespan},
-          {"kernel_makespan_cycles", kernel},
-          {"difference_cycles", diff(ev.makespan, kernel)},
-          {"difference_percent", kernel ? 100.0 * static_cast<double>(diff(ev.makespan, kernel)) / static_cast<double>(kernel) : 0.0},
-          {"operators", ops}};
+  json acts = json::array();
+  for (const auto& a : r.actions.items())
+    acts.push_back({{"component", a.component}, {"primitive", a.primitive}, {"bits", a.bits}, {"count", a.count}});
+  o["actions"] = acts;
+  json reads = json::array();
+  for (const auto& u : r.reads) reads.push_back({{"tensor", u.tensor}, {"from", u.on_chip ? "chip" : "dram"}});
+  o["reads"] = reads;
+  if (!r.write.tensor.empty()) o["writes"] = {{"tensor", r.write.tensor}, {"to", r.write.on_chip ? "chip" : "dram"}};
+  if (!r.fused_into.empty()) o["fused_into"] = r.fused_into;
+  if (!r.spills.empty()) o["spills"] = {{"tensors", r.spills}, {"bytes", r.spill_bits / 8}};
+  json spm = json::object();
+  for (size_t i = 0; i < arch.scratchpads.size(); ++i)
+    spm[arch.scratchpads[i].name] = {{"read_bits", r.spm[i].read_bits}, {"write_bits", r.spm[i].write_bits}};
+  o["scratchpads"] = spm;
+  return o;
+}
+
+nlohmann::json evaluator_json(const PlanEval& ev, const std::vector<OpResult>& results) {
+  nlohmann::json j = evaluator_head(ev, results);
+  for (size_t i = 0; i < results.size(); ++i) j["operators"].push_back(evaluator_item(ev, results, i));
+  return j;
+}
+
+namespace {
+// Writes `v` as v.dump(2) would at nesting `indent`, except that the arrays at the JSON
+// pointers in `streamed` (empty in `v`) get their elements from the generators, one at a time.
+struct StreamedArray {
+  size_t size;
+  std::function<nlohmann::json(size_t)> element;
+};
+using Streams = std::map<std::string, StreamedArray>;
+
+void write_indented(std::ostream& out, const std::string& text, size_t indent) {
+  // Strings in JSON text hold no raw line breaks: every '\n' starts a line of the layout.
+  size_t from = 0;
+  for (size_t nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1) {
+    out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
+    out << std::string(indent, ' ');
+  }
+  out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+}
+
+std::string dump(const nlohmann::json& v) { return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+void write_streamed(std::ostream& out, const nlohmann::json& v, const std::string& pointer, const Streams& streams,
+                    size_t indent) {
+  const std::string pad(indent + 2, ' ');
+  if (const auto it = streams.find(pointer); it != streams.end() && it->second.size > 0) {
+    out << "[\n";
+    for (size_t i = 0; i < it->second.size; ++i) {
+      if (i) out << ",\n";
+      out << pad;
+      write_indented(out, dump(it->second.element(i)), indent + 2);
+    }
+    out << "\n" << std::string(indent, ' ') << "]";
+    return;
+  }
+  bool below = false;
+  for (const auto& [p, _] : streams) below = below || p.rfind(pointer + "/", 0) == 0;
+  if (!below || !v.is_object() || v.empty()) {
+    write_indented(out, dump(v), indent);
+    return;
+  }
+  out << "{\n";
+  bool first = true;
+  for (const auto& [key, value] : v.items()) {
+    if (!first) out << ",\n";
+    first = false;
+    out << pad << dump(nlohmann::json(key)) << ": ";
+    write_streamed(out, value, pointer + "/" + key, streams, indent + 2);
+  }
+  out << "\n" << std::string(indent, ' ') << "}";
+}
+}  // namespace
+
+void write_report_json(std::ostream& out, const nlohmann::json& head, const Arch& arch, const Mapping& mapping,
+                       const RunSummary& s, const PlanEval& ev, const std::vector<OpResult>& results) {
+  if (ev.items.size() != results.size()) throw std::logic_error("write_report_json: evaluation and run of different plans");
+  const Streams streams = {
+      {"/operators", {s.ops.size(), [&](size_t i) { return operator_json(arch, mapping, s.ops[i]); }}},
+      {"/evaluator/operators", {results.size(), [&](size_t i) { return evaluator_item(ev, results, i); }}},
+  };
+  write_streamed(out, head, "", streams, 0);
+  out << "\n";
 }
 
 namespace {

@@ -56,12 +56,23 @@ RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpR
 // whitespace, clock tree, control, I/O PHY).
 std::map<std::string, double> machine_area(const Arch& arch);
 
-nlohmann::json report_json(const Arch& arch, const Workload& wl, const Mapping& mapping, const RunSummary& s,
-                           double wall_time_s);
-// report.json's "evaluator": the analytic makespan (sim/evaluate, items in isolation composed
-// by dependencies and engine order) beside the kernel's and their difference, and per work item
-// its analytic isolated cycles beside the kernel's cycles for it in the run. `ev` and `results`
-// are of the same plan, in plan order.
+// report.json's small part: schema, version, machine, workload, totals and the evaluator's
+// makespans, with the per-operator lists ("operators", "evaluator.operators") left empty.
+nlohmann::json report_json(const Arch& arch, const Workload& wl, const RunSummary& s, const PlanEval& ev,
+                           const std::vector<OpResult>& results, double wall_time_s);
+// report.json: `head` (report_json, plus what the caller added) with its per-operator lists
+// filled, byte for byte as the whole tree's dump(2) but made and written one operator at a
+// time: a 100,000-operator report (200 MB of text) never exists as one tree or one string.
+// Invalid UTF-8 in names is written as U+FFFD (JSON must be UTF-8; the other outputs keep the
+// bytes).
+void write_report_json(std::ostream& out, const nlohmann::json& head, const Arch& arch, const Mapping& mapping,
+                       const RunSummary& s, const PlanEval& ev, const std::vector<OpResult>& results);
+// One element of "operators": the priced result of a work item and its mapping.
+nlohmann::json operator_json(const Arch& arch, const Mapping& mapping, const PricedOp& p);
+// report.json's "evaluator" with its list: the analytic makespan (sim/evaluate, items in
+// isolation composed by dependencies and engine order) beside the kernel's and their
+// difference, and per work item its analytic isolated cycles beside the kernel's cycles for it
+// in the run. `ev` and `results` are of the same plan, in plan order.
 nlohmann::json evaluator_json(const PlanEval& ev, const std::vector<OpResult>& results);
 
 void write_operators_csv(const RunSummary& s, std::ostream& out);

@@ -3,6 +3,8 @@
 // component, leakage and utilization.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include "sim/config/arch.h"
 #include "sim/kernel/kernel.h"
 #include "sim/mapper/planner.h"
@@ -173,4 +175,28 @@ ops:
   // would give 2 x 130 = 260.)
   CHECK(r[0].compute_cycles == 28);
   CHECK(r[0].spm_stall_cycles == (144 - 14) + (128 - 14));
+}
+
+TEST_CASE("report.json written one operator at a time equals the whole tree's dump", "[report]") {
+  const Arch a = load_arch_string(kArch, "hand.yaml");
+  // A name with invalid UTF-8 (written as U+FFFD) and one with a line break (escaped).
+  std::string net = kNet;
+  net.replace(net.find("name: fc1"), 9, "name: \"f\xff" "c\\n1\"");
+  const Workload wl = load_workload_string(net, "two.yaml", WorkloadFormat::yaml);
+  const Mapping mapping = default_mapping(a, wl);
+  const Plan plan = build_plan(a, wl, mapping);
+  const auto r = run_kernel(a, plan, Fidelity::Tile);
+  const RunSummary s = summarize(a, wl, r, Fidelity::Tile);
+  const PlanEval ev = evaluate_plan(a, plan);
+  nlohmann::json head = report_json(a, wl, s, ev, r, 0.5);
+  head["data"] = {{"seed", 1}, {"checksums", {{"z", 7}}}};  // what run adds, beside the streamed lists
+  nlohmann::json whole = head;
+  for (const auto& p : s.ops) whole["operators"].push_back(operator_json(a, mapping, p));
+  whole["evaluator"] = evaluator_json(ev, r);
+  REQUIRE(whole["operators"].size() == 2);
+  REQUIRE(whole["evaluator"]["operators"].size() == 2);
+  std::ostringstream streamed;
+  write_report_json(streamed, head, a, mapping, s, ev, r);
+  CHECK(streamed.str() == whole.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  CHECK(streamed.str().find("\"f\xef\xbf\xbd" "c\\n1\"") != std::string::npos);
 }

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,10 @@ inline CLI::Validator non_negative() {
 std::vector<Command> commands();
 bool register_command(Command c);
 
+// Writes a file's content to the stream it is given (a file's content can be larger than is
+// worth holding in memory: report.json of a 100,000-operator run is 200 MB).
+using FileWriter = std::function<void(std::ostream&)>;
+
 // Writes `text` to `path`. A new or regular file is replaced atomically (a uniquely named
 // temporary beside it, then rename), so an interrupted run never leaves a partial file and
 // concurrent writers do not collide; a symlink, FIFO or device is written through, never
@@ -53,7 +58,7 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& tex
 // Returns the error rather than throwing it: runs call it after SystemC, where an exception
 // upsets AddressSanitizer.
 std::optional<UserError> publish_run(const std::filesystem::path& dir,
-                                     const std::vector<std::pair<std::string, std::string>>& files);
+                                     const std::vector<std::pair<std::string, FileWriter>>& files);
 
 // `name` as one safe path component: [A-Za-z0-9._+-] kept, anything else '_'; never "." or "..".
 std::string path_component(const std::string& name);

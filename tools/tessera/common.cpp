@@ -39,9 +39,28 @@ std::vector<Command> commands() {
 }
 
 namespace {
+// An ostream onto a stdio FILE (the temporary from mkstemp has a descriptor, not a name we
+// should open again).
+class FileBuf : public std::streambuf {
+ public:
+  explicit FileBuf(std::FILE* f) : f_(f) {}
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    return std::fputc(c, f_) == EOF ? traits_type::eof() : c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    return static_cast<std::streamsize>(std::fwrite(s, 1, static_cast<size_t>(n), f_));
+  }
+
+ private:
+  std::FILE* f_;
+};
+
 // write_file_atomic's work; returns the error instead of throwing it, for callers that run
 // after SystemC (an exception there upsets AddressSanitizer's stack bookkeeping).
-std::optional<UserError> write_file(const std::filesystem::path& path, const std::string& text) {
+std::optional<UserError> write_file(const std::filesystem::path& path, const FileWriter& write) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(path, ec);
@@ -51,7 +70,7 @@ std::optional<UserError> write_file(const std::filesystem::path& path, const std
     // A symlink, FIFO or device: write through it, never replace it.
     std::ofstream out(path, std::ios::binary);
     if (!out) return UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
-    out << text;
+    write(out);
     out.flush();
     if (!out) return UserError("write failed", SourceLoc{where, 0, 0});
     return std::nullopt;
@@ -63,7 +82,19 @@ std::optional<UserError> write_file(const std::filesystem::path& path, const std
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return UserError(std::string("cannot write: ") + std::strerror(errno), SourceLoc{where, 0, 0});
   FILE* f = ::fdopen(fd, "wb");
-  bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  bool ok = f != nullptr;
+  if (ok) {
+    FileBuf buf(f);
+    std::ostream out(&buf);
+    try {
+      write(out);
+    } catch (...) {  // no temporary left behind
+      std::fclose(f);
+      fs::remove(tmpl, ec);
+      throw;
+    }
+    ok = out.good() && std::ferror(f) == 0;
+  }
   ok = (f ? std::fclose(f) == 0 : (::close(fd), false)) && ok;
   const mode_t mask = ::umask(0);  // mkstemp makes 0600; give the file what a plain create would
   ::umask(mask);
@@ -82,7 +113,7 @@ std::optional<UserError> write_file(const std::filesystem::path& path, const std
 }  // namespace
 
 void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
-  if (auto err = write_file(path, text)) throw *err;
+  if (auto err = write_file(path, [&](std::ostream& out) { out << text; })) throw *err;
 }
 
 std::string path_component(const std::string& name) {
@@ -93,7 +124,7 @@ std::string path_component(const std::string& name) {
 }
 
 std::optional<UserError> publish_run(const std::filesystem::path& dir,
-                                     const std::vector<std::pair<std::string, std::string>>& files) {
+                                     const std::vector<std::pair<std::string, FileWriter>>& files) {
   // One publisher at a time per directory, so the set on disk always comes from one run.
   const std::string lock_path = (dir / ".tessera.lock").string();
   const int lock = ::open(lock_path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
@@ -106,8 +137,8 @@ std::optional<UserError> publish_run(const std::filesystem::path& dir,
   std::error_code ec;
   std::filesystem::remove(dir / files.back().first, ec);
   std::optional<UserError> err;
-  for (const auto& [name, text] : files)
-    if ((err = write_file(dir / name, text))) break;
+  for (const auto& [name, write] : files)
+    if ((err = write_file(dir / name, write))) break;
   ::close(lock);
   return err;
 }

@@ -80,11 +80,11 @@ int cmd_run(const RunArgs& a) {
   const RunSummary summary = summarize(arch, wl, results, fid);
   const PlanEval analytic = evaluate_plan(arch, plans);  // sim/evaluate, beside the kernel
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  auto json = report_json(arch, wl, mapping, summary, wall);
-  json["evaluator"] = evaluator_json(analytic, results);
+  nlohmann::json head = report_json(arch, wl, summary, analytic, results, wall);
   if (data)
-    json["data"] = {{"seed", *a.data_seed}, {"requantization", SeededData::requantization_rule()},
+    head["data"] = {{"seed", *a.data_seed}, {"requantization", SeededData::requantization_rule()},
                     {"checksums", data->checksums()}};
+  const double difference = head["evaluator"]["difference_percent"].get<double>();
 
   const fs::path out_dir =
       a.out.empty() ? fs::path("out") / path_component(arch.name + "-" + wl.name()) : fs::path(a.out);
@@ -94,28 +94,24 @@ int cmd_run(const RunArgs& a) {
     print_error(UserError("cannot create output directory: " + ec.message(), SourceLoc{out_dir.string(), 0, 0}, "--out"));
     return 2;
   }
-  std::ostringstream csv;
-  write_operators_csv(summary, csv);
-  std::ostringstream map_text;
-  write_mapping(mapping, map_text);
-  // report.json last: its presence means the set is complete and from this run.
-  // Names are bytes as the inputs gave them; JSON must be UTF-8, so invalid sequences in it
-  // are written as U+FFFD (the other outputs keep the bytes).
-  const double difference = json["evaluator"]["difference_percent"].get<double>();
-  std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back("operators.csv", csv.str());
-  files.emplace_back("mapping.yaml", map_text.str());
-  files.emplace_back("report.json", json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  json = nullptr;  // the texts alone from here: the tree and its text were the run's peak memory
-  if (auto err = publish_run(out_dir, files)) {
+  // Each file is written straight from the results: a 100,000-operator run's report.json is
+  // 200 MB of text, never held in memory. report.json last: its presence means the set is
+  // complete and from this run.
+  const FileWriter csv = [&](std::ostream& out) { write_operators_csv(summary, out); };
+  const FileWriter report = [&](std::ostream& out) {
+    write_report_json(out, head, arch, mapping, summary, analytic, results);
+  };
+  if (auto err = publish_run(out_dir, {{"operators.csv", csv},
+                                        {"mapping.yaml", [&](std::ostream& out) { write_mapping(mapping, out); }},
+                                        {"report.json", report}})) {
     print_error(*err);
     return 2;
   }
 
   if (a.format == "json") {
-    std::cout << files[2].second;
+    report(std::cout);
   } else if (a.format == "csv") {
-    std::cout << files[0].second;
+    csv(std::cout);
   } else {
     print_summary_table(summary, std::cout);
     fmt::print("\n  analytic makespan {:>16}   kernel {} ({:+.2f}%): items in isolation, no cross-item overlap\n",
