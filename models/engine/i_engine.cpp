@@ -46,7 +46,7 @@ bool EngineCapabilities::accepts_dataflow(const std::string& d) const {
 }
 
 void IEngine::check(const TileRequest& req) const {
-  const auto caps = capabilities();
+  const auto& caps = capabilities();
   if (!caps.accepts(req.kind))
     throw UserError("engine '" + type() + "' cannot run " + (req.kind == WorkKind::Gemm ? "GEMM" : "vector") +
                     " work");
@@ -142,7 +142,7 @@ constexpr const char* kAccumulator = "accumulator";
 
 NumFormat IEngine::acc_format(const TileRequest& req) const {
   if (req.acc_type) return *req.acc_type;
-  const EngineCapabilities caps = capabilities();
+  const EngineCapabilities& caps = capabilities();
   return caps.acc_types.empty() ? NumFormat::int_bits(caps.psum_bits) : caps.acc_types.front();
 }
 
@@ -228,7 +228,7 @@ void IEngine::compute_typed(const TileRequest& req, const TypedMatrix& a, const 
 }
 
 std::vector<ActionPrimitive> IEngine::default_combine_primitives() const {
-  const EngineCapabilities caps = capabilities();
+  const EngineCapabilities& caps = capabilities();
   const std::vector<NumFormat> accs =
       caps.acc_types.empty() ? std::vector<NumFormat>{NumFormat::int_bits(caps.psum_bits)} : caps.acc_types;
   std::vector<ActionPrimitive> v;

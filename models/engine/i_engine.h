@@ -133,6 +133,7 @@ class ActionCounts {
   uint64_t count(const std::string& component, const std::string& primitive, int bits) const;
   const std::vector<Action>& items() const { return items_; }  // in first-added order
   bool operator==(const ActionCounts& o) const;
+  void shrink_to_fit() { items_.shrink_to_fit(); }  // a result kept for the whole run
 
  private:
   std::vector<Action> items_;

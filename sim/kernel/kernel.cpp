@@ -242,10 +242,12 @@ class Kernel {
     spm_out_ = index_of(Operand::Out);
     spm_psum_ = arch.accumulator() >= 0 ? static_cast<size_t>(arch.accumulator()) : spm_out_;
     for (size_t e = 0; e < arch.engines.size(); ++e) units_.push_back(std::make_unique<Unit>());
+    results_.resize(plan.ops.size());  // never resized again: each OpState refers to its result
+    ops_.reserve(plan.ops.size());
     for (size_t p = 0; p < plan.ops.size(); ++p) {
       const OpPlan& op = plan.ops[p];
       units_[op.engine]->queue.push_back(p);
-      auto st = std::make_unique<OpState>();
+      auto st = std::make_unique<OpState>(results_[p]);
       OpResult& r = st->r;
       r.op = op.op;
       r.kind = op.kind;
@@ -271,8 +273,6 @@ class Kernel {
       sc_core::sc_spawn([this, e] { writer(e); });
     }
     sc_core::sc_start();
-    std::vector<OpResult> out;
-    out.reserve(ops_.size());
     for (auto& st : ops_) {
       if (!st->done) throw std::logic_error("kernel: '" + st->r.op + "' never finished");
       OpResult& r = st->r;
@@ -280,21 +280,20 @@ class Kernel {
       r.end_cycle -= t0_;
       r.total_cycles = r.end_cycle - r.start_cycle;
       r.stall_cycles = r.total_cycles - std::min(r.total_cycles, r.compute_cycles);
-      out.push_back(std::move(r));
+      r.actions.shrink_to_fit();
     }
-    return out;
+    ops_.clear();
+    return std::move(results_);
   }
 
  private:
+  // Per item, for the whole run (a few hundred bytes: a 100,000-operator plan has as many).
   struct OpState {
-    OpResult r;
+    explicit OpState(OpResult& result) : r(result) {}
+    OpResult& r;  // in results_
     bool started = false, done = false;
     sc_event done_ev;
-    std::optional<OpData> data;
     std::map<StepKey, uint64_t> step_uses;  // shape-only engines: steps per distinct key
-    // Data-dependent engines in a data run: the current tile's operands and their statistics.
-    std::optional<TypedMatrix> tile_a, tile_b;
-    std::optional<OperandStats> tile_stats;
   };
   struct Unit {
     std::vector<size_t> queue;  // plan indices, in plan order
@@ -308,6 +307,11 @@ class Kernel {
     uint64_t spm_done = 0;  // the scratchpad booking of the current tile ends here
     bool spm_granted = false;
     sc_event spm_ev;
+    // A data run: the current item's tensors, and for data-dependent engines the current
+    // tile's operands and their statistics.
+    std::optional<OpData> data;
+    std::optional<TypedMatrix> tile_a, tile_b;
+    std::optional<OperandStats> tile_stats;
   };
   // Arbitration keys: per engine its loader, its writer, its scratchpad streams.
   static uint64_t loader_key(size_t e) { return 3 * e; }
@@ -388,7 +392,7 @@ class Kernel {
       OpState& st = *ops_[pi];
       wait_deps(p);
       touch(st);
-      if (data_path_) st.data = data_path_->operands(p);
+      if (data_path_) u.data = data_path_->operands(p);
       const auto session = model.begin_operator(p.request);
       u.multiple = tile_multiple_of(model.capabilities(), p.request.dataflow);
       for (size_t i = 0, n = p.steps(); i < n; ++i, ++g) {
@@ -399,8 +403,8 @@ class Kernel {
         const uint64_t start = now_abs();
         book_scratchpads(e, u, model, p, t, start);
         add_moves(st, p, t);
-        const std::optional<TileCost> measured = execute(e, p, st, i, t);
-        if (!shape_only && st.tile_stats) ctx.stats = &*st.tile_stats;
+        const std::optional<TileCost> measured = execute(e, p, i, t);
+        if (!shape_only && u.tile_stats) ctx.stats = &*u.tile_stats;
         const TileCost& cost = step_cost(u, *session, model, p, t, ctx, measured ? &*measured : nullptr);
         if (shape_only) {
           ++st.step_uses[step_key(t, ctx, u.multiple)];
@@ -424,7 +428,10 @@ class Kernel {
       st.r.compute_cycles += last.cycles.total();
       st.r.engine_split += last.cycles;
       wait_until(now_abs() + last.cycles.total());
-      if (data_path_) data_path_->results(p, std::move(*st.data));
+      if (data_path_) {
+        data_path_->results(p, std::move(*u.data));
+        u.data.reset();
+      }
     }
   }
 
@@ -568,21 +575,22 @@ class Kernel {
   // Runs tile i on its data and/or the RTL, when the run has either; returns the cost this
   // measured (the RTL's, or the PE model's), or nothing for a closed-form tile. The RTL is
   // clocked here, one SystemC cycle per RTL clock cycle.
-  std::optional<TileCost> execute(size_t e, const OpPlan& p, OpState& st, size_t i, const TileStep& t) {
+  std::optional<TileCost> execute(size_t e, const OpPlan& p, size_t i, const TileStep& t) {
     const IRtlEngine* rtl = rtl_[e].get();
-    if (!rtl && !st.data) return std::nullopt;
+    Unit& u = *units_[e];
+    if (!rtl && !u.data) return std::nullopt;
     const TileRequest req = tile_request(p, t);
-    if (!st.data) return rtl->run_tile(req, nullptr, nullptr, nullptr, [] { wait(kCycle); });
+    if (!u.data) return rtl->run_tile(req, nullptr, nullptr, nullptr, [] { wait(kCycle); });
     const IEngine& model = *arch_.engines[e].model;
     const size_t g = i / p.tiles.size();
     const std::vector<int64_t> rows = p.tiles.rows_of(t), ks = p.tiles.cols_of(t), cols = p.tiles.out_cols_of(t);
-    const IntMatrix a = gather(st.data->a[g], rows, ks);
-    const IntMatrix b = gather(st.data->b[g], ks, cols);
+    const IntMatrix a = gather(u.data->a[g], rows, ks);
+    const IntMatrix b = gather(u.data->b[g], ks, cols);
     if (model.capabilities().timing != TimingDependence::Shape) {
       // The engine's cost depends on the values: hand it this tile's data (step_cost).
-      st.tile_a = to_typed(a, NumFormat::of(req.a_type));
-      st.tile_b = to_typed(b, NumFormat::of(req.b_type));
-      st.tile_stats = stats_of(*st.tile_a, *st.tile_b);
+      u.tile_a = to_typed(a, NumFormat::of(req.a_type));
+      u.tile_b = to_typed(b, NumFormat::of(req.b_type));
+      u.tile_stats = stats_of(*u.tile_a, *u.tile_b);
     }
     IntMatrix out;
     std::optional<TileCost> cost;
@@ -594,7 +602,7 @@ class Kernel {
       model.compute(req, a, b, out);
     }
     // Partial sums of later k tiles combine with the earlier ones as the engine says.
-    IntMatrix& o = st.data->out[g];
+    IntMatrix& o = u.data->out[g];
     if (t.accumulates) {
       const NumFormat acc = model.acc_format(req);
       TypedMatrix psum = to_typed(gather(o, rows, cols), acc);
@@ -619,6 +627,7 @@ class Kernel {
   size_t spm_a_ = 0, spm_b_ = 0, spm_out_ = 0;
   size_t spm_psum_ = 0;  // where partial sums live: the accumulator, else out's scratchpad
   std::vector<std::unique_ptr<Unit>> units_;
+  std::vector<OpResult> results_;
   std::vector<std::unique_ptr<OpState>> ops_;
   Arbiter spm_arbiter_;
 };

@@ -16,11 +16,12 @@ std::string work_item_name(const std::string& op, size_t item) {
 
 std::vector<WorkItem> work_items(const Workload& wl) {
   std::vector<WorkItem> items;
+  items.reserve(wl.ops().size());  // most operators are one item
   for (int i : wl.topological_order()) {
-    const auto lowered = wl.lower(i);
+    auto lowered = wl.lower(i);
     const Operator& op = wl.ops()[static_cast<size_t>(i)];
     for (size_t j = 0; j < lowered.size(); ++j)
-      items.push_back({&op, i, lowered[j], work_item_name(op.name, j), j, lowered.size()});
+      items.push_back({&op, i, std::move(lowered[j]), work_item_name(op.name, j), j, lowered.size()});
   }
   return items;
 }
@@ -256,7 +257,7 @@ OperandHomes expected_homes(const Workload& wl, const LoweredOp& w) {
 }  // namespace
 
 std::string engine_refusal(const EngineInstance& e, const TileRequest& req) {
-  const EngineCapabilities caps = e.model->capabilities();
+  const EngineCapabilities& caps = e.model->capabilities();
   // Ask the capabilities first: most engines are ruled out without an exception (which, once
   // SystemC has switched stacks in this process, AddressSanitizer misreports).
   if (!caps.accepts(req.kind)) return req.kind == WorkKind::Gemm ? "runs no GEMM work" : "runs no vector work";
@@ -330,7 +331,9 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
     return f;
   };
   std::map<int, const EngineInstance*> gemm_engine;  // op index -> engine of its GEMM
-  for (const auto& it : work_items(wl)) {
+  const std::vector<WorkItem> items = work_items(wl);
+  m.ops.reserve(items.size());
+  for (const auto& it : items) {
     OpMapping om;
     om.op = it.name;
     // Element-wise work right after a GEMM goes into that engine's output path where it can.
@@ -369,7 +372,7 @@ Mapping default_mapping(const Arch& arch, const Workload& wl) {
     om.engine = e->name;
     if (it.work.kind == WorkKind::Gemm) {
       gemm_engine[it.op_index] = e;
-      const auto caps = e->model->capabilities();
+      const auto& caps = e->model->capabilities();
       om.dataflow = caps.dataflows.empty() ? "" : caps.dataflows.front();
       const OperandBits bits = operand_bits(wl, it.work, *e->model);
       const GemmShape t = fit_gemm_tile(arch, it.work, bits, caps, om.dataflow, it.name);

@@ -61,6 +61,8 @@ class Driver {
     out.mapping.arch = arch_.name;
     out.mapping.workload = wl_.name();
     const auto items = work_items(wl_);
+    out.mapping.ops.reserve(items.size());
+    out.items.reserve(items.size());
     std::map<int, size_t> gemm_engine;  // op index -> engine of its GEMM
     Mapping heuristic;
     if (opt_.kind == MapperKind::heuristic) heuristic = default_mapping(arch_, wl_);

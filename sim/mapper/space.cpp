@@ -32,25 +32,26 @@ const std::array<const char*, 6>& loop_orders() {
 }
 
 std::vector<int64_t> tile_sizes(int64_t d, int64_t multiple) {
-  std::set<int64_t> s{d};
+  std::vector<int64_t> s{d};
   for (int64_t i = 1; i * i <= d; ++i)
-    if (d % i == 0) s.insert({i, d / i});
+    if (d % i == 0) s.insert(s.end(), {i, d / i});
   // Multiples of the PE grid: the first 16, then about 6 per octave.
   multiple = std::max<int64_t>(1, multiple);
   if (multiple > 1) {
     const int64_t count = d / multiple;
     for (int64_t j = 1; j <= count;) {
-      s.insert(j * multiple);
+      s.push_back(j * multiple);
       j = j < 16 ? j + 1 : std::max(j + 1, static_cast<int64_t>(std::floor(static_cast<double>(j) * 1.12)));
     }
   }
   // Balanced ragged splits into 2^j tiles, as they are and rounded up to the grid multiple.
   for (int64_t t = 2; t < 2 * d; t *= 2) {
     const int64_t even = (d + t - 1) / t;
-    s.insert(even);
-    s.insert(std::min(d, (even + multiple - 1) / multiple * multiple));
+    s.insert(s.end(), {even, std::min(d, (even + multiple - 1) / multiple * multiple)});
   }
-  return {s.begin(), s.end()};
+  std::sort(s.begin(), s.end());
+  s.erase(std::unique(s.begin(), s.end()), s.end());
+  return s;
 }
 
 namespace {
@@ -92,7 +93,7 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
       vector_engines_.push_back(e);
       continue;
     }
-    const EngineCapabilities caps = inst.model->capabilities();
+    const EngineCapabilities& caps = inst.model->capabilities();
     std::vector<std::string> dataflows = caps.dataflows;
     if (dataflows.empty()) dataflows.push_back("");
     for (const auto& df : dataflows) {

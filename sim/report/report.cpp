@@ -6,7 +6,10 @@
 #include <fmt/ostream.h>
 
 #include <algorithm>
+#include <deque>
 #include <functional>
+#include <future>
+#include <thread>
 #include <numeric>
 #include <ostream>
 #include <stdexcept>
@@ -59,10 +62,13 @@ std::map<std::string, double> machine_area(const Arch& arch) {
   return area;
 }
 
-RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpResult>& results, Fidelity fid) {
+WorkloadInfo::WorkloadInfo(const Workload& wl)
+    : name(wl.name()), source(wl.source()), operators(wl.ops().size()), gemm_macs(wl.total_macs()) {}
+
+RunSummary summarize(const Arch& arch, const WorkloadInfo& wl, const std::vector<OpResult>& results, Fidelity fid) {
   RunSummary s;
   s.arch = arch.name;
-  s.workload = wl.name();
+  s.workload = wl.name;
   s.fidelity = fidelity_name(fid);
   const TechLibrary& tech = *arch.tech;
   s.area_um2 = machine_area(arch);
@@ -165,7 +171,7 @@ nlohmann::json evaluator_item(const PlanEval& ev, const std::vector<OpResult>& r
 }
 }  // namespace
 
-nlohmann::json report_json(const Arch& arch, const Workload& wl, const RunSummary& s, const PlanEval& ev,
+nlohmann::json report_json(const Arch& arch, const WorkloadInfo& wl, const RunSummary& s, const PlanEval& ev,
                            const std::vector<OpResult>& results, double wall_time_s) {
   using nlohmann::json;
   json j;
@@ -175,8 +181,7 @@ nlohmann::json report_json(const Arch& arch, const Workload& wl, const RunSummar
   j["fidelity"] = s.fidelity;
   j["arch"] = arch.resolved;
   j["arch"]["file"] = arch.file;
-  j["workload"] = {{"name", wl.name()}, {"source", wl.source()}, {"operators", wl.ops().size()},
-                   {"gemm_macs", wl.total_macs()}};
+  j["workload"] = {{"name", wl.name}, {"source", wl.source}, {"operators", wl.operators}, {"gemm_macs", wl.gemm_macs}};
   j["totals"] = {{"cycles", s.total_cycles},
                  {"engine_busy_cycles", s.engine_busy_cycles},
                  {"operand_reads_on_chip", s.on_chip_reads},
@@ -261,14 +266,15 @@ struct StreamedArray {
 };
 using Streams = std::map<std::string, StreamedArray>;
 
-void write_indented(std::ostream& out, const std::string& text, size_t indent) {
-  // Strings in JSON text hold no raw line breaks: every '\n' starts a line of the layout.
+// Appends `text` with every line after the first shifted right by `indent`. Strings in JSON
+// text hold no raw line breaks: every '\n' starts a line of the layout.
+void append_indented(std::string& to, const std::string& text, size_t indent) {
   size_t from = 0;
   for (size_t nl; (nl = text.find('\n', from)) != std::string::npos; from = nl + 1) {
-    out.write(text.data() + from, static_cast<std::streamsize>(nl + 1 - from));
-    out << std::string(indent, ' ');
+    to.append(text, from, nl + 1 - from);
+    to.append(indent, ' ');
   }
-  out.write(text.data() + from, static_cast<std::streamsize>(text.size() - from));
+  to.append(text, from, std::string::npos);
 }
 
 std::string dump(const nlohmann::json& v) { return v.dump(2, ' ', false, nlohmann::json::error_handler_t::replace); }
@@ -277,11 +283,28 @@ void write_streamed(std::ostream& out, const nlohmann::json& v, const std::strin
                     size_t indent) {
   const std::string pad(indent + 2, ' ');
   if (const auto it = streams.find(pointer); it != streams.end() && it->second.size > 0) {
+    // Elements are made and dumped in chunks on every core (making them is most of a large
+    // report's time), and written in order.
+    const StreamedArray& arr = it->second;
+    constexpr size_t kChunk = 256;
+    const size_t chunks = (arr.size + kChunk - 1) / kChunk;
+    auto make = [&](size_t c) {
+      std::string text;
+      for (size_t i = c * kChunk; i < std::min(arr.size, (c + 1) * kChunk); ++i) {
+        text += i ? ",\n" : "";
+        text += pad;
+        append_indented(text, dump(arr.element(i)), indent + 2);
+      }
+      return text;
+    };
+    const size_t ahead = std::max(2u, std::thread::hardware_concurrency());
+    std::deque<std::future<std::string>> pending;
+    size_t next = 0;
     out << "[\n";
-    for (size_t i = 0; i < it->second.size; ++i) {
-      if (i) out << ",\n";
-      out << pad;
-      write_indented(out, dump(it->second.element(i)), indent + 2);
+    for (size_t c = 0; c < chunks; ++c) {
+      while (next < chunks && pending.size() < ahead) pending.push_back(std::async(std::launch::async, make, next++));
+      out << pending.front().get();
+      pending.pop_front();
     }
     out << "\n" << std::string(indent, ' ') << "]";
     return;
@@ -289,7 +312,9 @@ void write_streamed(std::ostream& out, const nlohmann::json& v, const std::strin
   bool below = false;
   for (const auto& [p, _] : streams) below = below || p.rfind(pointer + "/", 0) == 0;
   if (!below || !v.is_object() || v.empty()) {
-    write_indented(out, dump(v), indent);
+    std::string text;
+    append_indented(text, dump(v), indent);
+    out << text;
     return;
   }
   out << "{\n";
@@ -307,6 +332,9 @@ void write_streamed(std::ostream& out, const nlohmann::json& v, const std::strin
 void write_report_json(std::ostream& out, const nlohmann::json& head, const Arch& arch, const Mapping& mapping,
                        const RunSummary& s, const PlanEval& ev, const std::vector<OpResult>& results) {
   if (ev.items.size() != results.size()) throw std::logic_error("write_report_json: evaluation and run of different plans");
+  // The elements are made on several threads: Mapping::find builds its index on first use,
+  // so it is built here, before they start.
+  mapping.find("");
   const Streams streams = {
       {"/operators", {s.ops.size(), [&](size_t i) { return operator_json(arch, mapping, s.ops[i]); }}},
       {"/evaluator/operators", {results.size(), [&](size_t i) { return evaluator_item(ev, results, i); }}},

@@ -21,6 +21,15 @@ namespace tessera {
 
 constexpr int kReportSchemaVersion = 2;
 
+// What a report says about the workload: a run may free the graph before it reports (a
+// 100,000-operator graph is 130 MB).
+struct WorkloadInfo {
+  WorkloadInfo(const Workload& wl);  // implicit: a Workload is what most callers have
+  std::string name, source;
+  size_t operators = 0;
+  uint64_t gemm_macs = 0;
+};
+
 struct PricedOp {
   const OpResult* result = nullptr;
   std::map<std::string, double> energy_pj;  // by component, dynamic only (leakage is per run)
@@ -50,7 +59,7 @@ struct RunSummary {
   std::vector<PricedOp> ops;
 };
 
-RunSummary summarize(const Arch& arch, const Workload& wl, const std::vector<OpResult>& results, Fidelity fid);
+RunSummary summarize(const Arch& arch, const WorkloadInfo& wl, const std::vector<OpResult>& results, Fidelity fid);
 
 // Area of every component of the machine, um^2, with the chip-level items (placement
 // whitespace, clock tree, control, I/O PHY).
@@ -58,7 +67,7 @@ std::map<std::string, double> machine_area(const Arch& arch);
 
 // report.json's small part: schema, version, machine, workload, totals and the evaluator's
 // makespans, with the per-operator lists ("operators", "evaluator.operators") left empty.
-nlohmann::json report_json(const Arch& arch, const Workload& wl, const RunSummary& s, const PlanEval& ev,
+nlohmann::json report_json(const Arch& arch, const WorkloadInfo& wl, const RunSummary& s, const PlanEval& ev,
                            const std::vector<OpResult>& results, double wall_time_s);
 // report.json: `head` (report_json, plus what the caller added) with its per-operator lists
 // filled, byte for byte as the whole tree's dump(2) but made and written one operator at a

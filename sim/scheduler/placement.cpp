@@ -24,6 +24,7 @@ class Placer {
 
   Plan run() {
     Plan plan;
+    plan.ops.reserve(items_.size());
     for (size_t i = 0; i < items_.size(); ++i) plan.ops.push_back(place(i, plan));
     for (auto& [name, k] : kept_) placements_[k.placement].to = items_.empty() ? 0 : items_.size() - 1;
     plan.tensors = std::move(placements_);

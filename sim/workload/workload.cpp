@@ -60,9 +60,10 @@ void Workload::add_op(Operator op) {
   ops_.push_back(std::move(op));
 }
 
-static std::vector<std::string> keys_of(const std::map<std::string, size_t>& m) {
+static std::vector<std::string> keys_of(const std::unordered_map<std::string, size_t>& m) {
   std::vector<std::string> v;
   for (const auto& [k, _] : m) v.push_back(k);
+  std::sort(v.begin(), v.end());  // suggestions must not depend on hashing
   return v;
 }
 
@@ -86,7 +87,6 @@ void Workload::finalize() {
   }
 
   // Ops: known kinds, resolved attributes, declared tensors, one producer per tensor.
-  const std::vector<std::string> tensor_names = keys_of(tensor_index_);
   for (size_t oi = 0; oi < ops_.size(); ++oi) {
     Operator& op = ops_[oi];
     const auto* entry = OpKindRegistry::instance().find(op.kind);
@@ -118,7 +118,7 @@ void Workload::finalize() {
     auto check_name = [&](const std::string& t, const SourceLoc& loc, const char* what) {
       if (!tensor_index_.count(t))
         throw UserError(std::string(what) + " '" + t + "' of op '" + op.name + "' is not a declared tensor" +
-                            did_you_mean(t, tensor_names),
+                            did_you_mean(t, keys_of(tensor_index_)),
                         loc, "ops." + op.name + "." + what + "s");
     };
     for (size_t i = 0; i < op.inputs.size(); ++i) {

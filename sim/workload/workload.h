@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "models/common/dtype.h"
@@ -118,6 +119,10 @@ class Workload {
   // ---- building (before finalize) ----
   void add_tensor(Tensor t);  // throws UserError on a duplicate name
   void add_op(Operator op);   // throws UserError on a duplicate name
+  void reserve(size_t tensors, size_t ops) {  // a loader that knows the counts saves regrowing
+    tensors_.reserve(tensors);
+    ops_.reserve(ops);
+  }
   void finalize();
 
   // ---- queries ----
@@ -146,9 +151,10 @@ class Workload {
   std::string name_, source_;
   std::vector<Tensor> tensors_;
   std::vector<Operator> ops_;
-  std::map<std::string, size_t> tensor_index_, op_index_;
-  std::map<std::string, int> producer_;
-  std::map<std::string, std::vector<int>> consumers_;
+  // Hashed: a 100,000-operator graph is queried by name millions of times while it is mapped.
+  std::unordered_map<std::string, size_t> tensor_index_, op_index_;
+  std::unordered_map<std::string, int> producer_;
+  std::unordered_map<std::string, std::vector<int>> consumers_;
   std::vector<int> topo_;
   bool final_ = false;
 };

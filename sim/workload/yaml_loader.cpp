@@ -65,6 +65,7 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
   if (root["dtype"]) default_dtype = parse_dtype_node(root["dtype"], file, "dtype");
   if (root["description"]) scalar_text(root["description"], file, "description", "a one-line description");
   Workload wl(name, file);
+  wl.reserve(root["tensors"].size(), root["ops"].size());
 
   // ---- tensors ----
   const YamlNode tensors = root["tensors"];

@@ -179,10 +179,17 @@ ops:
 
 TEST_CASE("report.json written one operator at a time equals the whole tree's dump", "[report]") {
   const Arch a = load_arch_string(kArch, "hand.yaml");
-  // A name with invalid UTF-8 (written as U+FFFD) and one with a line break (escaped).
-  std::string net = kNet;
-  net.replace(net.find("name: fc1"), 9, "name: \"f\xff" "c\\n1\"");
-  const Workload wl = load_workload_string(net, "two.yaml", WorkloadFormat::yaml);
+  // A chain of 601 operators (the elements are made in chunks of 256, on several threads),
+  // the first named with invalid UTF-8 (written as U+FFFD) and a line break (escaped).
+  std::string net = "tensors:\n  t0: {shape: [8, 8], role: input}\n  w: {shape: [8, 8], role: weight}\n";
+  std::string ops = "ops:\n";
+  for (int i = 1; i <= 601; ++i) {
+    net += "  t" + std::to_string(i) + ": {shape: [8, 8]}\n";
+    const std::string name = i == 1 ? "\"f\xff" "c\\n1\"" : "op" + std::to_string(i);
+    ops += "  - {name: " + name + ", kind: gemm, inputs: [t" + std::to_string(i - 1) + ", w], outputs: [t" +
+           std::to_string(i) + "]}\n";
+  }
+  const Workload wl = load_workload_string(net + ops, "chain.yaml", WorkloadFormat::yaml);
   const Mapping mapping = default_mapping(a, wl);
   const Plan plan = build_plan(a, wl, mapping);
   const auto r = run_kernel(a, plan, Fidelity::Tile);
@@ -193,8 +200,8 @@ TEST_CASE("report.json written one operator at a time equals the whole tree's du
   nlohmann::json whole = head;
   for (const auto& p : s.ops) whole["operators"].push_back(operator_json(a, mapping, p));
   whole["evaluator"] = evaluator_json(ev, r);
-  REQUIRE(whole["operators"].size() == 2);
-  REQUIRE(whole["evaluator"]["operators"].size() == 2);
+  REQUIRE(whole["operators"].size() == 601);
+  REQUIRE(whole["evaluator"]["operators"].size() == 601);
   std::ostringstream streamed;
   write_report_json(streamed, head, a, mapping, s, ev, r);
   CHECK(streamed.str() == whole.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
