@@ -284,7 +284,8 @@ void write_streamed(std::ostream& out, const nlohmann::json& v, const std::strin
   const std::string pad(indent + 2, ' ');
   if (const auto it = streams.find(pointer); it != streams.end() && it->second.size > 0) {
     // Elements are made and dumped in chunks on every core (making them is most of a large
-    // report's time), and written in order.
+    // report's time), and written in order. Where no thread can be had, a chunk is made when
+    // it is written (std::launch::deferred).
     const StreamedArray& arr = it->second;
     constexpr size_t kChunk = 256;
     const size_t chunks = (arr.size + kChunk - 1) / kChunk;
@@ -302,7 +303,8 @@ void write_streamed(std::ostream& out, const nlohmann::json& v, const std::strin
     size_t next = 0;
     out << "[\n";
     for (size_t c = 0; c < chunks; ++c) {
-      while (next < chunks && pending.size() < ahead) pending.push_back(std::async(std::launch::async, make, next++));
+      while (next < chunks && pending.size() < ahead)
+        pending.push_back(std::async(std::launch::async | std::launch::deferred, make, next++));
       out << pending.front().get();
       pending.pop_front();
     }
