@@ -10,7 +10,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <exception>
 #include <stdexcept>
+#include <thread>
 
 #include "sim/cosim/rtl_engine.h"
 
@@ -666,7 +668,22 @@ std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fi
       for (size_t i = 0; i < p.tiles.size(); ++i) rtl[p.engine]->check(tile_request(p, p.tiles.at(i)));
   }
   Kernel k(arch, plan, fidelity, data, rtl, progress);
-  std::vector<OpResult> r = k.run();
+  // The simulation runs on a thread of its own, which ends with it. SystemC's coroutines switch
+  // the stack of the thread that runs them, and AddressSanitizer keeps a stale record of such a
+  // thread: one it creates afterwards (report.json is made on every core) made LeakSanitizer
+  // read a coroutine stack that was gone, and crash at exit. The kernel and its results are
+  // built here, so they live in this thread's malloc arena with what the run frees before.
+  std::vector<OpResult> r;
+  std::exception_ptr error;
+  std::thread sim([&] {
+    try {
+      r = k.run();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  sim.join();
+  if (error) std::rethrow_exception(error);
   if (progress) progress(plan_steps(plan), plan_steps(plan));
   return r;
 }
