@@ -17,6 +17,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// AddressSanitizer's shadow memory and redzones multiply the footprint: there the runs are
+// checked for completeness only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
 struct Peak {
   int code;
   long max_rss_kb;
@@ -72,13 +86,13 @@ TEST_CASE("a 20,000-operator chain: validate and run in memory linear in the gra
 
   const Peak v = run_measured({"validate", chain.string()});
   CHECK(v.code == 0);
-  CHECK(v.max_rss_kb < base_kb + 4 * n);  // measured 69 MB: 2.8 KB per operator
+  if (!kSanitized) CHECK(v.max_rss_kb < base_kb + 4 * n);  // measured 69 MB: 2.8 KB per operator
 
   const fs::path out = dir / "out";
   const Peak r = run_measured({"run", "--arch", std::string(TESSERA_SOURCE_DIR) + "/configs/arch/edge_small.yaml",
                                "--workload", chain.string(), "--out", out.string(), "--format", "csv"});
   CHECK(r.code == 0);
-  CHECK(r.max_rss_kb < base_kb + 6 * n);  // measured 104 MB: 4.5 KB per operator
+  if (!kSanitized) CHECK(r.max_rss_kb < base_kb + 6 * n);  // measured 104 MB: 4.5 KB per operator
   // The whole report is there: one row per operator, report.json last and complete.
   std::ifstream csv(out / "operators.csv");
   size_t rows = 0;
