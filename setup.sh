@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(cmake ninja-build g++ pkg-config git python3 libsystemc-dev verilator libyaml-cpp-dev libfmt-dev
-          catch2 coinor-libcbc-dev yosys gnuplot-nox nlohmann-json3-dev libcli11-dev)
+          catch2 coinor-libcbc-dev yosys gnuplot-nox nlohmann-json3-dev libcli11-dev libonnx-dev libprotobuf-dev
+          python3-onnx)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

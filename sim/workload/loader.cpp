@@ -31,10 +31,14 @@ std::string builtin_workload_path(const std::string& name) {
 }
 
 Workload load_workload_string(const std::string& text, const std::string& name, WorkloadFormat format) {
-  return format == WorkloadFormat::csv ? parse_topology_csv(text, name) : parse_workload_yaml(text, name);
+  switch (format) {
+    case WorkloadFormat::csv: return parse_topology_csv(text, name);
+    case WorkloadFormat::onnx: return parse_onnx(text, name);
+    default: return parse_workload_yaml(text, name);
+  }
 }
 
-Workload load_workload(const std::string& path) {
+Workload load_workload(const std::string& path, const OnnxOptions& onnx) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
     if (fs::path(path).extension().empty() && path.find('/') == std::string::npos) {
@@ -58,10 +62,13 @@ Workload load_workload(const std::string& path) {
     f = WorkloadFormat::yaml;
   } else if (ext == ".csv") {
     f = WorkloadFormat::csv;
+  } else if (ext == ".onnx") {
+    f = WorkloadFormat::onnx;
   } else {
-    throw UserError("unknown workload file type '" + ext + "'; expected .yaml, .yml (tessera) or .csv (SCALE-Sim)",
+    throw UserError("unknown workload file type '" + ext + "'; expected .yaml, .yml (tessera), .csv (SCALE-Sim) or .onnx",
                     SourceLoc{path, 0, 0});
   }
+  if (f == WorkloadFormat::onnx) return parse_onnx(read_text_file(path), path, onnx);
   return load_workload_string(read_text_file(path), path, f);
 }
 

@@ -14,6 +14,7 @@
 #include "sim/workload/loader.h"
 #include "tools/tessera/command.h"
 #include "tools/tessera/mapper_options.h"
+#include "tools/tessera/workload_options.h"
 
 namespace tessera::cli {
 namespace {
@@ -22,11 +23,12 @@ struct MapArgs {
   std::string arch, workload, out, stats;
   std::vector<std::string> sets;
   MapperArgs mapper;
+  WorkloadArgs workload_args;
 };
 
 int cmd_map(const MapArgs& a) {
   const Arch arch = load_arch(a.arch, a.sets);
-  const Workload wl = load_workload(a.workload);
+  const Workload wl = load_workload(a.workload, onnx_options(a.workload_args));
   const MapResult r = run_mapper(arch, wl, a.mapper);
   const Mapping& m = r.mapping;
   build_plan(arch, wl, m);  // the mapping we hand out must run
@@ -50,6 +52,7 @@ Action setup_map(CLI::App& cmd) {
   cmd.add_option("-o,--out", a->out, "output file (default stdout)");
   cmd.add_option("--stats", a->stats, "write per operator how it was mapped, its score and solve time (JSON)");
   add_mapper_options(cmd, a->mapper);
+  add_workload_options(cmd, a->workload_args);
   return [a] { return cmd_map(*a); };
 }
 

@@ -22,6 +22,7 @@
 #include "sim/workload/loader.h"
 #include "tools/tessera/command.h"
 #include "tools/tessera/mapper_options.h"
+#include "tools/tessera/workload_options.h"
 
 namespace fs = std::filesystem;
 
@@ -34,13 +35,14 @@ struct RunArgs {
   std::optional<uint64_t> data_seed;  // --data: a functional run on seeded random operands
   uint64_t max_tiles = 100000000;     // ~3 min at ~0.5 M steps/s; bundled networks x machines need <= 1.3 M
   MapperArgs mapper;
+  WorkloadArgs workload_args;
 };
 
 int cmd_run(const RunArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const Fidelity fid = parse_fidelity(a.fidelity);
   const Arch arch = load_arch(a.arch, a.sets);
-  std::optional<Workload> graph(load_workload(a.workload));
+  std::optional<Workload> graph(load_workload(a.workload, onnx_options(a.workload_args)));
   const WorkloadInfo info(*graph);
   const Mapping mapping = a.mapping.empty() ? run_mapper(arch, *graph, a.mapper).mapping : load_mapping(a.mapping);
   Plan plans = build_plan(arch, *graph, mapping);
@@ -138,6 +140,7 @@ Action setup_run(CLI::App& cmd) {
   cmd.add_option("--workload", a->workload, "workload (YAML, SCALE-Sim topology CSV, or a built-in name)")->required();
   cmd.add_option("--mapping", a->mapping, "mapping file (default: map with --mapper)");
   add_mapper_options(cmd, a->mapper);
+  add_workload_options(cmd, a->workload_args);
   cmd.add_option("--set", a->sets, "override an arch parameter, e.g. engines.0.rows=64 (repeatable)");
   cmd.add_option("--format", a->format, "stdout format")->check(CLI::IsMember({"table", "json", "csv"}));
   cmd.add_option("--out", a->out, "output directory (default out/<arch>-<workload>/)");

@@ -10,6 +10,7 @@
 #include "sim/mapper/mapping.h"
 #include "sim/workload/loader.h"
 #include "tools/tessera/command.h"
+#include "tools/tessera/workload_options.h"
 
 namespace fs = std::filesystem;
 
@@ -20,7 +21,7 @@ namespace {
 std::string classify(const std::string& path) {
   const auto ext = fs::path(path).extension().string();
   if (ext == ".cfg") return "arch";
-  if (ext == ".csv") return "workload";
+  if (ext == ".csv" || ext == ".onnx") return "workload";
   // By the first decisive top-level key, without a tree: the loader that follows parses the
   // file once (a 100,000-operator workload took 1 GB more when classified from a tree).
   const std::string text = read_text_file(path);
@@ -38,7 +39,7 @@ std::string classify(const std::string& path) {
                   SourceLoc{path, 1, 1});
 }
 
-int cmd_validate(const std::vector<std::string>& files) {
+int cmd_validate(const std::vector<std::string>& files, const WorkloadArgs& wa) {
   int bad = 0;
   for (const auto& f : files) {
     try {
@@ -47,7 +48,7 @@ int cmd_validate(const std::vector<std::string>& files) {
         const Arch a = load_arch(f);
         fmt::print("ok  {}: machine '{}', {} engine(s), {} scratchpad(s)\n", f, a.name, a.engines.size(), a.scratchpads.size());
       } else if (what == "workload") {
-        const Workload w = load_workload(f);
+        const Workload w = load_workload(f, onnx_options(wa));
         fmt::print("ok  {}: workload '{}', {} operators, {} GEMM MACs\n", f, w.name(), w.ops().size(), w.total_macs());
       } else if (what == "mapping") {
         const Mapping m = load_mapping(f);
@@ -66,8 +67,10 @@ int cmd_validate(const std::vector<std::string>& files) {
 
 Action setup_validate(CLI::App& cmd) {
   auto files = std::make_shared<std::vector<std::string>>();
+  auto wa = std::make_shared<WorkloadArgs>();
   cmd.add_option("files", *files, "files to check")->required();
-  return [files] { return cmd_validate(*files); };
+  add_workload_options(cmd, *wa);
+  return [files, wa] { return cmd_validate(*files, *wa); };
 }
 
 }  // namespace

@@ -1,0 +1,623 @@
+// ONNX models (.onnx, as torch.onnx.export writes them) -> the workload IR, with Debian's
+// libonnx: protobuf classes, the opset table and shape inference (with data propagation, so
+// Shape/Gather/Concat chains that compute a Reshape's target are resolved). docs/workload-format.md
+// "ONNX" lists what each ONNX operator becomes.
+//
+// Every value gets its static shape from shape inference; values computed only from constants
+// (initializers, Constant, Shape of a static tensor) are folded away, and the inputs an operator
+// reads as parameters (a Reshape's shape, a Clip's bounds, ...) are dropped. What remains maps
+// onto the IR's kinds; BatchNormalization right after a Conv (its only reader) is folded into the
+// Conv's bias, as the built-in networks are. Float tensors take `OnnxOptions::dtype`.
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "sim/workload/loader.h"
+
+namespace tessera {
+namespace {
+
+struct Value {
+  std::vector<int64_t> shape;
+  int32_t elem_type = 0;  // onnx::TensorProto::DataType
+  bool known = false;
+};
+
+// The ONNX operator types this loader reads, and what each becomes.
+const std::map<std::string, std::string>& supported() {
+  static const std::map<std::string, std::string> m = {
+      {"Conv", "conv2d (groups, dilation, strides, pads)"},
+      {"BatchNormalization", "folded into the Conv before it, else norm batchnorm"},
+      {"Gemm", "gemm (transB)"},
+      {"MatMul", "gemm when B is a constant matrix, else matmul"},
+      {"Add", "elementwise add"},
+      {"Sub", "elementwise sub"},
+      {"Mul", "elementwise mul"},
+      {"Div", "elementwise div"},
+      {"Max", "elementwise max"},
+      {"Min", "elementwise min"},
+      {"Relu", "elementwise relu"},
+      {"Clip", "elementwise relu6 (0..6) or relu (0..)"},
+      {"Sigmoid", "elementwise sigmoid"},
+      {"Tanh", "elementwise tanh"},
+      {"Exp", "elementwise exp"},
+      {"Erf", "elementwise gelu, with the Div/Add/Mul around it (x * 0.5 * (1 + erf(x / sqrt 2)))"},
+      {"Softmax", "softmax"},
+      {"LayerNormalization", "norm layernorm"},
+      {"MaxPool", "pool max"},
+      {"AveragePool", "pool avg"},
+      {"GlobalAveragePool", "pool avg global"},
+      {"GlobalMaxPool", "pool max global"},
+      {"Flatten", "reshape"},
+      {"Reshape", "reshape"},
+      {"Squeeze", "reshape"},
+      {"Unsqueeze", "reshape"},
+      {"Transpose", "transpose"},
+      {"Concat", "concat"},
+      {"Split", "one slice per output"},
+      {"Slice", "slice (one axis, step 1)"},
+      {"Dropout", "removed (inference)"},
+      {"Identity", "removed"},
+      {"Constant", "folded"},
+      {"Shape", "folded (shapes are static)"},
+      {"Gather", "folded when its inputs are constant"},
+      {"Cast", "folded when its input is constant, else removed"},
+  };
+  return m;
+}
+
+// Inputs an operator reads as data (the others are parameters: shapes, axes, bounds).
+std::vector<size_t> data_inputs(const onnx::NodeProto& n) {
+  const std::string& t = n.op_type();
+  if (t == "Reshape" || t == "Squeeze" || t == "Unsqueeze" || t == "Clip" || t == "Slice" || t == "Split" ||
+      t == "Dropout" || t == "Cast")
+    return {0};
+  std::vector<size_t> all;
+  for (int i = 0; i < n.input_size(); ++i)
+    if (!n.input(i).empty()) all.push_back(static_cast<size_t>(i));
+  return all;
+}
+
+class OnnxReader {
+ public:
+  OnnxReader(const std::string& file, const OnnxOptions& opt) : file_(file), opt_(opt) {}
+
+  Workload read(const std::string& bytes) {
+    onnx::ModelProto model;
+    if (bytes.empty() || !model.ParseFromString(bytes) || !model.has_graph() || model.ir_version() <= 0)
+      fail("not a readable ONNX model (the protobuf does not parse: a corrupt or truncated file?)");
+    check_opsets(model);
+    fix_symbolic_dims(model);
+    try {
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                         onnx::ShapeInferenceOptions(false, 1, true));
+    } catch (const std::exception& e) {
+      fail(std::string("ONNX shape inference failed: ") + e.what());
+    }
+    const onnx::GraphProto& g = model.graph();
+    collect_values(g);
+    find_constants(g);
+    std::string name = g.name().empty() ? "onnx_model" : g.name();
+    const size_t slash = file_.find_last_of('/');
+    const std::string stem = file_.substr(slash == std::string::npos ? 0 : slash + 1);
+    name = stem.substr(0, stem.rfind('.'));
+    Workload wl(name, file_);
+    wl_ = &wl;
+    for (const auto& n : g.node())
+      for (const auto& in : n.input()) consumers_[in].push_back(&n);
+    for (const auto& o : g.output()) graph_outputs_.insert(o.name());
+    for (const auto& in : g.input()) graph_inputs_.insert(in.name());
+    for (const auto& n : g.node()) translate(n);
+    declare_tensors(g);
+    wl.finalize();
+    return wl;
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& msg, const std::string& key = "") const {
+    throw UserError(msg, SourceLoc{file_, 0, 0}, key);
+  }
+  // Errors name the node (ONNX files have no lines): key "nodes.<name>", the message its type.
+  [[noreturn]] void fail_node(const onnx::NodeProto& n, const std::string& msg) const {
+    const std::string name = n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name();
+    fail(n.op_type() + " node: " + msg, "nodes." + name);
+  }
+
+  void check_opsets(const onnx::ModelProto& m) {
+    const auto& range = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
+    const int newest = range.at(onnx::ONNX_DOMAIN).second;
+    for (const auto& o : m.opset_import()) {
+      if (!o.domain().empty() && o.domain() != "ai.onnx") continue;  // a custom domain fails at its first node
+      if (o.version() > newest)
+        fail("opset " + std::to_string(o.version()) + " is newer than this loader knows (ONNX " +
+                 std::to_string(newest) + " at most); export with opset_version=" + std::to_string(newest) + " or lower",
+             "opset_import");
+    }
+  }
+
+  // A symbolic dimension (batch, sequence) takes the value given for it, or is an error naming it.
+  void fix_symbolic_dims(onnx::ModelProto& m) {
+    std::set<std::string> initializers;
+    for (const auto& t : m.graph().initializer()) initializers.insert(t.name());
+    for (auto& in : *m.mutable_graph()->mutable_input()) {
+      if (initializers.count(in.name()) || !in.type().has_tensor_type()) continue;
+      auto* shape = in.mutable_type()->mutable_tensor_type()->mutable_shape();
+      for (auto& d : *shape->mutable_dim()) {
+        if (d.has_dim_value()) continue;
+        const std::string sym = d.has_dim_param() ? d.dim_param() : "";
+        const auto it = opt_.dims.find(sym);
+        if (sym.empty() || it == opt_.dims.end())
+          fail("input '" + in.name() + "' has a symbolic dimension" + (sym.empty() ? "" : " '" + sym + "'") +
+                   "; give it a value (--dim " + (sym.empty() ? std::string("NAME") : sym) + "=N)",
+               "inputs." + in.name());
+        d.set_dim_value(it->second);
+      }
+    }
+  }
+
+  void record(const onnx::ValueInfoProto& v) {
+    if (!v.type().has_tensor_type()) return;
+    Value val;
+    val.elem_type = v.type().tensor_type().elem_type();
+    if (v.type().tensor_type().has_shape()) {
+      val.known = true;
+      for (const auto& d : v.type().tensor_type().shape().dim()) {
+        if (!d.has_dim_value()) {
+          val.known = false;
+          break;
+        }
+        val.shape.push_back(d.dim_value());
+      }
+    }
+    values_[v.name()] = val;
+  }
+
+  void collect_values(const onnx::GraphProto& g) {
+    for (const auto& v : g.input()) record(v);
+    for (const auto& v : g.value_info()) record(v);
+    for (const auto& v : g.output()) record(v);
+    for (const auto& t : g.initializer()) {
+      Value val;
+      val.elem_type = t.data_type();
+      val.known = true;
+      val.shape.assign(t.dims().begin(), t.dims().end());
+      values_[t.name()] = val;
+      initializers_.insert(t.name());
+    }
+  }
+
+  // The numbers of a small constant tensor (bounds, starts, scalars), or nothing.
+  static std::optional<std::vector<double>> numbers(const onnx::TensorProto& t) {
+    int64_t count = 1;
+    for (int64_t d : t.dims()) count *= d;
+    if (count < 0 || count > 64) return std::nullopt;
+    std::vector<double> v;
+    const std::string& raw = t.raw_data();
+    auto from_raw = [&](auto sample) {
+      using T = decltype(sample);
+      if (raw.size() != static_cast<size_t>(count) * sizeof(T)) return false;
+      for (int64_t i = 0; i < count; ++i) {
+        T x;
+        std::memcpy(&x, raw.data() + static_cast<size_t>(i) * sizeof(T), sizeof(T));
+        v.push_back(static_cast<double>(x));
+      }
+      return true;
+    };
+    switch (t.data_type()) {
+      case onnx::TensorProto::FLOAT:
+        if (!raw.empty()) return from_raw(float{}) ? std::optional(v) : std::nullopt;
+        v.assign(t.float_data().begin(), t.float_data().end());
+        break;
+      case onnx::TensorProto::DOUBLE:
+        if (!raw.empty()) return from_raw(double{}) ? std::optional(v) : std::nullopt;
+        v.assign(t.double_data().begin(), t.double_data().end());
+        break;
+      case onnx::TensorProto::INT64:
+        if (!raw.empty()) return from_raw(int64_t{}) ? std::optional(v) : std::nullopt;
+        v.assign(t.int64_data().begin(), t.int64_data().end());
+        break;
+      case onnx::TensorProto::INT32:
+        if (!raw.empty()) return from_raw(int32_t{}) ? std::optional(v) : std::nullopt;
+        v.assign(t.int32_data().begin(), t.int32_data().end());
+        break;
+      default: return std::nullopt;
+    }
+    if (static_cast<int64_t>(v.size()) != count) return std::nullopt;
+    return v;
+  }
+  void remember(const std::string& name, const onnx::TensorProto& t) {
+    if (const auto v = numbers(t)) {
+      if (v->size() == 1) const_scalars_[name] = (*v)[0];
+      std::vector<int64_t> ints;
+      for (double x : *v) ints.push_back(static_cast<int64_t>(x));
+      const_ints_[name] = ints;
+    }
+  }
+
+  // Values computed only from constants: folded away. Small constants keep their numbers.
+  void find_constants(const onnx::GraphProto& g) {
+    constants_ = initializers_;
+    for (const auto& t : g.initializer()) remember(t.name(), t);
+    for (const auto& n : g.node())
+      if (n.op_type() == "Constant" && n.output_size() == 1)
+        for (const auto& a : n.attribute())
+          if (a.name() == "value" && a.has_t()) remember(n.output(0), a.t());
+    for (const auto& n : g.node()) {
+      bool all_const = n.op_type() == "Constant" || n.op_type() == "Shape";
+      if (!all_const && n.input_size() > 0) {
+        all_const = true;
+        for (const auto& in : n.input()) all_const = all_const && (in.empty() || constants_.count(in));
+      }
+      if (all_const)
+        for (const auto& o : n.output()) constants_.insert(o);
+    }
+  }
+
+  const Value& value(const onnx::NodeProto& n, const std::string& name) const {
+    const auto it = values_.find(name);
+    if (it == values_.end() || !it->second.known)
+      fail_node(n, "the shape of '" + name + "' is not known after shape inference");
+    return it->second;
+  }
+
+  std::string alias(const std::string& v) const {
+    auto it = alias_.find(v);
+    return it == alias_.end() ? v : alias(it->second);
+  }
+
+  std::string op_name(const onnx::NodeProto& n) {
+    std::string s = n.name().empty() ? n.output(0) : n.name();
+    std::replace(s.begin(), s.end(), '#', '_');  // '#' is the IR's work-item separator
+    std::string unique = s;
+    for (int i = 2; !used_names_.insert(unique).second; ++i) unique = s + "_" + std::to_string(i);
+    return unique;
+  }
+
+  int64_t attr_i(const onnx::NodeProto& n, const std::string& a, int64_t dflt) const {
+    for (const auto& x : n.attribute())
+      if (x.name() == a) return x.i();
+    return dflt;
+  }
+  float attr_f(const onnx::NodeProto& n, const std::string& a, float dflt) const {
+    for (const auto& x : n.attribute())
+      if (x.name() == a) return x.f();
+    return dflt;
+  }
+  std::vector<int64_t> attr_ints(const onnx::NodeProto& n, const std::string& a) const {
+    for (const auto& x : n.attribute())
+      if (x.name() == a) return {x.ints().begin(), x.ints().end()};
+    return {};
+  }
+  // A scalar constant input (initializer or Constant node) as a double, if it is one.
+  std::optional<double> scalar_const(const std::string& name) const {
+    auto it = const_scalars_.find(name);
+    if (it != const_scalars_.end()) return it->second;
+    return std::nullopt;
+  }
+
+  void emit(const onnx::NodeProto& n, const std::string& kind, std::vector<std::string> inputs,
+            std::vector<std::string> outputs, ParamValues attrs = {}) {
+    Operator op;
+    op.name = op_name(n);
+    op.kind = kind;
+    for (auto& i : inputs) i = alias(i);
+    op.inputs = std::move(inputs);
+    op.outputs = std::move(outputs);
+    op.attrs = std::move(attrs);
+    op.loc = SourceLoc{file_, 0, 0};
+    for (const auto& i : op.inputs) used_.insert(i);
+    for (const auto& o : op.outputs) used_.insert(o);
+    wl_->add_op(std::move(op));
+  }
+
+  // A node whose only reader is one node of type `type`: that reader.
+  const onnx::NodeProto* sole_reader(const onnx::NodeProto& n, const std::string& type) const {
+    if (n.output_size() != 1 || graph_outputs_.count(n.output(0))) return nullptr;
+    const auto it = consumers_.find(n.output(0));
+    if (it == consumers_.end() || it->second.size() != 1 || it->second[0]->op_type() != type) return nullptr;
+    return it->second[0];
+  }
+
+  void translate(const onnx::NodeProto& n) {
+    const std::string& t = n.op_type();
+    if (!n.domain().empty() && n.domain() != "ai.onnx")
+      fail_node(n, "operator domain '" + n.domain() + "' is not supported (only the standard ONNX operators are)");
+    if (skipped_.count(&n)) return;
+    bool folded = n.output_size() > 0;
+    for (const auto& o : n.output()) folded = folded && (o.empty() || constants_.count(o));
+    if (folded) return;
+    if (!supported().count(t)) {
+      std::string list;
+      for (const auto& [k, _] : supported()) list += (list.empty() ? "" : ", ") + k;
+      fail_node(n, "ONNX operator type '" + t + "' is not supported; supported: " + list);
+    }
+    std::vector<std::string> in;
+    for (size_t i : data_inputs(n)) in.push_back(n.input(static_cast<int>(i)));
+    const std::vector<std::string> out(n.output().begin(), n.output().end());
+    auto single_out = [&] { return std::vector<std::string>{out[0]}; };
+    ParamValues a;
+
+    if (t == "Dropout" || t == "Identity" || t == "Cast") {
+      alias_[out[0]] = in[0];
+      return;
+    }
+    if (t == "Conv") {
+      const auto& w = value(n, n.input(1));
+      if (w.shape.size() != 4) fail_node(n, "only 2-D convolutions are supported (weight " + std::to_string(w.shape.size()) + "-D)");
+      const auto strides = attr_ints(n, "strides"), dil = attr_ints(n, "dilations");
+      auto pads = attr_ints(n, "pads");
+      if (pads.empty()) pads = {0, 0, 0, 0};
+      const std::string auto_pad = [&] {
+        for (const auto& x : n.attribute())
+          if (x.name() == "auto_pad") return x.s();
+        return std::string("NOTSET");
+      }();
+      if (auto_pad != "NOTSET" && auto_pad != "VALID") fail_node(n, "auto_pad " + auto_pad + " is not supported; export with explicit pads");
+      if (!strides.empty() && strides.size() != 2) fail_node(n, "expected 2 strides");
+      if (!dil.empty() && (dil.size() != 2 || dil[0] != dil[1])) fail_node(n, "dilations must be equal in height and width");
+      if (pads.size() != 4 || pads[0] != pads[1] || pads[2] < pads[0] || pads[3] < pads[1])
+        fail_node(n, "pads [top, left, bottom, right] must have top == left and bottom/right at least that");
+      a.set("stride", strides.empty() ? int64_t{1} : strides[0]);
+      if (!strides.empty() && strides[1] != strides[0]) a.set("stride_w", strides[1]);
+      a.set("padding", pads[0]);
+      if (pads[2] != pads[0]) a.set("padding_bottom", pads[2] - pads[0]);
+      if (pads[3] != pads[1]) a.set("padding_right", pads[3] - pads[1]);
+      if (!dil.empty() && dil[0] != 1) a.set("dilation", dil[0]);
+      if (attr_i(n, "group", 1) != 1) a.set("groups", attr_i(n, "group", 1));
+      std::vector<std::string> outs = single_out();
+      // BatchNormalization right after (the conv's only reader) is folded into the bias.
+      if (const onnx::NodeProto* bn = sole_reader(n, "BatchNormalization")) {
+        skipped_.insert(bn);
+        outs = {bn->output(0)};
+        if (in.size() == 2) {
+          const std::string bias = (n.name().empty() ? n.output(0) : n.name()) + ".folded_bias";
+          folded_biases_[bias] = {w.shape[0]};
+          in.push_back(bias);
+        }
+      }
+      emit(n, "conv2d", in, outs, a);
+      return;
+    }
+    if (t == "BatchNormalization") {
+      a.set("type", std::string("batchnorm"));
+      emit(n, "norm", {in[0], in[1], in[2]}, single_out(), a);  // mean and variance fold into scale and bias
+      return;
+    }
+    if (t == "Gemm") {
+      if (attr_i(n, "transA", 0)) fail_node(n, "transA = 1 is not supported");
+      if (!constants_.count(n.input(1))) fail_node(n, "B must be a constant (a weight); use MatMul for two activations");
+      if (attr_i(n, "transB", 0)) a.set("transpose_b", true);
+      emit(n, "gemm", in, single_out(), a);
+      return;
+    }
+    if (t == "MatMul") {
+      const bool weight = constants_.count(n.input(1)) && value(n, n.input(1)).shape.size() == 2;
+      emit(n, weight ? "gemm" : "matmul", in, single_out());
+      return;
+    }
+    static const std::map<std::string, std::string> unary = {
+        {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}, {"Exp", "exp"}};
+    static const std::map<std::string, std::string> binary = {{"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"},
+                                                              {"Div", "div"}, {"Max", "max"}, {"Min", "min"}};
+    if (t == "Div") {
+      if (const onnx::NodeProto* end = gelu_end(n)) {
+        for (const onnx::NodeProto* r = sole_reader(n, "Erf"); r != end; r = consumers_.at(r->output(0))[0]) skipped_.insert(r);
+        skipped_.insert(end);
+        a.set("op", std::string("gelu"));
+        emit(n, "elementwise", {n.input(0)}, {end->output(0)}, a);
+        return;
+      }
+    }
+    if (unary.count(t) || binary.count(t)) {
+      if (binary.count(t) && in.size() != 2) fail_node(n, "expected 2 inputs, got " + std::to_string(in.size()));
+      a.set("op", unary.count(t) ? unary.at(t) : binary.at(t));
+      emit(n, "elementwise", in, single_out(), a);
+      return;
+    }
+    if (t == "Clip") {
+      const auto lo = n.input_size() > 1 && !n.input(1).empty() ? scalar_const(n.input(1)) : std::optional<double>(attr_f(n, "min", -3.4e38f));
+      const auto hi = n.input_size() > 2 && !n.input(2).empty() ? scalar_const(n.input(2)) : std::optional<double>(attr_f(n, "max", 3.4e38f));
+      if (!lo || !hi) fail_node(n, "Clip bounds must be constants");
+      if (*lo == 0 && *hi == 6) {
+        a.set("op", std::string("relu6"));
+      } else if (*lo == 0 && *hi > 1e38) {
+        a.set("op", std::string("relu"));
+      } else {
+        fail_node(n, "only Clip(0, 6) (ReLU6) and Clip(0, inf) (ReLU) are supported");
+      }
+      emit(n, "elementwise", in, single_out(), a);
+      return;
+    }
+    if (t == "Erf") fail_node(n, "Erf is supported only as part of GELU: x * 0.5 * (1 + erf(x / sqrt(2)))");
+    if (t == "Softmax") {
+      a.set("axis", attr_i(n, "axis", -1));
+      emit(n, "softmax", in, single_out(), a);
+      return;
+    }
+    if (t == "LayerNormalization") {
+      a.set("type", std::string("layernorm"));
+      emit(n, "norm", in, single_out(), a);
+      return;
+    }
+    if (t == "MaxPool" || t == "AveragePool") {
+      const auto k = attr_ints(n, "kernel_shape"), s = attr_ints(n, "strides");
+      auto pads = attr_ints(n, "pads");
+      if (pads.empty()) pads = {0, 0, 0, 0};
+      if (k.size() != 2 || k[0] != k[1]) fail_node(n, "only square 2-D windows are supported");
+      if (!s.empty() && (s.size() != 2 || s[0] != s[1])) fail_node(n, "strides must be equal in height and width");
+      if (pads.size() != 4 || std::adjacent_find(pads.begin(), pads.end(), std::not_equal_to<>()) != pads.end())
+        fail_node(n, "pads must be equal on every side");
+      if (attr_i(n, "ceil_mode", 0)) fail_node(n, "ceil_mode = 1 is not supported");
+      a.set("type", std::string(t == "MaxPool" ? "max" : "avg"));
+      a.set("kernel", k[0]);
+      a.set("stride", s.empty() ? int64_t{1} : s[0]);
+      a.set("padding", pads[0]);
+      emit(n, "pool", in, single_out(), a);
+      return;
+    }
+    if (t == "GlobalAveragePool" || t == "GlobalMaxPool") {
+      a.set("type", std::string(t == "GlobalMaxPool" ? "max" : "avg"));
+      a.set("global", true);
+      emit(n, "pool", in, single_out(), a);
+      return;
+    }
+    if (t == "Flatten" || t == "Reshape" || t == "Squeeze" || t == "Unsqueeze") {
+      emit(n, "reshape", in, single_out());
+      return;
+    }
+    if (t == "Transpose") {
+      std::string perm;
+      for (int64_t p : attr_ints(n, "perm")) perm += (perm.empty() ? "" : ",") + std::to_string(p);
+      a.set("perm", perm);
+      emit(n, "transpose", in, single_out(), a);
+      return;
+    }
+    if (t == "Concat") {
+      a.set("axis", attr_i(n, "axis", 0));
+      emit(n, "concat", in, single_out(), a);
+      return;
+    }
+    if (t == "Split" || t == "Slice") {
+      translate_slices(n, in[0]);
+      return;
+    }
+    fail_node(n, "ONNX operator type '" + t + "' is listed but not translated (a loader bug)");
+  }
+
+  // Split: one slice per output along its axis; Slice: one axis, step 1, constant bounds.
+  void translate_slices(const onnx::NodeProto& n, const std::string& in) {
+    const Value& x = value(n, n.input(0));
+    const auto rank = static_cast<int64_t>(x.shape.size());
+    if (n.op_type() == "Split") {
+      int64_t axis = attr_i(n, "axis", 0);
+      if (axis < 0) axis += rank;
+      int64_t start = 0;
+      for (int i = 0; i < n.output_size(); ++i) {
+        const int64_t len = value(n, n.output(i)).shape[static_cast<size_t>(axis)];
+        ParamValues a;
+        a.set("axis", axis);
+        a.set("start", start);
+        a.set("end", start + len);
+        emit(n, "slice", {in}, {n.output(i)}, a);
+        start += len;
+      }
+      return;
+    }
+    // Slice: the output shape differs from the input in one axis; starts from the constant.
+    const Value& y = value(n, n.output(0));
+    int64_t axis = -1;
+    for (int64_t d = 0; d < rank; ++d)
+      if (y.shape[static_cast<size_t>(d)] != x.shape[static_cast<size_t>(d)]) {
+        if (axis >= 0) fail_node(n, "only a slice along one axis is supported");
+        axis = d;
+      }
+    if (axis < 0) {  // takes everything: an alias
+      alias_[n.output(0)] = in;
+      return;
+    }
+    const auto start = n.input_size() > 1 ? ints_const(n.input(1)) : std::vector<int64_t>{};
+    const auto steps = n.input_size() > 4 && !n.input(4).empty() ? ints_const(n.input(4)) : std::vector<int64_t>{};
+    if (start.size() != 1 || (!steps.empty() && (steps.size() != 1 || steps[0] != 1)))
+      fail_node(n, "only a slice along one axis with step 1 and constant starts is supported");
+    int64_t s = start[0] < 0 ? start[0] + x.shape[static_cast<size_t>(axis)] : start[0];
+    s = std::clamp<int64_t>(s, 0, x.shape[static_cast<size_t>(axis)]);
+    ParamValues a;
+    a.set("axis", axis);
+    a.set("start", s);
+    a.set("end", s + y.shape[static_cast<size_t>(axis)]);
+    emit(n, "slice", {in}, {n.output(0)}, a);
+  }
+
+  // x * 0.5 * (1 + erf(x / sqrt 2)), as torch exports GELU: Div(x, sqrt 2) -> Erf -> Add(1) ->
+  // Mul(x) -> Mul(0.5). Returns the last Mul when `div` starts that chain.
+  const onnx::NodeProto* gelu_end(const onnx::NodeProto& div) const {
+    const onnx::NodeProto* erf = sole_reader(div, "Erf");
+    const onnx::NodeProto* add = erf ? sole_reader(*erf, "Add") : nullptr;
+    const onnx::NodeProto* mul = add ? sole_reader(*add, "Mul") : nullptr;
+    const onnx::NodeProto* half = mul ? sole_reader(*mul, "Mul") : nullptr;
+    if (!half) return nullptr;
+    auto other = [](const onnx::NodeProto& n, const std::string& v) { return n.input(0) == v ? n.input(1) : n.input(0); };
+    auto near = [](std::optional<double> c, double want) { return c && std::abs(*c - want) < 1e-3 * want; };
+    if (!near(scalar_const(div.input(1)), std::sqrt(2.0)) || !near(scalar_const(other(*add, erf->output(0))), 1.0) ||
+        other(*mul, add->output(0)) != div.input(0) || !near(scalar_const(other(*half, mul->output(0))), 0.5))
+      return nullptr;
+    return half;
+  }
+
+  std::vector<int64_t> ints_const(const std::string& name) const {
+    const auto it = const_ints_.find(name);
+    if (it == const_ints_.end()) return {};
+    return it->second;
+  }
+
+  DType dtype_of(int32_t elem_type) const {
+    switch (elem_type) {
+      case onnx::TensorProto::INT8:
+      case onnx::TensorProto::UINT8: return DType::int8;
+      case onnx::TensorProto::INT16:
+      case onnx::TensorProto::UINT16: return DType::int16;
+      case onnx::TensorProto::INT32:
+      case onnx::TensorProto::UINT32: return DType::int32;
+      default: return opt_.dtype;  // float graphs take the machine's integer format
+    }
+  }
+
+  void declare_tensors(const onnx::GraphProto&) {
+    for (const auto& v : used_) {
+      Tensor t;
+      t.name = v;
+      t.loc = SourceLoc{file_, 0, 0};
+      if (auto fb = folded_biases_.find(v); fb != folded_biases_.end()) {
+        t.shape = fb->second;
+        t.dtype = opt_.dtype;
+        t.role = TensorRole::weight;
+      } else {
+        const auto it = values_.find(v);
+        if (it == values_.end() || !it->second.known)
+          fail("the shape of '" + v + "' is not known after shape inference", "values." + v);
+        t.shape = it->second.shape;
+        t.dtype = dtype_of(it->second.elem_type);
+        t.role = constants_.count(v)       ? TensorRole::weight
+                 : graph_inputs_.count(v)  ? TensorRole::input
+                 : graph_outputs_.count(v) ? TensorRole::output
+                                           : TensorRole::activation;
+      }
+      wl_->add_tensor(std::move(t));
+    }
+  }
+
+  const std::string file_;
+  const OnnxOptions& opt_;
+  Workload* wl_ = nullptr;
+  std::unordered_map<std::string, Value> values_;
+  std::set<std::string> initializers_, constants_, graph_inputs_, graph_outputs_, used_names_;
+  std::set<std::string> used_;  // values the operators read or write, declared as tensors
+  std::unordered_map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
+  std::unordered_set<const onnx::NodeProto*> skipped_;
+  std::unordered_map<std::string, std::string> alias_;
+  std::map<std::string, std::vector<int64_t>> folded_biases_;
+  std::unordered_map<std::string, double> const_scalars_;
+  std::unordered_map<std::string, std::vector<int64_t>> const_ints_;
+};
+
+}  // namespace
+
+Workload parse_onnx(const std::string& bytes, const std::string& name, const OnnxOptions& opt) {
+  return OnnxReader(name, opt).read(bytes);
+}
+
+std::vector<std::pair<std::string, std::string>> onnx_supported_ops() {
+  return {supported().begin(), supported().end()};
+}
+
+}  // namespace tessera

@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Writes the small ONNX models tests/unit/onnx_test.cpp loads, with python3-onnx's helper
+(Debian python3-onnx), into OUT_DIR. Weights are zeros: only shapes matter to tessera.
+
+  python3 tools/onnx/make_test_models.py OUT_DIR
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def weight(name, shape, value=0.0):
+    return numpy_helper.from_array(np.full(shape, value, dtype=np.float32), name)
+
+
+def ints(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def save(graph, path, opset=13):
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="tessera-tests")
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+
+
+def cnn(out):
+    """Conv+BN+ReLU, max pool, a residual Add, a depthwise conv with ReLU6 (Clip), global
+    average pool, flatten, a Linear (Gemm transB=1) and softmax: 1x3x32x32 input."""
+    n = helper.make_node
+    nodes = [
+        n("Conv", ["x", "c1.w"], ["c1"], name="conv1", pads=[1, 1, 1, 1], strides=[1, 1], kernel_shape=[3, 3]),
+        n("BatchNormalization", ["c1", "bn.s", "bn.b", "bn.m", "bn.v"], ["bn"], name="bn1"),
+        n("Relu", ["bn"], ["r1"], name="relu1"),
+        n("MaxPool", ["r1"], ["p1"], name="pool1", kernel_shape=[2, 2], strides=[2, 2]),
+        n("Conv", ["p1", "c2.w", "c2.b"], ["c2"], name="conv2", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+        n("Add", ["c2", "p1"], ["a1"], name="add1"),
+        n("Conv", ["a1", "dw.w"], ["dw"], name="dw", pads=[1, 1, 1, 1], strides=[2, 2], group=16, kernel_shape=[3, 3]),
+        n("Clip", ["dw", "zero", "six"], ["r6"], name="relu6"),
+        n("GlobalAveragePool", ["r6"], ["gap"], name="gap"),
+        n("Flatten", ["gap"], ["flat"], name="flatten", axis=1),
+        n("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], name="fc", transB=1),
+        n("Softmax", ["logits"], ["y"], name="softmax", axis=1),
+    ]
+    inits = [weight("c1.w", [16, 3, 3, 3]), weight("bn.s", [16], 1.0), weight("bn.b", [16]), weight("bn.m", [16]),
+             weight("bn.v", [16], 1.0), weight("c2.w", [16, 16, 3, 3]), weight("c2.b", [16]),
+             weight("dw.w", [16, 1, 3, 3]), weight("zero", [], 0.0), weight("six", [], 6.0),
+             weight("fc.w", [10, 16]), weight("fc.b", [10])]
+    g = helper.make_graph(nodes, "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 32, 32])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], inits)
+    save(g, os.path.join(out, "cnn.onnx"))
+
+
+def attention(out, batch=1):
+    """One attention block as torch exports it: Linear projections (MatMul by constant weights,
+    Add bias), heads by Reshape (shape from a Shape/Gather/Concat chain) and Transpose, Q K^T
+    and softmax, P V, an output projection, a residual Add, LayerNormalization and an erf GELU
+    MLP. Sequence 8, width 16, 2 heads."""
+    n = helper.make_node
+    s, d, h = 8, 16, 2
+    nodes = [
+        n("MatMul", ["x", "wq"], ["q0"], name="q_proj"),
+        n("Add", ["q0", "bq"], ["q1"], name="q_bias"),
+        n("MatMul", ["x", "wk"], ["k0"], name="k_proj"),
+        n("MatMul", ["x", "wv"], ["v0"], name="v_proj"),
+        # the head shape [B, S, H, D/H], partly computed from x's shape
+        n("Shape", ["x"], ["xs"], name="shape"),
+        n("Gather", ["xs", "idx0"], ["b"], name="gather_b", axis=0),
+        n("Unsqueeze", ["b", "ax0"], ["b1"], name="unsq_b"),
+        n("Concat", ["b1", "rest"], ["hshape"], name="cat_shape", axis=0),
+        n("Reshape", ["q1", "hshape"], ["q2"], name="q_heads"),
+        n("Transpose", ["q2"], ["q"], name="q_t", perm=[0, 2, 1, 3]),
+        n("Reshape", ["k0", "hshape"], ["k2"], name="k_heads"),
+        n("Transpose", ["k2"], ["kt"], name="k_t", perm=[0, 2, 3, 1]),
+        n("Reshape", ["v0", "hshape"], ["v2"], name="v_heads"),
+        n("Transpose", ["v2"], ["v"], name="v_t", perm=[0, 2, 1, 3]),
+        n("MatMul", ["q", "kt"], ["scores"], name="qk"),
+        n("Softmax", ["scores"], ["p"], name="softmax", axis=-1),
+        n("MatMul", ["p", "v"], ["ctx0"], name="pv"),
+        n("Transpose", ["ctx0"], ["ctx1"], name="ctx_t", perm=[0, 2, 1, 3]),
+        n("Reshape", ["ctx1", "flat_shape"], ["ctx"], name="ctx_merge"),
+        n("MatMul", ["ctx", "wo"], ["o"], name="o_proj"),
+        n("Add", ["o", "x"], ["res"], name="residual"),
+        n("LayerNormalization", ["res", "ln.s", "ln.b"], ["ln"], name="ln", axis=-1),
+        n("MatMul", ["ln", "w1"], ["f1"], name="fc1"),
+        n("Div", ["f1", "sqrt2"], ["g0"], name="gelu_div"),
+        n("Erf", ["g0"], ["g1"], name="gelu_erf"),
+        n("Add", ["g1", "one"], ["g2"], name="gelu_add"),
+        n("Mul", ["f1", "g2"], ["g3"], name="gelu_mul"),
+        n("Mul", ["g3", "half"], ["g4"], name="gelu_half"),
+        n("MatMul", ["g4", "w2"], ["y"], name="fc2"),
+    ]
+    inits = [weight("wq", [d, d]), weight("bq", [d]), weight("wk", [d, d]), weight("wv", [d, d]),
+             ints("idx0", 0), ints("ax0", [0]), ints("rest", [s, h, d // h]), ints("flat_shape", [batch, s, d]),
+             weight("wo", [d, d]), weight("ln.s", [d], 1.0), weight("ln.b", [d]), weight("w1", [d, 4 * d]),
+             weight("sqrt2", [], 1.4142135), weight("one", [], 1.0), weight("half", [], 0.5), weight("w2", [4 * d, d])]
+    g = helper.make_graph(nodes, "attention", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", s, d])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", s, d])], inits)
+    save(g, os.path.join(out, "attention.onnx"), opset=17)
+
+
+def bad(out):
+    """An operator tessera does not read (HardSwish) and an opset newer than the loader knows."""
+    n = helper.make_node
+    g = helper.make_graph([n("HardSwish", ["x"], ["y"], name="hs")], "bad",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    save(g, os.path.join(out, "unsupported.onnx"), opset=14)
+    g = helper.make_graph([n("Relu", ["x"], ["y"], name="r")], "new",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 99)])
+    onnx.save(model, os.path.join(out, "opset99.onnx"))
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    cnn(out)
+    attention(out)
+    bad(out)
+
+
+if __name__ == "__main__":
+    main()
