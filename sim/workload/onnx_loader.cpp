@@ -239,7 +239,10 @@ class OnnxReader {
     if (const auto v = numbers(t)) {
       if (v->size() == 1) const_scalars_[name] = (*v)[0];
       std::vector<int64_t> ints;
-      for (double x : *v) ints.push_back(static_cast<int64_t>(x));
+      for (double x : *v) {
+        if (!(std::abs(x) < 9.0e18)) return;  // not an index or a bound (NaN, huge)
+        ints.push_back(static_cast<int64_t>(x));
+      }
       const_ints_[name] = ints;
     }
   }

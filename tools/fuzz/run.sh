@@ -26,7 +26,7 @@ extra_seeds() {  # shipped inputs of the target's format
   esac
 }
 
-for t in scalesim_cfg topology_csv workload_yaml mapping_yaml arch_yaml plan; do
+for t in scalesim_cfg topology_csv workload_yaml mapping_yaml arch_yaml plan onnx; do
   bin="$build/fuzz/fuzz_$t"
   [ -x "$bin" ] || { echo "$t: $bin not built"; continue; }
   corpus="$work/$t"
