@@ -19,6 +19,7 @@ namespace {
 struct ListArgs {
   std::string what;
   bool markdown = false;  // `list --markdown`: the tables of docs/parameters.md
+  bool onnx = false;      // `list ops --onnx`: the ONNX operator types
 };
 
 std::string md_cell(std::string s) {
@@ -56,6 +57,14 @@ void list_registry(const char* title, bool markdown) {
   }
 }
 
+// The ONNX operator types the loader reads, and what each becomes (`list ops --onnx`).
+void print_onnx_ops(bool markdown) {
+  if (markdown) fmt::print("| ONNX operator | becomes |\n|---|---|\n");
+  for (const auto& [type, becomes] : onnx_supported_ops())
+    fmt::print(markdown ? "| `{}` | {} |\n" : "{:<20} {}\n", type, becomes);
+  if (markdown) fmt::print("\n");
+}
+
 int cmd_list(const ListArgs& a) {
   const std::string& what = a.what;
   const bool md = a.markdown;
@@ -74,6 +83,8 @@ int cmd_list(const ListArgs& a) {
     list_registry<IDma>("dma", md);
     fmt::print("## Operator kinds (workload `ops:` entries, by `kind:`)\n\n");
     list_registry<IOpKind>("op kind", md);
+    fmt::print("## ONNX operators (`.onnx` workloads)\n\n");
+    print_onnx_ops(md);
     fmt::print("## Tech library sections\n\n");
     for (const auto& [section, params] : tech_param_sections()) {
       fmt::print("### `{}`\n\n", section);
@@ -89,6 +100,8 @@ int cmd_list(const ListArgs& a) {
     list_registry<IScratchpad>("scratchpad", md);
     list_registry<IDram>("dram", md);
     list_registry<IDma>("dma", md);
+  } else if (what == "ops" && a.onnx) {
+    print_onnx_ops(md);
   } else if (what == "ops") {
     list_registry<IOpKind>("op kind", md);
   } else if (what == "workloads") {
@@ -120,6 +133,7 @@ Action setup_list(CLI::App& cmd) {
   auto a = std::make_shared<ListArgs>();
   cmd.add_option("what", a->what, "engines|memories|ops|workloads|tech (all, with --markdown)")->required();
   cmd.add_flag("--markdown", a->markdown, "print Markdown tables (docs/parameters.md)");
+  cmd.add_flag("--onnx", a->onnx, "with ops: the ONNX operator types .onnx workloads may use");
   return [a] { return cmd_list(*a); };
 }
 
