@@ -344,6 +344,16 @@ class OnnxReader {
       for (const auto& [k, _] : supported()) list += (list.empty() ? "" : ", ") + k;
       fail_node(n, "ONNX operator type '" + t + "' is not supported; supported: " + list);
     }
+    // Inputs the translation reads by position must be there (a fuzzed model may omit them).
+    static const std::map<std::string, int> min_inputs = {
+        {"Conv", 2}, {"Gemm", 2}, {"MatMul", 2}, {"BatchNormalization", 5}, {"Add", 2}, {"Sub", 2},
+        {"Mul", 2}, {"Div", 2}, {"Max", 2}, {"Min", 2}};
+    const int need = min_inputs.count(t) ? min_inputs.at(t) : 1;
+    bool present = n.input_size() >= need && n.output_size() >= 1 && !n.output(0).empty();
+    for (int i = 0; present && i < need; ++i) present = !n.input(i).empty();
+    if (!present)
+      fail_node(n, "expected at least " + std::to_string(need) + " input(s) and an output, got " +
+                       std::to_string(n.input_size()) + " and " + std::to_string(n.output_size()));
     std::vector<std::string> in;
     for (size_t i : data_inputs(n)) in.push_back(n.input(static_cast<int>(i)));
     const std::vector<std::string> out(n.output().begin(), n.output().end());
@@ -504,9 +514,12 @@ class OnnxReader {
     if (n.op_type() == "Split") {
       int64_t axis = attr_i(n, "axis", 0);
       if (axis < 0) axis += rank;
+      if (axis < 0 || axis >= rank) fail_node(n, "axis out of range");
       int64_t start = 0;
       for (int i = 0; i < n.output_size(); ++i) {
-        const int64_t len = value(n, n.output(i)).shape[static_cast<size_t>(axis)];
+        const Value& part = value(n, n.output(i));
+        if (static_cast<int64_t>(part.shape.size()) != rank) fail_node(n, "an output's rank differs from the input's");
+        const int64_t len = part.shape[static_cast<size_t>(axis)];
         ParamValues a;
         a.set("axis", axis);
         a.set("start", start);
@@ -518,6 +531,7 @@ class OnnxReader {
     }
     // Slice: the output shape differs from the input in one axis; starts from the constant.
     const Value& y = value(n, n.output(0));
+    if (static_cast<int64_t>(y.shape.size()) != rank) fail_node(n, "the output's rank differs from the input's");
     int64_t axis = -1;
     for (int64_t d = 0; d < rank; ++d)
       if (y.shape[static_cast<size_t>(d)] != x.shape[static_cast<size_t>(d)]) {
@@ -548,7 +562,7 @@ class OnnxReader {
     const onnx::NodeProto* add = erf ? sole_reader(*erf, "Add") : nullptr;
     const onnx::NodeProto* mul = add ? sole_reader(*add, "Mul") : nullptr;
     const onnx::NodeProto* half = mul ? sole_reader(*mul, "Mul") : nullptr;
-    if (!half) return nullptr;
+    if (!half || add->input_size() != 2 || mul->input_size() != 2 || half->input_size() != 2) return nullptr;
     auto other = [](const onnx::NodeProto& n, const std::string& v) { return n.input(0) == v ? n.input(1) : n.input(0); };
     auto near = [](std::optional<double> c, double want) { return c && std::abs(*c - want) < 1e-3 * want; };
     if (!near(scalar_const(div.input(1)), std::sqrt(2.0)) || !near(scalar_const(other(*add, erf->output(0))), 1.0) ||

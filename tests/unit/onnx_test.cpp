@@ -120,6 +120,8 @@ TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
   CHECK(unsupported.find("key 'nodes.hs'") != std::string::npos);
   CHECK(unsupported.find("'HardSwish' is not supported; supported: Add,") != std::string::npos);
   CHECK(error_of([&] { load_workload((models() / "opset99.onnx").string()); }).find("opset 99 is newer") != std::string::npos);
+  CHECK(error_of([&] { load_workload((models() / "short.onnx").string()); }) ==
+        (models() / "short.onnx").string() + ": key 'nodes.g': Gemm node: expected at least 2 input(s) and an output, got 1 and 1");
   std::ifstream in(models() / "cnn.onnx", std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();

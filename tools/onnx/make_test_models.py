@@ -102,7 +102,8 @@ def attention(out, batch=1):
 
 
 def bad(out):
-    """An operator tessera does not read (HardSwish) and an opset newer than the loader knows."""
+    """An operator tessera does not read (HardSwish), an opset newer than the loader knows, and a
+    node missing an input."""
     n = helper.make_node
     g = helper.make_graph([n("HardSwish", ["x"], ["y"], name="hs")], "bad",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
@@ -113,6 +114,11 @@ def bad(out):
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 99)])
     onnx.save(model, os.path.join(out, "opset99.onnx"))
+    # A Gemm without its B input (the checker would refuse it: saved unchecked).
+    g = helper.make_graph([n("Gemm", ["x"], ["y"], name="g")], "short",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "short.onnx"))
 
 
 def main():
