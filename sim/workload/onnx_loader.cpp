@@ -96,7 +96,8 @@ class OnnxReader {
     onnx::ModelProto model;
     if (bytes.empty() || !model.ParseFromString(bytes) || !model.has_graph() || model.ir_version() <= 0)
       fail("not a readable ONNX model (the protobuf does not parse: a corrupt or truncated file?)");
-    check_opsets(model);
+    const int opset = check_opsets(model);
+    check_nodes(model.graph(), opset);
     fix_symbolic_dims(model);
     try {
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
@@ -133,15 +134,41 @@ class OnnxReader {
     fail(n.op_type() + " node: " + msg, "nodes." + name);
   }
 
-  void check_opsets(const onnx::ModelProto& m) {
+  // The default domain's opset (an error when newer than libonnx knows).
+  int check_opsets(const onnx::ModelProto& m) {
     const auto& range = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
     const int newest = range.at(onnx::ONNX_DOMAIN).second;
+    int opset = 0;
     for (const auto& o : m.opset_import()) {
       if (!o.domain().empty() && o.domain() != "ai.onnx") continue;  // a custom domain fails at its first node
       if (o.version() > newest)
         fail("opset " + std::to_string(o.version()) + " is newer than this loader knows (ONNX " +
                  std::to_string(newest) + " at most); export with opset_version=" + std::to_string(newest) + " or lower",
              "opset_import");
+      opset = static_cast<int>(o.version());
+    }
+    if (opset <= 0) fail("the model imports no version of the standard ONNX operators (opset_import)", "opset_import");
+    return opset;
+  }
+
+  // Before shape inference (whose per-operator functions trust their node): every node is of a
+  // supported type and matches its schema at this opset (inputs, outputs, attributes).
+  void check_nodes(const onnx::GraphProto& g, int opset) const {
+    for (const auto& n : g.node()) {
+      if (!n.domain().empty() && n.domain() != "ai.onnx")
+        fail_node(n, "operator domain '" + n.domain() + "' is not supported (only the standard ONNX operators are)");
+      if (!supported().count(n.op_type())) {
+        std::string list;
+        for (const auto& [k, _] : supported()) list += (list.empty() ? "" : ", ") + k;
+        fail_node(n, "ONNX operator type '" + n.op_type() + "' is not supported; supported: " + list);
+      }
+      const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), opset, onnx::ONNX_DOMAIN);
+      if (!schema) fail_node(n, "no schema for this operator at opset " + std::to_string(opset));
+      try {
+        schema->Verify(n);
+      } catch (const std::exception& e) {
+        fail_node(n, std::string("does not match its ONNX schema: ") + e.what());
+      }
     }
   }
 
@@ -333,17 +360,10 @@ class OnnxReader {
 
   void translate(const onnx::NodeProto& n) {
     const std::string& t = n.op_type();
-    if (!n.domain().empty() && n.domain() != "ai.onnx")
-      fail_node(n, "operator domain '" + n.domain() + "' is not supported (only the standard ONNX operators are)");
     if (skipped_.count(&n)) return;
     bool folded = n.output_size() > 0;
     for (const auto& o : n.output()) folded = folded && (o.empty() || constants_.count(o));
     if (folded) return;
-    if (!supported().count(t)) {
-      std::string list;
-      for (const auto& [k, _] : supported()) list += (list.empty() ? "" : ", ") + k;
-      fail_node(n, "ONNX operator type '" + t + "' is not supported; supported: " + list);
-    }
     // Inputs the translation reads by position must be there (a fuzzed model may omit them).
     static const std::map<std::string, int> min_inputs = {
         {"Conv", 2}, {"Gemm", 2}, {"MatMul", 2}, {"BatchNormalization", 5}, {"Add", 2}, {"Sub", 2},
