@@ -70,7 +70,11 @@ const std::map<std::string, std::string>& supported() {
       {"Identity", "removed"},
       {"Constant", "folded"},
       {"Shape", "folded (shapes are static)"},
-      {"Gather", "folded when its inputs are constant"},
+      {"Gather", "one index along an axis: slice (and reshape); folded when its inputs are constant"},
+      {"Pad", "folded into the Conv or pool that reads it (zero, spatial)"},
+      {"ReduceMean", "norm layernorm, with the Sub/Pow/ReduceMean/Add/Sqrt/Div (and Mul/Add) around it"},
+      {"Pow", "part of a LayerNorm (ReduceMean)"},
+      {"Sqrt", "part of a LayerNorm (ReduceMean)"},
       {"Cast", "folded when its input is constant, else removed"},
   };
   return m;
@@ -97,6 +101,8 @@ class OnnxReader {
     if (bytes.empty() || !model.ParseFromString(bytes) || !model.has_graph() || model.ir_version() <= 0)
       fail("not a readable ONNX model (the protobuf does not parse: a corrupt or truncated file?)");
     const int opset = check_opsets(model);
+    for (const auto& t : model.graph().initializer()) initializers_.insert(t.name());
+    find_constants(model.graph());
     check_nodes(model.graph(), opset);
     fix_symbolic_dims(model);
     try {
@@ -107,7 +113,6 @@ class OnnxReader {
     }
     const onnx::GraphProto& g = model.graph();
     collect_values(g);
-    find_constants(g);
     std::string name = g.name().empty() ? "onnx_model" : g.name();
     const size_t slash = file_.find_last_of('/');
     const std::string stem = file_.substr(slash == std::string::npos ? 0 : slash + 1);
@@ -154,10 +159,21 @@ class OnnxReader {
   // Before shape inference (whose per-operator functions trust their node): every node is of a
   // supported type and matches its schema at this opset (inputs, outputs, attributes).
   void check_nodes(const onnx::GraphProto& g, int opset) const {
+    // Every input defined before it is read: ONNX graphs are in topological order, so this also
+    // finds cycles.
+    std::unordered_set<std::string> defined(initializers_.begin(), initializers_.end());
+    for (const auto& in : g.input()) defined.insert(in.name());
+    for (const auto& n : g.node()) {
+      for (const auto& in : n.input())
+        if (!in.empty() && !defined.count(in))
+          fail_node(n, "reads '" + in + "', which is not a graph input, an initializer or an earlier node's output "
+                       "(the graph is out of order or has a cycle)");
+      for (const auto& o : n.output()) defined.insert(o);
+    }
     for (const auto& n : g.node()) {
       if (!n.domain().empty() && n.domain() != "ai.onnx")
         fail_node(n, "operator domain '" + n.domain() + "' is not supported (only the standard ONNX operators are)");
-      if (!supported().count(n.op_type())) {
+      if (!supported().count(n.op_type()) && !folded(n)) {
         std::string list;
         for (const auto& [k, _] : supported()) list += (list.empty() ? "" : ", ") + k;
         fail_node(n, "ONNX operator type '" + n.op_type() + "' is not supported; supported: " + list);
@@ -221,6 +237,13 @@ class OnnxReader {
       values_[t.name()] = val;
       initializers_.insert(t.name());
     }
+  }
+
+  // Computed only from constants: folded away, whatever its type.
+  bool folded(const onnx::NodeProto& n) const {
+    bool all = n.output_size() > 0;
+    for (const auto& o : n.output()) all = all && (o.empty() || constants_.count(o));
+    return all;
   }
 
   // The numbers of a small constant tensor (bounds, starts, scalars), or nothing.
@@ -360,10 +383,7 @@ class OnnxReader {
 
   void translate(const onnx::NodeProto& n) {
     const std::string& t = n.op_type();
-    if (skipped_.count(&n)) return;
-    bool folded = n.output_size() > 0;
-    for (const auto& o : n.output()) folded = folded && (o.empty() || constants_.count(o));
-    if (folded) return;
+    if (skipped_.count(&n) || folded(n)) return;
     // Inputs the translation reads by position must be there (a fuzzed model may omit them).
     static const std::map<std::string, int> min_inputs = {
         {"Conv", 2}, {"Gemm", 2}, {"MatMul", 2}, {"BatchNormalization", 5}, {"Add", 2}, {"Sub", 2},
@@ -390,6 +410,7 @@ class OnnxReader {
       const auto strides = attr_ints(n, "strides"), dil = attr_ints(n, "dilations");
       auto pads = attr_ints(n, "pads");
       if (pads.empty()) pads = {0, 0, 0, 0};
+      if (pads.size() == 4) in[0] = take_pad(n, in[0], pads);
       const std::string auto_pad = [&] {
         for (const auto& x : n.attribute())
           if (x.name() == "auto_pad") return x.s();
@@ -472,6 +493,57 @@ class OnnxReader {
       return;
     }
     if (t == "Erf") fail_node(n, "Erf is supported only as part of GELU: x * 0.5 * (1 + erf(x / sqrt(2)))");
+    if (t == "Pad") {
+      const onnx::NodeProto* r = nullptr;
+      for (const char* reader : {"Conv", "AveragePool", "MaxPool"})
+        if (!r) r = sole_reader(n, reader);
+      const auto p = n.input_size() > 1 ? ints_const(n.input(1)) : attr_ints(n, "pads");
+      const std::string mode = [&] {
+        for (const auto& x : n.attribute())
+          if (x.name() == "mode") return x.s();
+        return std::string("constant");
+      }();
+      const bool zero = n.input_size() < 3 || n.input(2).empty() || scalar_const(n.input(2)) == 0.0;
+      if (!r || mode != "constant" || !zero || p.size() != 8 || p[0] || p[1] || p[4] || p[5] ||
+          std::any_of(p.begin(), p.end(), [](int64_t v) { return v < 0; }))
+        fail_node(n, "only zero padding of height and width, read by one Conv or pool alone, is supported (folded "
+                     "into its padding)");
+      pending_pads_[n.output(0)] = {in[0], {p[2], p[3], p[6], p[7]}};
+      return;
+    }
+    if (t == "ReduceMean") {
+      translate_layernorm(n);
+      return;
+    }
+    if (t == "Pow" || t == "Sqrt")
+      fail_node(n, "supported only inside a LayerNorm: (x - mean) / sqrt(mean((x - mean)^2) + eps)");
+    if (t == "Gather") {
+      const auto idx = ints_const(n.input(1));
+      const Value& x = value(n, n.input(0));
+      int64_t axis = attr_i(n, "axis", 0);
+      if (axis < 0) axis += static_cast<int64_t>(x.shape.size());
+      const Value& ix = value(n, n.input(1));
+      if (idx.size() != 1 || axis < 0 || axis >= static_cast<int64_t>(x.shape.size()) || ix.shape.size() > 1)
+        fail_node(n, "only one constant index along one axis is supported");
+      const int64_t dim = x.shape[static_cast<size_t>(axis)];
+      const int64_t i = idx[0] < 0 ? idx[0] + dim : idx[0];
+      if (i < 0 || i >= dim) fail_node(n, "index out of range");
+      a.set("axis", axis);
+      a.set("start", i);
+      a.set("end", i + 1);
+      if (ix.shape.size() == 1) {  // [1] index: the axis stays
+        emit(n, "slice", {in[0]}, single_out(), a);
+        return;
+      }
+      // A scalar index drops the axis: a slice, then a reshape.
+      std::vector<int64_t> kept = x.shape;
+      kept[static_cast<size_t>(axis)] = 1;
+      const std::string mid = n.output(0) + ".slice";
+      values_[mid] = Value{kept, x.elem_type, true};
+      emit(n, "slice", {in[0]}, {mid}, a);
+      emit(n, "reshape", {mid}, single_out());
+      return;
+    }
     if (t == "Softmax") {
       a.set("axis", attr_i(n, "axis", -1));
       emit(n, "softmax", in, single_out(), a);
@@ -486,6 +558,7 @@ class OnnxReader {
       const auto k = attr_ints(n, "kernel_shape"), s = attr_ints(n, "strides");
       auto pads = attr_ints(n, "pads");
       if (pads.empty()) pads = {0, 0, 0, 0};
+      if (pads.size() == 4) in[0] = take_pad(n, in[0], pads);
       if (k.size() != 2 || k[0] != k[1]) fail_node(n, "only square 2-D windows are supported");
       if (!s.empty() && (s.size() != 2 || s[0] != s[1])) fail_node(n, "strides must be equal in height and width");
       if (pads.size() != 4 || std::adjacent_find(pads.begin(), pads.end(), std::not_equal_to<>()) != pads.end())
@@ -575,6 +648,65 @@ class OnnxReader {
     emit(n, "slice", {in}, {n.output(0)}, a);
   }
 
+  // A Pad this Conv or pool reads (translated before it): its input instead, and its padding
+  // added to `pads` [top, left, bottom, right].
+  std::string take_pad(const onnx::NodeProto&, const std::string& input, std::vector<int64_t>& pads) {
+    const auto it = pending_pads_.find(input);
+    if (it == pending_pads_.end()) return input;
+    for (size_t i = 0; i < 4; ++i) pads[i] += it->second.second[i];
+    return it->second.first;
+  }
+
+  // LayerNorm as torch exports it below opset 17: m = ReduceMean(x); d = Sub(x, m);
+  // v = ReduceMean(Pow(d, 2)); y = Div(d, Sqrt(Add(v, eps))); then Mul(gamma), Add(beta).
+  void translate_layernorm(const onnx::NodeProto& r1) {
+    auto fail_ln = [&] {
+      fail_node(r1, "ReduceMean is supported only as the start of a LayerNorm: (x - mean) / sqrt(mean((x - mean)^2) + eps)");
+    };
+    auto readers = [&](const onnx::NodeProto& n) -> const std::vector<const onnx::NodeProto*>& {
+      static const std::vector<const onnx::NodeProto*> none;
+      const auto it = consumers_.find(n.output(0));
+      return n.output_size() == 1 && it != consumers_.end() ? it->second : none;
+    };
+    auto other = [](const onnx::NodeProto& n, const std::string& v) { return n.input(0) == v ? n.input(1) : n.input(0); };
+    const std::string x = r1.input(0);
+    const onnx::NodeProto* sub = sole_reader(r1, "Sub");
+    if (!sub || sub->input_size() != 2 || sub->input(0) != x || sub->input(1) != r1.output(0)) fail_ln();
+    const onnx::NodeProto *pow = nullptr, *div = nullptr;
+    for (const onnx::NodeProto* c : readers(*sub)) {
+      if (c->op_type() == "Pow" && !pow) pow = c;
+      else if (c->op_type() == "Div" && !div) div = c;
+      else fail_ln();
+    }
+    if (!pow || !div || pow->input_size() != 2 || scalar_const(pow->input(1)) != 2.0) fail_ln();
+    const onnx::NodeProto* r2 = sole_reader(*pow, "ReduceMean");
+    const onnx::NodeProto* add = r2 ? sole_reader(*r2, "Add") : nullptr;
+    const onnx::NodeProto* sqrt = add ? sole_reader(*add, "Sqrt") : nullptr;
+    if (!sqrt || add->input_size() != 2 || !constants_.count(other(*add, r2->output(0))) || div->input_size() != 2 ||
+        div->input(0) != sub->output(0) || div->input(1) != sqrt->output(0) || sole_reader(*sqrt, "Div") != div)
+      fail_ln();
+    std::vector<std::string> inputs{x};
+    const onnx::NodeProto* end = div;
+    if (const onnx::NodeProto* mul = sole_reader(*div, "Mul");
+        mul && mul->input_size() == 2 && constants_.count(other(*mul, div->output(0)))) {
+      inputs.push_back(other(*mul, div->output(0)));
+      end = mul;
+      if (const onnx::NodeProto* bias = sole_reader(*mul, "Add");
+          bias && bias->input_size() == 2 && constants_.count(other(*bias, mul->output(0)))) {
+        inputs.push_back(other(*bias, mul->output(0)));
+        end = bias;
+      }
+    }
+    for (const onnx::NodeProto* n : {sub, pow, r2, add, sqrt, div}) skipped_.insert(n);
+    for (const onnx::NodeProto* n = div; n != end;) {
+      n = consumers_.at(n->output(0))[0];
+      skipped_.insert(n);
+    }
+    ParamValues a;
+    a.set("type", std::string("layernorm"));
+    emit(r1, "norm", inputs, {end->output(0)}, a);
+  }
+
   // x * 0.5 * (1 + erf(x / sqrt 2)), as torch exports GELU: Div(x, sqrt 2) -> Erf -> Add(1) ->
   // Mul(x) -> Mul(0.5). Returns the last Mul when `div` starts that chain.
   const onnx::NodeProto* gelu_end(const onnx::NodeProto& div) const {
@@ -642,6 +774,8 @@ class OnnxReader {
   std::unordered_map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
   std::unordered_set<const onnx::NodeProto*> skipped_;
   std::unordered_map<std::string, std::string> alias_;
+  // Pad outputs read by one Conv or pool: (the Pad's input, [top, left, bottom, right]).
+  std::unordered_map<std::string, std::pair<std::string, std::vector<int64_t>>> pending_pads_;
   std::map<std::string, std::vector<int64_t>> folded_biases_;
   std::unordered_map<std::string, double> const_scalars_;
   std::unordered_map<std::string, std::vector<int64_t>> const_ints_;

@@ -124,6 +124,10 @@ TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
         (models() / "short.onnx").string() +
             ": key 'nodes.g': Gemm node: does not match its ONNX schema: Node (g) has input size 1 not in range [min=2, "
             "max=3].");
+  CHECK(error_of([&] { load_workload((models() / "cycle.onnx").string()); }) ==
+        (models() / "cycle.onnx").string() +
+            ": key 'nodes.r1': Relu node: reads 'b', which is not a graph input, an initializer or an earlier node's "
+            "output (the graph is out of order or has a cycle)");
   std::ifstream in(models() / "cnn.onnx", std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();

@@ -103,7 +103,7 @@ def attention(out, batch=1):
 
 def bad(out):
     """An operator tessera does not read (HardSwish), an opset newer than the loader knows, and a
-    node missing an input."""
+    node missing an input, and a cycle."""
     n = helper.make_node
     g = helper.make_graph([n("HardSwish", ["x"], ["y"], name="hs")], "bad",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
@@ -119,6 +119,11 @@ def bad(out):
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "short.onnx"))
+    # A cycle: a = Relu(b), b = Relu(a).
+    g = helper.make_graph([n("Relu", ["b"], ["a"], name="r1"), n("Relu", ["a"], ["b"], name="r2")], "cycle",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 4])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "cycle.onnx"))
 
 
 def main():
