@@ -1,0 +1,54 @@
+// torchvision models exported to ONNX (tools/onnx/export_torchvision.py, Debian's
+// python3-torchvision) load with the MACs PyTorch's forward hooks count, and ResNet-50 and
+// MobileNetV2 as the built-in workloads: the same operators, each with the same kind and MACs.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <tuple>
+
+#include "sim/workload/loader.h"
+
+using namespace tessera;
+namespace fs = std::filesystem;
+
+namespace {
+
+// (kind, MACs, output elements) of every operator, sorted: names differ between the two.
+std::vector<std::tuple<std::string, uint64_t, int64_t>> signature(const Workload& wl) {
+  std::vector<std::tuple<std::string, uint64_t, int64_t>> v;
+  for (size_t i = 0; i < wl.ops().size(); ++i) {
+    const Operator& op = wl.ops()[i];
+    uint64_t macs = 0;
+    for (const auto& w : wl.lower(static_cast<int>(i)))
+      if (w.kind == WorkKind::Gemm) macs += w.macs;
+    v.emplace_back(op.kind, macs, wl.tensor(op.outputs[0]).elements());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("torchvision ResNet-50 and MobileNetV2 from ONNX: PyTorch's MACs, the built-ins' operators", "[onnx][slow]") {
+  const fs::path dir = fs::temp_directory_path() / ("tessera_torchvision_" + std::to_string(::getpid()));
+  const std::string cmd = std::string(TESSERA_DEBIAN_PYTHON) + " " + TESSERA_SOURCE_DIR +
+                          "/tools/onnx/export_torchvision.py " + dir.string() + " resnet50 mobilenet_v2 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::ifstream f(dir / "macs.json");
+  const nlohmann::json torch_macs = nlohmann::json::parse(f);
+  for (const auto& [name, builtin] : {std::pair<std::string, std::string>{"resnet50", "resnet50"}, {"mobilenet_v2", "mobilenet_v2"}}) {
+    INFO(name);
+    const Workload wl = load_workload((dir / (name + ".onnx")).string());
+    CHECK(wl.total_macs() == torch_macs.at(name).get<uint64_t>());
+    const Workload ref = load_workload(builtin_workload_path(builtin));
+    CHECK(wl.ops().size() == ref.ops().size());
+    CHECK(signature(wl) == signature(ref));
+  }
+  fs::remove_all(dir);
+}
