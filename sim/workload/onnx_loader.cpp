@@ -105,18 +105,19 @@ class OnnxReader {
     find_constants(model.graph());
     check_nodes(model.graph(), opset);
     fix_symbolic_dims(model);
-    try {
-      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                         onnx::ShapeInferenceOptions(false, 1, true));
-    } catch (const std::exception& e) {
-      fail(std::string("ONNX shape inference failed: ") + e.what());
+    infer(model);
+    collect_values(model.graph());
+    // Shape computations ONNX's data propagation does not follow (Add, Div, Mul on a Shape's
+    // numbers): evaluated here, their results made initializers, and shapes inferred again.
+    if (fold_shape_computations(model)) {
+      infer(model);
+      values_.clear();
+      collect_values(model.graph());
     }
     const onnx::GraphProto& g = model.graph();
-    collect_values(g);
-    std::string name = g.name().empty() ? "onnx_model" : g.name();
     const size_t slash = file_.find_last_of('/');
     const std::string stem = file_.substr(slash == std::string::npos ? 0 : slash + 1);
-    name = stem.substr(0, stem.rfind('.'));
+    const std::string name = stem.substr(0, stem.rfind('.'));
     Workload wl(name, file_);
     wl_ = &wl;
     for (const auto& n : g.node())
@@ -133,6 +134,196 @@ class OnnxReader {
   [[noreturn]] void fail(const std::string& msg, const std::string& key = "") const {
     throw UserError(msg, SourceLoc{file_, 0, 0}, key);
   }
+  void infer(onnx::ModelProto& model) const {
+    try {
+      onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
+                                         onnx::ShapeInferenceOptions(false, 1, true));
+    } catch (const std::exception& e) {
+      fail(std::string("ONNX shape inference failed: ") + e.what());
+    }
+  }
+
+  // A small constant tensor during folding: its dims and numbers.
+  struct Num {
+    std::vector<int64_t> dims;
+    std::vector<double> v;
+    bool is_int = true;
+  };
+  static constexpr size_t kFoldLimit = 4096;  // elements: shape vectors and small tables, not weights
+
+  // Evaluates the nodes computed from constants that only shape bookkeeping uses, in order; each
+  // result becomes an initializer and its node goes. Returns whether anything was folded.
+  bool fold_shape_computations(onnx::ModelProto& model) {
+    onnx::GraphProto* g = model.mutable_graph();
+    std::unordered_map<std::string, Num> known;
+    for (const auto& t : g->initializer())
+      if (auto v = numbers(t, kFoldLimit)) {
+        const bool is_int = t.data_type() == onnx::TensorProto::INT64 || t.data_type() == onnx::TensorProto::INT32;
+        known[t.name()] = Num{{t.dims().begin(), t.dims().end()}, *v, is_int};
+      }
+    std::vector<int> gone;
+    for (int i = 0; i < g->node_size(); ++i) {
+      const onnx::NodeProto& n = g->node(i);
+      if (!folded(n) || n.output_size() != 1) continue;
+      std::optional<Num> r = evaluate(n, known);
+      if (!r || r->v.size() > kFoldLimit) continue;
+      known[n.output(0)] = *r;
+      // Stored in the type inference gave the value (a Where reads Equal's BOOL, a Reshape INT64).
+      int32_t type = r->is_int ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT;
+      if (const auto it = values_.find(n.output(0)); it != values_.end() && it->second.elem_type) type = it->second.elem_type;
+      onnx::TensorProto* t = g->add_initializer();
+      t->set_name(n.output(0));
+      t->set_data_type(type);
+      for (int64_t d : r->dims) t->add_dims(d);
+      for (double x : r->v) {
+        switch (type) {
+          case onnx::TensorProto::INT64: t->add_int64_data(static_cast<int64_t>(x)); break;
+          case onnx::TensorProto::INT32:
+          case onnx::TensorProto::BOOL: t->add_int32_data(static_cast<int32_t>(x)); break;
+          case onnx::TensorProto::DOUBLE: t->add_double_data(x); break;
+          case onnx::TensorProto::FLOAT: t->add_float_data(static_cast<float>(x)); break;
+          default: g->mutable_initializer()->RemoveLast(); goto next;  // a type not folded here
+        }
+      }
+      initializers_.insert(n.output(0));
+      remember(n.output(0), *t);
+      gone.push_back(i);
+    next:;
+    }
+    if (gone.empty()) return false;
+    g->clear_value_info();  // inferred again from the folded graph
+    // Remove the folded nodes, keeping the order of the rest.
+    auto* nodes = g->mutable_node();
+    for (auto it = gone.rbegin(); it != gone.rend(); ++it) nodes->DeleteSubrange(*it, 1);
+    return true;
+  }
+
+  std::optional<Num> evaluate(const onnx::NodeProto& n, const std::unordered_map<std::string, Num>& known) const {
+    const std::string& t = n.op_type();
+    auto in = [&](int i) -> const Num* {
+      if (i >= n.input_size() || n.input(i).empty()) return nullptr;
+      const auto it = known.find(n.input(i));
+      return it == known.end() ? nullptr : &it->second;
+    };
+    auto count = [](const std::vector<int64_t>& dims) {
+      int64_t c = 1;
+      for (int64_t d : dims) c = d < 0 || c > static_cast<int64_t>(kFoldLimit) ? int64_t{kFoldLimit + 1} : c * d;
+      return c;
+    };
+    if (t == "Constant") {
+      for (const auto& a : n.attribute())
+        if (a.name() == "value" && a.has_t())
+          if (auto v = numbers(a.t(), kFoldLimit))
+            return Num{{a.t().dims().begin(), a.t().dims().end()}, *v,
+                       a.t().data_type() == onnx::TensorProto::INT64 || a.t().data_type() == onnx::TensorProto::INT32};
+      return std::nullopt;
+    }
+    if (t == "Shape") {
+      const auto it = values_.find(n.input(0));
+      if (it == values_.end() || !it->second.known) return std::nullopt;
+      Num r{{static_cast<int64_t>(it->second.shape.size())}, {}, true};
+      for (int64_t d : it->second.shape) r.v.push_back(static_cast<double>(d));
+      return r;
+    }
+    const Num* a = in(0);
+    if (!a) return std::nullopt;
+    if (t == "Cast" || t == "Identity") {
+      Num r = *a;
+      if (t == "Cast") {
+        const int64_t to = attr_i(n, "to", 0);
+        r.is_int = to == onnx::TensorProto::INT64 || to == onnx::TensorProto::INT32;
+        if (r.is_int)
+          for (double& x : r.v) x = std::trunc(x);
+      }
+      return r;
+    }
+    if (t == "Unsqueeze" || t == "Squeeze" || t == "Reshape" || t == "Flatten") {
+      const Value* out = nullptr;
+      if (auto it = values_.find(n.output(0)); it != values_.end() && it->second.known) out = &it->second;
+      if (!out) return std::nullopt;
+      return Num{out->shape, a->v, a->is_int};
+    }
+    if (t == "Gather") {
+      const Num* idx = in(1);
+      if (!idx || a->dims.size() != 1 || attr_i(n, "axis", 0) != 0) return std::nullopt;
+      Num r{idx->dims, {}, a->is_int};
+      for (double x : idx->v) {
+        auto i = static_cast<int64_t>(x);
+        if (i < 0) i += static_cast<int64_t>(a->v.size());
+        if (i < 0 || i >= static_cast<int64_t>(a->v.size())) return std::nullopt;
+        r.v.push_back(a->v[static_cast<size_t>(i)]);
+      }
+      return r;
+    }
+    if (t == "Concat") {
+      Num r{{0}, {}, true};
+      for (int i = 0; i < n.input_size(); ++i) {
+        const Num* x = in(i);
+        if (!x || x->dims.size() != 1) return std::nullopt;
+        r.v.insert(r.v.end(), x->v.begin(), x->v.end());
+        r.is_int = r.is_int && x->is_int;
+      }
+      r.dims = {static_cast<int64_t>(r.v.size())};
+      return r;
+    }
+    if (t == "Slice") {
+      const Num *st = in(1), *en = in(2), *ax = in(3), *sp = in(4);
+      if (!st || !en || a->dims.size() != 1 || st->v.size() != 1 || en->v.size() != 1 ||
+          (ax && (ax->v.size() != 1 || ax->v[0] != 0)) || (sp && (sp->v.size() != 1 || sp->v[0] != 1)))
+        return std::nullopt;
+      const auto size = static_cast<int64_t>(a->v.size());
+      auto clampi = [&](double x) {
+        const int64_t i = x < -9e18 ? -size : x > 9e18 ? size : static_cast<int64_t>(x);
+        return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size);
+      };
+      const int64_t b = clampi(st->v[0]), e = std::max(b, clampi(en->v[0]));
+      return Num{{e - b}, {a->v.begin() + b, a->v.begin() + e}, a->is_int};
+    }
+    if (t == "ConstantOfShape") {
+      if (a->dims.size() != 1 || count(std::vector<int64_t>(a->v.begin(), a->v.end())) > static_cast<int64_t>(kFoldLimit))
+        return std::nullopt;
+      Num r{{}, {}, false};
+      for (double d : a->v) r.dims.push_back(static_cast<int64_t>(d));
+      double fill = 0;
+      for (const auto& at : n.attribute())
+        if (at.name() == "value" && at.has_t())
+          if (auto v = numbers(at.t(), 1); v && v->size() == 1) {
+            fill = (*v)[0];
+            r.is_int = at.t().data_type() == onnx::TensorProto::INT64 || at.t().data_type() == onnx::TensorProto::INT32;
+          }
+      r.v.assign(static_cast<size_t>(count(r.dims)), fill);
+      return r;
+    }
+    // Element-wise on equal sizes or against a single number.
+    static const std::set<std::string> elementwise = {"Add", "Sub", "Mul", "Div", "Equal", "Where"};
+    if (!elementwise.count(t)) return std::nullopt;
+    std::vector<const Num*> args;
+    for (int i = 0; i < n.input_size(); ++i)
+      if (const Num* x = in(i)) args.push_back(x);
+      else return std::nullopt;
+    const Num* big = args[0];
+    for (const Num* x : args)
+      if (x->v.size() > big->v.size()) big = x;
+    for (const Num* x : args)
+      if (x->v.size() != 1 && x->v.size() != big->v.size()) return std::nullopt;
+    auto at = [](const Num* x, size_t i) { return x->v.size() == 1 ? x->v[0] : x->v[i]; };
+    Num r{big->dims, {}, t == "Where" ? args[1]->is_int && args[2]->is_int : t == "Equal" || args[0]->is_int};
+    for (size_t i = 0; i < big->v.size(); ++i) {
+      const double x = at(args[0], i), y = args.size() > 1 ? at(args[1], i) : 0;
+      double z = 0;
+      if (t == "Add") z = x + y;
+      else if (t == "Sub") z = x - y;
+      else if (t == "Mul") z = x * y;
+      else if (t == "Div") {
+        if (y == 0) return std::nullopt;
+        z = r.is_int ? std::trunc(x / y) : x / y;
+      } else if (t == "Equal") z = x == y ? 1 : 0;
+      else z = x != 0 ? y : at(args[2], i);  // Where
+      r.v.push_back(z);
+    }
+    return r;
+  }
+
   // Errors name the node (ONNX files have no lines): key "nodes.<name>", the message its type.
   [[noreturn]] void fail_node(const onnx::NodeProto& n, const std::string& msg) const {
     const std::string name = n.name().empty() ? (n.output_size() ? n.output(0) : std::string("?")) : n.name();
@@ -247,10 +438,13 @@ class OnnxReader {
   }
 
   // The numbers of a small constant tensor (bounds, starts, scalars), or nothing.
-  static std::optional<std::vector<double>> numbers(const onnx::TensorProto& t) {
+  static std::optional<std::vector<double>> numbers(const onnx::TensorProto& t, int64_t limit = 64) {
     int64_t count = 1;
-    for (int64_t d : t.dims()) count *= d;
-    if (count < 0 || count > 64) return std::nullopt;
+    for (int64_t d : t.dims()) {
+      if (d < 0 || d > limit) return std::nullopt;
+      count *= d;
+      if (count > limit) return std::nullopt;
+    }
     std::vector<double> v;
     const std::string& raw = t.raw_data();
     auto from_raw = [&](auto sample) {

@@ -1,6 +1,8 @@
 // torchvision models exported to ONNX (tools/onnx/export_torchvision.py, Debian's
-// python3-torchvision) load with the MACs PyTorch's forward hooks count, and ResNet-50 and
-// MobileNetV2 as the built-in workloads: the same operators, each with the same kind and MACs.
+// python3-torchvision) load with the MACs PyTorch's forward hooks count; ResNet-50 and
+// MobileNetV2 as the built-in workloads (the same operators, each with the same kind and MACs),
+// ViT-B/16 with the built-in's MACs (torch fuses the Q, K, V projections into one MatMul and
+// adds layout transposes, so its operators differ).
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -35,10 +37,10 @@ std::vector<std::tuple<std::string, uint64_t, int64_t>> signature(const Workload
 
 }  // namespace
 
-TEST_CASE("torchvision ResNet-50 and MobileNetV2 from ONNX: PyTorch's MACs, the built-ins' operators", "[onnx][slow]") {
+TEST_CASE("torchvision ResNet-50, MobileNetV2 and ViT-B/16 from ONNX: PyTorch's MACs, the built-ins' operators", "[onnx][slow]") {
   const fs::path dir = fs::temp_directory_path() / ("tessera_torchvision_" + std::to_string(::getpid()));
   const std::string cmd = std::string(TESSERA_DEBIAN_PYTHON) + " " + TESSERA_SOURCE_DIR +
-                          "/tools/onnx/export_torchvision.py " + dir.string() + " resnet50 mobilenet_v2 2>/dev/null";
+                          "/tools/onnx/export_torchvision.py " + dir.string() + " resnet50 mobilenet_v2 vit_b_16 2>/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::ifstream f(dir / "macs.json");
   const nlohmann::json torch_macs = nlohmann::json::parse(f);
@@ -50,5 +52,8 @@ TEST_CASE("torchvision ResNet-50 and MobileNetV2 from ONNX: PyTorch's MACs, the 
     CHECK(wl.ops().size() == ref.ops().size());
     CHECK(signature(wl) == signature(ref));
   }
+  const Workload vit = load_workload((dir / "vit_b_16.onnx").string());
+  CHECK(vit.total_macs() == torch_macs.at("vit_b_16").get<uint64_t>());
+  CHECK(vit.total_macs() == load_workload(builtin_workload_path("vit_b16")).total_macs());
   fs::remove_all(dir);
 }

@@ -28,10 +28,13 @@ def count_macs(model, x):
         total[0] += out.numel() * m.in_features
 
     def mha(m, inp, out):
-        q = inp[0]  # [L, N, E] or [N, L, E]
+        # its output has the query's shape (inputs may come as keywords, which hooks do not see)
+        q = out[0]  # [L, N, E] or [N, L, E]
         length = q.shape[1] if m.batch_first else q.shape[0]
         batch = q.shape[0] if m.batch_first else q.shape[1]
         total[0] += 2 * batch * length * length * m.embed_dim
+        # its projections are parameters, not Linear modules: in (3 E x E) and out (E x E)
+        total[0] += q.numel() * m.embed_dim * 4
 
     hooks = []
     for m in model.modules():
@@ -41,9 +44,6 @@ def count_macs(model, x):
             hooks.append(m.register_forward_hook(linear))
         elif isinstance(m, torch.nn.MultiheadAttention):
             hooks.append(m.register_forward_hook(mha))
-            # its projections are parameters, not Linear modules: in (3 E x E) and out (E x E)
-            hooks.append(m.register_forward_hook(
-                lambda m, inp, out: total.__setitem__(0, total[0] + inp[0].numel() * m.embed_dim * 4)))
     with torch.no_grad():
         model(x)
     for h in hooks:
