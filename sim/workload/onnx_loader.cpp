@@ -613,11 +613,12 @@ class OnnxReader {
       if (auto_pad != "NOTSET" && auto_pad != "VALID") fail_node(n, "auto_pad " + auto_pad + " is not supported; export with explicit pads");
       if (!strides.empty() && strides.size() != 2) fail_node(n, "expected 2 strides");
       if (!dil.empty() && (dil.size() != 2 || dil[0] != dil[1])) fail_node(n, "dilations must be equal in height and width");
-      if (pads.size() != 4 || pads[0] != pads[1] || pads[2] < pads[0] || pads[3] < pads[1])
-        fail_node(n, "pads [top, left, bottom, right] must have top == left and bottom/right at least that");
+      if (pads.size() != 4 || pads[2] < pads[0] || pads[3] < pads[1])
+        fail_node(n, "pads [top, left, bottom, right] must have bottom >= top and right >= left");
       a.set("stride", strides.empty() ? int64_t{1} : strides[0]);
       if (!strides.empty() && strides[1] != strides[0]) a.set("stride_w", strides[1]);
       a.set("padding", pads[0]);
+      if (pads[1] != pads[0]) a.set("padding_w", pads[1]);
       if (pads[2] != pads[0]) a.set("padding_bottom", pads[2] - pads[0]);
       if (pads[3] != pads[1]) a.set("padding_right", pads[3] - pads[1]);
       if (!dil.empty() && dil[0] != 1) a.set("dilation", dil[0]);

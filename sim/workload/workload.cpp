@@ -295,7 +295,7 @@ int64_t ConvDims::rows(int64_t p0, int64_t pe, int64_t r0, int64_t re) const {
 }
 
 int64_t ConvDims::cols(int64_t q0, int64_t qe, int64_t s0, int64_t se) const {
-  return span(w, q0, qe, s0, se, stride_w, pad, dilation);
+  return span(w, q0, qe, s0, se, stride_w, pad_w >= 0 ? pad_w : pad, dilation);
 }
 
 uint64_t ConvDims::a_elements(const ConvBlock& b) const {

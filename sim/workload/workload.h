@@ -83,6 +83,7 @@ struct ConvBlock {
 struct ConvDims {
   std::array<int64_t, 3> m{1, 1, 1}, k{1, 1, 1};
   int64_t h = 1, w = 1, stride_h = 1, stride_w = 1, pad = 0, dilation = 1;
+  int64_t pad_w = -1;  // left padding when it differs from the top's (-1: pad)
   // Input rows that output rows p0..p0+pe-1 read through kernel rows r0..r0+re-1: the span of
   // their receptive fields clipped to the image (padding is not read), and at most pe*re (with
   // a stride above the kernel's reach the span has gaps). p0 < 0: the most any such block reads.

@@ -37,10 +37,10 @@ std::vector<std::tuple<std::string, uint64_t, int64_t>> signature(const Workload
 
 }  // namespace
 
-TEST_CASE("torchvision ResNet-50, MobileNetV2 and ViT-B/16 from ONNX: PyTorch's MACs, the built-ins' operators", "[onnx][slow]") {
+TEST_CASE("torchvision ResNet-50, MobileNetV2, ViT-B/16 and Inception v3 from ONNX: PyTorch's MACs, the built-ins' operators", "[onnx][slow]") {
   const fs::path dir = fs::temp_directory_path() / ("tessera_torchvision_" + std::to_string(::getpid()));
   const std::string cmd = std::string(TESSERA_DEBIAN_PYTHON) + " " + TESSERA_SOURCE_DIR +
-                          "/tools/onnx/export_torchvision.py " + dir.string() + " resnet50 mobilenet_v2 vit_b_16 2>/dev/null";
+                          "/tools/onnx/export_torchvision.py " + dir.string() + " resnet50 mobilenet_v2 vit_b_16 inception_v3 2>/dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::ifstream f(dir / "macs.json");
   const nlohmann::json torch_macs = nlohmann::json::parse(f);
@@ -52,6 +52,8 @@ TEST_CASE("torchvision ResNet-50, MobileNetV2 and ViT-B/16 from ONNX: PyTorch's 
     CHECK(wl.ops().size() == ref.ops().size());
     CHECK(signature(wl) == signature(ref));
   }
+  // Inception v3 (no built-in): its 1x7 and 7x1 convolutions pad height and width differently.
+  CHECK(load_workload((dir / "inception_v3.onnx").string()).total_macs() == torch_macs.at("inception_v3").get<uint64_t>());
   const Workload vit = load_workload((dir / "vit_b_16.onnx").string());
   CHECK(vit.total_macs() == torch_macs.at("vit_b_16").get<uint64_t>());
   CHECK(vit.total_macs() == load_workload(builtin_workload_path("vit_b16")).total_macs());

@@ -1,6 +1,8 @@
 // Tile sequences and their DRAM traffic, worked by hand, and invariants over random shapes.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <algorithm>
 #include <random>
 
@@ -271,4 +273,36 @@ TEST_CASE("accumulator level: random tilings cover every output once per k tile,
     CHECK(a_bits == pa);
     CHECK(b_bits == pb);
   }
+}
+
+TEST_CASE("convolution with different height and width padding (Inception's 1x7): shapes and patches", "[tiling]") {
+  // x [1, 1, 5, 9], w [1, 1, 1, 7], padding 0 in height, 3 in width: P = 5, Q = 9 + 6 - 7 + 1 = 9.
+  const Workload wl = load_workload_string(
+      "name: c\ndtype: int8\ntensors:\n  x: {shape: [1, 1, 5, 9], role: input}\n  w: {shape: [1, 1, 1, 7], role: weight}\n"
+      "  y: {shape: [1, 1, 5, 9], role: output}\nops:\n"
+      "  - {name: c, kind: conv2d, inputs: [x, w], outputs: [y], padding: 0, padding_w: 3}\n",
+      "c.yaml", WorkloadFormat::yaml);
+  const LoweredOp w = wl.lower(0).at(0);
+  REQUIRE(w.conv);
+  // Output column 0 reads columns -3..3: 4 inside; row 0 reads row 0 only.
+  CHECK(w.conv->cols(0, 1, 0, 7) == 4);
+  CHECK(w.conv->rows(0, 1, 0, 1) == 1);
+  CHECK(w.conv->cols(3, 3, 0, 7) == 9);  // columns 0..11 clipped to 0..8
+  // The im2col patch of GEMM tiles against a brute-force count of the input pixels they read.
+  for (int64_t m0 = 0; m0 < 45; m0 += 4)
+    for (int64_t tm : {1, 3, 9, 13}) {
+      if (m0 + tm > 45) continue;
+      std::set<std::pair<int64_t, int64_t>> read;
+      for (int64_t m = m0; m < m0 + tm; ++m)
+        for (int64_t kx = 0; kx < 7; ++kx) {
+          const int64_t oy = m / 9, ox = m % 9, ix = ox - 3 + kx;
+          if (ix >= 0 && ix < 9) read.insert({oy, ix});
+        }
+      INFO("m0 " << m0 << " tm " << tm);
+      // The tile's bounding box of rows x columns, as the model counts it, holds what it reads.
+      const uint64_t counted = w.a_tile_elements(m0, tm, 0, 7);
+      CHECK(counted >= read.size());
+      CHECK(counted <= static_cast<uint64_t>(tm * 7));
+      if (tm <= 9 && m0 / 9 == (m0 + tm - 1) / 9) CHECK(counted == read.size());  // one output row: exact
+    }
 }

@@ -15,7 +15,9 @@ std::vector<ParamDecl> common_params() {
   return {
       ParamDecl::integer("stride", "", "1", 1, kMaxAttr, "stride (height, and width unless stride_w is set)"),
       ParamDecl::integer("stride_w", "", "0", 0, kMaxAttr, "width stride; 0 = same as stride"),
-      ParamDecl::integer("padding", "", "0", 0, kMaxAttr, "zero padding on each side of height and width"),
+      ParamDecl::integer("padding", "", "0", 0, kMaxAttr, "zero padding on each side of height (and width unless padding_w is set)"),
+      // Inception's 1x7 and 7x1 convolutions pad width and height differently.
+      ParamDecl::integer("padding_w", "", "-1", -1, kMaxAttr, "zero padding on each side of width; -1 = same as padding"),
       // Asymmetric padding: ONNX pads, ceil-mode pooling sizes, SCALE-Sim's ceil output size.
       ParamDecl::integer("padding_bottom", "", "0", 0, kMaxAttr, "extra zero rows after the last input row"),
       ParamDecl::integer("padding_right", "", "0", 0, kMaxAttr, "extra zero columns after the last input column"),
@@ -91,6 +93,7 @@ class Conv2dKind : public IOpKind {
     cd.stride_h = op.attrs.i("stride");
     cd.stride_w = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : cd.stride_h;
     cd.pad = op.attrs.i("padding");
+    cd.pad_w = pad_w(op);
     cd.dilation = op.attrs.i("dilation");
     w.conv = cd;
     return {w};
@@ -102,7 +105,7 @@ class Conv2dKind : public IOpKind {
   // Row m = (image, oy, ox), column k = (channel, ky, kx).
   static ATileElements input_patch(const Operator& op, const ConvGeom gm) {
     const int64_t sh = op.attrs.i("stride"), sw = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : sh;
-    const int64_t pad = op.attrs.i("padding"), dil = op.attrs.i("dilation");
+    const int64_t pad = op.attrs.i("padding"), padw = pad_w(op), dil = op.attrs.i("dilation");
     return [=](int64_t m0, int64_t tm, int64_t k0, int64_t tk) -> uint64_t {
       const int64_t taps = gm.kh * gm.kw, plane = gm.ho * gm.wo;
       const uint64_t im2col = static_cast<uint64_t>(tm) * static_cast<uint64_t>(tk);
@@ -130,8 +133,8 @@ class Conv2dKind : public IOpKind {
         const int64_t ox_lo = oy_lo == oy_hi ? first % gm.wo : 0, ox_hi = oy_lo == oy_hi ? last % gm.wo : gm.wo - 1;
         const int64_t y0 = std::max<int64_t>(0, oy_lo * sh - pad + ky_lo * dil);
         const int64_t y1 = std::min(gm.h - 1, oy_hi * sh - pad + ky_hi * dil);
-        const int64_t x0 = std::max<int64_t>(0, ox_lo * sw - pad);
-        const int64_t x1 = std::min(gm.w - 1, ox_hi * sw - pad + (gm.kw - 1) * dil);
+        const int64_t x0 = std::max<int64_t>(0, ox_lo * sw - padw);
+        const int64_t x1 = std::min(gm.w - 1, ox_hi * sw - padw + (gm.kw - 1) * dil);
         if (y1 >= y0 && x1 >= x0) pixels += static_cast<uint64_t>((y1 - y0 + 1) * (x1 - x0 + 1));
         m = end;
       }
@@ -143,13 +146,13 @@ class Conv2dKind : public IOpKind {
   std::optional<GemmLayout> gemm_layout(const Operator& op, const Workload& wl, size_t) const override {
     const ConvGeom gm = geom(op, wl);
     const int64_t sh = op.attrs.i("stride"), sw = op.attrs.i("stride_w") ? op.attrs.i("stride_w") : sh;
-    const int64_t pad = op.attrs.i("padding"), dil = op.attrs.i("dilation");
+    const int64_t pad = op.attrs.i("padding"), padw = pad_w(op), dil = op.attrs.i("dilation");
     const int64_t cg = gm.c / gm.groups, og = gm.cout / gm.groups;
     GemmLayout l;
     l.a = [=](int64_t g, int64_t m, int64_t k) -> int64_t {
       const int64_t ox = m % gm.wo, oy = (m / gm.wo) % gm.ho, img = m / (gm.wo * gm.ho);
       const int64_t kx = k % gm.kw, ky = (k / gm.kw) % gm.kh, ci = k / (gm.kw * gm.kh);
-      const int64_t iy = oy * sh - pad + ky * dil, ix = ox * sw - pad + kx * dil;
+      const int64_t iy = oy * sh - pad + ky * dil, ix = ox * sw - padw + kx * dil;
       if (iy < 0 || iy >= gm.h || ix < 0 || ix >= gm.w) return -1;
       return ((img * gm.c + g * cg + ci) * gm.h + iy) * gm.w + ix;
     };
@@ -162,6 +165,10 @@ class Conv2dKind : public IOpKind {
   }
 
  private:
+  static int64_t pad_w(const Operator& op) {
+    const int64_t w = op.attrs.i("padding_w");
+    return w >= 0 ? w : op.attrs.i("padding");
+  }
   ConvGeom geom(const Operator& op, const Workload& wl) const {
     const auto& x = wl.tensor(op.inputs[0]).shape;
     const auto& w = wl.tensor(op.inputs[1]).shape;
@@ -178,7 +185,7 @@ class Conv2dKind : public IOpKind {
     const int64_t p = op.attrs.i("padding"), d = op.attrs.i("dilation");
     // Dims are <= 2^48 and attributes <= 2^16: only the dilated span can leave 64 bits.
     const int64_t span_h = checked_mul(op, d, g.kh - 1) + 1, span_w = checked_mul(op, d, g.kw - 1) + 1;
-    const int64_t ph = 2 * p + op.attrs.i("padding_bottom"), pw = 2 * p + op.attrs.i("padding_right");
+    const int64_t ph = 2 * p + op.attrs.i("padding_bottom"), pw = 2 * pad_w(op) + op.attrs.i("padding_right");
     g.ho = g.h + ph < span_h ? 0 : (g.h + ph - span_h) / sh + 1;
     g.wo = g.w + pw < span_w ? 0 : (g.w + pw - span_w) / sw + 1;
     return g;
