@@ -353,7 +353,17 @@ class OnnxReader {
     // Every input defined before it is read: ONNX graphs are in topological order, so this also
     // finds cycles.
     std::unordered_set<std::string> defined(initializers_.begin(), initializers_.end());
-    for (const auto& in : g.input()) defined.insert(in.name());
+    // Typed values only: shape inference dereferences the type of whatever it reads.
+    for (const auto& t : g.initializer())
+      if (t.data_type() == onnx::TensorProto::UNDEFINED || !onnx::TensorProto::DataType_IsValid(t.data_type()))
+        fail("initializer '" + t.name() + "' has no valid data type", "initializers." + t.name());
+    for (const auto& in : g.input()) {
+      if (!initializers_.count(in.name()) &&
+          (!in.type().has_tensor_type() || in.type().tensor_type().elem_type() == onnx::TensorProto::UNDEFINED ||
+           !in.type().tensor_type().has_shape()))
+        fail("graph input '" + in.name() + "' is not a tensor with an element type and a shape", "inputs." + in.name());
+      defined.insert(in.name());
+    }
     for (const auto& n : g.node()) {
       for (const auto& in : n.input())
         if (!in.empty() && !defined.count(in))
