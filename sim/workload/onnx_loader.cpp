@@ -166,7 +166,10 @@ class OnnxReader {
       const onnx::NodeProto& n = g->node(i);
       if (!folded(n) || n.output_size() != 1) continue;
       std::optional<Num> r = evaluate(n, known);
-      if (!r || r->v.size() > kFoldLimit) continue;
+      // Shape arithmetic only: numbers a double holds exactly (else the node stays unfolded).
+      if (!r || r->v.size() > kFoldLimit ||
+          std::any_of(r->v.begin(), r->v.end(), [](double x) { return !(std::abs(x) < 9.0e15); }))
+        continue;
       known[n.output(0)] = *r;
       // Stored in the type inference gave the value (a Where reads Equal's BOOL, a Reshape INT64).
       int32_t type = r->is_int ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT;
@@ -179,7 +182,13 @@ class OnnxReader {
         switch (type) {
           case onnx::TensorProto::INT64: t->add_int64_data(static_cast<int64_t>(x)); break;
           case onnx::TensorProto::INT32:
-          case onnx::TensorProto::BOOL: t->add_int32_data(static_cast<int32_t>(x)); break;
+          case onnx::TensorProto::BOOL:
+            if (!(std::abs(x) < 2.0e9)) {
+              g->mutable_initializer()->RemoveLast();
+              goto next;
+            }
+            t->add_int32_data(static_cast<int32_t>(x));
+            break;
           case onnx::TensorProto::DOUBLE: t->add_double_data(x); break;
           case onnx::TensorProto::FLOAT: t->add_float_data(static_cast<float>(x)); break;
           default: g->mutable_initializer()->RemoveLast(); goto next;  // a type not folded here
