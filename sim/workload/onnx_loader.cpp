@@ -388,6 +388,11 @@ class OnnxReader {
         for (const auto& [k, _] : supported()) list += (list.empty() ? "" : ", ") + k;
         fail_node(n, "ONNX operator type '" + n.op_type() + "' is not supported; supported: " + list);
       }
+      // Window attributes ONNX's shape inference divides by or multiplies with.
+      for (const auto& a : n.attribute())
+        if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape")
+          for (int64_t v : a.ints())
+            if (v < 1 || v > (int64_t{1} << 30)) fail_node(n, a.name() + " must be positive (got " + std::to_string(v) + ")");
       const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(n.op_type(), opset, onnx::ONNX_DOMAIN);
       if (!schema) fail_node(n, "no schema for this operator at opset " + std::to_string(opset));
       try {
