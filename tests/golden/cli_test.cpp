@@ -529,3 +529,30 @@ TEST_CASE("conv_tile: convolutions tiled in N K C P Q R S compute the same tenso
   CHECK_THAT(bad.out, Catch::Contains("'g' is not a convolution"));
   CHECK_THAT(bad.out, Catch::Contains("bad.yaml:2"));
 }
+
+TEST_CASE("ONNX workloads on the command line: run, --dim, --dtype, list ops --onnx", "[cli][onnx]") {
+  const fs::path d = temp_dir("onnx");
+  REQUIRE(run_shell(std::string(TESSERA_DEBIAN_PYTHON) + " " + TESSERA_SOURCE_DIR + "/tools/onnx/make_test_models.py " +
+                    d.string())
+              .code == 0);
+  const std::string att = (d / "attention.onnx").string();
+  const Result ok = tessera("run --arch " + kArch + " --workload " + att + " --dim batch=1 --format csv --out " +
+                            (d / "out").string());
+  CHECK(ok.code == 0);
+  CHECK(ok.out.find("\nqk,matmul,") != std::string::npos);
+  CHECK(ok.out.find("\ngelu_div,elementwise,") != std::string::npos);
+  const Result no_dim = tessera("validate " + att);
+  CHECK(no_dim.code == 2);
+  CHECK(no_dim.out.find("symbolic dimension 'batch'; give it a value (--dim batch=N)") != std::string::npos);
+  const Result bad_dim = tessera("validate --dim batch " + att);
+  CHECK(bad_dim.code == 2);
+  CHECK(bad_dim.out.find("key '--dim': expected NAME=N") != std::string::npos);
+  const Result bad_dtype = tessera("validate --dim batch=1 --dtype int9 " + att);
+  CHECK(bad_dtype.code == 2);
+  CHECK(bad_dtype.out.find("unknown dtype 'int9'") != std::string::npos);
+  const Result list = tessera("list ops --onnx");
+  CHECK(list.code == 0);
+  CHECK(list.out.find("Conv ") != std::string::npos);
+  CHECK(list.out.find("BatchNormalization") != std::string::npos);
+  fs::remove_all(d);
+}
