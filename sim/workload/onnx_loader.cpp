@@ -481,25 +481,20 @@ class OnnxReader {
       }
       return true;
     };
+    // Numbers are in raw_data (little-endian `sample`s) or in the type's repeated field.
+    auto take = [&](auto sample, const auto& field) {
+      if (raw.empty()) v.assign(field.begin(), field.end());
+      return raw.empty() || from_raw(sample);
+    };
+    bool ok = false;
     switch (t.data_type()) {
-      case onnx::TensorProto::FLOAT:
-        if (!raw.empty()) return from_raw(float{}) ? std::optional(v) : std::nullopt;
-        v.assign(t.float_data().begin(), t.float_data().end());
-        break;
-      case onnx::TensorProto::DOUBLE:
-        if (!raw.empty()) return from_raw(double{}) ? std::optional(v) : std::nullopt;
-        v.assign(t.double_data().begin(), t.double_data().end());
-        break;
-      case onnx::TensorProto::INT64:
-        if (!raw.empty()) return from_raw(int64_t{}) ? std::optional(v) : std::nullopt;
-        v.assign(t.int64_data().begin(), t.int64_data().end());
-        break;
-      case onnx::TensorProto::INT32:
-        if (!raw.empty()) return from_raw(int32_t{}) ? std::optional(v) : std::nullopt;
-        v.assign(t.int32_data().begin(), t.int32_data().end());
-        break;
-      default: return std::nullopt;
+      case onnx::TensorProto::FLOAT: ok = take(float{}, t.float_data()); break;
+      case onnx::TensorProto::DOUBLE: ok = take(double{}, t.double_data()); break;
+      case onnx::TensorProto::INT64: ok = take(int64_t{}, t.int64_data()); break;
+      case onnx::TensorProto::INT32: ok = take(int32_t{}, t.int32_data()); break;
+      default: break;
     }
+    if (!ok) return std::nullopt;
     if (static_cast<int64_t>(v.size()) != count) return std::nullopt;
     return v;
   }
@@ -557,6 +552,11 @@ class OnnxReader {
   int64_t attr_i(const onnx::NodeProto& n, const std::string& a, int64_t dflt) const {
     for (const auto& x : n.attribute())
       if (x.name() == a) return x.i();
+    return dflt;
+  }
+  std::string attr_s(const onnx::NodeProto& n, const std::string& a, const std::string& dflt) const {
+    for (const auto& x : n.attribute())
+      if (x.name() == a) return x.s();
     return dflt;
   }
   float attr_f(const onnx::NodeProto& n, const std::string& a, float dflt) const {
@@ -629,11 +629,7 @@ class OnnxReader {
       auto pads = attr_ints(n, "pads");
       if (pads.empty()) pads = {0, 0, 0, 0};
       if (pads.size() == 4) in[0] = take_pad(n, in[0], pads);
-      const std::string auto_pad = [&] {
-        for (const auto& x : n.attribute())
-          if (x.name() == "auto_pad") return x.s();
-        return std::string("NOTSET");
-      }();
+      const std::string auto_pad = attr_s(n, "auto_pad", "NOTSET");
       if (auto_pad != "NOTSET" && auto_pad != "VALID") fail_node(n, "auto_pad " + auto_pad + " is not supported; export with explicit pads");
       if (!strides.empty() && strides.size() != 2) fail_node(n, "expected 2 strides");
       if (!dil.empty() && (dil.size() != 2 || dil[0] != dil[1])) fail_node(n, "dilations must be equal in height and width");
@@ -717,11 +713,7 @@ class OnnxReader {
       for (const char* reader : {"Conv", "AveragePool", "MaxPool"})
         if (!r) r = sole_reader(n, reader);
       const auto p = n.input_size() > 1 ? ints_const(n.input(1)) : attr_ints(n, "pads");
-      const std::string mode = [&] {
-        for (const auto& x : n.attribute())
-          if (x.name() == "mode") return x.s();
-        return std::string("constant");
-      }();
+      const std::string mode = attr_s(n, "mode", "constant");
       const bool zero = n.input_size() < 3 || n.input(2).empty() || scalar_const(n.input(2)) == 0.0;
       if (!r || mode != "constant" || !zero || p.size() != 8 || p[0] || p[1] || p[4] || p[5] ||
           std::any_of(p.begin(), p.end(), [](int64_t v) { return v < 0; }))
