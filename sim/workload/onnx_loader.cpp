@@ -72,10 +72,19 @@ const std::map<std::string, std::string>& supported() {
       {"Shape", "folded (shapes are static)"},
       {"Gather", "one index along an axis: slice (and reshape); folded when its inputs are constant"},
       {"Pad", "folded into the Conv or pool that reads it (zero, spatial)"},
-      {"ReduceMean", "norm layernorm, with the Sub/Pow/ReduceMean/Add/Sqrt/Div (and Mul/Add) around it"},
+      {"ReduceMean", "pool avg global over H and W of an NCHW tensor, else norm layernorm, with the Sub/Pow/ReduceMean/Add/Sqrt/Div (and Mul/Add) around it"},
       {"Pow", "part of a LayerNorm (ReduceMean)"},
       {"Sqrt", "part of a LayerNorm (ReduceMean)"},
       {"Cast", "folded when its input is constant, else removed"},
+      {"HardSigmoid", "elementwise hardsigmoid"},
+      {"Einsum", "matmul (and a transpose of B), when it is a batched matrix product: \"bik,bkj->bij\", \"bik,bjk->bij\""},
+      {"HardSwish", "elementwise hardswish (also HardSigmoid(x) * x, as torch exports it below opset 14)"},
+      {"QuantizeLinear", "removed; the value it quantizes takes its integer type"},
+      {"DequantizeLinear", "removed; its readers read the integer tensor"},
+      {"QLinearConv", "conv2d on the integer tensors, output in y_zero_point's type"},
+      {"ConvInteger", "conv2d on the integer tensors, int32 output"},
+      {"QLinearMatMul", "gemm or matmul (as MatMul) on the integer tensors, output in y_zero_point's type"},
+      {"MatMulInteger", "gemm or matmul (as MatMul) on the integer tensors, int32 output"},
   };
   return m;
 }
@@ -84,8 +93,12 @@ const std::map<std::string, std::string>& supported() {
 std::vector<size_t> data_inputs(const onnx::NodeProto& n) {
   const std::string& t = n.op_type();
   if (t == "Reshape" || t == "Squeeze" || t == "Unsqueeze" || t == "Clip" || t == "Slice" || t == "Split" ||
-      t == "Dropout" || t == "Cast")
+      t == "Dropout" || t == "Cast" || t == "QuantizeLinear" || t == "DequantizeLinear")
     return {0};
+  // The integer operators' scales and zero points are parameters.
+  if (t == "QLinearConv") return n.input_size() > 8 && !n.input(8).empty() ? std::vector<size_t>{0, 3, 8} : std::vector<size_t>{0, 3};
+  if (t == "QLinearMatMul") return {0, 3};
+  if (t == "ConvInteger" || t == "MatMulInteger") return {0, 1};
   std::vector<size_t> all;
   for (int i = 0; i < n.input_size(); ++i)
     if (!n.input(i).empty()) all.push_back(static_cast<size_t>(i));
@@ -105,6 +118,7 @@ class OnnxReader {
     find_constants(model.graph());
     check_nodes(model.graph(), opset);
     fix_symbolic_dims(model);
+    rewrite_einsums(model);
     infer(model);
     collect_values(model.graph());
     // Shape computations ONNX's data propagation does not follow (Add, Div, Mul on a Shape's
@@ -403,6 +417,64 @@ class OnnxReader {
     }
   }
 
+  // An Einsum that is a batched matrix product becomes the MatMul (after a Transpose of B for
+  // "bik,bjk->bij") torch writes for the same product elsewhere: libonnx infers only an Einsum's
+  // rank, and the IR has no Einsum. Other equations are an error.
+  void rewrite_einsums(onnx::ModelProto& m) {
+    onnx::GraphProto* g = m.mutable_graph();
+    bool any = false;
+    for (const auto& n : g->node()) any = any || n.op_type() == "Einsum";
+    if (!any) return;
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+    nodes.Swap(g->mutable_node());
+    for (auto& n : nodes) {
+      if (n.op_type() != "Einsum") {
+        *g->add_node() = std::move(n);
+        continue;
+      }
+      std::string eq = attr_s(n, "equation", "");
+      eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+      const size_t comma = eq.find(','), arrow = eq.find("->");
+      auto unsupported = [&] {
+        fail_node(n, "only batched matrix products are supported (\"bik,bkj->bij\" or \"bik,bjk->bij\"), not \"" +
+                         attr_s(n, "equation", "") + "\"");
+      };
+      if (n.input_size() != 2 || n.output_size() != 1 || comma == std::string::npos || arrow == std::string::npos ||
+          arrow < comma)
+        unsupported();
+      const std::string A = eq.substr(0, comma), B = eq.substr(comma + 1, arrow - comma - 1), Y = eq.substr(arrow + 2);
+      const size_t r = A.size();
+      if (r < 2 || B.size() != r || Y.size() != r || std::set<char>(Y.begin(), Y.end()).size() != r) unsupported();
+      const std::string batch = A.substr(0, r - 2);
+      const char i = A[r - 2], k = A[r - 1], j = Y[r - 1];
+      if (B.substr(0, r - 2) != batch || Y.substr(0, r - 2) != batch || Y[r - 2] != i || k == i || k == j ||
+          batch.find(k) != std::string::npos)
+        unsupported();
+      const bool transposed = B[r - 2] == j && B[r - 1] == k;
+      if (!transposed && !(B[r - 2] == k && B[r - 1] == j)) unsupported();
+      onnx::NodeProto mm;
+      mm.set_op_type("MatMul");
+      mm.set_name(n.name());
+      mm.add_input(n.input(0));
+      mm.add_input(n.input(1));
+      mm.add_output(n.output(0));
+      if (transposed) {
+        onnx::NodeProto* tr = g->add_node();
+        tr->set_op_type("Transpose");
+        tr->set_name(n.name() + ".transpose_b");
+        tr->add_input(n.input(1));
+        tr->add_output(n.output(0) + ".b_t");
+        onnx::AttributeProto* perm = tr->add_attribute();
+        perm->set_name("perm");
+        perm->set_type(onnx::AttributeProto::INTS);
+        for (size_t d = 0; d < r; ++d) perm->add_ints(static_cast<int64_t>(d < r - 2 ? d : 2 * r - 3 - d));
+        mm.set_input(1, tr->output(0));
+      }
+      *g->add_node() = std::move(mm);
+    }
+    find_constants(*g);  // an Einsum of constants: its Transpose is one too
+  }
+
   // A symbolic dimension (batch, sequence) takes the value given for it, or is an error naming it.
   void fix_symbolic_dims(onnx::ModelProto& m) {
     std::set<std::string> initializers;
@@ -601,11 +673,19 @@ class OnnxReader {
 
   void translate(const onnx::NodeProto& n) {
     const std::string& t = n.op_type();
-    if (skipped_.count(&n) || folded(n)) return;
+    if (skipped_.count(&n)) return;
+    // Quantization is a change of type, applied also to constants (weights stored quantized).
+    if ((t == "QuantizeLinear" || t == "DequantizeLinear") && n.input_size() >= 1 && !n.input(0).empty() &&
+        n.output_size() >= 1 && !n.output(0).empty()) {
+      translate_quantize(n);
+      return;
+    }
+    if (folded(n)) return;
     // Inputs the translation reads by position must be there (a fuzzed model may omit them).
     static const std::map<std::string, int> min_inputs = {
         {"Conv", 2}, {"Gemm", 2}, {"MatMul", 2}, {"BatchNormalization", 5}, {"Add", 2}, {"Sub", 2},
-        {"Mul", 2}, {"Div", 2}, {"Max", 2}, {"Min", 2}};
+        {"Mul", 2}, {"Div", 2}, {"Max", 2}, {"Min", 2}, {"QLinearConv", 8}, {"QLinearMatMul", 8},
+        {"ConvInteger", 2}, {"MatMulInteger", 2}};
     const int need = min_inputs.count(t) ? min_inputs.at(t) : 1;
     bool present = n.input_size() >= need && n.output_size() >= 1 && !n.output(0).empty();
     for (int i = 0; present && i < need; ++i) present = !n.input(i).empty();
@@ -622,8 +702,8 @@ class OnnxReader {
       alias_[out[0]] = in[0];
       return;
     }
-    if (t == "Conv") {
-      const auto& w = value(n, n.input(1));
+    if (t == "Conv" || t == "QLinearConv" || t == "ConvInteger") {
+      const auto& w = value(n, n.input(t == "QLinearConv" ? 3 : 1));
       if (w.shape.size() != 4) fail_node(n, "only 2-D convolutions are supported (weight " + std::to_string(w.shape.size()) + "-D)");
       const auto strides = attr_ints(n, "strides"), dil = attr_ints(n, "dilations");
       auto pads = attr_ints(n, "pads");
@@ -669,13 +749,26 @@ class OnnxReader {
       emit(n, "gemm", in, single_out(), a);
       return;
     }
-    if (t == "MatMul") {
-      const bool weight = constants_.count(n.input(1)) && value(n, n.input(1)).shape.size() == 2;
+    if (t == "MatMul" || t == "QLinearMatMul" || t == "MatMulInteger") {
+      const std::string& b = n.input(t == "QLinearMatMul" ? 3 : 1);
+      const bool weight = constants_.count(b) && value(n, b).shape.size() == 2;
       emit(n, weight ? "gemm" : "matmul", in, single_out());
       return;
     }
-    static const std::map<std::string, std::string> unary = {
-        {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"Tanh", "tanh"}, {"Exp", "exp"}};
+    if (t == "HardSigmoid") {
+      // HardSigmoid(x) * x is HardSwish.
+      if (const onnx::NodeProto* mul = sole_reader(n, "Mul");
+          mul && mul->input_size() == 2 && (mul->input(0) == n.input(0) || mul->input(1) == n.input(0)) &&
+          mul->input(0) != mul->input(1)) {
+        skipped_.insert(mul);
+        a.set("op", std::string("hardswish"));
+        emit(n, "elementwise", in, {mul->output(0)}, a);
+        return;
+      }
+    }
+    static const std::map<std::string, std::string> unary = {{"Relu", "relu"},       {"Sigmoid", "sigmoid"},
+                                                             {"Tanh", "tanh"},       {"Exp", "exp"},
+                                                             {"HardSigmoid", "hardsigmoid"}, {"HardSwish", "hardswish"}};
     static const std::map<std::string, std::string> binary = {{"Add", "add"}, {"Sub", "sub"}, {"Mul", "mul"},
                                                               {"Div", "div"}, {"Max", "max"}, {"Min", "min"}};
     if (t == "Div") {
@@ -723,9 +816,28 @@ class OnnxReader {
       return;
     }
     if (t == "ReduceMean") {
+      // The mean over H and W of an NCHW tensor (torch's x.mean([2, 3])) is a global average pool.
+      std::vector<int64_t> axes = attr_ints(n, "axes");
+      const Value& x = value(n, n.input(0));
+      for (int64_t& ax : axes) ax = ax < 0 ? ax + static_cast<int64_t>(x.shape.size()) : ax;
+      std::sort(axes.begin(), axes.end());
+      if (x.shape.size() == 4 && axes == std::vector<int64_t>{2, 3}) {
+        a.set("type", std::string("avg"));
+        a.set("global", true);
+        if (attr_i(n, "keepdims", 1)) {
+          emit(n, "pool", in, single_out(), a);
+        } else {
+          const std::string mid = n.output(0) + ".pool";
+          values_[mid] = Value{{x.shape[0], x.shape[1], 1, 1}, x.elem_type, true};
+          emit(n, "pool", in, {mid}, a);
+          emit(n, "reshape", {mid}, single_out());
+        }
+        return;
+      }
       translate_layernorm(n);
       return;
     }
+
     if (t == "Pow" || t == "Sqrt")
       fail_node(n, "supported only inside a LayerNorm: (x - mean) / sqrt(mean((x - mean)^2) + eps)");
     if (t == "Gather") {
@@ -774,7 +886,7 @@ class OnnxReader {
       if (!s.empty() && (s.size() != 2 || s[0] != s[1])) fail_node(n, "strides must be equal in height and width");
       if (pads.size() != 4 || std::adjacent_find(pads.begin(), pads.end(), std::not_equal_to<>()) != pads.end())
         fail_node(n, "pads must be equal on every side");
-      if (attr_i(n, "ceil_mode", 0)) fail_node(n, "ceil_mode = 1 is not supported");
+      if (attr_i(n, "ceil_mode", 0)) a.set("ceil_mode", true);
       a.set("type", std::string(t == "MaxPool" ? "max" : "avg"));
       a.set("kernel", k[0]);
       a.set("stride", s.empty() ? int64_t{1} : s[0]);
@@ -809,6 +921,20 @@ class OnnxReader {
       return;
     }
     fail_node(n, "ONNX operator type '" + t + "' is listed but not translated (a loader bug)");
+  }
+
+  // QuantizeLinear(x): x is stored in the quantized type and the output is x; DequantizeLinear(q):
+  // the output is q, so its readers read the integer tensor. The scale and zero-point arithmetic
+  // is the requantization an integer engine does in its output stage, as in the built-in int8
+  // networks, and is not a vector job of its own.
+  void translate_quantize(const onnx::NodeProto& n) {
+    const std::string x = alias(n.input(0));
+    alias_[n.output(0)] = x;
+    if (n.op_type() == "QuantizeLinear") {
+      const auto it = values_.find(n.output(0));
+      if (it == values_.end() || !it->second.elem_type) fail_node(n, "the quantized type is not known after shape inference");
+      quantized_[x] = dtype_of(it->second.elem_type);
+    }
   }
 
   // Split: one slice per output along its axis; Slice: one axis, step 1, constant bounds.
@@ -966,7 +1092,8 @@ class OnnxReader {
         if (it == values_.end() || !it->second.known)
           fail("the shape of '" + v + "' is not known after shape inference", "values." + v);
         t.shape = it->second.shape;
-        t.dtype = dtype_of(it->second.elem_type);
+        const auto q = quantized_.find(v);
+        t.dtype = q != quantized_.end() ? q->second : dtype_of(it->second.elem_type);
         t.role = constants_.count(v)       ? TensorRole::weight
                  : graph_inputs_.count(v)  ? TensorRole::input
                  : graph_outputs_.count(v) ? TensorRole::output
@@ -985,6 +1112,7 @@ class OnnxReader {
   std::unordered_map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
   std::unordered_set<const onnx::NodeProto*> skipped_;
   std::unordered_map<std::string, std::string> alias_;
+  std::unordered_map<std::string, DType> quantized_;  // values a QuantizeLinear stores in an integer type
   // Pad outputs read by one Conv or pool: (the Pad's input, [top, left, bottom, right]).
   std::unordered_map<std::string, std::pair<std::string, std::vector<int64_t>>> pending_pads_;
   std::map<std::string, std::vector<int64_t>> folded_biases_;

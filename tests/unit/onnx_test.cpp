@@ -115,10 +115,79 @@ TEST_CASE("ONNX: an attention block with a symbolic batch, shape chains and an e
   CHECK(op(wl, "fc2").inputs[0] == "g4");
 }
 
+TEST_CASE("ONNX: a QDQ-format CNN carries its integer types; ceil-mode pool, HardSwish, mean as pool", "[onnx]") {
+  OnnxOptions o;
+  o.dtype = DType::int16;  // what the values no QuantizeLinear stores take
+  const Workload wl = load_workload((models() / "qdq_cnn.onnx").string(), o);
+  // 19 nodes: 9 QuantizeLinear/DequantizeLinear removed, HardSigmoid * x one operator, the
+  // mean over H and W a global pool and a reshape (keepdims = 0): 7 operators.
+  REQUIRE(wl.ops().size() == 7);
+  // conv1 8x8x8 outputs x 27 + fc 8 x 10.
+  CHECK(wl.total_macs() == 13824 + 80);
+  const Operator& c1 = op(wl, "conv1");
+  CHECK(c1.inputs == std::vector<std::string>{"x", "c1.w", "c1.b"});  // the integer tensors
+  CHECK(wl.tensor("x").dtype == DType::int8);                         // quantized to uint8 at the input
+  CHECK(wl.tensor("c1.w").dtype == DType::int8);
+  CHECK(wl.tensor("c1.b").dtype == DType::int32);
+  CHECK(wl.tensor("c1").dtype == DType::int16);  // the conv's output is not quantized: --dtype
+  CHECK(wl.tensor("r1").dtype == DType::int8);   // the ReLU's is
+  CHECK(op(wl, "pool1").inputs[0] == "r1");
+  // ceil mode: 8 -> ceil((8 - 3) / 2) + 1 = 4 (floor would give 3).
+  CHECK(op(wl, "pool1").attrs.b("ceil_mode"));
+  CHECK(wl.tensor("p1").shape == std::vector<int64_t>{1, 8, 4, 4});
+  const Operator& hs = op(wl, "hswish");
+  CHECK(hs.attrs.s("op") == "hardswish");
+  CHECK(hs.inputs == std::vector<std::string>{"p1"});
+  CHECK(hs.outputs == std::vector<std::string>{"h1"});
+  CHECK(op(wl, "mean").kind == "pool");
+  CHECK(op(wl, "mean").attrs.b("global"));
+  CHECK(op(wl, "mean_2").kind == "reshape");
+  CHECK(wl.tensor("m1").shape == std::vector<int64_t>{1, 8});
+  CHECK(wl.tensor("m1").dtype == DType::int8);
+  CHECK(op(wl, "fc").kind == "gemm");
+  CHECK(wl.tensor("fc.w").dtype == DType::int8);
+}
+
+TEST_CASE("ONNX: QLinearConv, ConvInteger, QLinearMatMul and MatMulInteger keep their integer types", "[onnx]") {
+  OnnxOptions o;
+  o.dtype = DType::fp16;  // no float tensor: nothing takes it
+  const Workload wl = load_workload((models() / "qlinear.onnx").string(), o);
+  REQUIRE(wl.ops().size() == 4);
+  // qconv 8x4x4 outputs x 4*9 + iconv 16x4x4 x 8 + qmatmul 2x5x8 x 16 + imatmul 2x5x4 x 8.
+  CHECK(wl.total_macs() == 4608 + 2048 + 1280 + 320);
+  const Operator& qc = op(wl, "qconv");
+  CHECK(qc.kind == "conv2d");
+  CHECK(qc.inputs == std::vector<std::string>{"x", "c1.w", "c1.b"});  // scales and zero points dropped
+  CHECK(qc.attrs.i("stride") == 2);
+  CHECK(op(wl, "iconv").kind == "conv2d");
+  CHECK(op(wl, "qmatmul").kind == "gemm");
+  CHECK(op(wl, "qmatmul").inputs == std::vector<std::string>{"a", "m1.w"});
+  CHECK(op(wl, "imatmul").kind == "gemm");
+  for (const char* t : {"x", "c1", "c1.w", "a", "m1", "m1.w"}) CHECK(wl.tensor(t).dtype == DType::int8);
+  for (const char* t : {"c1.b", "c2", "m2"}) CHECK(wl.tensor(t).dtype == DType::int32);
+}
+
+TEST_CASE("ONNX: Einsum batched products become MatMul (and a Transpose); HardSwish", "[onnx]") {
+  const Workload wl = load_workload((models() / "einsum.onnx").string());
+  // qk's B transposed first: 5 operators.
+  REQUIRE(wl.ops().size() == 5);
+  CHECK(wl.total_macs() == 2 * 6 * 6 * 4 * 2);
+  CHECK(op(wl, "qk.transpose_b").attrs.s("perm") == "0,1,3,2");
+  CHECK(op(wl, "qk").kind == "matmul");
+  CHECK(op(wl, "qk").inputs[1] == "s.b_t");
+  CHECK(wl.tensor("s").shape == std::vector<int64_t>{1, 2, 6, 6});
+  CHECK(op(wl, "pv").kind == "matmul");
+  CHECK(op(wl, "hswish").attrs.s("op") == "hardswish");
+}
+
 TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
   const std::string unsupported = error_of([&] { load_workload((models() / "unsupported.onnx").string()); });
-  CHECK(unsupported.find("key 'nodes.hs'") != std::string::npos);
-  CHECK(unsupported.find("'HardSwish' is not supported; supported: Add,") != std::string::npos);
+  CHECK(unsupported.find("key 'nodes.round'") != std::string::npos);
+  CHECK(unsupported.find("'Round' is not supported; supported: Add,") != std::string::npos);
+  CHECK(error_of([&] { load_workload((models() / "einsum_dot.onnx").string()); }) ==
+        (models() / "einsum_dot.onnx").string() +
+            ": key 'nodes.dot': Einsum node: only batched matrix products are supported (\"bik,bkj->bij\" or "
+            "\"bik,bjk->bij\"), not \"i,i->\"");
   CHECK(error_of([&] { load_workload((models() / "opset99.onnx").string()); }).find("opset 99 is newer") != std::string::npos);
   CHECK(error_of([&] { load_workload((models() / "short.onnx").string()); }) ==
         (models() / "short.onnx").string() +

@@ -1,6 +1,8 @@
 // Hand-made graphs: structure, topological order, and lowering numbers worked by hand.
 #include <catch2/catch.hpp>
 
+#include <array>
+
 #include "sim/workload/loader.h"
 #include "sim/workload/op_kind.h"
 
@@ -201,4 +203,21 @@ TEST_CASE("built-in workloads load and keep their skip connections") {
   int convs = 0;
   for (const auto& op : r.ops()) convs += op.kind == "conv2d";
   CHECK(convs == 53);  // 1 + 16*3 + 4 downsample
+}
+
+TEST_CASE("pool ceil_mode: output sizes as PyTorch's MaxPool2d(ceil_mode=True) gives them") {
+  // (input, kernel, stride, padding) -> size, each from torch 1.13; the last two are where a
+  // rounded-up last window would start in the right padding and is dropped.
+  const std::vector<std::array<int64_t, 5>> cases = {
+      {8, 3, 2, 0, 4}, {112, 3, 2, 0, 56}, {13, 3, 2, 1, 7}, {4, 2, 3, 1, 2}, {7, 2, 2, 1, 4}};
+  for (const auto& [in, k, s, p, want] : cases) {
+    CAPTURE(in, k, s, p);
+    const std::string hw = std::to_string(in), o = std::to_string(want);
+    const Workload w = yaml("name: p\ntensors:\n  x: {shape: [1, 2, " + hw + ", " + hw + "], role: input}\n"
+                            "  y: {shape: [1, 2, " + o + ", " + o + "]}\nops:\n"
+                            "  - {name: pool, kind: pool, type: max, kernel: " + std::to_string(k) +
+                            ", stride: " + std::to_string(s) + ", padding: " + std::to_string(p) +
+                            ", ceil_mode: true, inputs: [x], outputs: [y]}\n");
+    CHECK(w.lower(w.op_index("pool"))[0].vec.elements == 2 * want * want);
+  }
 }

@@ -101,11 +101,86 @@ def attention(out, batch=1):
     save(g, os.path.join(out, "attention.onnx"), opset=17)
 
 
+def qdq_cnn(out):
+    """A CNN in the QDQ format (as onnxruntime's quantizer writes it): every activation passes
+    through QuantizeLinear -> DequantizeLinear, weights are int8 initializers read through
+    DequantizeLinear, the conv bias int32. Also a ceil-mode max pool, HardSigmoid(x) * x
+    (HardSwish as torch exports it below opset 14), x.mean([2, 3]) and a MatMul by a weight."""
+    n = helper.make_node
+
+    def qdq(name, x, zp="zp_u8"):
+        return [n("QuantizeLinear", [x, "scale", zp], [name + ".q"], name=name + "_q"),
+                n("DequantizeLinear", [name + ".q", "scale", zp], [name + ".dq"], name=name + "_dq")]
+
+    nodes = qdq("in", "x") + [
+        n("DequantizeLinear", ["c1.w", "wscale", "zp_i8"], ["c1.wf"], name="c1_wdq"),
+        n("DequantizeLinear", ["c1.b", "bscale"], ["c1.bf"], name="c1_bdq"),
+        n("Conv", ["in.dq", "c1.wf", "c1.bf"], ["c1"], name="conv1", pads=[1, 1, 1, 1], kernel_shape=[3, 3]),
+        n("Relu", ["c1"], ["r1"], name="relu1")] + qdq("r1", "r1", "zp_i8") + [
+        n("MaxPool", ["r1.dq"], ["p1"], name="pool1", kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1),
+        n("HardSigmoid", ["p1"], ["hs"], name="hswish", alpha=1.0 / 6, beta=0.5),
+        n("Mul", ["p1", "hs"], ["h1"], name="hswish_mul"),
+        n("ReduceMean", ["h1"], ["m1"], name="mean", axes=[2, 3], keepdims=0)] + qdq("m1", "m1", "zp_i8") + [
+        n("DequantizeLinear", ["fc.w", "wscale", "zp_i8"], ["fc.wf"], name="fc_wdq"),
+        n("MatMul", ["m1.dq", "fc.wf"], ["y"], name="fc"),
+    ]
+    i8 = lambda name, shape: numpy_helper.from_array(np.zeros(shape, dtype=np.int8), name)
+    inits = [weight("scale", [], 0.05), weight("wscale", [], 0.01), weight("bscale", [], 0.0005),
+             numpy_helper.from_array(np.array(128, dtype=np.uint8), "zp_u8"),
+             numpy_helper.from_array(np.array(0, dtype=np.int8), "zp_i8"),
+             i8("c1.w", [8, 3, 3, 3]), numpy_helper.from_array(np.zeros([8], dtype=np.int32), "c1.b"),
+             i8("fc.w", [8, 10])]
+    g = helper.make_graph(nodes, "qdq_cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], inits)
+    save(g, os.path.join(out, "qdq_cnn.onnx"))
+
+
+def qlinear(out):
+    """The integer operators: QLinearConv (uint8 in and out, int8 weights, int32 bias) ->
+    ConvInteger (int32 out); QLinearMatMul by an int8 weight -> MatMulInteger by an int8 weight."""
+    n = helper.make_node
+    nodes = [
+        n("QLinearConv", ["x", "s", "zp_u8", "c1.w", "s", "zp_i8", "s", "zp_u8", "c1.b"], ["c1"], name="qconv",
+          pads=[1, 1, 1, 1], kernel_shape=[3, 3], strides=[2, 2]),
+        n("ConvInteger", ["c1", "c2.w", "zp_u8"], ["c2"], name="iconv", kernel_shape=[1, 1]),
+        n("QLinearMatMul", ["a", "s", "zp_u8", "m1.w", "s", "zp_i8", "s", "zp_u8"], ["m1"], name="qmatmul"),
+        n("MatMulInteger", ["m1", "m2.w", "zp_u8"], ["m2"], name="imatmul"),
+    ]
+    i8 = lambda name, shape: numpy_helper.from_array(np.zeros(shape, dtype=np.int8), name)
+    inits = [weight("s", [], 0.05), numpy_helper.from_array(np.array(128, dtype=np.uint8), "zp_u8"),
+             numpy_helper.from_array(np.array(0, dtype=np.int8), "zp_i8"), i8("c1.w", [8, 4, 3, 3]),
+             numpy_helper.from_array(np.zeros([8], dtype=np.int32), "c1.b"), i8("c2.w", [16, 8, 1, 1]),
+             i8("m1.w", [16, 8]), i8("m2.w", [8, 4])]
+    g = helper.make_graph(nodes, "qlinear", [helper.make_tensor_value_info("x", TensorProto.UINT8, [1, 4, 8, 8]),
+                                             helper.make_tensor_value_info("a", TensorProto.UINT8, [2, 5, 16])],
+                          [helper.make_tensor_value_info("c2", TensorProto.INT32, [1, 16, 4, 4]),
+                           helper.make_tensor_value_info("m2", TensorProto.INT32, [2, 5, 4])], inits)
+    save(g, os.path.join(out, "qlinear.onnx"))
+
+
+def einsum(out):
+    """Attention products as maxvit writes them: Einsum "B H I D, B H J D -> B H I J" (spaces and
+    all) and "bhij,bhjd->bhid"; a HardSwish node (opset 14); and an Einsum that is not a matrix
+    product, in a model of its own."""
+    n = helper.make_node
+    nodes = [n("Einsum", ["q", "k"], ["s"], name="qk", equation="B H I D, B H J D -> B H I J"),
+             n("Softmax", ["s"], ["p"], name="softmax", axis=-1),
+             n("Einsum", ["p", "v"], ["c"], name="pv", equation="bhij,bhjd->bhid"),
+             n("HardSwish", ["c"], ["y"], name="hswish")]
+    io = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 2, 6, 4])
+    g = helper.make_graph(nodes, "einsum", [io("q"), io("k"), io("v")], [io("y")])
+    save(g, os.path.join(out, "einsum.onnx"), opset=14)
+    g = helper.make_graph([n("Einsum", ["q", "k"], ["s"], name="dot", equation="i,i->")], "einsum_dot",
+                          [helper.make_tensor_value_info(x, TensorProto.FLOAT, [4]) for x in "qk"],
+                          [helper.make_tensor_value_info("s", TensorProto.FLOAT, [])])
+    save(g, os.path.join(out, "einsum_dot.onnx"))
+
+
 def bad(out):
-    """An operator tessera does not read (HardSwish), an opset newer than the loader knows, and a
+    """An operator tessera does not read (Round), an opset newer than the loader knows, and a
     node missing an input, and a cycle."""
     n = helper.make_node
-    g = helper.make_graph([n("HardSwish", ["x"], ["y"], name="hs")], "bad",
+    g = helper.make_graph([n("Round", ["x"], ["y"], name="round")], "bad",
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])])
     save(g, os.path.join(out, "unsupported.onnx"), opset=14)
@@ -131,6 +206,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     cnn(out)
     attention(out)
+    qdq_cnn(out)
+    qlinear(out)
+    einsum(out)
     bad(out)
 
 

@@ -31,6 +31,9 @@ const std::map<std::string, Recipe>& recipes() {
       {"sigmoid", {1, {{"exp", 1}, {"add", 1}, {"div", 1}}}},
       {"silu", {1, {{"exp", 1}, {"add", 1}, {"div", 1}, {"mul", 1}}}},
       {"gelu", {1, {{"mul", 6}, {"add", 4}, {"exp", 1}, {"div", 1}}}},
+      // hardsigmoid = clamp(a*x + b, 0, 1); hardswish = x * hardsigmoid(x).
+      {"hardsigmoid", {1, {{"mul", 1}, {"add", 1}, {"max", 2}}}},
+      {"hardswish", {1, {{"mul", 2}, {"add", 1}, {"max", 2}}}},
       // x*cos + rotate_half(x)*sin, tables implicit.
       {"rope", {1, {{"mul", 2}, {"add", 1}}}},
   };

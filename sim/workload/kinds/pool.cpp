@@ -13,6 +13,9 @@ std::vector<ParamDecl> pool_params() {
       ParamDecl::integer("stride", "", "0", 0, 65536, "window step; 0 = kernel"),
       ParamDecl::integer("padding", "", "0", 0, 65536, "padding on each side"),
       ParamDecl::boolean("global", "false", "pool all of H x W to 1 x 1"),
+      ParamDecl::boolean("ceil_mode", "false",
+                         "output size rounded up: a last, partial window when the stride does not divide "
+                         "(PyTorch ceil_mode, ONNX ceil_mode)"),
   };
 }
 
@@ -53,7 +56,15 @@ class PoolKind : public IOpKind {
   static std::pair<int64_t, int64_t> out_hw(const Operator& op, const std::vector<int64_t>& x) {
     if (op.attrs.b("global")) return {1, 1};
     const int64_t k = op.attrs.i("kernel"), s = stride(op), p = op.attrs.i("padding");
-    return {(x[2] + 2 * p - k) / s + 1, (x[3] + 2 * p - k) / s + 1};
+    auto size = [&](int64_t in) {
+      if (!op.attrs.b("ceil_mode")) return (in + 2 * p - k) / s + 1;
+      // Rounded up, but the last window must start inside the input or its left padding
+      // (PyTorch's pooling_output_shape, which ONNX follows).
+      int64_t o = (in + 2 * p - k + s - 1) / s + 1;
+      if ((o - 1) * s >= in + p) --o;
+      return o;
+    };
+    return {size(x[2]), size(x[3])};
   }
 };
 
