@@ -65,7 +65,7 @@ const std::map<std::string, std::string>& supported() {
       {"Transpose", "transpose"},
       {"Concat", "concat"},
       {"Split", "one slice per output"},
-      {"Slice", "slice (one axis, step 1)"},
+      {"Slice", "one slice per axis it cuts (positive steps)"},
       {"Dropout", "removed (inference)"},
       {"Identity", "removed"},
       {"Constant", "folded"},
@@ -123,7 +123,9 @@ class OnnxReader {
     collect_values(model.graph());
     // Shape computations ONNX's data propagation does not follow (Add, Div, Mul on a Shape's
     // numbers): evaluated here, their results made initializers, and shapes inferred again.
-    if (fold_shape_computations(model)) {
+    // A fold can make shapes known that the next fold needs (swin's window padding): repeated
+    // while it folds anything, at most kFoldPasses times.
+    for (int pass = 0; pass < kFoldPasses && fold_shape_computations(model); ++pass) {
       infer(model);
       values_.clear();
       collect_values(model.graph());
@@ -163,7 +165,8 @@ class OnnxReader {
     std::vector<double> v;
     bool is_int = true;
   };
-  static constexpr size_t kFoldLimit = 4096;  // elements: shape vectors and small tables, not weights
+  static constexpr size_t kFoldLimit = 4096;
+  static constexpr int kFoldPasses = 64;  // elements: shape vectors and small tables, not weights
 
   // Evaluates the nodes computed from constants that only shape bookkeeping uses, in order; each
   // result becomes an initializer and its node goes. Returns whether anything was folded.
@@ -180,11 +183,11 @@ class OnnxReader {
       const onnx::NodeProto& n = g->node(i);
       if (!folded(n) || n.output_size() != 1) continue;
       std::optional<Num> r = evaluate(n, known);
-      // Shape arithmetic only: numbers a double holds exactly (else the node stays unfolded).
-      if (!r || r->v.size() > kFoldLimit ||
-          std::any_of(r->v.begin(), r->v.end(), [](double x) { return !(std::abs(x) < 9.0e15); }))
-        continue;
+      if (!r || r->v.size() > kFoldLimit) continue;
       known[n.output(0)] = *r;
+      // Stored only when a double holds its numbers exactly (a Slice's INT64_MAX "to the end" is
+      // read, as a bound, but not written back).
+      if (std::any_of(r->v.begin(), r->v.end(), [](double x) { return !(std::abs(x) < 9.0e15); })) continue;
       // Stored in the type inference gave the value (a Where reads Equal's BOOL, a Reshape INT64).
       int32_t type = r->is_int ? onnx::TensorProto::INT64 : onnx::TensorProto::FLOAT;
       if (const auto it = values_.find(n.output(0)); it != values_.end() && it->second.elem_type) type = it->second.elem_type;
@@ -221,6 +224,17 @@ class OnnxReader {
     return true;
   }
 
+  // A double as an int64 without undefined behaviour: saturated at +-9e18, NaN at the low end.
+  static int64_t to_i64(double x) {
+    constexpr int64_t kMax = 9'000'000'000'000'000'000;
+    return x > 9e18 ? kMax : x > -9e18 ? static_cast<int64_t>(x) : -kMax;
+  }
+  static std::vector<int64_t> as_ints(const std::vector<double>& v) {
+    std::vector<int64_t> r;
+    for (double x : v) r.push_back(to_i64(x));
+    return r;
+  }
+
   std::optional<Num> evaluate(const onnx::NodeProto& n, const std::unordered_map<std::string, Num>& known) const {
     const std::string& t = n.op_type();
     auto in = [&](int i) -> const Num* {
@@ -230,7 +244,8 @@ class OnnxReader {
     };
     auto count = [](const std::vector<int64_t>& dims) {
       int64_t c = 1;
-      for (int64_t d : dims) c = d < 0 || c > static_cast<int64_t>(kFoldLimit) ? int64_t{kFoldLimit + 1} : c * d;
+      constexpr auto kLimit = static_cast<int64_t>(kFoldLimit);
+      for (int64_t d : dims) c = d < 0 || d > kLimit || c > kLimit ? kLimit + 1 : c * d;
       return c;
     };
     if (t == "Constant") {
@@ -263,15 +278,40 @@ class OnnxReader {
     if (t == "Unsqueeze" || t == "Squeeze" || t == "Reshape" || t == "Flatten") {
       const Value* out = nullptr;
       if (auto it = values_.find(n.output(0)); it != values_.end() && it->second.known) out = &it->second;
-      if (!out) return std::nullopt;
-      return Num{out->shape, a->v, a->is_int};
+      if (out) return Num{out->shape, a->v, a->is_int};
+      // A Reshape to a constant shape that inference has not resolved yet: 0 copies the input's
+      // dimension, one -1 takes the rest.
+      const Num* target = in(1);
+      if (t != "Reshape" || !target || target->dims.size() != 1 || attr_i(n, "allowzero", 0)) return std::nullopt;
+      std::vector<int64_t> dims;
+      int64_t known_part = 1, infer_at = -1;
+      for (size_t d = 0; d < target->v.size(); ++d) {
+        int64_t v = to_i64(target->v[d]);
+        if (v == 0 && d < a->dims.size()) v = a->dims[d];
+        if (v == -1 && infer_at < 0) {
+          infer_at = static_cast<int64_t>(d);
+        } else if (v < 0 || v > static_cast<int64_t>(kFoldLimit)) {
+          return std::nullopt;
+        } else {
+          known_part *= v;
+        }
+        dims.push_back(v);
+      }
+      const auto size = static_cast<int64_t>(a->v.size());
+      if (infer_at >= 0) {
+        if (known_part == 0 || size % known_part) return std::nullopt;
+        dims[static_cast<size_t>(infer_at)] = size / known_part;
+      } else if (known_part != size) {
+        return std::nullopt;
+      }
+      return Num{dims, a->v, a->is_int};
     }
     if (t == "Gather") {
       const Num* idx = in(1);
       if (!idx || a->dims.size() != 1 || attr_i(n, "axis", 0) != 0) return std::nullopt;
       Num r{idx->dims, {}, a->is_int};
       for (double x : idx->v) {
-        auto i = static_cast<int64_t>(x);
+        int64_t i = to_i64(x);
         if (i < 0) i += static_cast<int64_t>(a->v.size());
         if (i < 0 || i >= static_cast<int64_t>(a->v.size())) return std::nullopt;
         r.v.push_back(a->v[static_cast<size_t>(i)]);
@@ -290,23 +330,80 @@ class OnnxReader {
       return r;
     }
     if (t == "Slice") {
+      // ONNX Slice over any axes and steps (torch reverses a pad list with step -1).
       const Num *st = in(1), *en = in(2), *ax = in(3), *sp = in(4);
-      if (!st || !en || a->dims.size() != 1 || st->v.size() != 1 || en->v.size() != 1 ||
-          (ax && (ax->v.size() != 1 || ax->v[0] != 0)) || (sp && (sp->v.size() != 1 || sp->v[0] != 1)))
+      const auto rank = static_cast<int64_t>(a->dims.size());
+      if (!st || !en || st->v.size() != en->v.size() || (ax && ax->v.size() != st->v.size()) ||
+          (sp && sp->v.size() != st->v.size()) || count(a->dims) != static_cast<int64_t>(a->v.size()))
         return std::nullopt;
-      const auto size = static_cast<int64_t>(a->v.size());
-      auto clampi = [&](double x) {
-        const int64_t i = x < -9e18 ? -size : x > 9e18 ? size : static_cast<int64_t>(x);
-        return std::clamp<int64_t>(i < 0 ? i + size : i, 0, size);
-      };
-      const int64_t b = clampi(st->v[0]), e = std::max(b, clampi(en->v[0]));
-      return Num{{e - b}, {a->v.begin() + b, a->v.begin() + e}, a->is_int};
+      std::vector<std::vector<int64_t>> pick(static_cast<size_t>(rank));
+      for (int64_t d = 0; d < rank; ++d)
+        for (int64_t i = 0; i < a->dims[static_cast<size_t>(d)]; ++i) pick[static_cast<size_t>(d)].push_back(i);
+      for (size_t j = 0; j < st->v.size(); ++j) {
+        int64_t axis = ax ? to_i64(ax->v[j]) : static_cast<int64_t>(j);
+        if (axis < 0) axis += rank;
+        const double step = sp ? sp->v[j] : 1;
+        if (axis < 0 || axis >= rank || step == 0 || !(std::abs(step) < 9e15)) return std::nullopt;
+        const int64_t dim = a->dims[static_cast<size_t>(axis)], k = static_cast<int64_t>(step);
+        auto norm = [&](double x, int64_t lo, int64_t hi) {
+          int64_t i = std::clamp<int64_t>(to_i64(x), -dim - 1, dim + 1);
+          if (i < 0) i += dim;
+          return std::clamp<int64_t>(i, lo, hi);
+        };
+        const int64_t b = k > 0 ? norm(st->v[j], 0, dim) : norm(st->v[j], -1, dim - 1);
+        const int64_t e = k > 0 ? norm(en->v[j], 0, dim) : norm(en->v[j], -1, dim - 1);
+        std::vector<int64_t>& p = pick[static_cast<size_t>(axis)];
+        p.clear();
+        for (int64_t i = b; k > 0 ? i < e : i > e; i += k) p.push_back(i);
+      }
+      Num r{{}, {}, a->is_int};
+      for (const auto& p : pick) r.dims.push_back(static_cast<int64_t>(p.size()));
+      const int64_t total = count(r.dims);
+      if (total > static_cast<int64_t>(kFoldLimit)) return std::nullopt;
+      for (int64_t flat = 0; flat < total; ++flat) {
+        int64_t rest = flat, src = 0, stride = 1;
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          const auto& p = pick[static_cast<size_t>(d)];
+          src += p[static_cast<size_t>(rest % static_cast<int64_t>(p.size()))] * stride;
+          rest /= static_cast<int64_t>(p.size());
+          stride *= a->dims[static_cast<size_t>(d)];
+        }
+        r.v.push_back(a->v[static_cast<size_t>(src)]);
+      }
+      return r;
+    }
+    if (t == "Transpose") {
+      const auto rank = static_cast<int64_t>(a->dims.size());
+      std::vector<int64_t> perm = attr_ints(n, "perm");
+      if (perm.empty())
+        for (int64_t d = rank - 1; d >= 0; --d) perm.push_back(d);
+      std::vector<int64_t> sorted = perm;
+      std::sort(sorted.begin(), sorted.end());
+      for (int64_t d = 0; d < static_cast<int64_t>(sorted.size()); ++d)
+        if (sorted[static_cast<size_t>(d)] != d) return std::nullopt;
+      if (static_cast<int64_t>(perm.size()) != rank || count(a->dims) != static_cast<int64_t>(a->v.size()))
+        return std::nullopt;
+      std::vector<int64_t> in_stride(static_cast<size_t>(rank), 1);
+      for (int64_t d = rank - 2; d >= 0; --d)
+        in_stride[static_cast<size_t>(d)] = in_stride[static_cast<size_t>(d + 1)] * a->dims[static_cast<size_t>(d + 1)];
+      Num r{{}, {}, a->is_int};
+      for (int64_t p : perm) r.dims.push_back(a->dims[static_cast<size_t>(p)]);
+      for (size_t flat = 0; flat < a->v.size(); ++flat) {
+        int64_t rest = static_cast<int64_t>(flat), src = 0;
+        for (int64_t d = rank - 1; d >= 0; --d) {
+          const int64_t od = r.dims[static_cast<size_t>(d)];
+          src += (rest % od) * in_stride[static_cast<size_t>(perm[static_cast<size_t>(d)])];
+          rest /= od;
+        }
+        r.v.push_back(a->v[static_cast<size_t>(src)]);
+      }
+      return r;
     }
     if (t == "ConstantOfShape") {
-      if (a->dims.size() != 1 || count(std::vector<int64_t>(a->v.begin(), a->v.end())) > static_cast<int64_t>(kFoldLimit))
+      if (a->dims.size() != 1 || count(as_ints(a->v)) > static_cast<int64_t>(kFoldLimit))
         return std::nullopt;
       Num r{{}, {}, false};
-      for (double d : a->v) r.dims.push_back(static_cast<int64_t>(d));
+      for (double d : a->v) r.dims.push_back(to_i64(d));
       double fill = 0;
       for (const auto& at : n.attribute())
         if (at.name() == "value" && at.has_t())
@@ -318,15 +415,15 @@ class OnnxReader {
       return r;
     }
     // Element-wise on equal sizes or against a single number.
-    static const std::set<std::string> elementwise = {"Add", "Sub", "Mul", "Div", "Equal", "Where"};
+    static const std::set<std::string> elementwise = {"Add", "Sub", "Mul", "Div", "Mod", "Equal", "Where"};
     if (!elementwise.count(t)) return std::nullopt;
     std::vector<const Num*> args;
     for (int i = 0; i < n.input_size(); ++i)
       if (const Num* x = in(i)) args.push_back(x);
       else return std::nullopt;
     const Num* big = args[0];
-    for (const Num* x : args)
-      if (x->v.size() > big->v.size()) big = x;
+    for (const Num* x : args)  // the result has the larger shape ([1] - [] is [1])
+      if (x->v.size() > big->v.size() || (x->v.size() == big->v.size() && x->dims.size() > big->dims.size())) big = x;
     for (const Num* x : args)
       if (x->v.size() != 1 && x->v.size() != big->v.size()) return std::nullopt;
     auto at = [](const Num* x, size_t i) { return x->v.size() == 1 ? x->v[0] : x->v[i]; };
@@ -340,6 +437,10 @@ class OnnxReader {
       else if (t == "Div") {
         if (y == 0) return std::nullopt;
         z = r.is_int ? std::trunc(x / y) : x / y;
+      } else if (t == "Mod") {
+        if (y == 0) return std::nullopt;
+        z = std::fmod(x, y);  // fmod = 1: the sign of x; fmod = 0 (integers): the sign of y
+        if (!attr_i(n, "fmod", 0) && z != 0 && (z < 0) != (y < 0)) z += y;
       } else if (t == "Equal") z = x == y ? 1 : 0;
       else z = x != 0 ? y : at(args[2], i);  // Where
       r.v.push_back(z);
@@ -806,6 +907,10 @@ class OnnxReader {
       for (const char* reader : {"Conv", "AveragePool", "MaxPool"})
         if (!r) r = sole_reader(n, reader);
       const auto p = n.input_size() > 1 ? ints_const(n.input(1)) : attr_ints(n, "pads");
+      if (!p.empty() && std::all_of(p.begin(), p.end(), [](int64_t v) { return v == 0; })) {
+        alias_[n.output(0)] = in[0];  // nothing to pad (swin's pad to a whole number of windows)
+        return;
+      }
       const std::string mode = attr_s(n, "mode", "constant");
       const bool zero = n.input_size() < 3 || n.input(2).empty() || scalar_const(n.input(2)) == 0.0;
       if (!r || mode != "constant" || !zero || p.size() != 8 || p[0] || p[1] || p[4] || p[5] ||
@@ -959,30 +1064,47 @@ class OnnxReader {
       }
       return;
     }
-    // Slice: the output shape differs from the input in one axis; starts from the constant.
+    // Slice: constant starts, axes and positive steps; one slice op per axis that changes.
+    const auto starts = n.input_size() > 1 ? ints_const(n.input(1)) : std::vector<int64_t>{};
+    std::vector<int64_t> axes = n.input_size() > 3 && !n.input(3).empty() ? ints_const(n.input(3)) : std::vector<int64_t>{};
+    std::vector<int64_t> steps = n.input_size() > 4 && !n.input(4).empty() ? ints_const(n.input(4)) : std::vector<int64_t>{};
+    if (axes.empty() && !(n.input_size() > 3 && !n.input(3).empty()))
+      for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
+    if (steps.empty() && !(n.input_size() > 4 && !n.input(4).empty())) steps.assign(starts.size(), 1);
+    if (starts.empty() || axes.size() != starts.size() || steps.size() != starts.size() ||
+        std::any_of(steps.begin(), steps.end(), [](int64_t k) { return k < 1; }))
+      fail_node(n, "only slices with constant starts, axes and positive steps are supported");
     const Value& y = value(n, n.output(0));
     if (static_cast<int64_t>(y.shape.size()) != rank) fail_node(n, "the output's rank differs from the input's");
-    int64_t axis = -1;
-    for (int64_t d = 0; d < rank; ++d)
-      if (y.shape[static_cast<size_t>(d)] != x.shape[static_cast<size_t>(d)]) {
-        if (axis >= 0) fail_node(n, "only a slice along one axis is supported");
-        axis = d;
-      }
-    if (axis < 0) {  // takes everything: an alias
+    std::string cur = in;
+    std::vector<int64_t> shape = x.shape;
+    std::vector<ParamValues> cuts;
+    for (size_t j = 0; j < axes.size(); ++j) {
+      const int64_t axis = axes[j] < 0 ? axes[j] + rank : axes[j];
+      if (axis < 0 || axis >= rank) fail_node(n, "axis out of range");
+      const int64_t dim = x.shape[static_cast<size_t>(axis)], len = y.shape[static_cast<size_t>(axis)];
+      const int64_t s = std::clamp<int64_t>(starts[j] < 0 ? starts[j] + dim : starts[j], 0, dim);
+      if (len == dim && (s == 0 || len == 0)) continue;  // the whole axis
+      if (len < 1 || s + (len - 1) * steps[j] >= dim) fail_node(n, "the output's shape does not fit the slice");
+      ParamValues a;
+      a.set("axis", axis);
+      a.set("start", s);
+      a.set("end", s + (len - 1) * steps[j] + 1);
+      if (steps[j] != 1) a.set("step", steps[j]);
+      cuts.push_back(std::move(a));
+    }
+    if (cuts.empty()) {  // takes everything: an alias
       alias_[n.output(0)] = in;
       return;
     }
-    const auto start = n.input_size() > 1 ? ints_const(n.input(1)) : std::vector<int64_t>{};
-    const auto steps = n.input_size() > 4 && !n.input(4).empty() ? ints_const(n.input(4)) : std::vector<int64_t>{};
-    if (start.size() != 1 || (!steps.empty() && (steps.size() != 1 || steps[0] != 1)))
-      fail_node(n, "only a slice along one axis with step 1 and constant starts is supported");
-    int64_t s = start[0] < 0 ? start[0] + x.shape[static_cast<size_t>(axis)] : start[0];
-    s = std::clamp<int64_t>(s, 0, x.shape[static_cast<size_t>(axis)]);
-    ParamValues a;
-    a.set("axis", axis);
-    a.set("start", s);
-    a.set("end", s + y.shape[static_cast<size_t>(axis)]);
-    emit(n, "slice", {in}, {n.output(0)}, a);
+    for (size_t c = 0; c < cuts.size(); ++c) {
+      const auto axis = static_cast<size_t>(cuts[c].i("axis"));
+      shape[axis] = y.shape[axis];
+      std::string next = c + 1 == cuts.size() ? n.output(0) : n.output(0) + ".axis" + std::to_string(axis);
+      if (c + 1 < cuts.size()) values_[next] = Value{shape, x.elem_type, true};
+      emit(n, "slice", {cur}, {next}, cuts[c]);
+      cur = next;
+    }
   }
 
   // A Pad this Conv or pool reads (translated before it): its input instead, and its padding

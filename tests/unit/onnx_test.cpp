@@ -180,6 +180,30 @@ TEST_CASE("ONNX: Einsum batched products become MatMul (and a Transpose); HardSw
   CHECK(op(wl, "hswish").attrs.s("op") == "hardswish");
 }
 
+TEST_CASE("ONNX: swin's window padding folds to nothing, strided slices, rounds of folding", "[onnx]") {
+  const Workload wl = load_workload((models() / "swin_bits.onnx").string());
+  // The 11 nodes computing the pads and the 5 computing the Reshape's target fold; the Pad pads
+  // nothing (4 % 2 = 0); each strided Slice cuts two axes: 2 + 2 slices, the Concat, the Reshape.
+  REQUIRE(wl.ops().size() == 6);
+  const Operator& even_h = op(wl, "even");
+  CHECK(even_h.kind == "slice");
+  CHECK(even_h.inputs[0] == "x");  // the Pad is gone
+  CHECK(even_h.attrs.i("axis") == 1);
+  CHECK(even_h.attrs.i("start") == 0);
+  CHECK(even_h.attrs.i("end") == 3);
+  CHECK(even_h.attrs.i("step") == 2);
+  CHECK(wl.tensor(even_h.outputs[0]).shape == std::vector<int64_t>{1, 2, 4, 8});
+  const Operator& odd_w = op(wl, "odd_rows_2");
+  CHECK(odd_w.attrs.i("axis") == 2);
+  CHECK(odd_w.attrs.i("start") == 0);
+  CHECK(op(wl, "odd_rows").attrs.i("start") == 1);
+  CHECK(op(wl, "odd_rows").attrs.i("end") == 4);
+  CHECK(wl.tensor("x1").shape == std::vector<int64_t>{1, 2, 2, 8});
+  CHECK(wl.tensor("y").shape == std::vector<int64_t>{1, 2, 2, 16});
+  CHECK(op(wl, "flatten").kind == "reshape");
+  CHECK(wl.tensor("z").shape == std::vector<int64_t>{1, 64});
+}
+
 TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
   const std::string unsupported = error_of([&] { load_workload((models() / "unsupported.onnx").string()); });
   CHECK(unsupported.find("key 'nodes.round'") != std::string::npos);

@@ -176,6 +176,45 @@ def einsum(out):
     save(g, os.path.join(out, "einsum_dot.onnx"))
 
 
+def swin_bits(out):
+    """What swin_t's export needs: window padding computed as torch writes it (Shape, Gather,
+    Mod, a pad list reversed by a Slice with step -1, Transpose, Reshape; zero here, so the Pad
+    is nothing), patch merging by strided Slices over two axes, and a Reshape whose target is
+    computed (Mul) from a shape known only once the Pad is folded: two rounds of folding."""
+    n = helper.make_node
+    big = 9223372036854775807
+    nodes = [
+        n("Shape", ["x"], ["s"], name="shape"),
+        n("Gather", ["s", "i1"], ["h"], name="gather_h", axis=0),
+        n("Mod", ["h", "two"], ["hm"], name="mod1"),
+        n("Sub", ["two", "hm"], ["hs"], name="sub"),
+        n("Mod", ["hs", "two"], ["pad_h"], name="mod2"),
+        n("Unsqueeze", ["pad_h", "ax0"], ["pad_h1"], name="unsq"),
+        n("Concat", ["zeros4", "pad_h1", "zeros3"], ["p8"], name="cat_pads", axis=0),
+        n("Reshape", ["p8", "pairs"], ["p42"], name="pairs_shape"),
+        n("Slice", ["p42", "m1", "neg_big", "ax0", "m1"], ["p42r"], name="reverse"),
+        n("Transpose", ["p42r"], ["p24"], name="pairs_t", perm=[1, 0]),
+        n("Reshape", ["p24", "flat"], ["pads"], name="pads_flat"),
+        n("Pad", ["x", "pads"], ["xp"], name="pad", mode="constant"),
+        n("Slice", ["xp", "st00", "ends", "ax12", "st22"], ["x0"], name="even"),
+        n("Slice", ["xp", "st10", "ends", "ax12", "st22"], ["x1"], name="odd_rows"),
+        n("Concat", ["x0", "x1"], ["y"], name="merge", axis=-1),
+        n("Shape", ["y"], ["ys"], name="shape_y"),
+        n("Gather", ["ys", "i3"], ["c"], name="gather_c", axis=0),
+        n("Mul", ["c", "four"], ["c4"], name="times4"),
+        n("Unsqueeze", ["c4", "ax0"], ["c41"], name="unsq_c"),
+        n("Concat", ["one", "c41"], ["target"], name="cat_target", axis=0),
+        n("Reshape", ["y", "target"], ["z"], name="flatten"),
+    ]
+    inits = [ints("i1", 1), ints("i3", 3), ints("two", 2), ints("four", 4), ints("ax0", [0]), ints("one", [1]),
+             ints("zeros4", [0, 0, 0, 0]), ints("zeros3", [0, 0, 0]), ints("pairs", [-1, 2]), ints("m1", [-1]),
+             ints("neg_big", [-big]), ints("flat", [-1]), ints("st00", [0, 0]), ints("st10", [1, 0]),
+             ints("ends", [big, big]), ints("ax12", [1, 2]), ints("st22", [2, 2])]
+    g = helper.make_graph(nodes, "swin_bits", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 4, 8])],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, None])], inits)
+    save(g, os.path.join(out, "swin_bits.onnx"))
+
+
 def bad(out):
     """An operator tessera does not read (Round), an opset newer than the loader knows, and a
     node missing an input, and a cycle."""
@@ -209,6 +248,7 @@ def main():
     qdq_cnn(out)
     qlinear(out)
     einsum(out)
+    swin_bits(out)
     bad(out)
 
 

@@ -1,4 +1,5 @@
-// slice: elements [start, end) of one axis (e.g. the class token of a ViT). No engine work.
+// slice: elements [start, end) of one axis, every step-th (e.g. the class token of a ViT, swin's
+// patch merging x[:, 0::2]). No engine work.
 #include "sim/workload/op_kind.h"
 
 namespace tessera {
@@ -9,6 +10,7 @@ std::vector<ParamDecl> slice_params() {
       ParamDecl::integer("axis", "", std::nullopt, -64, 63, "axis to cut; negative counts from the end"),
       ParamDecl::integer("start", "", "0", 0, 9.0e15, "first index kept"),
       ParamDecl::integer("end", "", std::nullopt, 1, 9.0e15, "one past the last index kept"),
+      ParamDecl::integer("step", "", "1", 1, 9.0e15, "keep every step-th index from start"),
   };
 }
 
@@ -29,7 +31,8 @@ class SliceKind : public IOpKind {
                "range [" + std::to_string(s) + ", " + std::to_string(e) + ") is empty or outside dim " +
                    std::to_string(a) + " of '" + op.inputs[0] + "' " + shape_text(out),
                op.attr_loc("end"));
-    out[static_cast<size_t>(a)] = e - s;
+    const int64_t step = op.attrs.i("step");
+    out[static_cast<size_t>(a)] = (e - s + step - 1) / step;
     expect_output_shape(op, wl, 0, out, "input cut along axis " + std::to_string(a));
   }
   std::vector<LoweredOp> lower(const Operator&, const Workload&) const override { return {}; }
@@ -38,5 +41,5 @@ class SliceKind : public IOpKind {
 }  // namespace
 }  // namespace tessera
 
-TESSERA_REGISTER_OP_KIND("slice", "elements [start, end) of one axis (data movement only)", tessera::slice_params,
+TESSERA_REGISTER_OP_KIND("slice", "elements [start, end) of one axis, every step-th (data movement only)", tessera::slice_params,
                          tessera::SliceKind);
