@@ -9,6 +9,7 @@
 // onto the IR's kinds; BatchNormalization right after a Conv (its only reader) is folded into the
 // Conv's bias, as the built-in networks are. Float tensors take `OnnxOptions::dtype`.
 #include <onnx/defs/schema.h>
+#include <onnx/defs/shape_inference.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -18,6 +19,7 @@
 #include <optional>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -105,6 +107,35 @@ std::vector<size_t> data_inputs(const onnx::NodeProto& n) {
   return all;
 }
 
+// libonnx 1.12's convolution shape inference takes the kernel's size from the weight's
+// dimensions but sizes its dilations and strides by the input's: a weight of another rank than
+// the input reads past them (a null read; found by fuzz_onnx). Each convolution schema's inference
+// checks the two ranks first. Nodes of these types reach inference even when unsupported, if
+// folded (computed from constants).
+void guard_convolution_inference() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const int newest = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map().at(onnx::ONNX_DOMAIN).second;
+    for (const auto& [type, weight] : {std::pair<const char*, size_t>{"Conv", 1}, {"ConvInteger", 1}, {"ConvTranspose", 1},
+                                       {"QLinearConv", 3}}) {
+      std::set<const onnx::OpSchema*> done;
+      for (int version = 1; version <= newest; ++version) {
+        const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(type, version, onnx::ONNX_DOMAIN);
+        if (!schema || !done.insert(schema).second) continue;
+        auto* mutable_schema = const_cast<onnx::OpSchema*>(schema);
+        const onnx::InferenceFunction infer = mutable_schema->GetTypeAndShapeInferenceFunction();
+        mutable_schema->TypeAndShapeInferenceFunction([infer, w = weight](onnx::InferenceContext& ctx) {
+          if (ctx.getNumInputs() > w && ctx.getInputType(0) && ctx.getInputType(w) && onnx::hasInputShape(ctx, 0) &&
+              onnx::hasInputShape(ctx, w) &&
+              ctx.getInputType(0)->tensor_type().shape().dim_size() != ctx.getInputType(w)->tensor_type().shape().dim_size())
+            fail_shape_inference("the input and the weight differ in rank");
+          if (infer) infer(ctx);
+        });
+      }
+    }
+  });
+}
+
 class OnnxReader {
  public:
   OnnxReader(const std::string& file, const OnnxOptions& opt) : file_(file), opt_(opt) {}
@@ -151,6 +182,7 @@ class OnnxReader {
     throw UserError(msg, SourceLoc{file_, 0, 0}, key);
   }
   void infer(onnx::ModelProto& model) const {
+    guard_convolution_inference();
     try {
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
                                          onnx::ShapeInferenceOptions(false, 1, true));

@@ -221,6 +221,8 @@ TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
         (models() / "cycle.onnx").string() +
             ": key 'nodes.r1': Relu node: reads 'b', which is not a graph input, an initializer or an earlier node's "
             "output (the graph is out of order or has a cycle)");
+  CHECK(error_of([&] { load_workload((models() / "conv_rank.onnx").string()); }).find("the input and the weight differ in rank") !=
+        std::string::npos);
   std::ifstream in(models() / "cnn.onnx", std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();

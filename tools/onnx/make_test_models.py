@@ -238,6 +238,11 @@ def bad(out):
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
                           [helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 4])])
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "cycle.onnx"))
+    # A 2-D input to a Conv with a 4-D weight (libonnx's own inference reads past its arrays).
+    g = helper.make_graph([n("Conv", ["x", "w"], ["y"], name="c")], "conv_rank",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 6])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 6])], [weight("w", [8, 4, 3, 3])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "conv_rank.onnx"))
 
 
 def main():
