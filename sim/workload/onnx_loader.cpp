@@ -107,31 +107,38 @@ std::vector<size_t> data_inputs(const onnx::NodeProto& n) {
   return all;
 }
 
-// libonnx 1.12's convolution shape inference takes the kernel's size from the weight's
-// dimensions but sizes its dilations and strides by the input's: a weight of another rank than
-// the input reads past them (a null read; found by fuzz_onnx). Each convolution schema's inference
-// checks the two ranks first. Nodes of these types reach inference even when unsupported, if
-// folded (computed from constants).
-void guard_convolution_inference() {
+// libonnx 1.12's inference reads past what it checks in two ways, both found by fuzz_onnx:
+// - convolution shape inference takes the kernel's size from the weight's dimensions but sizes
+//   its dilations and strides by the input's, so a weight of another rank than the input is a
+//   null read: each convolution schema checks the two ranks first;
+// - after a node's inference fails, inference goes on (collecting the error) and a data
+//   propagation function reading that node's untyped output dereferences a null type: every
+//   data propagation function returns early when an input has no type.
+// Wrapped once per process, in the registry every load uses. Unsupported node types are
+// wrapped too: a node computed from constants reaches inference whatever its type.
+void guard_inference() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const int newest = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map().at(onnx::ONNX_DOMAIN).second;
-    for (const auto& [type, weight] : {std::pair<const char*, size_t>{"Conv", 1}, {"ConvInteger", 1}, {"ConvTranspose", 1},
-                                       {"QLinearConv", 3}}) {
-      std::set<const onnx::OpSchema*> done;
-      for (int version = 1; version <= newest; ++version) {
-        const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Schema(type, version, onnx::ONNX_DOMAIN);
-        if (!schema || !done.insert(schema).second) continue;
-        auto* mutable_schema = const_cast<onnx::OpSchema*>(schema);
-        const onnx::InferenceFunction infer = mutable_schema->GetTypeAndShapeInferenceFunction();
-        mutable_schema->TypeAndShapeInferenceFunction([infer, w = weight](onnx::InferenceContext& ctx) {
-          if (ctx.getNumInputs() > w && ctx.getInputType(0) && ctx.getInputType(w) && onnx::hasInputShape(ctx, 0) &&
-              onnx::hasInputShape(ctx, w) &&
-              ctx.getInputType(0)->tensor_type().shape().dim_size() != ctx.getInputType(w)->tensor_type().shape().dim_size())
-            fail_shape_inference("the input and the weight differ in rank");
-          if (infer) infer(ctx);
-        });
-      }
+    const std::map<std::string, size_t> weight_input = {{"Conv", 1}, {"ConvInteger", 1}, {"ConvTranspose", 1}, {"QLinearConv", 3}};
+    for (const onnx::OpSchema& copy : onnx::OpSchemaRegistry::get_all_schemas_with_history()) {
+      auto* schema = const_cast<onnx::OpSchema*>(
+          onnx::OpSchemaRegistry::Schema(copy.Name(), copy.SinceVersion(), copy.domain()));
+      if (!schema || schema->SinceVersion() != copy.SinceVersion()) continue;
+      const onnx::DataPropagationFunction propagate = schema->GetDataPropagationFunction();
+      schema->PartialDataPropagationFunction([propagate](onnx::DataPropagationContext& ctx) {
+        for (size_t i = 0; i < ctx.getNumInputs(); ++i)
+          if (!ctx.getInputType(i)) return;
+        propagate(ctx);
+      });
+      const auto w = weight_input.find(copy.Name());
+      if (w == weight_input.end() || !copy.domain().empty()) continue;
+      const onnx::InferenceFunction infer = schema->GetTypeAndShapeInferenceFunction();
+      schema->TypeAndShapeInferenceFunction([infer, w = w->second](onnx::InferenceContext& ctx) {
+        if (onnx::hasInputShape(ctx, 0) && onnx::hasInputShape(ctx, w) &&
+            ctx.getInputType(0)->tensor_type().shape().dim_size() != ctx.getInputType(w)->tensor_type().shape().dim_size())
+          fail_shape_inference("the input and the weight differ in rank");
+        if (infer) infer(ctx);
+      });
     }
   });
 }
@@ -182,7 +189,7 @@ class OnnxReader {
     throw UserError(msg, SourceLoc{file_, 0, 0}, key);
   }
   void infer(onnx::ModelProto& model) const {
-    guard_convolution_inference();
+    guard_inference();
     try {
       onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
                                          onnx::ShapeInferenceOptions(false, 1, true));
@@ -215,7 +222,15 @@ class OnnxReader {
       const onnx::NodeProto& n = g->node(i);
       if (!folded(n) || n.output_size() != 1) continue;
       std::optional<Num> r = evaluate(n, known);
+      // A result whose numbers do not fill its dims would be a malformed initializer, which
+      // libonnx's inference reads past (fuzz finding).
       if (!r || r->v.size() > kFoldLimit) continue;
+      int64_t elements = 1;
+      for (int64_t d : r->dims)
+        elements = elements < 0 || d < 0 || d > static_cast<int64_t>(kFoldLimit) || elements > static_cast<int64_t>(kFoldLimit)
+                       ? -1
+                       : elements * d;
+      if (elements != static_cast<int64_t>(r->v.size())) continue;
       known[n.output(0)] = *r;
       // Stored only when a double holds its numbers exactly (a Slice's INT64_MAX "to the end" is
       // read, as a bound, but not written back).
@@ -310,7 +325,7 @@ class OnnxReader {
     if (t == "Unsqueeze" || t == "Squeeze" || t == "Reshape" || t == "Flatten") {
       const Value* out = nullptr;
       if (auto it = values_.find(n.output(0)); it != values_.end() && it->second.known) out = &it->second;
-      if (out) return Num{out->shape, a->v, a->is_int};
+      if (out && count(out->shape) == static_cast<int64_t>(a->v.size())) return Num{out->shape, a->v, a->is_int};
       // A Reshape to a constant shape that inference has not resolved yet: 0 copies the input's
       // dimension, one -1 takes the rest.
       const Num* target = in(1);

@@ -223,6 +223,8 @@ TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
             "output (the graph is out of order or has a cycle)");
   CHECK(error_of([&] { load_workload((models() / "conv_rank.onnx").string()); }).find("the input and the weight differ in rank") !=
         std::string::npos);
+  CHECK(error_of([&] { load_workload((models() / "pad_shape.onnx").string()); }).find("Pads has incorrect number of values") !=
+        std::string::npos);
   std::ifstream in(models() / "cnn.onnx", std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();

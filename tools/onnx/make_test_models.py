@@ -243,6 +243,13 @@ def bad(out):
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 6])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 6])], [weight("w", [8, 4, 3, 3])])
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "conv_rank.onnx"))
+    # Pads of the wrong length, then the Shape of the Pad's output (libonnx goes on after the Pad
+    # fails and its Shape-15 data propagation reads the untyped output).
+    g = helper.make_graph([n("Pad", ["x", "pads"], ["y"], name="pad"), n("Shape", ["y"], ["s"], name="shape"),
+                           n("Reshape", ["x", "s"], ["z"], name="reshape")], "pad_shape",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 4])], [ints("pads", [0, 0])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)]), os.path.join(out, "pad_shape.onnx"))
 
 
 def main():
