@@ -33,6 +33,23 @@ int Arch::accumulator() const {
   return -1;
 }
 
+DType Arch::default_int_format() const {
+  std::optional<DType> widest;
+  for (const DType t : {DType::int1, DType::int2, DType::int3, DType::int4, DType::int5, DType::int6, DType::int7,
+                        DType::int8, DType::int16, DType::int32}) {
+    bool all = true, any = false;
+    for (const auto& e : engines) {
+      const EngineCapabilities& c = e.model->capabilities();
+      if (!c.accepts(WorkKind::Gemm)) continue;
+      any = true;
+      all = all && std::find(c.a_types.begin(), c.a_types.end(), t) != c.a_types.end() &&
+            std::find(c.b_types.begin(), c.b_types.end(), t) != c.b_types.end();
+    }
+    if (any && all) widest = t;
+  }
+  return widest.value_or(DType::int8);
+}
+
 const EngineInstance* Arch::find_engine(const std::string& n) const {
   for (const auto& e : engines)
     if (e.name == n) return &e;

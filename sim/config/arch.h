@@ -53,6 +53,9 @@ struct Arch {
   // not out), or -1 when partial sums live with the outputs.
   int accumulator() const;
   const EngineInstance* find_engine(const std::string& name) const;
+  // The widest integer format (int1..int32) every GEMM engine reads as both operands: what a
+  // float ONNX graph's tensors become unless --dtype says otherwise. int8 without GEMM engines.
+  DType default_int_format() const;
   uint64_t cycles_from_ns(double ns) const;  // ceil at the clock
 };
 

@@ -550,6 +550,16 @@ TEST_CASE("ONNX workloads on the command line: run, --dim, --dtype, list ops --o
   const Result bad_dtype = tessera("validate --dim batch=1 --dtype int9 " + att);
   CHECK(bad_dtype.code == 2);
   CHECK(bad_dtype.out.find("unknown dtype 'int9'") != std::string::npos);
+  // Float tensors take the machine's integer format: on a 4-bit array, int4, which the array
+  // runs; told int8, only the 32-bit vector unit reads them. conv1's DRAM reads are its input's
+  // 3,072 and weights' 432 elements: 1,752 B at 4 bits, 3,504 B at 8.
+  const std::string cnn = (d / "cnn.onnx").string(), narrow = " --set engines.0.in_bits=4 --format csv --out ";
+  const Result int4 = tessera("run --arch " + kArch + " --workload " + cnn + narrow + (d / "o4").string());
+  CHECK(int4.code == 0);
+  CHECK(int4.out.find("\nconv1,conv2d,mxu,0,1092,123,1215,compute,0.022222,442368,1,1752,") != std::string::npos);
+  const Result int8 = tessera("run --arch " + kArch + " --workload " + cnn + " --dtype int8" + narrow + (d / "o8").string());
+  CHECK(int8.code == 0);
+  CHECK(int8.out.find("\nconv1,conv2d,vpu,0,3460,159,3619,compute,0.954960,442368,1,3504,") != std::string::npos);
   const Result list = tessera("list ops --onnx");
   CHECK(list.code == 0);
   CHECK(list.out.find("Conv ") != std::string::npos);

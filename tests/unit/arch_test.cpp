@@ -73,6 +73,14 @@ TEST_CASE("the bundled machines load", "[arch]") {
   }
 }
 
+TEST_CASE("the default integer format is the widest every GEMM engine reads", "[arch]") {
+  CHECK(load_arch_string(kSmall, "m.yaml").default_int_format() == DType::int8);
+  CHECK(load_arch_string(kSmall, "m.yaml", {"engines.0.in_bits=16"}).default_int_format() == DType::int16);
+  CHECK(load_arch_string(kSmall, "m.yaml", {"engines.0.in_bits=4"}).default_int_format() == DType::int4);
+  // tpu_like: a 128x128 int8 array and a 32-bit vector unit, both of which run GEMM work.
+  CHECK(load_arch(std::string(TESSERA_SOURCE_DIR) + "/configs/arch/tpu_like.yaml").default_int_format() == DType::int8);
+}
+
 TEST_CASE("overrides (--set) hit a declared key and nothing else", "[arch]") {
   const Arch a = load_arch_string(kSmall, "m.yaml", {"engines.0.rows=8", "memory.dram.latency_ns=5"});
   CHECK(a.engines[0].params.i("rows") == 8);

@@ -28,7 +28,7 @@ struct MapArgs {
 
 int cmd_map(const MapArgs& a) {
   const Arch arch = load_arch(a.arch, a.sets);
-  const Workload wl = load_workload(a.workload, onnx_options(a.workload_args));
+  const Workload wl = load_workload(a.workload, onnx_options(a.workload_args, &arch));
   const MapResult r = run_mapper(arch, wl, a.mapper);
   const Mapping& m = r.mapping;
   build_plan(arch, wl, m);  // the mapping we hand out must run

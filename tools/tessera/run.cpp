@@ -42,7 +42,7 @@ int cmd_run(const RunArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   const Fidelity fid = parse_fidelity(a.fidelity);
   const Arch arch = load_arch(a.arch, a.sets);
-  std::optional<Workload> graph(load_workload(a.workload, onnx_options(a.workload_args)));
+  std::optional<Workload> graph(load_workload(a.workload, onnx_options(a.workload_args, &arch)));
   const WorkloadInfo info(*graph);
   const Mapping mapping = a.mapping.empty() ? run_mapper(arch, *graph, a.mapper).mapping : load_mapping(a.mapping);
   Plan plans = build_plan(arch, *graph, mapping);

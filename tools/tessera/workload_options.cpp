@@ -11,14 +11,20 @@ namespace tessera::cli {
 
 void add_workload_options(CLI::App& cmd, WorkloadArgs& a) {
   cmd.add_option("--dim", a.dims, "ONNX: a value for a symbolic dimension, e.g. batch=1 (repeatable)");
-  cmd.add_option("--dtype", a.dtype, "ONNX: the format float tensors take (default int8)");
+  cmd.add_option("--dtype", a.dtype,
+                 "ONNX: the format float tensors take (default: the widest integer format every GEMM engine of the "
+                 "machine reads; int8 for validate)");
 }
 
-OnnxOptions onnx_options(const WorkloadArgs& a) {
+OnnxOptions onnx_options(const WorkloadArgs& a, const Arch* arch) {
   OnnxOptions o;
-  const auto t = parse_dtype(a.dtype);
-  if (!t) throw UserError("unknown dtype '" + a.dtype + "'" + did_you_mean(a.dtype, dtype_names()), SourceLoc{}, "--dtype");
-  o.dtype = *t;
+  if (a.dtype.empty()) {
+    o.dtype = arch ? arch->default_int_format() : DType::int8;
+  } else {
+    const auto t = parse_dtype(a.dtype);
+    if (!t) throw UserError("unknown dtype '" + a.dtype + "'" + did_you_mean(a.dtype, dtype_names()), SourceLoc{}, "--dtype");
+    o.dtype = *t;
+  }
   for (const auto& d : a.dims) {
     const size_t eq = d.find('=');
     errno = 0;
