@@ -525,9 +525,13 @@ class OnnxReader {
     // finds cycles.
     std::unordered_set<std::string> defined(initializers_.begin(), initializers_.end());
     // Typed values only: shape inference dereferences the type of whatever it reads.
-    for (const auto& t : g.initializer())
+    for (const auto& t : g.initializer()) {
       if (t.data_type() == onnx::TensorProto::UNDEFINED || !onnx::TensorProto::DataType_IsValid(t.data_type()))
         fail("initializer '" + t.name() + "' has no valid data type", "initializers." + t.name());
+      if (const std::string e = tensor_problem(t); !e.empty())
+        fail("initializer '" + t.name() + "' " + e, "initializers." + t.name());
+    }
+    if (g.sparse_initializer_size() > 0) fail("sparse initializers are not supported", "sparse_initializer");
     for (const auto& in : g.input()) {
       if (!initializers_.count(in.name()) &&
           (!in.type().has_tensor_type() || in.type().tensor_type().elem_type() == onnx::TensorProto::UNDEFINED ||
@@ -543,6 +547,15 @@ class OnnxReader {
       for (const auto& o : n.output()) defined.insert(o);
     }
     for (const auto& n : g.node()) {
+      // Constants inside nodes are read by inference as initializers are; subgraphs (If, Loop,
+      // Scan bodies) would be inferred too, but no supported operator has one.
+      for (const auto& a : n.attribute()) {
+        if (a.has_g() || a.graphs_size() > 0) fail_node(n, "subgraphs (If, Loop, Scan) are not supported");
+        if (a.has_sparse_tensor() || a.sparse_tensors_size() > 0) fail_node(n, "sparse constants are not supported");
+        std::string e = a.has_t() ? tensor_problem(a.t()) : "";
+        for (int i = 0; e.empty() && i < a.tensors_size(); ++i) e = tensor_problem(a.tensors(i));
+        if (!e.empty()) fail_node(n, "attribute '" + a.name() + "': the tensor " + e);
+      }
       if (!n.domain().empty() && n.domain() != "ai.onnx")
         fail_node(n, "operator domain '" + n.domain() + "' is not supported (only the standard ONNX operators are)");
       if (!supported().count(n.op_type()) && !folded(n)) {
@@ -621,6 +634,44 @@ class OnnxReader {
       *g->add_node() = std::move(mm);
     }
     find_constants(*g);  // an Einsum of constants: its Transpose is one too
+  }
+
+  // Why a tensor's stored numbers do not match its dims and type, or "" when they do. libonnx's
+  // ParseData copies raw_data whole into a vector sized by the element size (a heap overflow
+  // when the byte count is not a multiple of it; fuzz finding), and inference indexes the
+  // numbers by the dims. Tensors stored outside the file carry only dims and type here.
+  static std::string tensor_problem(const onnx::TensorProto& t) {
+    if (t.data_location() == onnx::TensorProto::EXTERNAL) return "";
+    int64_t count = 1;
+    for (int64_t d : t.dims()) {
+      if (d < 0) return "has a negative dimension";
+      if (d > 0 && count > (int64_t{1} << 40) / d) return "has more than 2^40 elements";
+      count *= d;
+    }
+    using T = onnx::TensorProto;
+    static const std::map<int, std::pair<int, int>> bytes_and_per_number = {  // raw bytes per element, numbers per element
+        {T::FLOAT, {4, 1}},  {T::UINT8, {1, 1}},     {T::INT8, {1, 1}},      {T::UINT16, {2, 1}}, {T::INT16, {2, 1}},
+        {T::INT32, {4, 1}},  {T::INT64, {8, 1}},     {T::BOOL, {1, 1}},      {T::FLOAT16, {2, 1}}, {T::DOUBLE, {8, 1}},
+        {T::UINT32, {4, 1}}, {T::UINT64, {8, 1}},    {T::COMPLEX64, {8, 2}}, {T::COMPLEX128, {16, 2}},
+        {T::BFLOAT16, {2, 1}}};
+    const auto it = bytes_and_per_number.find(t.data_type());
+    if (it == bytes_and_per_number.end()) return t.raw_data().empty() ? "" : "stores raw bytes for a type that has none";
+    const auto [bytes, per] = it->second;
+    if (!t.raw_data().empty())
+      return static_cast<int64_t>(t.raw_data().size()) == count * bytes
+                 ? ""
+                 : "holds " + std::to_string(t.raw_data().size()) + " bytes; its dims and type need " +
+                       std::to_string(count * bytes);
+    int64_t numbers = 0;
+    switch (t.data_type()) {
+      case T::FLOAT: case T::COMPLEX64: numbers = t.float_data_size(); break;
+      case T::INT64: numbers = t.int64_data_size(); break;
+      case T::DOUBLE: case T::COMPLEX128: numbers = t.double_data_size(); break;
+      case T::UINT32: case T::UINT64: numbers = t.uint64_data_size(); break;
+      default: numbers = t.int32_data_size(); break;  // the narrow integer, bool and 16-bit float types
+    }
+    return numbers == count * per ? ""
+                                  : "holds " + std::to_string(numbers) + " numbers; its dims need " + std::to_string(count * per);
   }
 
   // A symbolic dimension (batch, sequence) takes the value given for it, or is an error naming it.

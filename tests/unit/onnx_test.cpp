@@ -225,6 +225,8 @@ TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
         std::string::npos);
   CHECK(error_of([&] { load_workload((models() / "pad_shape.onnx").string()); }).find("Pads has incorrect number of values") !=
         std::string::npos);
+  CHECK(error_of([&] { load_workload((models() / "raw14.onnx").string()); }) ==
+        (models() / "raw14.onnx").string() + ": key 'initializers.shape': initializer 'shape' holds 14 bytes; its dims and type need 16");
   std::ifstream in(models() / "cnn.onnx", std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();

@@ -250,6 +250,12 @@ def bad(out):
                           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
                           [helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 4])], [ints("pads", [0, 0])])
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 15)]), os.path.join(out, "pad_shape.onnx"))
+    # An int64 initializer of 2 elements stored in 14 raw bytes (libonnx's ParseData overflows).
+    short = TensorProto(name="shape", data_type=TensorProto.INT64, dims=[2], raw_data=bytes(14))
+    g = helper.make_graph([n("Reshape", ["x", "shape"], ["y"], name="r")], "raw14",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 1])], [short])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), os.path.join(out, "raw14.onnx"))
 
 
 def main():
