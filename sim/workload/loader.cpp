@@ -68,7 +68,7 @@ Workload load_workload(const std::string& path, const OnnxOptions& onnx) {
     throw UserError("unknown workload file type '" + ext + "'; expected .yaml, .yml (tessera), .csv (SCALE-Sim) or .onnx",
                     SourceLoc{path, 0, 0});
   }
-  if (f == WorkloadFormat::onnx) return parse_onnx(read_text_file(path), path, onnx);
+  if (f == WorkloadFormat::onnx) return load_onnx_file(path, onnx);
   return load_workload_string(read_text_file(path), path, f);
 }
 

@@ -38,6 +38,8 @@ std::string builtin_workload_path(const std::string& name);  // "" if there is n
 Workload parse_workload_yaml(const std::string& text, const std::string& name);
 Workload parse_topology_csv(const std::string& text, const std::string& name);
 Workload parse_onnx(const std::string& bytes, const std::string& name, const OnnxOptions& opt = {});
+// The same from a file, read as a stream (its bytes are not held whole).
+Workload load_onnx_file(const std::string& path, const OnnxOptions& opt = {});
 // The ONNX operator types parse_onnx reads, each with what it becomes.
 std::vector<std::pair<std::string, std::string>> onnx_supported_ops();
 

@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -149,12 +150,30 @@ class OnnxReader {
 
   Workload read(const std::string& bytes) {
     onnx::ModelProto model;
-    if (bytes.empty() || !model.ParseFromString(bytes) || !model.has_graph() || model.ir_version() <= 0)
-      fail("not a readable ONNX model (the protobuf does not parse: a corrupt or truncated file?)");
+    if (bytes.empty() || !model.ParseFromString(bytes)) unreadable();
+    return read(model);
+  }
+  // From the file as a stream: the file's bytes are never held whole next to the parsed model.
+  Workload read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail("cannot open file");
+    onnx::ModelProto model;
+    if (in.peek() == std::ifstream::traits_type::eof() || !model.ParseFromIstream(&in)) unreadable();
+    return read(model);
+  }
+
+ private:
+  [[noreturn]] void unreadable() const {
+    fail("not a readable ONNX model (the protobuf does not parse: a corrupt or truncated file?)");
+  }
+
+  Workload read(onnx::ModelProto& model) {
+    if (!model.has_graph() || model.ir_version() <= 0) unreadable();
     const int opset = check_opsets(model);
     for (const auto& t : model.graph().initializer()) initializers_.insert(t.name());
     find_constants(model.graph());
     check_nodes(model.graph(), opset);
+    drop_weight_payloads(model);
     fix_symbolic_dims(model);
     rewrite_einsums(model);
     infer(model);
@@ -184,7 +203,6 @@ class OnnxReader {
     return wl;
   }
 
- private:
   [[noreturn]] void fail(const std::string& msg, const std::string& key = "") const {
     throw UserError(msg, SourceLoc{file_, 0, 0}, key);
   }
@@ -672,6 +690,26 @@ class OnnxReader {
     }
     return numbers == count * per ? ""
                                   : "holds " + std::to_string(numbers) + " numbers; its dims need " + std::to_string(count * per);
+  }
+
+  // Initializers larger than any folded constant are weights: only their dims and type matter
+  // from here on, so their numbers are dropped (a 500 MB model then holds 500 MB once, while
+  // parsing, not for the whole load). Marked as stored outside the file, so that libonnx's
+  // inference, should it read one as data, fails cleanly instead of reading nothing.
+  static void drop_weight_payloads(onnx::ModelProto& m) {
+    for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+      int64_t count = 1;
+      for (int64_t d : t.dims()) count = count > static_cast<int64_t>(kFoldLimit) ? count : count * d;
+      if (count <= static_cast<int64_t>(kFoldLimit)) continue;
+      const std::string name = t.name();
+      const int32_t type = t.data_type();
+      const std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
+      t.Clear();
+      t.set_name(name);
+      t.set_data_type(type);
+      for (int64_t d : dims) t.add_dims(d);
+      t.set_data_location(onnx::TensorProto::EXTERNAL);
+    }
   }
 
   // A symbolic dimension (batch, sequence) takes the value given for it, or is an error naming it.
@@ -1345,6 +1383,8 @@ class OnnxReader {
 Workload parse_onnx(const std::string& bytes, const std::string& name, const OnnxOptions& opt) {
   return OnnxReader(name, opt).read(bytes);
 }
+
+Workload load_onnx_file(const std::string& path, const OnnxOptions& opt) { return OnnxReader(path, opt).read_file(path); }
 
 std::vector<std::pair<std::string, std::string>> onnx_supported_ops() {
   return {supported().begin(), supported().end()};
