@@ -64,3 +64,27 @@ TEST_CASE("torchvision from ONNX: every family with PyTorch MACs, ResNet-50, Mob
         load_workload(builtin_workload_path("vit_b16")).total_macs());
   fs::remove_all(dir);
 }
+
+TEST_CASE("torchvision ResNet-18 quantized by PyTorch (int8 QDQ) from ONNX: the float graph, integer tensors", "[onnx][slow]") {
+  const fs::path dir = fs::temp_directory_path() / ("tessera_torchvision_int8_" + std::to_string(::getpid()));
+  const std::string cmd = std::string(TESSERA_DEBIAN_PYTHON) + " " + TESSERA_SOURCE_DIR +
+                          "/tools/onnx/export_torchvision.py " + dir.string() + " resnet18 resnet18_int8 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  OnnxOptions fp16;
+  fp16.dtype = DType::fp16;  // what a tensor no QuantizeLinear stores would take
+  const Workload q = load_workload((dir / "resnet18_int8.onnx").string(), fp16);
+  const Workload f = load_workload((dir / "resnet18.onnx").string());
+  CHECK(q.total_macs() == 1814073344);  // torchvision's 1.81 GFLOPS
+  CHECK(signature(q) == signature(f));  // the QuantizeLinear/DequantizeLinear pairs are gone
+  int convs = 0;
+  for (const Operator& op : q.ops()) {
+    if (op.kind != "conv2d" && op.kind != "gemm") continue;
+    INFO(op.name);
+    ++convs;
+    CHECK(q.tensor(op.inputs[0]).dtype == DType::int8);  // uint8 activations
+    CHECK(q.tensor(op.inputs[1]).dtype == DType::int8);  // int8 weights
+    if (op.inputs.size() > 2) CHECK(q.tensor(op.inputs[2]).dtype == DType::int32);
+  }
+  CHECK(convs == 21);  // 20 convolutions and the classifier
+  fs::remove_all(dir);
+}

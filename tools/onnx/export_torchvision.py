@@ -5,6 +5,11 @@ tools/onnx/torchvision_table.py. Needs Debian's python3-torchvision.
 
   /usr/bin/python3 tools/onnx/export_torchvision.py OUT_DIR resnet50 mobilenet_v2 ...
   /usr/bin/python3 tools/onnx/export_torchvision.py OUT_DIR families   # one model of each family
+  /usr/bin/python3 tools/onnx/export_torchvision.py OUT_DIR resnet18_int8  # post-training int8
+
+`<model>_int8` is the model quantized by PyTorch's FX post-training static quantization (fbgemm
+qconfig, calibrated on one random batch), exported as QuantizeLinear/DequantizeLinear pairs
+around float operators; its MACs are the float model's.
 
 Writes OUT_DIR/<model>.onnx and OUT_DIR/macs.json ({model: MACs}). MACs are counted on the ATen
 operators the forward pass runs (a TorchDispatchMode): convolution (output elements x input
@@ -58,6 +63,15 @@ def count_macs(model, x):
     return counter.macs
 
 
+def quantize_int8(model, x):
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    prepared = prepare_fx(model, get_default_qconfig_mapping("fbgemm"), (x,))
+    with torch.no_grad():
+        prepared(x)
+    return convert_fx(prepared)
+
+
 def main():
     out, names = sys.argv[1], sys.argv[2:]
     if names == ["families"]:
@@ -65,11 +79,14 @@ def main():
     os.makedirs(out, exist_ok=True)
     macs = {}
     for name in names:
-        kwargs = {"aux_logits": False, "init_weights": False} if name in ("inception_v3", "googlenet") else {}
-        model = getattr(torchvision.models, name)(**kwargs).eval()
-        size = 299 if name == "inception_v3" else 224
+        base = name[:-len("_int8")] if name.endswith("_int8") else name
+        kwargs = {"aux_logits": False, "init_weights": False} if base in ("inception_v3", "googlenet") else {}
+        model = getattr(torchvision.models, base)(**kwargs).eval()
+        size = 299 if base == "inception_v3" else 224
         x = torch.randn(1, 3, size, size)
         macs[name] = count_macs(model, x)
+        if name != base:
+            model = quantize_int8(model, x)
         torch.onnx.export(model, x, os.path.join(out, name + ".onnx"), opset_version=13)
     with open(os.path.join(out, "macs.json"), "w") as f:
         json.dump(macs, f)
