@@ -201,6 +201,9 @@ class Driver {
       if (!sp.fits(o, t)) return;
       for (const char* order : loop_orders()) {
         GemmCandidate c{start.option, t, order};
+        // A candidate whose lower bound is above this climb's best can neither beat nor tie it
+        // (nor the overall best, which is at most as large): not scored, the result the same.
+        if (local.found && sp.lower_bound(c).value(opt_.objective) > local.s.value(opt_.objective)) continue;
         const Score s = quick(sp, c);
         local.offer(c, s, opt_.objective);
         best.offer(c, s, opt_.objective);
