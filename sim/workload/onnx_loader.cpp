@@ -1062,7 +1062,10 @@ class OnnxReader {
       const Value& x = value(n, n.input(0));
       for (int64_t& ax : axes) ax = ax < 0 ? ax + static_cast<int64_t>(x.shape.size()) : ax;
       std::sort(axes.begin(), axes.end());
-      if (x.shape.size() == 4 && axes == std::vector<int64_t>{2, 3}) {
+      // (Unless it starts a normalization, x - mean(x), as a decomposed InstanceNorm does.)
+      const onnx::NodeProto* sub = sole_reader(n, "Sub");
+      const bool starts_norm = sub && sub->input_size() == 2 && sub->input(0) == n.input(0) && sub->input(1) == n.output(0);
+      if (x.shape.size() == 4 && axes == std::vector<int64_t>{2, 3} && !starts_norm) {
         a.set("type", std::string("avg"));
         a.set("global", true);
         if (attr_i(n, "keepdims", 1)) {

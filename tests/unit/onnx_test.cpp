@@ -204,6 +204,13 @@ TEST_CASE("ONNX: swin's window padding folds to nothing, strided slices, rounds 
   CHECK(wl.tensor("z").shape == std::vector<int64_t>{1, 64});
 }
 
+TEST_CASE("ONNX: a decomposed InstanceNorm's mean over H and W starts a norm, not a pool", "[onnx]") {
+  const Workload wl = load_workload((models() / "instance_norm.onnx").string());
+  REQUIRE(wl.ops().size() == 1);
+  CHECK(op(wl, "mean").kind == "norm");
+  CHECK(op(wl, "mean").outputs == std::vector<std::string>{"y"});
+}
+
 TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
   const std::string unsupported = error_of([&] { load_workload((models() / "unsupported.onnx").string()); });
   CHECK(unsupported.find("key 'nodes.round'") != std::string::npos);

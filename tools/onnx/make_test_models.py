@@ -215,6 +215,22 @@ def swin_bits(out):
     save(g, os.path.join(out, "swin_bits.onnx"))
 
 
+def instance_norm(out):
+    """InstanceNorm decomposed over H and W (mean, x - mean, its square's mean, + eps, sqrt,
+    divide): a normalization, although its first ReduceMean is over H and W like a pool's."""
+    n = helper.make_node
+    nodes = [n("ReduceMean", ["x"], ["m"], name="mean", axes=[2, 3], keepdims=1),
+             n("Sub", ["x", "m"], ["d"], name="sub"),
+             n("Pow", ["d", "two"], ["d2"], name="pow"),
+             n("ReduceMean", ["d2"], ["v"], name="var", axes=[2, 3], keepdims=1),
+             n("Add", ["v", "eps"], ["ve"], name="add_eps"),
+             n("Sqrt", ["ve"], ["sd"], name="sqrt"),
+             n("Div", ["d", "sd"], ["y"], name="div")]
+    io = lambda name: helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, 4, 5, 5])
+    g = helper.make_graph(nodes, "instance_norm", [io("x")], [io("y")], [weight("two", [], 2.0), weight("eps", [], 1e-5)])
+    save(g, os.path.join(out, "instance_norm.onnx"))
+
+
 def bad(out):
     """An operator tessera does not read (Round), an opset newer than the loader knows, and a
     node missing an input, and a cycle."""
@@ -267,6 +283,7 @@ def main():
     qlinear(out)
     einsum(out)
     swin_bits(out)
+    instance_norm(out)
     bad(out)
 
 
