@@ -74,7 +74,7 @@ const std::map<std::string, std::string>& supported() {
       {"Constant", "folded"},
       {"Shape", "folded (shapes are static)"},
       {"Gather", "one index along an axis: slice (and reshape); folded when its inputs are constant"},
-      {"Pad", "folded into the Conv or pool that reads it (zero, spatial)"},
+      {"Pad", "folded into the Conv or pool that reads it (zero, spatial), else pad (zeros)"},
       {"ReduceMean", "pool avg global over H and W of an NCHW tensor, else norm layernorm, with the Sub/Pow/ReduceMean/Add/Sqrt/Div (and Mul/Add) around it"},
       {"Pow", "part of a LayerNorm (ReduceMean)"},
       {"Sqrt", "part of a LayerNorm (ReduceMean)"},
@@ -1049,11 +1049,17 @@ class OnnxReader {
       }
       const std::string mode = attr_s(n, "mode", "constant");
       const bool zero = n.input_size() < 3 || n.input(2).empty() || scalar_const(n.input(2)) == 0.0;
-      if (!r || mode != "constant" || !zero || p.size() != 8 || p[0] || p[1] || p[4] || p[5] ||
-          std::any_of(p.begin(), p.end(), [](int64_t v) { return v < 0; }))
-        fail_node(n, "only zero padding of height and width, read by one Conv or pool alone, is supported (folded "
-                     "into its padding)");
-      pending_pads_[n.output(0)] = {in[0], {p[2], p[3], p[6], p[7]}};
+      const size_t rank = value(n, n.input(0)).shape.size();
+      if (mode != "constant" || !zero || p.size() != 2 * rank || std::any_of(p.begin(), p.end(), [](int64_t v) { return v < 0; }))
+        fail_node(n, "only padding with zeros (mode constant, value 0, constant non-negative pads) is supported");
+      if (r && rank == 4 && !p[0] && !p[1] && !p[4] && !p[5]) {  // spatial: folded into its reader's padding
+        pending_pads_[n.output(0)] = {in[0], {p[2], p[3], p[6], p[7]}};
+        return;
+      }
+      std::string text;
+      for (int64_t v : p) text += (text.empty() ? "" : ",") + std::to_string(v);
+      a.set("pads", text);
+      emit(n, "pad", {in[0]}, single_out(), a);
       return;
     }
     if (t == "ReduceMean") {

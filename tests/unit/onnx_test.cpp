@@ -211,6 +211,15 @@ TEST_CASE("ONNX: a decomposed InstanceNorm's mean over H and W starts a norm, no
   CHECK(op(wl, "mean").outputs == std::vector<std::string>{"y"});
 }
 
+TEST_CASE("ONNX: a Pad no Conv or pool reads is a pad operator", "[onnx]") {
+  const Workload wl = load_workload((models() / "pad_window.onnx").string());
+  REQUIRE(wl.ops().size() == 2);
+  CHECK(op(wl, "pad").kind == "pad");
+  CHECK(op(wl, "pad").attrs.s("pads") == "0,0,0,0,0,2,2,0");
+  CHECK(wl.tensor("p").shape == std::vector<int64_t>{1, 7, 7, 8});
+  CHECK(wl.lower(wl.op_index("pad")).empty());  // data movement only
+}
+
 TEST_CASE("ONNX: bad models are one clear error", "[onnx]") {
   const std::string unsupported = error_of([&] { load_workload((models() / "unsupported.onnx").string()); });
   CHECK(unsupported.find("key 'nodes.round'") != std::string::npos);

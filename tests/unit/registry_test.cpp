@@ -18,7 +18,7 @@ TEST_CASE("registries hold exactly the expected implementations", "[registry]") 
   CHECK(DramRegistry::instance().names() == V{"dram"});
   CHECK(DmaRegistry::instance().names() == V{"dma"});
   CHECK(OpKindRegistry::instance().names() == V{"batched_matmul", "concat", "conv2d", "depthwise", "elementwise",
-                                                 "fully_connected", "gemm", "matmul", "norm", "pool", "reshape",
+                                                 "fully_connected", "gemm", "matmul", "norm", "pad", "pool", "reshape",
                                                  "slice", "softmax", "transpose"});
   // Every declared parameter carries a meaning, and numeric ones a range that holds the default.
   for (const auto& [name, e] : EngineRegistry::instance().entries()) {

@@ -186,9 +186,9 @@ TEST_CASE("a workload built in C++ resolves defaults and validates") {
 }
 
 TEST_CASE("every op kind is registered") {
-  const std::vector<std::string> expect = {"batched_matmul",  "concat", "conv2d",  "depthwise", "elementwise",
-                                           "fully_connected", "gemm",   "matmul",  "norm",      "pool",
-                                           "reshape",         "slice",  "softmax", "transpose"};
+  const std::vector<std::string> expect = {"batched_matmul", "concat",  "conv2d", "depthwise", "elementwise",
+                                           "fully_connected", "gemm",   "matmul", "norm",     "pad",
+                                           "pool",           "reshape", "slice",  "softmax",  "transpose"};
   CHECK(OpKindRegistry::instance().names() == expect);
   for (const auto& k : expect) CHECK(op_kind(k) != nullptr);
 }
@@ -220,4 +220,21 @@ TEST_CASE("pool ceil_mode: output sizes as PyTorch's MaxPool2d(ceil_mode=True) g
                             ", ceil_mode: true, inputs: [x], outputs: [y]}\n");
     CHECK(w.lower(w.op_index("pool"))[0].vec.elements == 2 * want * want);
   }
+}
+
+TEST_CASE("pad: zeros before and after each dim; the pads must number twice the rank") {
+  const std::string head = "name: p\ntensors:\n  x: {shape: [1, 5, 5, 8], role: input}\n  y: {shape: [1, 7, 7, 8]}\nops:\n";
+  const Workload w = yaml(head + "  - {name: pad, kind: pad, pads: \"0,0,0,0,0,2,2,0\", inputs: [x], outputs: [y]}\n");
+  CHECK(w.lower(w.op_index("pad")).empty());
+  auto error = [&](const std::string& pads) {
+    try {
+      yaml(head + "  - {name: pad, kind: pad, pads: \"" + pads + "\", inputs: [x], outputs: [y]}\n");
+    } catch (const UserError& e) {
+      return e.message();
+    }
+    return std::string();
+  };
+  CHECK_THAT(error("0,0,2,0,0,0,0,0"), Catch::Contains("expected [1, 5, 7, 8] (input [1, 5, 5, 8] padded by 0,0,2,0,0,0,0,0)"));
+  CHECK_THAT(error("0,0,1,1"), Catch::Contains("has 4 numbers; input 'x' has rank 4, so 8"));
+  CHECK_THAT(error("0,0,-1,0,0,2,2,0"), Catch::Contains("expected non-negative integers"));
 }

@@ -231,6 +231,16 @@ def instance_norm(out):
     save(g, os.path.join(out, "instance_norm.onnx"))
 
 
+def pad_window(out):
+    """Zero padding no Conv or pool reads (swin's windows at a size 7 does not divide): a pad."""
+    n = helper.make_node
+    nodes = [n("Pad", ["x", "pads"], ["p"], name="pad", mode="constant"), n("Relu", ["p"], ["y"], name="relu")]
+    g = helper.make_graph(nodes, "pad_window", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 5, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 7, 7, 8])],
+                          [ints("pads", [0, 0, 0, 0, 0, 2, 2, 0])])
+    save(g, os.path.join(out, "pad_window.onnx"))
+
+
 def bad(out):
     """An operator tessera does not read (Round), an opset newer than the loader knows, and a
     node missing an input, and a cycle."""
@@ -284,6 +294,7 @@ def main():
     einsum(out)
     swin_bits(out)
     instance_norm(out)
+    pad_window(out)
     bad(out)
 
 
