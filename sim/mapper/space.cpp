@@ -323,7 +323,21 @@ Score ItemSpace::lower_bound(const GemmCandidate& c) const {
   const long double dram_cycles = bits / bits_per_ns * arch_.clock_ghz;
   const long double peak = static_cast<long double>(arch_.engines[o.engine].model->capabilities().peak_ops_per_cycle);
   const long double steps = static_cast<long double>(trips[0]) * trips[1] * trips[2] * g;
-  const long double cycles = std::max({static_cast<long double>(w.macs) / std::max(1.0L, peak), steps, dram_cycles});
+  // Compute: the MACs at the engine's peak; for a GEMM option, the MACs with every tile's sides
+  // rounded up to the engine's PE-grid multiple (the part of the grid a ragged tile leaves idle
+  // still takes its cycles). The rounded sum factors per dimension: interior tiles and the last.
+  long double work = static_cast<long double>(w.macs);
+  if (!o.conv) {
+    long double padded = static_cast<long double>(g);
+    for (size_t d = 0; d < 3; ++d) {
+      const auto t = static_cast<uint64_t>(c.tile[d]), mult = static_cast<uint64_t>(std::max<int64_t>(1, o.multiple[d]));
+      const uint64_t count = (full[d] + t - 1) / t, last = full[d] - (count - 1) * t;
+      auto up = [mult](uint64_t x) { return static_cast<long double>((x + mult - 1) / mult * mult); };
+      padded *= static_cast<long double>(count - 1) * up(t) + up(last);
+    }
+    work = std::max(work, padded);
+  }
+  const long double cycles = std::max({work / std::max(1.0L, peak), steps, dram_cycles});
   Score s;
   s.cycles = static_cast<uint64_t>(std::floor(std::min(cycles, 1.8e19L)));
   s.energy_pj = static_cast<double>(bits) * dram_pj_per_bit(arch_);

@@ -127,12 +127,32 @@ TEST_CASE("Work no engine accepts: one error naming the operator", "[mapper]") {
 
 // Exhaustive and random search skip candidates by ItemSpace::lower_bound; it must never exceed
 // the evaluator's score, or they would skip a winner.
+TEST_CASE("lower_bound: a ragged tile's idle PEs count (hand-derived)", "[mapper]") {
+  // 10x10x10 on a 4x4 ws array (PE-grid multiple m 1, n 4, k 4): one tile of 10 x 12 x 12
+  // padded MACs at 16 per cycle is 90 cycles; the MACs alone would say 62.
+  const Arch arch = load_arch_string(machine(4, 4, "ws", 64, 64, 1000.0), "m.yaml");
+  const Workload wl = load_workload_string(gemm_workload(10, 10, 10), "w.yaml", WorkloadFormat::yaml);
+  const ItemSpace sp(arch, wl, work_items(wl)[0]);
+  size_t array = sp.options().size();
+  for (size_t i = 0; i < sp.options().size(); ++i)
+    if (arch.engines[sp.options()[i].engine].name == "array") array = i;
+  REQUIRE(array < sp.options().size());
+  GemmCandidate c;
+  c.option = array;
+  c.tile = {10, 10, 10};
+  c.loop_order = "mnk";
+  CHECK(sp.lower_bound(c).cycles == 90);
+  Evaluator ev(arch);
+  CHECK(sp.score(ev, sp.plan(c)).cycles >= 90);
+}
+
 TEST_CASE("lower_bound never exceeds the evaluator's score", "[mapper]") {
   std::mt19937_64 g(11);
   auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
   int checked = 0;
   for (int trial = 0; trial < 40; ++trial) {
-    const Arch arch = load_arch_string(machine(static_cast<int>(uni(2, 16)), static_cast<int>(uni(2, 16)), "ws",
+    const char* dataflows[] = {"os", "ws", "is"};
+    const Arch arch = load_arch_string(machine(static_cast<int>(uni(2, 16)), static_cast<int>(uni(2, 16)), dataflows[uni(0, 2)],
                                                static_cast<int>(uni(2, 32)), static_cast<int>(uni(1, 16)),
                                                static_cast<double>(uni(1, 32))),
                                        "m.yaml");
