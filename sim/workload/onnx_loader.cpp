@@ -223,7 +223,16 @@ class OnnxReader {
     bool is_int = true;
   };
   static constexpr size_t kFoldLimit = 4096;
-  static constexpr int kFoldPasses = 64;  // elements: shape vectors and small tables, not weights
+  static constexpr int kFoldPasses = 64;
+  // Elements of a tensor of these dims, or kFoldLimit + 1 for more (or a negative dim): no
+  // overflow whatever the dims.
+  template <typename Dims>
+  static int64_t capped_count(const Dims& dims) {
+    constexpr auto kLimit = static_cast<int64_t>(kFoldLimit);
+    int64_t c = 1;
+    for (int64_t d : dims) c = d < 0 || d > kLimit || c > kLimit ? kLimit + 1 : c * d;
+    return c;
+  }  // elements: shape vectors and small tables, not weights
 
   // Evaluates the nodes computed from constants that only shape bookkeeping uses, in order; each
   // result becomes an initializer and its node goes. Returns whether anything was folded.
@@ -243,12 +252,7 @@ class OnnxReader {
       // A result whose numbers do not fill its dims would be a malformed initializer, which
       // libonnx's inference reads past (fuzz finding).
       if (!r || r->v.size() > kFoldLimit) continue;
-      int64_t elements = 1;
-      for (int64_t d : r->dims)
-        elements = elements < 0 || d < 0 || d > static_cast<int64_t>(kFoldLimit) || elements > static_cast<int64_t>(kFoldLimit)
-                       ? -1
-                       : elements * d;
-      if (elements != static_cast<int64_t>(r->v.size())) continue;
+      if (capped_count(r->dims) != static_cast<int64_t>(r->v.size())) continue;
       known[n.output(0)] = *r;
       // Stored only when a double holds its numbers exactly (a Slice's INT64_MAX "to the end" is
       // read, as a bound, but not written back).
@@ -307,12 +311,6 @@ class OnnxReader {
       const auto it = known.find(n.input(i));
       return it == known.end() ? nullptr : &it->second;
     };
-    auto count = [](const std::vector<int64_t>& dims) {
-      int64_t c = 1;
-      constexpr auto kLimit = static_cast<int64_t>(kFoldLimit);
-      for (int64_t d : dims) c = d < 0 || d > kLimit || c > kLimit ? kLimit + 1 : c * d;
-      return c;
-    };
     if (t == "Constant") {
       for (const auto& a : n.attribute())
         if (a.name() == "value" && a.has_t())
@@ -343,7 +341,7 @@ class OnnxReader {
     if (t == "Unsqueeze" || t == "Squeeze" || t == "Reshape" || t == "Flatten") {
       const Value* out = nullptr;
       if (auto it = values_.find(n.output(0)); it != values_.end() && it->second.known) out = &it->second;
-      if (out && count(out->shape) == static_cast<int64_t>(a->v.size())) return Num{out->shape, a->v, a->is_int};
+      if (out && capped_count(out->shape) == static_cast<int64_t>(a->v.size())) return Num{out->shape, a->v, a->is_int};
       // A Reshape to a constant shape that inference has not resolved yet: 0 copies the input's
       // dimension, one -1 takes the rest.
       const Num* target = in(1);
@@ -399,7 +397,7 @@ class OnnxReader {
       const Num *st = in(1), *en = in(2), *ax = in(3), *sp = in(4);
       const auto rank = static_cast<int64_t>(a->dims.size());
       if (!st || !en || st->v.size() != en->v.size() || (ax && ax->v.size() != st->v.size()) ||
-          (sp && sp->v.size() != st->v.size()) || count(a->dims) != static_cast<int64_t>(a->v.size()))
+          (sp && sp->v.size() != st->v.size()) || capped_count(a->dims) != static_cast<int64_t>(a->v.size()))
         return std::nullopt;
       std::vector<std::vector<int64_t>> pick(static_cast<size_t>(rank));
       for (int64_t d = 0; d < rank; ++d)
@@ -423,7 +421,7 @@ class OnnxReader {
       }
       Num r{{}, {}, a->is_int};
       for (const auto& p : pick) r.dims.push_back(static_cast<int64_t>(p.size()));
-      const int64_t total = count(r.dims);
+      const int64_t total = capped_count(r.dims);
       if (total > static_cast<int64_t>(kFoldLimit)) return std::nullopt;
       for (int64_t flat = 0; flat < total; ++flat) {
         int64_t rest = flat, src = 0, stride = 1;
@@ -446,7 +444,7 @@ class OnnxReader {
       std::sort(sorted.begin(), sorted.end());
       for (int64_t d = 0; d < static_cast<int64_t>(sorted.size()); ++d)
         if (sorted[static_cast<size_t>(d)] != d) return std::nullopt;
-      if (static_cast<int64_t>(perm.size()) != rank || count(a->dims) != static_cast<int64_t>(a->v.size()))
+      if (static_cast<int64_t>(perm.size()) != rank || capped_count(a->dims) != static_cast<int64_t>(a->v.size()))
         return std::nullopt;
       std::vector<int64_t> in_stride(static_cast<size_t>(rank), 1);
       for (int64_t d = rank - 2; d >= 0; --d)
@@ -465,7 +463,7 @@ class OnnxReader {
       return r;
     }
     if (t == "ConstantOfShape") {
-      if (a->dims.size() != 1 || count(as_ints(a->v)) > static_cast<int64_t>(kFoldLimit))
+      if (a->dims.size() != 1 || capped_count(as_ints(a->v)) > static_cast<int64_t>(kFoldLimit))
         return std::nullopt;
       Num r{{}, {}, false};
       for (double d : a->v) r.dims.push_back(to_i64(d));
@@ -476,7 +474,7 @@ class OnnxReader {
             fill = (*v)[0];
             r.is_int = at.t().data_type() == onnx::TensorProto::INT64 || at.t().data_type() == onnx::TensorProto::INT32;
           }
-      r.v.assign(static_cast<size_t>(count(r.dims)), fill);
+      r.v.assign(static_cast<size_t>(capped_count(r.dims)), fill);
       return r;
     }
     // Element-wise on equal sizes or against a single number.
@@ -698,9 +696,7 @@ class OnnxReader {
   // inference, should it read one as data, fails cleanly instead of reading nothing.
   static void drop_weight_payloads(onnx::ModelProto& m) {
     for (auto& t : *m.mutable_graph()->mutable_initializer()) {
-      int64_t count = 1;
-      for (int64_t d : t.dims()) count = count > static_cast<int64_t>(kFoldLimit) ? count : count * d;
-      if (count <= static_cast<int64_t>(kFoldLimit)) continue;
+      if (capped_count(t.dims()) <= static_cast<int64_t>(kFoldLimit)) continue;
       const std::string name = t.name();
       const int32_t type = t.data_type();
       const std::vector<int64_t> dims(t.dims().begin(), t.dims().end());

@@ -22,6 +22,21 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+std::vector<std::string> comma_items(const std::string& text) {
+  std::vector<std::string> items;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    items.push_back(std::move(item));
+    pos = comma + 1;
+  }
+  return items;
+}
+
 void op_error(const Operator& op, const std::string& msg, const SourceLoc& loc) {
   throw UserError(op.kind + " '" + op.name + "': " + msg, loc, "ops." + op.name);
 }

@@ -58,6 +58,9 @@ const IOpKind* op_kind(const std::string& kind);
 
 // ---- helpers for kind implementations ----
 std::string shape_text(const std::vector<int64_t>& shape);  // "[1, 3, 224, 224]"
+// The items of a comma-separated attribute ("0, 2,1" -> "0", "2", "1"), spaces trimmed; an
+// empty text is one empty item.
+std::vector<std::string> comma_items(const std::string& text);
 // Throws UserError "<kind> '<op>': <msg>" at `loc` (the op's location if omitted).
 [[noreturn]] void op_error(const Operator& op, const std::string& msg);
 [[noreturn]] void op_error(const Operator& op, const std::string& msg, const SourceLoc& loc);

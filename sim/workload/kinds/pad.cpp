@@ -30,17 +30,10 @@ class PadKind : public IOpKind {
   static std::vector<int64_t> pads(const Operator& op, size_t rank) {
     const std::string& text = op.attrs.s("pads");
     std::vector<int64_t> p;
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      size_t comma = text.find(',', pos);
-      if (comma == std::string::npos) comma = text.size();
-      std::string item = text.substr(pos, comma - pos);
-      while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-      while (!item.empty() && item.back() == ' ') item.pop_back();
+    for (const std::string& item : comma_items(text)) {
       if (item.empty() || item.size() > 9 || item.find_first_not_of("0123456789") != std::string::npos)
         op_error(op, "pads '" + text + "': expected non-negative integers below 10^9, comma-separated", op.attr_loc("pads"));
       p.push_back(std::atoll(item.c_str()));
-      pos = comma + 1;
     }
     if (p.size() != 2 * rank)
       op_error(op,

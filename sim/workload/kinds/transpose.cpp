@@ -27,13 +27,7 @@ class TransposeKind : public IOpKind {
     const std::string& text = op.attrs.s("perm");
     std::vector<size_t> p;
     std::vector<bool> seen(rank, false);
-    size_t pos = 0;
-    while (pos <= text.size()) {
-      size_t comma = text.find(',', pos);
-      if (comma == std::string::npos) comma = text.size();
-      std::string item = text.substr(pos, comma - pos);
-      while (!item.empty() && item.front() == ' ') item.erase(item.begin());
-      while (!item.empty() && item.back() == ' ') item.pop_back();
+    for (const std::string& item : comma_items(text)) {
       const bool digits = !item.empty() && item.size() < 4 && item.find_first_not_of("0123456789") == std::string::npos;
       const size_t d = digits ? static_cast<size_t>(std::atoi(item.c_str())) : rank;
       if (d >= rank || seen[d])
@@ -41,7 +35,6 @@ class TransposeKind : public IOpKind {
                  op.attr_loc("perm"));
       seen[d] = true;
       p.push_back(d);
-      pos = comma + 1;
     }
     if (p.size() != rank)
       op_error(op,
