@@ -62,7 +62,7 @@ int64_t first_holding(const Arch& arch, Operand o) {
 }
 }  // namespace
 
-ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
+ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item, bool split_kernel)
     : arch_(arch), wl_(wl), item_(item), budget_(arch.scratchpads.size(), 0) {
   for (size_t s = 0; s < budget_.size(); ++s) budget_[s] = arch.scratchpads[s].model->capacity_bits();
   const LoweredOp& w = item_.work;
@@ -115,7 +115,7 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
       if (w.conv) {
         // Its own dimensions: K on the n multiple; C on the share of the k multiple that one
         // channel's R*S taps leave; N, P, Q by their sizes and powers of two (blocks whose pixel
-        // count meets the m multiple); R, S whole.
+        // count meets the m multiple); R, S whole, or by their divisors with split_kernel.
         o.conv = true;
         o.sizes.clear();
         const ConvDims& cd = *w.conv;
@@ -130,6 +130,16 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item)
         o.sizes = {with_pow2(cd.m[0]), tile_sizes(w.gemm.n, o.multiple[1]),
                    tile_sizes(cd.k[0], std::max<int64_t>(1, o.multiple[2] / std::gcd(o.multiple[2], taps))),
                    with_pow2(cd.m[1]), with_pow2(cd.m[2]), {cd.k[1]}, {cd.k[2]}};
+        if (split_kernel) {
+          auto divisors = [](int64_t d) {
+            std::vector<int64_t> v;
+            for (int64_t i = 1; i <= d; ++i)
+              if (d % i == 0) v.push_back(i);
+            return v;
+          };
+          o.sizes[5] = divisors(cd.k[1]);
+          o.sizes[6] = divisors(cd.k[2]);
+        }
         options_.push_back(std::move(o));
       }
     }

@@ -42,8 +42,8 @@ struct Score {
 
 // One engine + dataflow for a GEMM item, with what its tiles depend on. A convolution has two
 // options per engine and dataflow: its im2col GEMM tiled in m, n, k, and its own dimensions
-// N, K, C, P, Q, R, S (`conv`; the search keeps R and S whole: splitting the kernel only adds
-// halo re-reads, and mapping files can still do it).
+// N, K, C, P, Q, R, S (`conv`; R and S whole unless the space is made with split_kernel:
+// docs/mapper.md shows a split kernel is dominated; mapping files can still split it).
 struct GemmOption {
   size_t engine = 0;
   std::string dataflow;
@@ -62,7 +62,10 @@ struct GemmCandidate {
 
 class ItemSpace {
  public:
-  ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item);
+  // split_kernel: a convolution's blocks also take R and S by their divisors (by default they
+  // keep them whole: a split kernel is dominated, docs/mapper.md; exhaustive search with it on
+  // checks that, tests/unit/mapper_test.cpp).
+  ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item, bool split_kernel = false);
 
   const Arch& arch() const { return arch_; }
   const Workload& workload() const { return wl_; }

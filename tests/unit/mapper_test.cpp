@@ -269,3 +269,34 @@ TEST_CASE("accumulator tiles: the searches choose among whole rows and whole col
   CHECK(r.mapping.ops[0].acc_m == 0);
   CHECK(r.mapping.ops[0].acc_n == 9);
 }
+
+// The searches keep a convolution's kernel whole in its blocks (docs/mapper.md: a split R or S
+// re-reads the halo and adds steps, and splitting C instead shrinks a tile at least as much; the
+// im2col option splits the kernel anyway). Held here: exhaustive search over the space with R and
+// S split by their divisors finds nothing better than the ILP without them, on small buffers
+// (where only capacity could make a split pay), strided and depthwise layers included.
+TEST_CASE("a split kernel (R, S) does not beat the ILP's whole-kernel mappings", "[mapper]") {
+  std::mt19937_64 g(91);
+  auto uni = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g); };
+  int split_space_larger = 0;
+  for (int trial = 0; trial < 8; ++trial) {
+    const std::string df = std::array<const char*, 3>{"os", "ws", "is"}[static_cast<size_t>(uni(0, 2))];
+    const std::string arch_text =
+        machine(static_cast<int>(uni(4, 8)), static_cast<int>(uni(4, 8)), df, 1, 1, static_cast<double>(uni(1, 4)));
+    const Arch arch = load_arch_string(arch_text, "m.yaml");
+    const int64_t r = trial % 2 ? 5 : 3, c = uni(2, 8);
+    const std::string wl_text = conv_workload(c, uni(10, 18), trial == 3 ? c : uni(4, 8), r, uni(1, 2), r / 2, trial == 3 ? c : 1);
+    const Workload wl = load_workload_string(wl_text, "w.yaml", WorkloadFormat::yaml);
+    MapperOptions ilp, split;
+    ilp.time_limit = 60;
+    split.kind = MapperKind::exhaustive;
+    split.exhaustive_limit = 1e9;
+    split.split_kernel = true;
+    const MapResult ri = map_workload(arch, wl, ilp), rs = map_workload(arch, wl, split);
+    const double ci = static_cast<double>(ri.items[0].score.cycles), cs = static_cast<double>(rs.items[0].score.cycles);
+    INFO(wl_text << "\n" << arch_text << "\nilp " << ci << "\nexhaustive with split kernels " << cs);
+    CHECK(ci <= cs * 1.01);
+    split_space_larger += rs.items[0].space > ri.items[0].space;
+  }
+  CHECK(split_space_larger == 8);  // the split space really is larger
+}
