@@ -76,7 +76,7 @@ class Driver {
         om = *heuristic.find(it.name);
         st.how = om.fused ? "fused" : it.work.kind == WorkKind::Gemm ? "default" : "vector";
         if (st.how == "default") {
-          const ItemSpace sp(arch_, wl_, it, opt_.split_kernel);
+          const ItemSpace sp(arch_, wl_, it, opt_.full_space);
           st.space = sp.size();
           score_fixed(sp, om, st);
         }
@@ -87,7 +87,7 @@ class Driver {
         om.fused = true;
         st.how = "fused";
       } else {
-        const ItemSpace sp(arch_, wl_, it, opt_.split_kernel);
+        const ItemSpace sp(arch_, wl_, it, opt_.full_space);
         st.space = sp.size();
         if (!sp.is_gemm()) {
           om = map_vector(sp, st);

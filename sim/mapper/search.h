@@ -29,7 +29,7 @@ struct MapperOptions {
   uint64_t random_samples = 10000;    // random: candidates drawn per item
   uint64_t seed = 1;                  // random
   double exhaustive_limit = 2e6;      // exhaustive: largest space enumerated per item
-  bool split_kernel = false;          // also tile R and S of a convolution's blocks (ItemSpace)
+  bool full_space = false;            // the space without the dominated reductions (ItemSpace)
   // Called after each item: (items done, items in all).
   std::function<void(size_t, size_t)> progress;
 };

@@ -62,8 +62,8 @@ int64_t first_holding(const Arch& arch, Operand o) {
 }
 }  // namespace
 
-ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item, bool split_kernel)
-    : arch_(arch), wl_(wl), item_(item), budget_(arch.scratchpads.size(), 0) {
+ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item, bool full_space)
+    : arch_(arch), wl_(wl), full_space_(full_space), item_(item), budget_(arch.scratchpads.size(), 0) {
   for (size_t s = 0; s < budget_.size(); ++s) budget_[s] = arch.scratchpads[s].model->capacity_bits();
   const LoweredOp& w = item_.work;
   // An activation stays on chip when it takes at most half of the scratchpad holding its role.
@@ -115,7 +115,7 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item,
       if (w.conv) {
         // Its own dimensions: K on the n multiple; C on the share of the k multiple that one
         // channel's R*S taps leave; N, P, Q by their sizes and powers of two (blocks whose pixel
-        // count meets the m multiple); R, S whole, or by their divisors with split_kernel.
+        // count meets the m multiple); R, S whole, or by their divisors in the full space.
         o.conv = true;
         o.sizes.clear();
         const ConvDims& cd = *w.conv;
@@ -130,7 +130,7 @@ ItemSpace::ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item,
         o.sizes = {with_pow2(cd.m[0]), tile_sizes(w.gemm.n, o.multiple[1]),
                    tile_sizes(cd.k[0], std::max<int64_t>(1, o.multiple[2] / std::gcd(o.multiple[2], taps))),
                    with_pow2(cd.m[1]), with_pow2(cd.m[2]), {cd.k[1]}, {cd.k[2]}};
-        if (split_kernel) {
+        if (full_space) {
           auto divisors = [](int64_t d) {
             std::vector<int64_t> v;
             for (int64_t i = 1; i <= d; ++i)
@@ -189,19 +189,54 @@ std::vector<AccLevel> ItemSpace::acc_choices(const GemmOption& o, const std::vec
   if (!rule.on || (rule.m == 0 && rule.n == 0)) return v;
   const GemmShape g = it.largest();
   const auto fit = static_cast<int64_t>(acc_fit_outputs(arch_, o.bits.psum));
+  // A call split both ways comes in both orders of the m and n calls (which operand's rows
+  // the consecutive calls share).
   auto add = [&](int64_t m, int64_t n) {
     AccLevel a = rule;
     a.m = m >= g.m ? 0 : m;
     a.n = n >= g.n ? 0 : n;
-    for (const auto& x : v)
-      if (x.m == a.m && x.n == a.n) return;
-    v.push_back(a);
+    for (const bool n_outer : {rule.n_outer, !rule.n_outer}) {
+      if (n_outer != rule.n_outer && (a.m == 0 || a.n == 0)) break;
+      a.n_outer = n_outer;
+      bool seen = false;
+      for (const auto& x : v) seen = seen || (x.m == a.m && x.n == a.n && x.n_outer == a.n_outer);
+      if (!seen) v.push_back(a);
+    }
   };
   auto down = [](int64_t x, int64_t multiple) { return x >= multiple ? x / multiple * multiple : x; };
-  if (!it.is_conv() && g.n <= fit) add(down(fit / g.n, o.multiple[0]), g.n);  // whole rows
-  if (g.m <= fit) {                                                            // whole columns
+  // At most t per tile over d, in tiles made equal (no small ragged last call).
+  auto balanced = [](int64_t d, int64_t t) {
+    const int64_t count = (d + t - 1) / t;
+    return (d + count - 1) / count;
+  };
+  if (!it.is_conv() && g.n <= fit) {  // whole rows
+    add(down(fit / g.n, o.multiple[0]), g.n);
+    add(balanced(g.m, fit / g.n), g.n);
+  }
+  if (g.m <= fit) {  // whole columns
     add(g.m, fit / g.m);
     add(g.m, down(fit / g.m, o.multiple[1]));
+    add(g.m, balanced(g.n, fit / g.m));
+  }
+  if (full_space_ && !it.is_conv())  // every maximal tile: each m's widest n
+    for (int64_t ma : tile_sizes(g.m, o.multiple[0]))
+      if (ma < g.m && ma <= fit) {
+        add(ma, std::min(g.n, fit / ma));
+        add(ma, down(std::min(g.n, fit / ma), o.multiple[1]));
+      }
+  if (!it.is_conv()) {  // split both ways, about square: each call re-reads less of a and b
+    // From a side of sqrt(fit) in one dimension: the other's widest balanced side, then the
+    // first's widest again (50x20 outputs with 256 fit: 13 rows, then 10 columns, then 25 rows).
+    const auto side = std::max<int64_t>(1, static_cast<int64_t>(std::sqrt(static_cast<double>(fit))));
+    const int64_t m0 = balanced(g.m, std::min(g.m, side));
+    const int64_t n1 = balanced(g.n, std::min(g.n, fit / m0));
+    add(balanced(g.m, std::min(g.m, fit / n1)), n1);
+    const int64_t n0 = balanced(g.n, std::min(g.n, side));
+    const int64_t m1 = balanced(g.m, std::min(g.m, fit / n0));
+    add(m1, balanced(g.n, std::min(g.n, fit / m1)));
+    const int64_t mg = down(std::min(g.m, side), o.multiple[0]);
+    const int64_t ng = down(std::min(g.n, fit / mg), o.multiple[1]);
+    add(down(std::min(g.m, fit / ng), o.multiple[0]), ng);
   }
   return v;
 }

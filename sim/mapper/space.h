@@ -42,7 +42,7 @@ struct Score {
 
 // One engine + dataflow for a GEMM item, with what its tiles depend on. A convolution has two
 // options per engine and dataflow: its im2col GEMM tiled in m, n, k, and its own dimensions
-// N, K, C, P, Q, R, S (`conv`; R and S whole unless the space is made with split_kernel:
+// N, K, C, P, Q, R, S (`conv`; R and S whole unless the space is made with full_space:
 // docs/mapper.md shows a split kernel is dominated; mapping files can still split it).
 struct GemmOption {
   size_t engine = 0;
@@ -62,10 +62,11 @@ struct GemmCandidate {
 
 class ItemSpace {
  public:
-  // split_kernel: a convolution's blocks also take R and S by their divisors (by default they
-  // keep them whole: a split kernel is dominated, docs/mapper.md; exhaustive search with it on
-  // checks that, tests/unit/mapper_test.cpp).
-  ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item, bool split_kernel = false);
+  // full_space: without two reductions docs/mapper.md argues are dominated (and
+  // tests/unit/mapper_test.cpp checks by exhaustive search of the full space): a convolution's
+  // blocks also split R and S by their divisors, and the accumulator tile ranges over every
+  // maximal m x n (acc_choices).
+  ItemSpace(const Arch& arch, const Workload& wl, const WorkItem& item, bool full_space = false);
 
   const Arch& arch() const { return arch_; }
   const Workload& workload() const { return wl_; }
@@ -109,6 +110,7 @@ class ItemSpace {
  private:
   const Arch& arch_;
   const Workload& wl_;
+  bool full_space_ = false;
   WorkItem item_;
   OperandHomes homes_;
   std::vector<uint64_t> budget_;

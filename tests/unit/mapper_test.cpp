@@ -253,21 +253,30 @@ TEST_CASE("a broken CBC solution is solved again: 285x93x130, os 15x5, 5 KiB buf
 // bits double-buffered; a tile of 11 x 18 outputs runs as 7 x 18 rows (the rule), 11 x 11 or
 // 11 x 9 columns. On a 9x9 output-stationary array 11 columns take two column folds, 9 one:
 // the searches pick 11 x 9 (it has the fewest folds of the three).
-TEST_CASE("accumulator tiles: the searches choose among whole rows and whole columns", "[mapper][acc]") {
+TEST_CASE("accumulator tiles: the searches choose among whole rows, whole columns and about-square calls", "[mapper][acc]") {
   const Arch arch = load_arch_string(machine(9, 9, "os", 17, 10, 7, 1), "m.yaml");
   const Workload wl = load_workload_string(gemm_workload(11, 47, 43), "w.yaml", WorkloadFormat::yaml);
   const ItemSpace sp(arch, wl, work_items(wl)[0]);
+  // 1 KiB of 32-bit partial sums, double-buffered: 128 outputs per call, of an 11 x 18 tile.
   const auto choices = sp.acc_choices(sp.options()[0], {11, 18, 43});
-  REQUIRE(choices.size() == 3);
-  CHECK((choices[0].m == 7 && choices[0].n == 0));
-  CHECK((choices[1].m == 0 && choices[1].n == 11));
-  CHECK((choices[2].m == 0 && choices[2].n == 9));
+  REQUIRE(choices.size() == 6);
+  CHECK((choices[0].m == 7 && choices[0].n == 0));  // whole rows: 128 / 18 = 7 (acc_level's rule)
+  CHECK((choices[1].m == 6 && choices[1].n == 0));  // ... balanced: 11 rows in two calls of 6
+  CHECK((choices[2].m == 0 && choices[2].n == 11));  // whole columns: 128 / 11 = 11
+  CHECK((choices[3].m == 0 && choices[3].n == 9));   // ... on the 9-wide grid, also 18 balanced
+  // About square (side 11): 11 x 9 is whole columns again; on the grid 9 x 9, in both orders.
+  CHECK((choices[4].m == 9 && choices[4].n == 9 && choices[5].m == 9 && choices[5].n == 9));
+  CHECK(choices[4].n_outer != choices[5].n_outer);
   MapperOptions ex;
   ex.kind = MapperKind::exhaustive;
   ex.exhaustive_limit = 1e9;
   const MapResult r = map_workload(arch, wl, ex);
+  // The best tile is 11 x 24: its 24 columns in three balanced calls of 8 (1,162 cycles), not
+  // 9 + 9 + 6 on the grid (1,165, the best before balanced choices).
+  CHECK(r.mapping.ops[0].tile_n == 24);
   CHECK(r.mapping.ops[0].acc_m == 0);
-  CHECK(r.mapping.ops[0].acc_n == 9);
+  CHECK(r.mapping.ops[0].acc_n == 8);
+  CHECK(r.items[0].score.cycles == 1162);
 }
 
 // The searches keep a convolution's kernel whole in its blocks (docs/mapper.md: a split R or S
@@ -291,7 +300,7 @@ TEST_CASE("a split kernel (R, S) does not beat the ILP's whole-kernel mappings",
     ilp.time_limit = 60;
     split.kind = MapperKind::exhaustive;
     split.exhaustive_limit = 1e9;
-    split.split_kernel = true;
+    split.full_space = true;
     const MapResult ri = map_workload(arch, wl, ilp), rs = map_workload(arch, wl, split);
     const double ci = static_cast<double>(ri.items[0].score.cycles), cs = static_cast<double>(rs.items[0].score.cycles);
     INFO(wl_text << "\n" << arch_text << "\nilp " << ci << "\nexhaustive with split kernels " << cs);
@@ -299,4 +308,38 @@ TEST_CASE("a split kernel (R, S) does not beat the ILP's whole-kernel mappings",
     split_space_larger += rs.items[0].space > ri.items[0].space;
   }
   CHECK(split_space_larger == 8);  // the split space really is larger
+}
+// The accumulator tile is chosen among a few shapes per scratchpad tile (ItemSpace::acc_choices:
+// whole rows, whole columns, about square, each as it fits, balanced and on the PE grid), not
+// every maximal m x n (the full space). Two layers the slow test found: 50x80x12, where the best
+// tile splits its calls both ways (2% slower with whole rows or columns only), and 116x117x6.
+TEST_CASE("accumulator tiles: the few choices are within 1% of every maximal one", "[mapper][acc]") {
+  const std::array<std::pair<std::string, std::string>, 2> cases{
+      std::pair{gemm_workload(50, 80, 12), machine(12, 15, "ws", 11, 11, 6, 2)},
+      std::pair{gemm_workload(116, 117, 6), machine(7, 16, "os", 16, 8, 1, 3)}};
+  for (const auto& [wl_text, arch_text] : cases) {
+    const Arch arch = load_arch_string(arch_text, "m.yaml");
+    const Workload wl = load_workload_string(wl_text, "w.yaml", WorkloadFormat::yaml);
+    MapperOptions ilp, few, full;
+    ilp.time_limit = 60;
+    few.kind = full.kind = MapperKind::exhaustive;
+    few.exhaustive_limit = full.exhaustive_limit = 1e9;
+    full.full_space = true;
+    const MapResult ri = map_workload(arch, wl, ilp), rf = map_workload(arch, wl, few), ra = map_workload(arch, wl, full);
+    const double ci = static_cast<double>(ri.items[0].score.cycles), cf = static_cast<double>(rf.items[0].score.cycles),
+                 ca = static_cast<double>(ra.items[0].score.cycles);
+    INFO(wl_text << "\n" << arch_text << "\nilp " << ci << "\nfew choices " << cf << "\nevery maximal tile " << ca);
+    CHECK(cf <= ca * 1.01);
+    CHECK(ca <= cf);  // the full space holds the few choices
+    CHECK(ci <= ca * 1.01);
+  }
+  // The first: 25 x 10 outputs per call of a 50 x 20 tile, found by the about-square choice.
+  const Arch arch = load_arch_string(cases[0].second, "m.yaml");
+  const Workload wl = load_workload_string(cases[0].first, "w.yaml", WorkloadFormat::yaml);
+  MapperOptions few;
+  few.kind = MapperKind::exhaustive;
+  const MapResult r = map_workload(arch, wl, few);
+  CHECK(r.items[0].score.cycles == 2142);
+  CHECK(r.mapping.ops[0].acc_m == 25);
+  CHECK(r.mapping.ops[0].acc_n == 10);
 }

@@ -23,8 +23,8 @@ void add_mapper_options(CLI::App& cmd, MapperArgs& a) {
   cmd.add_option("--exhaustive-limit", a.exhaustive_limit,
                  "exhaustive mapper: largest space enumerated per operator (larger ones are mapped by the ILP)")
       ->check(CLI::PositiveNumber);
-  cmd.add_flag("--split-kernel", a.split_kernel,
-               "also tile a convolution's kernel (R, S) in its blocks (kept whole by default: a split kernel is dominated)");
+  cmd.add_flag("--full-space", a.full_space,
+               "search without the reductions docs/mapper.md shows dominated: split kernels (R, S) in a convolution's blocks, every maximal accumulator tile");
 }
 
 MapResult run_mapper(const Arch& arch, const Workload& wl, const MapperArgs& a) {
@@ -35,7 +35,7 @@ MapResult run_mapper(const Arch& arch, const Workload& wl, const MapperArgs& a) 
   o.random_samples = a.samples;
   o.seed = a.seed;
   o.exhaustive_limit = a.exhaustive_limit;
-  o.split_kernel = a.split_kernel;
+  o.full_space = a.full_space;
   const bool tty = isatty(fileno(stderr)) != 0;
   const auto t0 = std::chrono::steady_clock::now();
   auto last = t0;

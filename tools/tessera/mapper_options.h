@@ -17,7 +17,7 @@ struct MapperArgs {
   double time_limit = 1.0;
   uint64_t samples = 10000, seed = 1;
   double exhaustive_limit = 2e6;
-  bool split_kernel = false;
+  bool full_space = false;
 };
 
 void add_mapper_options(CLI::App& cmd, MapperArgs& a);
