@@ -86,8 +86,9 @@ class ItemSpace {
   // Accumulator tiles to try for a tile, the first acc_level's: on a machine whose accumulator
   // cannot hold the tile's partial sums (double-buffered), as many whole rows as fit and as
   // many whole columns (a convolution block: only its columns), each also rounded down to the
-  // engine's PE-grid multiple; else the one. The searches score each (the best is the
-  // candidate's), so every mapper searches the same space.
+  // engine's PE-grid multiple and balanced, and calls split both ways about square (both call
+  // orders); in the full space also every m with its widest n; else the one. The searches
+  // score each (the best is the candidate's), so every mapper searches the same space.
   std::vector<AccLevel> acc_choices(const GemmOption& o, const std::vector<int64_t>& tile) const;
   // Candidates in the space: sum over options of (product of sizes) x 6 loop orders.
   double size() const;
