@@ -191,16 +191,19 @@ std::vector<AccLevel> ItemSpace::acc_choices(const GemmOption& o, const std::vec
   const auto fit = static_cast<int64_t>(acc_fit_outputs(arch_, o.bits.psum));
   // A call split both ways comes in both orders of the m and n calls (which operand's rows
   // the consecutive calls share).
+  auto push_new = [&](const AccLevel& a) {
+    for (const auto& x : v)
+      if (x.m == a.m && x.n == a.n && x.n_outer == a.n_outer) return;
+    v.push_back(a);
+  };
   auto add = [&](int64_t m, int64_t n) {
     AccLevel a = rule;
     a.m = m >= g.m ? 0 : m;
     a.n = n >= g.n ? 0 : n;
-    for (const bool n_outer : {rule.n_outer, !rule.n_outer}) {
-      if (n_outer != rule.n_outer && (a.m == 0 || a.n == 0)) break;
-      a.n_outer = n_outer;
-      bool seen = false;
-      for (const auto& x : v) seen = seen || (x.m == a.m && x.n == a.n && x.n_outer == a.n_outer);
-      if (!seen) v.push_back(a);
+    push_new(a);
+    if (a.m && a.n) {
+      a.n_outer = !rule.n_outer;
+      push_new(a);
     }
   };
   auto down = [](int64_t x, int64_t multiple) { return x >= multiple ? x / multiple * multiple : x; };
@@ -228,12 +231,11 @@ std::vector<AccLevel> ItemSpace::acc_choices(const GemmOption& o, const std::vec
     // From a side of sqrt(fit) in one dimension: the other's widest balanced side, then the
     // first's widest again (50x20 outputs with 256 fit: 13 rows, then 10 columns, then 25 rows).
     const auto side = std::max<int64_t>(1, static_cast<int64_t>(std::sqrt(static_cast<double>(fit))));
-    const int64_t m0 = balanced(g.m, std::min(g.m, side));
-    const int64_t n1 = balanced(g.n, std::min(g.n, fit / m0));
-    add(balanced(g.m, std::min(g.m, fit / n1)), n1);
-    const int64_t n0 = balanced(g.n, std::min(g.n, side));
-    const int64_t m1 = balanced(g.m, std::min(g.m, fit / n0));
-    add(m1, balanced(g.n, std::min(g.n, fit / m1)));
+    auto widest = [&](int64_t d, int64_t other) { return balanced(d, std::min(d, fit / other)); };
+    const int64_t n1 = widest(g.n, balanced(g.m, std::min(g.m, side)));  // rows first
+    add(widest(g.m, n1), n1);
+    const int64_t m1 = widest(g.m, balanced(g.n, std::min(g.n, side)));  // columns first
+    add(m1, widest(g.n, m1));
     const int64_t mg = down(std::min(g.m, side), o.multiple[0]);
     const int64_t ng = down(std::min(g.n, fit / mg), o.multiple[1]);
     add(down(std::min(g.m, fit / ng), o.multiple[0]), ng);
