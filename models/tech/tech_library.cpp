@@ -374,10 +374,11 @@ void TechLibrary::fit_sram_area(const std::vector<SramPoint>& pts) {
 // Primitive names.
 
 struct TechLibrary::Prim {
-  enum Kind { Int, Fp, RegWrite, RegRead, Reg, Mux } kind = Int;
+  enum Kind { Int, Fp, RegWrite, RegRead, Reg, Mux, IntMulBy } kind = Int;
   std::string op;
   const FloatFormat* fmt = nullptr;
-  int fanin = 2;
+  int fanin = 2;       // Mux
+  int other_bits = 0;  // IntMulBy: the second operand's width
 };
 
 std::vector<std::string> TechLibrary::primitives() {
@@ -386,7 +387,7 @@ std::vector<std::string> TechLibrary::primitives() {
   for (const auto& o : kOps) v.push_back("fp_" + o);
   for (const auto& f : float_formats())
     for (const auto& o : kOps) v.push_back(f.name + "_" + o);
-  for (const char* s : {"reg", "reg_write", "reg_read", "mux", "mux4", "mux8", "mux16"}) v.push_back(s);
+  for (const char* s : {"reg", "reg_write", "reg_read", "mux", "mux4", "mux8", "mux16", "int_mulx8"}) v.push_back(s);
   return v;
 }
 
@@ -414,6 +415,17 @@ TechLibrary::Prim TechLibrary::parse(const std::string& name, int bits) const {
       need_bits(1, 1 << 24);
       p.kind = Prim::Mux;
       p.fanin = n.empty() ? 2 : std::stoi(n);
+      return p;
+    }
+  }
+  if (name.rfind("int_mulx", 0) == 0) {
+    const std::string n = name.substr(8);
+    bool digits = !n.empty() && n.size() <= 2;
+    for (char c : n) digits = digits && c >= '0' && c <= '9';
+    if (digits && std::stoi(n) >= 1 && std::stoi(n) <= 64) {
+      need_bits(1, 64);
+      p.kind = Prim::IntMulBy;
+      p.other_bits = std::stoi(n);
       return p;
     }
   }
@@ -493,6 +505,22 @@ double TechLibrary::int_mul_um2(int b) const {
   return bb * bb * spec_.and2_um2 + bb * (bb - 1) * spec_.full_adder_um2;
 }
 
+// A p x q multiplier (int_mulx<q> at p bits). Array law: min(p,q) rows of max(p,q) partial-
+// product ANDs, min-1 rows of max-wide adders; the b x b case above is p = q. Fitted laws
+// k0*b + k1*b^2 are read the same way: the quadratic term counts partial-product cells (p*q),
+// the linear one the adder rows' width (max(p,q)). Equal to int_mul at p = q.
+double TechLibrary::int_mul_by_pj(int p, int q) const {
+  const double lo = std::min(p, q), hi = std::max(p, q);
+  return int_mul_pj_.k0 * std::pow(hi, int_mul_pj_.p0) + int_mul_pj_.k1 * std::pow(hi, int_mul_pj_.p1) * (lo / hi);
+}
+
+double TechLibrary::int_mul_by_um2(int p, int q) const {
+  const double lo = std::min(p, q), hi = std::max(p, q);
+  if (spec_.int_mul_area_law == IntMulAreaLaw::Array)
+    return lo * hi * spec_.and2_um2 + (lo - 1) * hi * spec_.full_adder_um2;
+  return int_mul_um2_.k0 * std::pow(hi, int_mul_um2_.p0) + int_mul_um2_.k1 * std::pow(hi, int_mul_um2_.p1) * (lo / hi);
+}
+
 double TechLibrary::int_um2(const std::string& op, int b) const {
   const double add = int_add_um2_.at(b);
   if (op == "add" || op == "compare") return add;
@@ -523,6 +551,7 @@ double TechLibrary::action_pj(const std::string& primitive, int bits) const {
     case Prim::RegWrite: return spec_.reg_write_pj_per_bit * bits;
     case Prim::RegRead: return spec_.reg_read_pj_per_bit * bits;
     case Prim::Mux: return spec_.mux2_pj_per_bit * bits * (p.fanin - 1);  // tree of 2:1 cells
+    case Prim::IntMulBy: return int_mul_by_pj(bits, p.other_bits);
     case Prim::Reg: break;
   }
   return 0;
@@ -537,6 +566,7 @@ double TechLibrary::area_um2(const std::string& primitive, int bits) const {
     case Prim::Fp: return fp_um2(p.op, *p.fmt);
     case Prim::Reg: return spec_.reg_um2_per_bit * bits;
     case Prim::Mux: return spec_.mux2_um2_per_bit * bits * (p.fanin - 1);
+    case Prim::IntMulBy: return int_mul_by_um2(bits, p.other_bits);
     case Prim::RegWrite:
     case Prim::RegRead: break;
   }

@@ -18,12 +18,15 @@
 //                                                             32 = fp32 (bf16 only as bf16_*)
 //   reg_write, reg_read (energy) / reg (area)                 `bits` flip-flops accessed / present
 //   mux (2:1), mux<N> (N:1, N >= 2)                           `bits` selected output bits
+//   int_mulx<Q> (Q 1..64)                                     a `bits` x Q multiplier (e.g. a
+//                                                             bit-serial slice by a weight)
 // primitive_for(op, dtype) builds the right name from a tensor format.
 //
 // Laws (fitted at construction; docs/tech.md lists the points, sources and fit errors):
 //   int_add  energy, area:  k0 + k1*b           (carry chain: linear in bits plus fixed cost)
 //   int_mul  energy, area:  k1*b + k2*b^2       (b^2 partial-product cells + final adder)
 //   int_mul  area, if spec.int_mul_area_law == Array:  b^2 * and2_um2 + b*(b-1) * full_adder_um2
+//   int_mulx<q> at p bits: the int_mul law with b^2 -> p*q and b -> max(p,q) (equal at p = q)
 //                           (an array multiplier built from cells, not fitted; energy stays fitted)
 //   fp_add, fp_mul:         k1*m + k2*m^2, m = significand bits incl. hidden bit; the
 //                           exponent path is small next to the significand and is not modelled
@@ -219,6 +222,8 @@ class TechLibrary {
   double int_um2(const std::string& op, int bits) const;
   double fp_um2(const std::string& op, const FloatFormat& f) const;
   double int_mul_um2(int bits) const;  // by spec_.int_mul_area_law
+  double int_mul_by_pj(int p, int q) const;   // a p x q multiplier
+  double int_mul_by_um2(int p, int q) const;
   void fit_sram(const std::vector<SramPoint>& pts);
   void fit_sram_area(const std::vector<SramPoint>& pts);
 

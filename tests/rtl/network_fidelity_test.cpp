@@ -29,8 +29,9 @@ struct Run {
   std::vector<int64_t> image, conv1_w, conv1_out;
 };
 
-Run run(Fidelity fid, uint64_t seed, const std::vector<std::string>& overrides = {}) {
-  const Arch arch = load_arch("tests/data/cosim_8x8.yaml", overrides);
+Run run(Fidelity fid, uint64_t seed, const std::vector<std::string>& overrides = {},
+        const std::string& machine = "tests/data/cosim_8x8.yaml") {
+  const Arch arch = load_arch(machine, overrides);
   const Workload wl = load_workload("tests/data/cnn3.yaml");
   const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
   SeededData data(wl, seed);
@@ -97,6 +98,27 @@ TEST_CASE("cnn3 with double-buffered weights: identical at tile, pe and rtl, fas
     compute_single += single.ops[i].compute_cycles;
   }
   CHECK(compute_db < compute_single);
+}
+
+TEST_CASE("cnn3 on the bit-serial array at tile, pe and rtl fidelity: identical cycles, actions and outputs",
+          "[rtl][network][bitserial]") {
+  const std::string machine = "tests/data/cosim_bitserial.yaml";
+  const Run tile = run(Fidelity::Tile, 42, {}, machine), pe = run(Fidelity::Pe, 42, {}, machine),
+            rtl = run(Fidelity::Rtl, 42, {}, machine);
+  REQUIRE(tile.ops.size() == 3);
+  for (const Run* other : {&pe, &rtl}) {
+    REQUIRE(other->ops.size() == tile.ops.size());
+    for (size_t i = 0; i < tile.ops.size(); ++i) {
+      INFO(tile.ops[i].op);
+      CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
+      CHECK(other->ops[i].compute_cycles == tile.ops[i].compute_cycles);
+      CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
+      CHECK(other->ops[i].actions == tile.ops[i].actions);
+    }
+    CHECK(other->checksums == tile.checksums);
+  }
+  // Integer sums do not depend on the engine: the systolic machine computes the same tensors.
+  CHECK(run(Fidelity::Tile, 42).checksums == tile.checksums);
 }
 
 TEST_CASE("the data path's conv1 equals a direct convolution, requantized", "[rtl][network]") {

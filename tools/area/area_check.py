@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Area cross-check: the systolic engine's area model against yosys synthesis of its RTL.
+"""Area cross-check: engine area models against yosys synthesis of their RTL.
 
-For each configuration (ROWS x COLS, IN_BITS, ACC_BITS) this synthesizes
-rtl/src/systolic/systolic_array.v with yosys (synth -flatten, then abc onto tools/area/tessera_cells.lib)
-and asks the C++ model (the `area_model` tool, which prints area_items() priced by a technology
-file) for the same configuration, then compares:
+For each engine (systolic, bitserial) and each of its configurations this synthesizes the
+engine's array RTL with yosys (synth -flatten, then abc onto tools/area/tessera_cells.lib) and
+asks the C++ model (the `area_model` tool, which prints area_items() priced by a technology
+file) for the same configuration, then compares, per engine:
 
   (a) flip-flop bits: yosys' flip-flop cells after synthesis (all single-bit) against the
       model's `reg` bits. Must be equal.
@@ -19,16 +19,17 @@ tests the inventory and not two different multiplier designs. configs/tech/45nm.
 default library, multipliers fitted to published Booth/Wallace-class silicon) is reported for
 information, with its own k.
 
-Only the hardware both sides describe is compared: the model's `pe_array` and `controller`
-components. Its `accumulator` component (C adders that sum the partial results of successive
-K folds) is engine hardware outside rtl/src/systolic/systolic_array.v.
+Only the hardware both sides describe is compared. Systolic: the model's `pe_array` and
+`controller` components; its `accumulator` component (C adders that sum the partial results of
+successive K folds) is engine hardware outside rtl/src/systolic/systolic_array.v. Bitserial:
+every component (the array holds the operand registers and the read-out).
 
-Writes the table to stdout, to docs/area.md (between the area_check markers) and the plot to
-docs/img/area_model_vs_yosys.{png,svg}, unless --check is given without --docs. yosys results
+Writes each engine's table to stdout, to docs/area.md (between its markers) and its plot to
+docs/img/, unless --check is given without --docs. yosys results
 are cached in --workdir by a hash of the RTL, the cell library and the yosys script, so a rerun
 only synthesizes what changed. Python 3 stdlib only; yosys and (for the plot) gnuplot on PATH.
 
-  tools/area/area_check.py --model build-area/area_model [--check] [--docs] [--only 4x4]
+  tools/area/area_check.py --model build-area/area_model [--engine bitserial] [--check] [--docs] [--only 4x4]
 """
 import argparse
 import hashlib
@@ -40,36 +41,92 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RTL = [os.path.join(ROOT, "rtl", "src", "systolic", f) for f in ("systolic_pe.v", "systolic_array.v")]
 LIB = os.path.join(ROOT, "tools", "area", "tessera_cells.lib")
 TECH_CHECK = os.path.join(ROOT, "tools", "area", "yosys_45nm.yaml")  # array law: the bounds
 TECH_INFO = os.path.join(ROOT, "configs", "tech", "45nm.yaml")       # fitted law: information
 DOC = os.path.join(ROOT, "docs", "area.md")
-IMG = os.path.join(ROOT, "docs", "img", "area_model_vs_yosys")
-BEGIN, END = "<!-- area_check:begin -->", "<!-- area_check:end -->"
 
 NAND2_UM2 = 0.798  # Nangate 45nm NAND2_X1 [N45]: 1 GE
 MEAN_LIMIT, WORST_LIMIT = 0.10, 0.20
-COMPARED = ("pe_array", "controller")
 
-# (rows, cols, in_bits, acc_bits): 1x1 .. 16x16, square and not, IN_BITS 4/8/16, ACC_BITS 16..48,
-# including ACC_BITS < 2*IN_BITS (the product is truncated, so synthesis drops its top bits).
-CONFIGS = [
-    (1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
-    (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
-    (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 16, 48), (2, 8, 4, 20), (8, 2, 16, 40),
-    (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
-    (8, 8, 16, 40), (4, 12, 8, 32), (12, 4, 4, 24), (16, 4, 16, 32), (16, 16, 4, 16),
-    (16, 16, 8, 32),
-]
+
+def rtl(engine, *files):
+    return [os.path.join(ROOT, "rtl", "src", engine, f) for f in files]
+
+
+def systolic_cfg(rows, cols, in_bits, acc_bits):
+    return {"rows": rows, "cols": cols, "in_bits": in_bits, "acc_bits": acc_bits}
+
+
+def bitserial_cfg(rows, cols, lanes, bps, max_bits, acc_bits, serial):
+    return {"rows": rows, "cols": cols, "lanes": lanes, "bits_per_step": bps, "max_bits": max_bits,
+            "acc_bits": acc_bits, "serial": serial}
+
+
+ENGINES = {
+    "systolic": {
+        "rtl": rtl("systolic", "systolic_pe.v", "systolic_array.v"),
+        "top": "systolic_array",
+        "compared": ("pe_array", "controller"),
+        "verilog": lambda c: {"ROWS": c["rows"], "COLS": c["cols"], "IN_BITS": c["in_bits"],
+                              "ACC_BITS": c["acc_bits"]},
+        "name": lambda c: "%dx%d i%d a%d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
+        "column": "config (R x C, IN, ACC)",
+        "cell": lambda c: "%d x %d, %d, %d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
+        "label": lambda c: "%dx%d" % (c["rows"], c["cols"]),
+        "markers": ("<!-- area_check:begin -->", "<!-- area_check:end -->"),
+        "img": "area_model_vs_yosys",
+        "title": "systolic array",
+        "note": "T_BITS 16",
+        # 1x1 .. 16x16, square and not, IN_BITS 4/8/16, ACC_BITS 16..48, including
+        # ACC_BITS < 2*IN_BITS (the product is truncated, so synthesis drops its top bits).
+        "configs": [systolic_cfg(*c) for c in [
+            (1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
+            (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
+            (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 16, 48), (2, 8, 4, 20), (8, 2, 16, 40),
+            (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
+            (8, 8, 16, 40), (4, 12, 8, 32), (12, 4, 4, 24), (16, 4, 16, 32), (16, 16, 4, 16),
+            (16, 16, 8, 32),
+        ]],
+    },
+    "bitserial": {
+        "rtl": rtl("bitserial", "bitserial_sip.v", "bitserial_array.v"),
+        "top": "bitserial_array",
+        "compared": ("sip_array", "operand_regs", "readout", "controller"),
+        "verilog": lambda c: {"ROWS": c["rows"], "COLS": c["cols"], "LANES": c["lanes"],
+                              "BPS": c["bits_per_step"], "MAX_BITS": c["max_bits"],
+                              "ACC_BITS": c["acc_bits"], "BOTH": 1 if c["serial"] == "both" else 0},
+        "name": lambda c: "%dx%dx%d b%d m%d a%d %s" % (c["rows"], c["cols"], c["lanes"], c["bits_per_step"],
+                                                       c["max_bits"], c["acc_bits"], c["serial"][:4]),
+        "column": "config (R x C x L, bits/step, max bits, ACC, serial)",
+        "cell": lambda c: "%d x %d x %d, %d, %d, %d, %s" % (c["rows"], c["cols"], c["lanes"], c["bits_per_step"],
+                                                           c["max_bits"], c["acc_bits"], c["serial"]),
+        "label": lambda c: "%dx%dx%d" % (c["rows"], c["cols"], c["lanes"]),
+        "markers": ("<!-- area_check_bitserial:begin -->", "<!-- area_check_bitserial:end -->"),
+        "img": "area_bitserial_vs_yosys",
+        "title": "bit-serial array",
+        "note": "G_BITS 16",
+        # Both modes, 1..4 bits per step, 1..16 lanes, max_bits 4/8/16, grids 1x1 .. 8x8.
+        "configs": [bitserial_cfg(*c) for c in [
+            (1, 1, 1, 1, 8, 32, "activations"), (1, 1, 4, 1, 8, 32, "activations"),
+            (2, 2, 4, 1, 8, 32, "activations"), (2, 2, 16, 1, 8, 32, "activations"),
+            (4, 4, 4, 1, 8, 32, "activations"), (4, 4, 8, 2, 8, 32, "activations"),
+            (4, 4, 4, 4, 8, 24, "activations"), (3, 5, 4, 3, 8, 24, "activations"),
+            (8, 8, 4, 1, 8, 32, "activations"), (4, 4, 4, 1, 16, 40, "activations"),
+            (2, 8, 8, 2, 4, 16, "activations"), (8, 2, 2, 1, 4, 20, "activations"),
+            (6, 6, 6, 1, 8, 32, "activations"), (4, 4, 16, 2, 16, 48, "activations"),
+            (1, 1, 1, 1, 8, 32, "both"), (2, 2, 4, 1, 8, 32, "both"),
+            (4, 4, 4, 1, 8, 32, "both"), (4, 4, 8, 2, 8, 32, "both"),
+            (3, 5, 4, 3, 8, 24, "both"), (8, 8, 4, 1, 8, 32, "both"),
+            (4, 4, 4, 4, 16, 32, "both"), (2, 8, 16, 1, 4, 16, "both"),
+            (6, 3, 5, 2, 16, 40, "both"), (8, 8, 8, 1, 8, 32, "both"),
+        ]],
+    },
+}
 
 # Flip-flop cells yosys leaves after `synth` (fine-grained, one bit each; enables and sync
 # resets are part of the cell type). Coarse $dff-style cells would mean synthesis stopped early.
 FF_CELL = re.compile(r"^\$_(S?DFF|DFFE|SDFFE|SDFFCE|ALDFF|DFFSR|DFFSRE|DLATCH)\w*_$")
-
-
-def cfg_name(c):
-    return "%dx%d i%d a%d" % c
 
 
 def liberty_areas(path):
@@ -79,13 +136,12 @@ def liberty_areas(path):
             for m in re.finditer(r"cell\s*\(\s*(\w+)\s*\)\s*\{\s*area\s*:\s*([0-9.]+)", text)}
 
 
-def yosys_script(c, stat_path):
-    rows, cols, in_bits, acc_bits = c
+def yosys_script(e, c, stat_path):
+    sets = " ".join("-set %s %d" % kv for kv in sorted(e["verilog"](c).items()))
     return "\n".join([
-        "read_verilog " + " ".join(RTL),
-        "chparam -set ROWS %d -set COLS %d -set IN_BITS %d -set ACC_BITS %d systolic_array"
-        % (rows, cols, in_bits, acc_bits),
-        "synth -flatten -top systolic_array",
+        "read_verilog " + " ".join(e["rtl"]),
+        "chparam %s %s" % (sets, e["top"]),
+        "synth -flatten -top " + e["top"],
         # Combinational logic only: flip-flops stay yosys cells and are priced as DFF below.
         "abc -liberty " + LIB,
         "opt_clean",
@@ -93,26 +149,26 @@ def yosys_script(c, stat_path):
     ]) + "\n"
 
 
-def synthesize(c, yosys, workdir):
-    """yosys cell counts by type for configuration c (cached by content hash)."""
+def synthesize(e, c, yosys, workdir):
+    """yosys cell counts by type for configuration c of engine e (cached by content hash)."""
     h = hashlib.sha256()
-    for p in RTL + [LIB]:
+    for p in e["rtl"] + [LIB]:
         h.update(open(p, "rb").read())
-    h.update(yosys_script(c, "STAT").encode())
-    key = "%s_%s" % (cfg_name(c).replace(" ", "_"), h.hexdigest()[:16])
+    h.update(yosys_script(e, c, "STAT").encode())
+    key = "%s_%s" % (e["name"](c).replace(" ", "_"), h.hexdigest()[:16])
     cache = os.path.join(workdir, key + ".json")
     if os.path.exists(cache):
         return json.load(open(cache))
     stat = os.path.join(workdir, key + ".stat.json")
     script = os.path.join(workdir, key + ".ys")
     with open(script, "w") as f:
-        f.write(yosys_script(c, stat))
+        f.write(yosys_script(e, c, stat))
     t0 = time.time()
     # nice: the build machine is shared; one yosys at a time.
     r = subprocess.run(["nice", yosys, "-q", "-s", script], cwd=workdir,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     if r.returncode != 0:
-        sys.exit("yosys failed for %s:\n%s" % (cfg_name(c), r.stdout[-3000:]))
+        sys.exit("yosys failed for %s:\n%s" % (e["name"](c), r.stdout[-3000:]))
     cells = json.load(open(stat))["design"]["num_cells_by_type"]
     result = {"cells": cells, "seconds": round(time.time() - t0, 1)}
     with open(cache, "w") as f:
@@ -137,17 +193,17 @@ def yosys_numbers(cells, areas):
     return ff, ge
 
 
-def model_numbers(model, configs, tech):
-    args = [model, "--tech", tech]
+def model_numbers(model, engine, e, configs, tech):
+    args = [model, "--tech", tech, engine]
     for c in configs:
-        args += [str(v) for v in c]
+        args.append(",".join("%s=%s" % kv for kv in sorted(c.items())))
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     if r.returncode != 0:
         sys.exit("area_model failed: " + r.stderr.strip())
     out = []
     for d in json.loads(r.stdout):
-        ff = sum(d["ff_bits"].get(k, 0) for k in COMPARED)
-        um2 = sum(d["area_um2"].get(k, 0.0) for k in COMPARED)
+        ff = sum(d["ff_bits"].get(k, 0) for k in e["compared"])
+        um2 = sum(d["area_um2"].get(k, 0.0) for k in e["compared"])
         out.append((ff, um2 / NAND2_UM2))
     return out
 
@@ -158,14 +214,14 @@ def fit_k(rows, ge="model_ge"):
     return sum(q) / sum(v * v for v in q)
 
 
-def table(rows, k, kf):
-    lines = ["| config (R x C, IN, ACC) | FF bits yosys | FF bits model | GE yosys "
-             "| GE model x k, array law | error | GE model x k, fitted law | error (information) |",
+def table(e, rows, k, kf):
+    lines = ["| %s | FF bits yosys | FF bits model | GE yosys "
+             "| GE model x k, array law | error | GE model x k, fitted law | error (information) |" % e["column"],
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        lines.append("| %d x %d, %d, %d | %d | %d | %.0f | %.0f | %+.1f%% | %.0f | %+.1f%% |" % (
-            r["cfg"] + (r["yosys_ff"], r["model_ff"], r["yosys_ge"], k * r["model_ge"],
-                        100 * r["err"], kf * r["fitted_ge"], 100 * r["err_fitted"])))
+        lines.append("| %s | %d | %d | %.0f | %.0f | %+.1f%% | %.0f | %+.1f%% |" % (
+            e["cell"](r["cfg"]), r["yosys_ff"], r["model_ff"], r["yosys_ge"], k * r["model_ge"],
+            100 * r["err"], kf * r["fitted_ge"], 100 * r["err_fitted"]))
     return "\n".join(lines)
 
 
@@ -179,12 +235,12 @@ def summary(rows, k, err="err"):
     }
 
 
-def plot(rows, k, kf, path_base):
+def plot(e, rows, k, kf, path_base):
     dat = path_base + ".dat"
     with open(dat, "w") as f:
         for r in rows:
             f.write("%.1f %.1f %.1f \"%s\"\n" % (r["yosys_ge"], k * r["model_ge"], kf * r["fitted_ge"],
-                                                "%dx%d" % r["cfg"][:2]))
+                                                e["label"](r["cfg"])))
     vals = [v for r in rows for v in (r["yosys_ge"], k * r["model_ge"], kf * r["fitted_ge"])]
     lo, hi = min(vals) / 1.5, max(vals) * 1.5
     common = """
@@ -193,7 +249,7 @@ set xrange [%g:%g]
 set yrange [%g:%g]
 set xlabel "yosys + abc, tessera_cells.lib (GE)"
 set ylabel "model x k (GE); array law k = %.3f, fitted law k = %.3f"
-set title "systolic array area: model vs synthesis (%d configurations)"
+set title "%s area: model vs synthesis (%d configurations)"
 set key top left
 set grid
 plot x*1.2 with lines dt 2 lc rgb "#999999" title "+-20%%", \\
@@ -203,7 +259,7 @@ plot x*1.2 with lines dt 2 lc rgb "#999999" title "+-20%%", \\
      x with lines lc rgb "#000000" title "model = yosys", \\
      "%s" using 1:3 with points pt 6 ps 1 lc rgb "#ff7f0e" title "fitted int_mul law (45nm.yaml, information)", \\
      "%s" using 1:2 with points pt 7 ps 1 lc rgb "#1f77b4" title "array int_mul law (yosys_45nm.yaml, checked)"
-""" % (lo, hi, lo, hi, k, kf, len(rows), dat, dat)
+""" % (lo, hi, lo, hi, k, kf, e["title"], len(rows), dat, dat)
     for term, ext in (('pngcairo noenhanced size 800,600 font "sans,10"', "png"), ("svg noenhanced size 800,600", "svg")):
         script = "set terminal %s\nset output \"%s.%s\"\n%s" % (term, path_base, ext, common)
         r = subprocess.run(["gnuplot"], input=script, universal_newlines=True,
@@ -213,32 +269,33 @@ plot x*1.2 with lines dt 2 lc rgb "#999999" title "+-20%%", \\
     os.remove(dat)
 
 
-def write_doc(tbl, s, sf):
+def write_doc(e, tbl, s, sf):
+    begin, end = e["markers"]
     block = "\n".join([
-        BEGIN,
-        "Generated by `tools/area/area_check.py` (yosys 0.23, %d configurations, T_BITS 16)." % s["n"],
+        begin,
+        "Generated by `tools/area/area_check.py` (yosys 0.23, %d configurations, %s)." % (s["n"], e["note"]),
         "",
         tbl,
         "",
         "Array int_mul law (`tools/area/yosys_45nm.yaml`, the checked numbers): calibration "
         "k = %.4f (model GE x k ~ yosys GE), mean |error| %.1f%%, worst %.1f%% (%s); bounds "
         "mean <= %.0f%%, worst <= %.0f%%: %s."
-        % (s["k"], 100 * s["mean"], 100 * s["worst"], "%d x %d, %d, %d" % s["worst_cfg"],
+        % (s["k"], 100 * s["mean"], 100 * s["worst"], e["cell"](s["worst_cfg"]),
            100 * MEAN_LIMIT, 100 * WORST_LIMIT,
            "met" if s["mean"] <= MEAN_LIMIT and s["worst"] <= WORST_LIMIT else "NOT met"),
         "Fitted int_mul law (`configs/tech/45nm.yaml`, information): k = %.4f, mean |error| %.1f%%, "
         "worst %.1f%% (%s). Flip-flop bits equal in every configuration: %s."
-        % (sf["k"], 100 * sf["mean"], 100 * sf["worst"], "%d x %d, %d, %d" % sf["worst_cfg"],
+        % (sf["k"], 100 * sf["mean"], 100 * sf["worst"], e["cell"](sf["worst_cfg"]),
            "yes" if s["ff_equal"] else "NO"),
         "",
-        "![model vs yosys](img/area_model_vs_yosys.svg)",
-        END,
+        "![model vs yosys](img/%s.svg)" % e["img"],
+        end,
     ])
-    text = open(DOC).read() if os.path.exists(DOC) else "# Area cross-check\n\n%s\n%s\n" % (BEGIN, END)
-    if BEGIN not in text or END not in text:
-        sys.exit("%s lacks the %s / %s markers" % (DOC, BEGIN, END))
-    head, rest = text.split(BEGIN, 1)
-    tail = rest.split(END, 1)[1]
+    text = open(DOC).read() if os.path.exists(DOC) else "# Area cross-check\n"
+    if begin not in text or end not in text:
+        sys.exit("%s lacks the %s / %s markers" % (DOC, begin, end))
+    head, rest = text.split(begin, 1)
+    tail = rest.split(end, 1)[1]
     with open(DOC, "w") as f:
         f.write(head + block + tail)
 
@@ -260,61 +317,73 @@ def main():
                     help="with --check: still write docs/area.md and the plot")
     ap.add_argument("--only", action="append", default=[],
                     help="only configurations whose name starts with this (e.g. 4x4); repeatable")
+    ap.add_argument("--engine", action="append", default=[], choices=sorted(ENGINES),
+                    help="only this engine (repeatable; default: all)")
     a = ap.parse_args()
-
-    configs = [c for c in CONFIGS if not a.only or any(cfg_name(c).startswith(o) for o in a.only)]
-    if not configs:
-        sys.exit("no configuration matches --only")
     os.makedirs(a.workdir, exist_ok=True)
     areas = liberty_areas(LIB)
-    model = model_numbers(a.model, configs, a.tech)
-    fitted = model_numbers(a.model, configs, a.info_tech)
+    failed = False
+    for engine in (a.engine or sorted(ENGINES)):
+        failed |= not check_engine(engine, ENGINES[engine], a, areas)
+    return 1 if failed else 0
+
+
+def check_engine(engine, e, a, areas):
+    """Synthesizes, compares and reports one engine; False if --check finds a bound broken."""
+    configs = [c for c in e["configs"] if not a.only or any(e["name"](c).startswith(o) for o in a.only)]
+    if not configs:
+        print("%s: no configuration matches --only" % engine, file=sys.stderr)
+        return True
+    model = model_numbers(a.model, engine, e, configs, a.tech)
+    fitted = model_numbers(a.model, engine, e, configs, a.info_tech)
 
     rows = []
     for c, (mff, mge), (fff, fge) in zip(configs, model, fitted):
         assert fff == mff  # the tech file prices the inventory; it does not change it
-        y = synthesize(c, a.yosys, a.workdir)
+        y = synthesize(e, c, a.yosys, a.workdir)
         yff, yge = yosys_numbers(y["cells"], areas)
         rows.append({"cfg": c, "yosys_ff": yff, "model_ff": mff, "yosys_ge": yge, "model_ge": mge,
                      "fitted_ge": fge})
-        print("  %-16s FF %6d / %6d   GE %9.0f / %9.0f array / %9.0f fitted (uncalibrated)   %6.1fs"
-              % (cfg_name(c), yff, mff, yge, mge, fge, y["seconds"]), file=sys.stderr, flush=True)
+        print("  %-28s FF %6d / %6d   GE %9.0f / %9.0f array / %9.0f fitted (uncalibrated)   %6.1fs"
+              % (e["name"](c), yff, mff, yge, mge, fge, y["seconds"]), file=sys.stderr, flush=True)
 
     k, kf = fit_k(rows), fit_k(rows, "fitted_ge")
     for r in rows:
         r["err"] = (k * r["model_ge"] - r["yosys_ge"]) / r["yosys_ge"]
         r["err_fitted"] = (kf * r["fitted_ge"] - r["yosys_ge"]) / r["yosys_ge"]
     s, sf = summary(rows, k), summary(rows, kf, "err_fitted")
-    tbl = table(rows, k, kf)
-    print(tbl)
+    tbl = table(e, rows, k, kf)
+    print("## %s\n\n%s" % (engine, tbl))
     print("\narray law (%s): k = %.4f   mean |error| = %.1f%%   worst = %.1f%% (%s)   FF bits equal: %s"
-          % (os.path.relpath(a.tech, ROOT), k, 100 * s["mean"], 100 * s["worst"], cfg_name(s["worst_cfg"]),
+          % (os.path.relpath(a.tech, ROOT), k, 100 * s["mean"], 100 * s["worst"], e["name"](s["worst_cfg"]),
              s["ff_equal"]))
-    print("fitted law (%s, information): k = %.4f   mean |error| = %.1f%%   worst = %.1f%% (%s)"
+    print("fitted law (%s, information): k = %.4f   mean |error| = %.1f%%   worst = %.1f%% (%s)\n"
           % (os.path.relpath(a.info_tech, ROOT), kf, 100 * sf["mean"], 100 * sf["worst"],
-             cfg_name(sf["worst_cfg"])))
+             e["name"](sf["worst_cfg"])))
 
     if (not a.check or a.docs) and not a.only:
-        os.makedirs(os.path.dirname(IMG), exist_ok=True)
-        plot(rows, k, kf, IMG)
-        write_doc(tbl, s, sf)
+        img = os.path.join(ROOT, "docs", "img", e["img"])
+        os.makedirs(os.path.dirname(img), exist_ok=True)
+        plot(e, rows, k, kf, img)
+        write_doc(e, tbl, s, sf)
 
-    if a.check:
-        bad = []
-        if not s["ff_equal"]:
-            bad.append("flip-flop bits differ: " + ", ".join(
-                "%s yosys %d model %d" % (cfg_name(r["cfg"]), r["yosys_ff"], r["model_ff"])
-                for r in rows if r["yosys_ff"] != r["model_ff"]))
-        if s["mean"] > MEAN_LIMIT:
-            bad.append("mean GE error %.1f%% > %.0f%%" % (100 * s["mean"], 100 * MEAN_LIMIT))
-        if s["worst"] > WORST_LIMIT:
-            bad.append("worst GE error %.1f%% > %.0f%% (%s)"
-                       % (100 * s["worst"], 100 * WORST_LIMIT, cfg_name(s["worst_cfg"])))
-        if bad:
-            print("FAIL: " + "; ".join(bad))
-            return 1
-        print("PASS")
-    return 0
+    if not a.check:
+        return True
+    bad = []
+    if not s["ff_equal"]:
+        bad.append("flip-flop bits differ: " + ", ".join(
+            "%s yosys %d model %d" % (e["name"](r["cfg"]), r["yosys_ff"], r["model_ff"])
+            for r in rows if r["yosys_ff"] != r["model_ff"]))
+    if s["mean"] > MEAN_LIMIT:
+        bad.append("mean GE error %.1f%% > %.0f%%" % (100 * s["mean"], 100 * MEAN_LIMIT))
+    if s["worst"] > WORST_LIMIT:
+        bad.append("worst GE error %.1f%% > %.0f%% (%s)"
+                   % (100 * s["worst"], 100 * WORST_LIMIT, e["name"](s["worst_cfg"])))
+    if bad:
+        print("%s FAIL: %s" % (engine, "; ".join(bad)))
+        return False
+    print("%s PASS" % engine)
+    return True
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #   PORTS    what the adapter drives and reads, reached through the C ABI shim
 #   LINKED   the parameter sets verilated at build time and linked in: the test set
 #            (tests/rtl). Any other configuration is built on first use and cached.
+#   LINT     parameter sets checked with verilator --lint-only -Wall (ctest, label rtl)
 tessera_rtl_engine(systolic
   TOP systolic_counters
   SOURCES
@@ -26,4 +27,12 @@ tessera_rtl_engine(systolic
     "ROWS=3 COLS=5 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=1"
     "ROWS=8 COLS=8 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=1"
     "ROWS=16 COLS=16 IN_BITS=8 ACC_BITS=32 WEIGHT_DB=1"
-    "ROWS=4 COLS=4 IN_BITS=8 ACC_BITS=16 WEIGHT_DB=1")
+    "ROWS=4 COLS=4 IN_BITS=8 ACC_BITS=16 WEIGHT_DB=1"
+  LINT
+    "ROWS=8 COLS=8"
+    "ROWS=1 COLS=1"
+    "ROWS=3 COLS=5 ACC_BITS=16"
+    "ROWS=16 COLS=16 IN_BITS=4 ACC_BITS=12"
+    "WEIGHT_DB=1"
+    "WEIGHT_DB=1 ROWS=1 COLS=1"
+    "WEIGHT_DB=1 ROWS=16 COLS=3 IN_BITS=4 ACC_BITS=12")

@@ -1,0 +1,315 @@
+// The bit-serial array's RTL (rtl/src/bitserial/bitserial_array.v, through the counting wrapper
+// rtl/tb/bitserial_counters.v) in the place of the `bitserial` engine. Build rules: rtl.cmake
+// beside it.
+//
+// A tile is cut into folds as docs/engines/bitserial.md says (row folds outer) and the folds are
+// offered back to back: the next command waits on the fold bus and the array takes it in the
+// cycle its current fold computes its last step. The feeder drives a group's operands in the
+// cycle the array latches them: group 0 with the fold command (on the accepting edge), group
+// g+1 in the cycle `group_load` is high. Results are taken from out_data in the cycles
+// out_valid flags them, row out_row of the fold being read out. What the comparison needs is
+// read from the hardware:
+//   actions   the wrapper's counters, differenced over the tile;
+//   cycles    fill = cycles `hold` is high, steady = cycles a fold computes, drain = cycles
+//             only a read-out runs; their sum is checked against the wrapper's busy count;
+//   traffic   the operands the feeder drove and the results it took.
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+#include "models/engine/bitserial.h"
+#include "sim/cosim/rtl_engine.h"
+#include "sim/cosim/rtl_model.h"
+
+namespace tessera {
+namespace {
+
+using u64 = uint64_t;
+using Port = RtlModel::Port;
+
+constexpr int64_t kMaxGroups = (int64_t{1} << 16) - 1;  // the RTL's G_BITS = 16 group counter
+
+// A wide bus as 32-bit words, elements of <= 32 bits at any bit offset.
+class Bus {
+ public:
+  explicit Bus(int64_t bits) : w_(static_cast<size_t>((bits + 31) / 32 + 1), 0) {}
+  void clear() { std::fill(w_.begin(), w_.end(), 0u); }
+  void set(int64_t lo, int width, int64_t v) {
+    const u64 u = static_cast<u64>(v) & ((u64{1} << width) - 1);
+    const auto wi = static_cast<size_t>(lo / 32);
+    const int off = static_cast<int>(lo % 32);
+    w_[wi] |= static_cast<uint32_t>(u << off);
+    if (off + width > 32) w_[wi + 1] |= static_cast<uint32_t>(u >> (32 - off));
+  }
+  const uint32_t* words() const { return w_.data(); }
+
+ private:
+  std::vector<uint32_t> w_;
+};
+
+struct Fold {
+  int64_t m0, n0, r, c;
+};
+
+struct Tile {
+  std::vector<Fold> folds;
+  int64_t k = 1, groups = 1, last_lanes = 1;
+  int sa = 1, sb = 1;
+  const IntMatrix *a = nullptr, *b = nullptr;
+  IntMatrix* out = nullptr;
+  int a_bits = 8, b_bits = 8;
+};
+
+struct Counts {
+  u64 mul, mac, tree, shift, acc, opw, slice, res, ro, cycles, hold;
+};
+
+class Driver {
+ public:
+  Driver(const TesseraRtlAbi* abi, const BitserialSpec& s)
+      : s_(s), m_(abi), row_bus_(s.rows * s.lanes * s.max_bits), col_bus_(s.cols * s.lanes * s.max_bits) {
+    set(clk_, 0);
+    set(rst_, 1);
+    set(fold_valid_, 0);
+    for (int i = 0; i < 3; ++i) {
+      set(clk_, 0);
+      m_.eval();
+      set(clk_, 1);
+      m_.eval();
+    }
+    set(rst_, 0);
+  }
+
+  TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
+    const Counts start = counts();
+    const bool data = tile.a && tile.b && tile.out;
+    TileCost cost;
+    size_t next = 0;          // the next fold to offer
+    size_t computing = 0;     // the fold the array computes (valid while busy)
+    int64_t group = 0;        // its group in the operand registers
+    size_t reading = 0;       // the fold being read out
+    int64_t rows_read = 0;    // ... rows of it taken so far
+    u64 observed = 0;
+    for (u64 guard = 0;; ++guard) {
+      set(clk_, 0);
+      const bool offer = next < tile.folds.size();
+      set(fold_valid_, offer);
+      if (offer) {
+        const Fold& f = tile.folds[next];
+        set(fold_r_, static_cast<u64>(f.r));
+        set(fold_c_, static_cast<u64>(f.c));
+        set(fold_g_, static_cast<u64>(tile.groups));
+        set(fold_kl_, static_cast<u64>(tile.last_lanes));
+        set(fold_sa_, static_cast<u64>(tile.sa));
+        set(fold_sb_, static_cast<u64>(tile.sb));
+      }
+      m_.eval();  // fold_ready and group_load follow the state (and fold_valid)
+      const bool accept = offer && get(fold_ready_);
+      const bool next_group = get(group_load_) != 0;
+      row_bus_.clear();
+      col_bus_.clear();
+      if (accept) {
+        drive_group(tile, tile.folds[next], 0, data, cost.traffic);
+      } else if (next_group) {
+        drive_group(tile, tile.folds[computing], group + 1, data, cost.traffic);
+      }
+      RtlModel::set_words(row_in_, row_bus_.words());
+      RtlModel::set_words(col_in_, col_bus_.words());
+      m_.eval();
+      const bool busy = get(busy_) != 0, hold = get(hold_) != 0, ro = get(ro_busy_) != 0;
+      if (busy || ro) {
+        ++observed;
+        if (hold) ++cost.cycles.fill;
+        else if (busy) ++cost.cycles.steady;
+        else ++cost.cycles.drain;
+      }
+      if (ro) take_row(tile, reading, rows_read, data, cost.traffic);
+      set(clk_, 1);
+      m_.eval();
+      if ((busy || ro) && clock) clock();
+      if (accept) {
+        computing = next++;
+        group = 0;
+      } else if (next_group) {
+        ++group;
+      }
+      if (next == tile.folds.size() && !get(busy_) && !get(ro_busy_)) break;
+      if (guard > 4 * (tile.folds.size() + 2) * (static_cast<u64>(tile.groups * tile.sa * tile.sb) +
+                                                  static_cast<u64>(s_.rows) + 2))
+        throw std::logic_error("bitserial RTL: the tile did not finish");
+    }
+    if (reading != tile.folds.size()) throw std::logic_error("bitserial RTL: a fold's results never came out");
+    const Counts end = counts();
+    if (end.cycles - start.cycles != observed || end.hold - start.hold != cost.cycles.fill)
+      throw std::logic_error("bitserial RTL: busy cycles " + std::to_string(end.cycles - start.cycles) +
+                             " differ from the observed " + std::to_string(observed));
+    const int acc = s_.acc_bits;
+    cost.macs = end.mac - start.mac;
+    cost.actions.add("sip_array", s_.lane_mul_primitive(), s_.slice_bits(), end.mul - start.mul);
+    cost.actions.add("sip_array", "int_add", s_.tree_bits(), end.tree - start.tree);
+    cost.actions.add("sip_array", "mux", acc, end.shift - start.shift);
+    cost.actions.add("sip_array", "int_add", acc, end.acc - start.acc);
+    cost.actions.add("sip_array", "reg_write", acc, end.acc - start.acc);
+    cost.actions.add("operand_regs", "reg_write", s_.max_bits, end.opw - start.opw);
+    cost.actions.add("operand_regs", s_.slice_mux_primitive(), s_.bits_per_step, end.slice - start.slice);
+    cost.actions.add("readout", "reg_write", acc, end.res - start.res);
+    cost.actions.add("readout", "mux", acc, end.ro - start.ro);
+    return cost;
+  }
+
+ private:
+  static void set(const Port& p, u64 v) { RtlModel::set(p, v); }
+  static u64 get(const Port& p) { return RtlModel::get(p); }
+
+  Counts counts() const {
+    return {get(cnt_mul_), get(cnt_mac_), get(cnt_tree_), get(cnt_shift_), get(cnt_acc_),    get(cnt_opw_),
+            get(cnt_slice_), get(cnt_res_), get(cnt_ro_),   get(cnt_cycles_), get(cnt_hold_)};
+  }
+
+  // Group g of fold f onto the buses: a[m0+i][g*L+l] on row i lane l, b[g*L+l][n0+j] on column
+  // j lane l, for the fold's rows and columns and the group's valid lanes.
+  void drive_group(const Tile& t, const Fold& f, int64_t g, bool data, OperandTraffic& tr) {
+    const int64_t L = s_.lanes, k0 = g * L, kv = std::min(L, t.k - k0);
+    const int w = s_.max_bits;
+    for (int64_t i = 0; i < f.r; ++i)
+      for (int64_t l = 0; l < kv; ++l) {
+        tr.a_read_bits += static_cast<u64>(t.a_bits);
+        if (data) row_bus_.set((i * L + l) * w, w, t.a->at(f.m0 + i, k0 + l));
+      }
+    for (int64_t j = 0; j < f.c; ++j)
+      for (int64_t l = 0; l < kv; ++l) {
+        tr.b_read_bits += static_cast<u64>(t.b_bits);
+        if (data) col_bus_.set((j * L + l) * w, w, t.b->at(k0 + l, f.n0 + j));
+      }
+  }
+
+  // The row on out_data this cycle: row out_row of fold `reading`.
+  void take_row(const Tile& t, size_t& reading, int64_t& rows_read, bool data, OperandTraffic& tr) {
+    if (reading >= t.folds.size()) throw std::logic_error("bitserial RTL: a read-out beyond the tile's folds");
+    const Fold& f = t.folds[reading];
+    if (static_cast<int64_t>(get(out_row_)) != rows_read)
+      throw std::logic_error("bitserial RTL: read-out row " + std::to_string(get(out_row_)) + ", expected " +
+                             std::to_string(rows_read));
+    for (int64_t j = 0; j < s_.cols; ++j) {
+      if (!RtlModel::bits(out_valid_, static_cast<int>(j), 1)) continue;
+      if (j >= f.c) throw std::logic_error("bitserial RTL: a result flagged in unused column " + std::to_string(j));
+      tr.out_write_bits += static_cast<u64>(s_.acc_bits);
+      if (data)
+        t.out->at(f.m0 + rows_read, f.n0 + j) =
+            wrap_to_bits(RtlModel::bits(out_data_, static_cast<int>(j) * s_.acc_bits, s_.acc_bits), s_.acc_bits);
+    }
+    if (++rows_read == f.r) {
+      ++reading;
+      rows_read = 0;
+    }
+  }
+
+  BitserialSpec s_;
+  RtlModel m_;
+  Port clk_ = m_.port("clk"), rst_ = m_.port("rst"), fold_valid_ = m_.port("fold_valid"),
+       fold_ready_ = m_.port("fold_ready"), fold_r_ = m_.port("fold_r"), fold_c_ = m_.port("fold_c"),
+       fold_g_ = m_.port("fold_g"), fold_kl_ = m_.port("fold_kl"), fold_sa_ = m_.port("fold_sa"),
+       fold_sb_ = m_.port("fold_sb"), row_in_ = m_.port("row_in"), col_in_ = m_.port("col_in"),
+       busy_ = m_.port("busy"), hold_ = m_.port("hold"), group_load_ = m_.port("group_load"),
+       ro_busy_ = m_.port("ro_busy"), out_data_ = m_.port("out_data"), out_valid_ = m_.port("out_valid"),
+       out_row_ = m_.port("out_row"), cnt_mul_ = m_.port("cnt_mul"), cnt_mac_ = m_.port("cnt_mac"), cnt_tree_ = m_.port("cnt_tree"),
+       cnt_shift_ = m_.port("cnt_shift"), cnt_acc_ = m_.port("cnt_acc"), cnt_opw_ = m_.port("cnt_opw"),
+       cnt_slice_ = m_.port("cnt_slice"), cnt_res_ = m_.port("cnt_res"), cnt_ro_ = m_.port("cnt_ro"),
+       cnt_cycles_ = m_.port("cnt_cycles"), cnt_hold_ = m_.port("cnt_hold");
+  Bus row_bus_, col_bus_;
+};
+
+RtlParams verilog_params(const BitserialSpec& s) {
+  return {{"ROWS", s.rows},         {"COLS", s.cols},         {"LANES", s.lanes},
+          {"BPS", s.bits_per_step}, {"MAX_BITS", s.max_bits}, {"ACC_BITS", s.acc_bits},
+          {"BOTH", s.both_serial ? 1 : 0}};
+}
+
+std::string describe(const RtlParams& p) {
+  std::string s;
+  for (const auto& [k, v] : p) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);
+  return s;
+}
+
+class BitserialRtlEngine final : public IRtlEngine {
+ public:
+  explicit BitserialRtlEngine(const ParamValues& p)
+      : spec_(BitserialSpec::from_params(p)), model_(EngineRegistry::instance().find("bitserial")->make(p)) {
+    RtlRequest rq;
+    rq.engine = "bitserial";
+    rq.params = verilog_params(spec_);
+    rq.what = "bitserial " + describe(rq.params);
+    rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "x" + std::to_string(spec_.lanes) +
+               "-b" + std::to_string(spec_.bits_per_step) + "-m" + std::to_string(spec_.max_bits) + "-a" +
+               std::to_string(spec_.acc_bits) + (spec_.both_serial ? "-both" : "-act");
+    // First-use build time, rough: the linked test builds take 20-40 s each on one core.
+    rq.expected_seconds = 20.0 + 0.05 * static_cast<double>(spec_.rows * spec_.cols * spec_.lanes);
+    abi_ = rtl_model_abi(rq);
+  }
+
+  std::string type() const override { return "bitserial"; }
+  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
+  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
+  std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
+
+  void check(const TileRequest& req) const override {
+    model_->check(req);
+    const int64_t groups = (req.gemm.k + spec_.lanes - 1) / spec_.lanes;
+    if (groups > kMaxGroups)
+      throw UserError("tile k " + std::to_string(req.gemm.k) + " needs " + std::to_string(groups) +
+                          " groups, beyond the RTL group counter (< 65536)",
+                      SourceLoc{}, "tile");
+  }
+
+  std::vector<std::string> builds() const override {
+    std::vector<std::string> v;
+    for (const auto& p : rtl_linked_builds("bitserial")) v.push_back(describe(p));
+    return v;
+  }
+
+  TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
+                    const Clock& clock) const override {
+    const GemmShape& g = req.gemm;
+    Tile tile;
+    for (int64_t m0 = 0; m0 < g.m; m0 += spec_.rows)
+      for (int64_t n0 = 0; n0 < g.n; n0 += spec_.cols)
+        tile.folds.push_back({m0, n0, std::min(spec_.rows, g.m - m0), std::min(spec_.cols, g.n - n0)});
+    tile.k = g.k;
+    tile.groups = (g.k + spec_.lanes - 1) / spec_.lanes;
+    tile.last_lanes = g.k - (tile.groups - 1) * spec_.lanes;
+    tile.sa = spec_.steps(req.a_type);
+    tile.sb = spec_.both_serial ? spec_.steps(req.b_type) : 1;
+    tile.a_bits = dtype_bits(req.a_type);
+    tile.b_bits = dtype_bits(req.b_type);
+    if (a && b && out) {
+      *out = IntMatrix(g.m, g.n);
+      tile.a = a;
+      tile.b = b;
+      tile.out = out;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!driver_) driver_ = std::make_unique<Driver>(abi_, spec_);
+    return driver_->run(tile, clock);
+  }
+
+ private:
+  BitserialSpec spec_;
+  std::unique_ptr<IEngine> model_;
+  const TesseraRtlAbi* abi_ = nullptr;
+  mutable std::mutex mu_;
+  mutable std::unique_ptr<Driver> driver_;
+};
+
+}  // namespace
+
+TESSERA_REGISTER_RTL_ENGINE("bitserial", "rtl/src/bitserial/bitserial_array.v, Verilated", [](const ParamValues& p) {
+  return std::make_unique<BitserialRtlEngine>(p);
+});
+
+}  // namespace tessera
