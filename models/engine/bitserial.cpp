@@ -59,6 +59,16 @@ int BitserialSpec::shift_positions() const {
 
 int BitserialSpec::shifter_levels() const { return clog2(static_cast<u64>(shift_positions())); }
 
+int BitserialSpec::shifter_mux_bits() const {
+  int w = std::min(acc_bits, tree_bits()), muxes = 0;
+  for (int b = 0; b < shifter_levels(); ++b) {
+    const int shift = bits_per_step << b, top = std::min(acc_bits, w + shift);
+    muxes += std::max(0, top - shift);
+    w = top;
+  }
+  return muxes;
+}
+
 int64_t BitserialSpec::slice(int64_t v, int bits, int j) const {
   const int b = bits_per_step;
   const u64 field = (static_cast<u64>(v) >> (j * b)) & ((u64{1} << b) - 1);  // v is sign-extended: high bits copy the sign
@@ -176,8 +186,7 @@ class PeModel {
     const u64 sips = r * c;
     cost_.actions.add(kArray, s_.lane_mul_primitive(), s_.slice_bits(), sips * kv);
     if (g_.L > 1) cost_.actions.add(kArray, "int_add", s_.tree_bits(), sips * (g_.L - 1));
-    if (s_.shifter_levels() > 0)
-      cost_.actions.add(kArray, "mux", s_.acc_bits, sips * static_cast<u64>(s_.shifter_levels()));
+    if (s_.shifter_mux_bits() > 0) cost_.actions.add(kArray, "mux", s_.shifter_mux_bits(), sips);
     cost_.actions.add(kArray, "int_add", s_.acc_bits, sips);
     cost_.actions.add(kArray, "reg_write", s_.acc_bits, sips);
   }
@@ -259,8 +268,7 @@ class BitserialEngine final : public IEngine {
     const u64 sip_cycles = area * g.X;
     t.actions.add(kArray, s_.lane_mul_primitive(), s_.slice_bits(), t.macs * g.S);  // lane-steps
     if (g.L > 1) t.actions.add(kArray, "int_add", s_.tree_bits(), sip_cycles * (g.L - 1));
-    if (s_.shifter_levels() > 0)
-      t.actions.add(kArray, "mux", s_.acc_bits, sip_cycles * static_cast<u64>(s_.shifter_levels()));
+    if (s_.shifter_mux_bits() > 0) t.actions.add(kArray, "mux", s_.shifter_mux_bits(), sip_cycles);
     t.actions.add(kArray, "int_add", s_.acc_bits, sip_cycles);
     t.actions.add(kArray, "reg_write", s_.acc_bits, sip_cycles);
     t.actions.add(kOperands, "reg_write", s_.max_bits, (sum_r + sum_c) * g.k);
@@ -306,8 +314,7 @@ class BitserialEngine final : public IEngine {
     const int mux_in = s_.steps(s_.max_bits);
     std::vector<AreaItem> v = {{kArray, s_.lane_mul_primitive(), s_.slice_bits(), sips * L}};
     if (L > 1) v.push_back({kArray, "int_add", s_.tree_bits(), sips * (L - 1)});
-    if (s_.shifter_levels() > 0)
-      v.push_back({kArray, "mux", s_.acc_bits, sips * static_cast<u64>(s_.shifter_levels())});
+    if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits(), sips});
     v.push_back({kArray, "int_add", s_.acc_bits, sips});
     v.push_back({kArray, "reg", s_.acc_bits, sips});
     v.push_back({kOperands, "reg", s_.max_bits, (R + C) * L});
@@ -317,8 +324,10 @@ class BitserialEngine final : public IEngine {
     if (R > 1) v.push_back({kReadout, "mux", s_.acc_bits, C * (R - 1)});
     // Controller flip-flops as rtl/src/bitserial/bitserial_array.v has them: busy and read-out
     // flags; r, read-out r and read-out row; c and read-out c; G and the group counter; the
-    // last group's lanes; Sa, Sb and the two step counters. Its logic is the counters'
-    // increments and the G - 1 compare, two group-counter-wide adders.
+    // last group's lanes; Sa, Sb and the two step counters. Its logic: the group counter's
+    // increment and G - 1 with two equality compares (last group, next group is last); the
+    // step counters' increments, Sa - 1 and Sb - 1 with their two compares; the read-out row's
+    // increment and two compares (more rows left, last row).
     const int rb = clog2(R + 1), cb = clog2(C + 1), lb = clog2(L + 1), sw = clog2(static_cast<u64>(mux_in) + 1);
     v.push_back({kController, "reg", 1, 2});
     v.push_back({kController, "reg", rb, 3});
@@ -327,6 +336,11 @@ class BitserialEngine final : public IEngine {
     v.push_back({kController, "reg", lb, 1});
     v.push_back({kController, "reg", sw, 4});
     v.push_back({kController, "int_add", kGroupBits, 2});
+    v.push_back({kController, "int_compare", kGroupBits, 2});
+    v.push_back({kController, "int_add", sw, 4});
+    v.push_back({kController, "int_compare", sw, 2});
+    v.push_back({kController, "int_add", rb, 1});
+    v.push_back({kController, "int_compare", rb, 2});
     return v;
   }
 
@@ -338,7 +352,7 @@ class BitserialEngine final : public IEngine {
                                       {kReadout, "reg_write", s_.acc_bits},
                                       {kReadout, "mux", s_.acc_bits}};
     if (s_.lanes > 1) v.push_back({kArray, "int_add", s_.tree_bits()});
-    if (s_.shifter_levels() > 0) v.push_back({kArray, "mux", s_.acc_bits});
+    if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits()});
     if (s_.steps(s_.max_bits) > 1) v.push_back({kOperands, s_.slice_mux_primitive(), s_.bits_per_step});
     for (const auto& p : default_combine_primitives())
       if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);

@@ -44,6 +44,11 @@ struct BitserialSpec {
   // levels of acc_bits-wide 2:1 muxes.
   int shift_positions() const;
   int shifter_levels() const;
+  // 2:1 mux bits of that shifter on a tree_bits() value sign-extended to acc_bits: level b
+  // (shift s = bits_per_step << b) needs a mux only for output bits s .. W + s - 1, W being the
+  // width that still carries information (bits below s take a zero: an AND; bits above W + s
+  // select between two sign copies: a wire). 0 when there is nothing to shift.
+  int shifter_mux_bits() const;
   // Slice `j` (0 = least significant) of the `bits`-wide two's-complement value v, as the
   // (bits_per_step + 1)-bit signed multiplier input: the top slice (j = steps(bits) - 1) carries
   // the sign, the others are zero-extended.

@@ -5,7 +5,7 @@
 //   cnt_mul      lane multiplies: enabled SIPs x valid lanes of the running group
 //   cnt_mac      useful MACs: the same in a group's first step only (a MAC spans its S steps)
 //   cnt_tree     adder-tree adds: enabled SIPs x (LANES - 1)
-//   cnt_shift    shifter mux levels: enabled SIPs x LEVELS
+//   cnt_shift    shifter uses: enabled SIPs when LEVELS > 0 (the host prices its mux bits)
 //   cnt_acc      accumulator adds (= accumulator register writes): enabled SIPs
 //   cnt_opw      operand register writes (row and column lanes latched)
 //   cnt_slice    slice mux selections (P > 1): enabled rows' valid lanes, and (BOTH) columns'
@@ -125,9 +125,7 @@ module bitserial_counters #(
     wire [63:0] n_ro  = ones({{(ROWS*COLS+ROWS*LANES+COLS*LANES){1'b0}}, out_valid});
     wire [63:0] kv64  = {{(64 - LB){1'b0}}, kv};
     localparam [31:0] TREE_ADDS32 = LANES - 1;
-    localparam [31:0] LEVELS32 = LEVELS;
     localparam [63:0] TREE_ADDS = {32'd0, TREE_ADDS32};
-    localparam [63:0] SHIFT_LEVELS = {32'd0, LEVELS32};
 
     always @(posedge clk) begin
         if (rst) begin
@@ -146,7 +144,7 @@ module bitserial_counters #(
             cnt_mul    <= cnt_mul + n_en * kv64;
             cnt_mac    <= cnt_mac + (group_start ? n_en * kv64 : 64'd0);
             cnt_tree   <= cnt_tree + n_en * TREE_ADDS;
-            cnt_shift  <= cnt_shift + n_en * SHIFT_LEVELS;
+            cnt_shift  <= cnt_shift + (LEVELS > 0 ? n_en : 64'd0);
             cnt_acc    <= cnt_acc + n_en;
             cnt_opw    <= cnt_opw + n_opw;
             cnt_slice  <= cnt_slice + n_sel;

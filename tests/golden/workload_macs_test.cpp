@@ -9,8 +9,9 @@ using namespace tessera;
 static uint64_t macs_of(const std::string& name) { return load_workload(builtin_workload_path(name)).total_macs(); }
 
 TEST_CASE("the built-in list is the generated set") {
-  const std::vector<std::string> expect = {"alexnet_conv", "bert_base", "llama7b_decode", "llama7b_prefill",
-                                           "mlp0",         "mobilenet_v2", "resnet50",      "vit_b16"};
+  const std::vector<std::string> expect = {"alexnet_conv",    "bert_base",    "bitnet3b_decode", "bitnet3b_prefill",
+                                           "llama7b_decode",  "llama7b_prefill", "mlp0",         "mobilenet_v2",
+                                           "resnet50",        "resnet50_int4",   "vit_b16"};
   CHECK(builtin_workloads() == expect);
 }
 
@@ -93,4 +94,34 @@ TEST_CASE("LLaMA-7B layer decode, 1 token, 2048-position KV cache") {
   const uint64_t m = macs_of("llama7b_decode");
   CHECK(m == kLlamaLayerParams + 2ULL * 32 * 2048 * 128);
   CHECK(m == 219152384ULL);
+}
+
+TEST_CASE("ResNet-50 int4: the same layers, 4-bit but the first and last") {
+  const Workload w4 = load_workload(builtin_workload_path("resnet50_int4"));
+  const Workload w8 = load_workload(builtin_workload_path("resnet50"));
+  CHECK(w4.total_macs() == 4089184256ULL);
+  int int4_convs = 0;
+  for (const char* t : {"image", "conv1.w", "flatten.out", "fc.w", "fc.out"}) CHECK(w4.tensor(t).dtype == DType::int8);
+  for (const char* t : {"conv1.out", "layer2.0.conv2.w", "layer4.2.conv3.out"}) CHECK(w4.tensor(t).dtype == DType::int4);
+  for (const Tensor& t : w4.tensors()) {
+    const bool weight = t.name.size() > 2 && t.name.compare(t.name.size() - 2, 2, ".w") == 0;
+    int4_convs += weight && t.dtype == DType::int4;
+  }
+  CHECK(int4_convs == 53 - 1);  // every conv but conv1 (53 with the 4 downsamples); fc is a gemm
+  CHECK(w8.tensor("layer2.0.conv2.w").dtype == DType::int8);
+}
+
+TEST_CASE("BitNet b1.58 3B layer: ternary weights, the LLaMA-style layer MACs") {
+  // d 3200, 32 heads x 100, FFN 8640: linears 4*3200^2 + 3*3200*8640 = 123,904,000 MACs per
+  // token; prefill 2048 tokens plus QK^T and PV 2*32*2048*2048*100 = 26,843,545,600.
+  const uint64_t per_token = 4ULL * 3200 * 3200 + 3ULL * 3200 * 8640;
+  CHECK(per_token == 123904000ULL);
+  CHECK(macs_of("bitnet3b_prefill") == 2048ULL * per_token + 2ULL * 32 * 2048 * 2048 * 100);
+  CHECK(macs_of("bitnet3b_prefill") == 280598937600ULL);
+  CHECK(macs_of("bitnet3b_decode") == per_token + 2ULL * 32 * 2048 * 100);
+  const Workload w = load_workload(builtin_workload_path("bitnet3b_prefill"));
+  int ternary = 0;
+  for (const Tensor& t : w.tensors()) ternary += t.dtype == DType::ternary;
+  CHECK(ternary == 7);  // q, k, v, o, gate, up, down
+  CHECK(w.tensor("hidden").dtype == DType::int8);
 }

@@ -153,7 +153,7 @@ class Driver {
     cost.macs = end.mac - start.mac;
     cost.actions.add("sip_array", s_.lane_mul_primitive(), s_.slice_bits(), end.mul - start.mul);
     cost.actions.add("sip_array", "int_add", s_.tree_bits(), end.tree - start.tree);
-    cost.actions.add("sip_array", "mux", acc, end.shift - start.shift);
+    cost.actions.add("sip_array", "mux", s_.shifter_mux_bits(), end.shift - start.shift);
     cost.actions.add("sip_array", "int_add", acc, end.acc - start.acc);
     cost.actions.add("sip_array", "reg_write", acc, end.acc - start.acc);
     cost.actions.add("operand_regs", "reg_write", s_.max_bits, end.opw - start.opw);
