@@ -52,6 +52,13 @@ BitserialSpec BitserialSpec::from_params(const ParamValues& p) {
 
 int BitserialSpec::tree_bits() const { return product_bits() + clog2(static_cast<u64>(lanes)); }
 
+std::vector<std::pair<int, int>> BitserialSpec::tree_adders() const {
+  std::vector<std::pair<int, int>> v;
+  for (int64_t n = lanes, level = 1; n > 1; n = (n + 1) / 2, ++level)
+    v.emplace_back(product_bits() + static_cast<int>(level), static_cast<int>(n / 2));
+  return v;
+}
+
 int BitserialSpec::shift_positions() const {
   const int s = steps(max_bits);
   return both_serial ? 2 * s - 1 : s;
@@ -185,7 +192,8 @@ class PeModel {
       }
     const u64 sips = r * c;
     cost_.actions.add(kArray, s_.lane_mul_primitive(), s_.slice_bits(), sips * kv);
-    if (g_.L > 1) cost_.actions.add(kArray, "int_add", s_.tree_bits(), sips * (g_.L - 1));
+    for (const auto& [bits, adders] : s_.tree_adders())
+      cost_.actions.add(kArray, "int_add", bits, sips * static_cast<u64>(adders));
     if (s_.shifter_mux_bits() > 0) cost_.actions.add(kArray, "mux", s_.shifter_mux_bits(), sips);
     cost_.actions.add(kArray, "int_add", s_.acc_bits, sips);
     cost_.actions.add(kArray, "reg_write", s_.acc_bits, sips);
@@ -267,7 +275,8 @@ class BitserialEngine final : public IEngine {
     t.macs = area * g.k;
     const u64 sip_cycles = area * g.X;
     t.actions.add(kArray, s_.lane_mul_primitive(), s_.slice_bits(), t.macs * g.S);  // lane-steps
-    if (g.L > 1) t.actions.add(kArray, "int_add", s_.tree_bits(), sip_cycles * (g.L - 1));
+    for (const auto& [bits, adders] : s_.tree_adders())
+      t.actions.add(kArray, "int_add", bits, sip_cycles * static_cast<u64>(adders));
     if (s_.shifter_mux_bits() > 0) t.actions.add(kArray, "mux", s_.shifter_mux_bits(), sip_cycles);
     t.actions.add(kArray, "int_add", s_.acc_bits, sip_cycles);
     t.actions.add(kArray, "reg_write", s_.acc_bits, sip_cycles);
@@ -304,7 +313,7 @@ class BitserialEngine final : public IEngine {
   }
 
   // Hardware of rtl/src/bitserial (docs/engines/bitserial.md, "Area"). Per SIP: `lanes` lane
-  // multipliers, the adder tree's lanes - 1 adders at tree width, the barrel shifter's levels of
+  // multipliers, the adder tree's lanes - 1 adders (level l at product_bits() + l), the barrel shifter's levels of
   // acc_bits 2:1 muxes, the accumulator adder and register, the result register. Per row the
   // activation register (lanes x max_bits) and its slice muxes; per column the weight register
   // and, both serial, its slice muxes. Per column an R:1 read-out mux. The controller below.
@@ -313,7 +322,8 @@ class BitserialEngine final : public IEngine {
     const u64 sips = R * C;
     const int mux_in = s_.steps(s_.max_bits);
     std::vector<AreaItem> v = {{kArray, s_.lane_mul_primitive(), s_.slice_bits(), sips * L}};
-    if (L > 1) v.push_back({kArray, "int_add", s_.tree_bits(), sips * (L - 1)});
+    for (const auto& [bits, adders] : s_.tree_adders())
+      v.push_back({kArray, "int_add", bits, sips * static_cast<u64>(adders)});
     if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits(), sips});
     v.push_back({kArray, "int_add", s_.acc_bits, sips});
     v.push_back({kArray, "reg", s_.acc_bits, sips});
@@ -351,7 +361,9 @@ class BitserialEngine final : public IEngine {
                                       {kOperands, "reg_write", s_.max_bits},
                                       {kReadout, "reg_write", s_.acc_bits},
                                       {kReadout, "mux", s_.acc_bits}};
-    if (s_.lanes > 1) v.push_back({kArray, "int_add", s_.tree_bits()});
+    for (const auto& [bits, adders] : s_.tree_adders())
+      if (std::find(v.begin(), v.end(), ActionPrimitive{kArray, "int_add", bits}) == v.end())
+        v.push_back({kArray, "int_add", bits});
     if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits()});
     if (s_.steps(s_.max_bits) > 1) v.push_back({kOperands, s_.slice_mux_primitive(), s_.bits_per_step});
     for (const auto& p : default_combine_primitives())

@@ -5,6 +5,8 @@
 // need (slices, widths), so neither re-derives them.
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "models/common/dtype.h"
 #include "models/common/params.h"
@@ -39,6 +41,10 @@ struct BitserialSpec {
   // The slice mux's primitive (at bits_per_step bits): mux<steps(max_bits)>; none when 1.
   std::string slice_mux_primitive() const { return "mux" + std::to_string(steps(max_bits)); }
   int tree_bits() const;  // product_bits() + clog2(lanes): a group's sum, never overflowing
+  // The adder tree's adders by width: level l (1, 2, ...) pairs the previous level's values
+  // (an odd one out passes up) with adders of product_bits() + l bits. {width, adders}, one
+  // entry per level; empty with one lane.
+  std::vector<std::pair<int, int>> tree_adders() const;
   // Shift positions of a slice product: multiples of bits_per_step from 0 to
   // (steps(max_bits) - 1) * (1 or 2) * bits_per_step; the barrel shifter has clog2(positions)
   // levels of acc_bits-wide 2:1 muxes.

@@ -4,7 +4,7 @@
 // from the array's real enables, for comparison with the C++ model:
 //   cnt_mul      lane multiplies: enabled SIPs x valid lanes of the running group
 //   cnt_mac      useful MACs: the same in a group's first step only (a MAC spans its S steps)
-//   cnt_tree     adder-tree adds: enabled SIPs x (LANES - 1)
+//   cnt_tree     adder-tree uses: enabled SIPs when LANES > 1 (the host counts its adders per level)
 //   cnt_shift    shifter uses: enabled SIPs when LEVELS > 0 (the host prices its mux bits)
 //   cnt_acc      accumulator adds (= accumulator register writes): enabled SIPs
 //   cnt_opw      operand register writes (row and column lanes latched)
@@ -124,8 +124,6 @@ module bitserial_counters #(
     wire [63:0] n_sel = (P > 1) ? ones({{(ROWS*COLS+COLS){1'b0}}, a_sel, b_sel}) : 64'd0;
     wire [63:0] n_ro  = ones({{(ROWS*COLS+ROWS*LANES+COLS*LANES){1'b0}}, out_valid});
     wire [63:0] kv64  = {{(64 - LB){1'b0}}, kv};
-    localparam [31:0] TREE_ADDS32 = LANES - 1;
-    localparam [63:0] TREE_ADDS = {32'd0, TREE_ADDS32};
 
     always @(posedge clk) begin
         if (rst) begin
@@ -143,7 +141,7 @@ module bitserial_counters #(
         end else begin
             cnt_mul    <= cnt_mul + n_en * kv64;
             cnt_mac    <= cnt_mac + (group_start ? n_en * kv64 : 64'd0);
-            cnt_tree   <= cnt_tree + n_en * TREE_ADDS;
+            cnt_tree   <= cnt_tree + (LANES > 1 ? n_en : 64'd0);
             cnt_shift  <= cnt_shift + (LEVELS > 0 ? n_en : 64'd0);
             cnt_acc    <= cnt_acc + n_en;
             cnt_opw    <= cnt_opw + n_opw;

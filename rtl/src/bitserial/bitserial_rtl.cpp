@@ -152,7 +152,8 @@ class Driver {
     const int acc = s_.acc_bits;
     cost.macs = end.mac - start.mac;
     cost.actions.add("sip_array", s_.lane_mul_primitive(), s_.slice_bits(), end.mul - start.mul);
-    cost.actions.add("sip_array", "int_add", s_.tree_bits(), end.tree - start.tree);
+    for (const auto& [bits, adders] : s_.tree_adders())  // a fixed tree: its adds per SIP-cycle
+      cost.actions.add("sip_array", "int_add", bits, (end.tree - start.tree) * static_cast<u64>(adders));
     cost.actions.add("sip_array", "mux", s_.shifter_mux_bits(), end.shift - start.shift);
     cost.actions.add("sip_array", "int_add", acc, end.acc - start.acc);
     cost.actions.add("sip_array", "reg_write", acc, end.acc - start.acc);
