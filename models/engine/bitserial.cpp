@@ -298,23 +298,13 @@ class BitserialEngine final : public IEngine {
     return PeModel(s_, req, a, b, out).run();
   }
 
-  void compute(const TileRequest& req, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
-    const GemmShape& g = req.gemm;
-    out = IntMatrix(g.m, g.n);
-    std::vector<u64> row(static_cast<size_t>(g.n));
-    for (int64_t m = 0; m < g.m; ++m) {
-      std::fill(row.begin(), row.end(), 0);
-      for (int64_t k = 0; k < g.k; ++k) {
-        const auto av = static_cast<u64>(a.at(m, k));
-        for (int64_t n = 0; n < g.n; ++n) row[static_cast<size_t>(n)] += av * static_cast<u64>(b.at(k, n));
-      }
-      for (int64_t n = 0; n < g.n; ++n) out.at(m, n) = wrap_to_bits(row[static_cast<size_t>(n)], s_.acc_bits);
-    }
+  void compute(const TileRequest&, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
+    out = int_gemm_wrapping(a, b, s_.acc_bits);
   }
 
   // Hardware of rtl/src/bitserial (docs/engines/bitserial.md, "Area"). Per SIP: `lanes` lane
-  // multipliers, the adder tree's lanes - 1 adders (level l at product_bits() + l), the barrel shifter's levels of
-  // acc_bits 2:1 muxes, the accumulator adder and register, the result register. Per row the
+  // multipliers, the adder tree's lanes - 1 adders (level l at product_bits() + l), the barrel
+  // shifter's 2:1 muxes (shifter_mux_bits), the accumulator adder and register, the result register. Per row the
   // activation register (lanes x max_bits) and its slice muxes; per column the weight register
   // and, both serial, its slice muxes. Per column an R:1 read-out mux. The controller below.
   std::vector<AreaItem> area_items() const override {

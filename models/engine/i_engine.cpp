@@ -86,6 +86,20 @@ const char* timing_dependence_name(TimingDependence t) {
 // ---------------------------------------------------------------------------------------------
 // v2: numbers, statistics, declared actions.
 
+IntMatrix int_gemm_wrapping(const IntMatrix& a, const IntMatrix& b, int acc_bits) {
+  IntMatrix out(a.rows, b.cols);
+  std::vector<uint64_t> row(static_cast<size_t>(b.cols));  // unsigned: wraps modulo 2^64, exact low bits
+  for (int64_t m = 0; m < a.rows; ++m) {
+    std::fill(row.begin(), row.end(), 0);
+    for (int64_t k = 0; k < a.cols; ++k) {
+      const auto av = static_cast<uint64_t>(a.at(m, k));
+      for (int64_t n = 0; n < b.cols; ++n) row[static_cast<size_t>(n)] += av * static_cast<uint64_t>(b.at(k, n));
+    }
+    for (int64_t n = 0; n < b.cols; ++n) out.at(m, n) = wrap_to_bits(row[static_cast<size_t>(n)], acc_bits);
+  }
+  return out;
+}
+
 TypedMatrix to_typed(const IntMatrix& x, const NumFormat& f) {
   if (!f.is_int()) throw std::invalid_argument("to_typed: " + f.name() + " is not an integer format");
   TypedMatrix t(x.rows, x.cols, f);

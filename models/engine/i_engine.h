@@ -217,6 +217,10 @@ struct IntMatrix {
   bool operator==(const IntMatrix& o) const { return rows == o.rows && cols == o.cols && v == o.v; }
 };
 
+// out = a x b (a: m x k, b: k x n) with exact products summed modulo 2^acc_bits, as a
+// sign-extended acc_bits value: the functional result of every integer MAC engine.
+IntMatrix int_gemm_wrapping(const IntMatrix& a, const IntMatrix& b, int acc_bits);
+
 // IntMatrix <-> TypedMatrix for integer formats. to_typed: each value must be a value of `f`
 // (std::invalid_argument otherwise; ternary: -1, 0, 1). to_int_matrix: sign-extended values.
 TypedMatrix to_typed(const IntMatrix& x, const NumFormat& f);

@@ -447,18 +447,8 @@ class SystolicEngine final : public IEngine {
     return PeModel(s_, dataflow_of(req), req, a, b, out).run();
   }
 
-  void compute(const TileRequest& req, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
-    const GemmShape& g = req.gemm;
-    out = IntMatrix(g.m, g.n);
-    std::vector<u64> row(static_cast<size_t>(g.n));
-    for (int64_t m = 0; m < g.m; ++m) {
-      std::fill(row.begin(), row.end(), 0);
-      for (int64_t k = 0; k < g.k; ++k) {
-        const auto av = static_cast<u64>(a.at(m, k));
-        for (int64_t n = 0; n < g.n; ++n) row[static_cast<size_t>(n)] += av * static_cast<u64>(b.at(k, n));
-      }
-      for (int64_t n = 0; n < g.n; ++n) out.at(m, n) = wrap(row[static_cast<size_t>(n)], s_.acc_bits);
-    }
+  void compute(const TileRequest&, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
+    out = int_gemm_wrapping(a, b, s_.acc_bits);
   }
 
   // Hardware of rtl/src/systolic/systolic_array.v (flip-flops as docs/rtl.md counts them with yosys;
