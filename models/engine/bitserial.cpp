@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "models/engine/i_engine.h"
@@ -356,19 +357,13 @@ class BitserialEngine final : public IEngine {
         v.push_back({kArray, "int_add", bits});
     if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits()});
     if (s_.steps(s_.max_bits) > 1) v.push_back({kOperands, s_.slice_mux_primitive(), s_.bits_per_step});
-    for (const auto& p : default_combine_primitives())
-      if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
-    return v;
+    return with_default_combine(std::move(v));
   }
 
  protected:
   void compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,
                      TypedMatrix& out) const override {
-    const GemmShape& g = req.gemm;
-    if (a.format() != NumFormat::of(req.a_type) || b.format() != NumFormat::of(req.b_type) || a.rows() != g.m ||
-        a.cols() != g.k || b.rows() != g.k || b.cols() != g.n)
-      throw std::invalid_argument("bitserial compute: operands do not match the request");
-    out = gemm(a, b, accum_rule(req));
+    reference_gemm_typed(req, a, b, out);
   }
 
  private:

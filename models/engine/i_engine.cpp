@@ -241,6 +241,24 @@ void IEngine::compute_typed(const TileRequest& req, const TypedMatrix& a, const 
   out = to_typed(o, acc);
 }
 
+std::vector<ActionPrimitive> IEngine::with_default_combine(std::vector<ActionPrimitive> own) const {
+  for (const auto& p : default_combine_primitives())
+    if (std::find(own.begin(), own.end(), p) == own.end()) own.push_back(p);
+  return own;
+}
+
+void IEngine::reference_gemm_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,
+                                   TypedMatrix& out) const {
+  const GemmShape& g = req.gemm;
+  if (a.format() != NumFormat::of(req.a_type) || b.format() != NumFormat::of(req.b_type) || a.rows() != g.m ||
+      a.cols() != g.k || b.rows() != g.k || b.cols() != g.n)
+    throw std::invalid_argument(type() + " compute: operands " + a.format().name() + " " + std::to_string(a.rows()) +
+                                "x" + std::to_string(a.cols()) + " and " + b.format().name() + " " +
+                                std::to_string(b.rows()) + "x" + std::to_string(b.cols()) +
+                                " do not match the request");
+  out = gemm(a, b, accum_rule(req));
+}
+
 std::vector<ActionPrimitive> IEngine::default_combine_primitives() const {
   const EngineCapabilities& caps = capabilities();
   const std::vector<NumFormat> accs =

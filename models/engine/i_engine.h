@@ -369,6 +369,11 @@ class IEngine {
   // The default combine's primitives, one per accepted accumulator format: engines that keep the
   // default combine_cost() add these to their action_primitives().
   std::vector<ActionPrimitive> default_combine_primitives() const;
+  // `own` followed by the default combine's primitives it does not already list.
+  std::vector<ActionPrimitive> with_default_combine(std::vector<ActionPrimitive> own) const;
+  // The typed functional model of an integer MAC engine: the numerics reference GEMM under
+  // accum_rule(req), after checking that a and b match the request (std::invalid_argument).
+  void reference_gemm_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b, TypedMatrix& out) const;
 
  protected:
   virtual EngineCapabilities declare_capabilities() const = 0;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "models/engine/i_engine.h"
@@ -500,9 +501,7 @@ class SystolicEngine final : public IEngine {
     std::vector<ActionPrimitive> v = {{kArray, "int_mul", s_.in_bits},   {kArray, "int_add", s_.acc_bits},
                                       {kArray, "reg_write", s_.in_bits}, {kArray, "reg_write", s_.acc_bits},
                                       {kArray, "mux", s_.acc_bits},      {kAccumulator, "int_add", s_.acc_bits}};
-    for (const auto& p : default_combine_primitives())
-      if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
-    return v;
+    return with_default_combine(std::move(v));
   }
 
  protected:
@@ -510,14 +509,7 @@ class SystolicEngine final : public IEngine {
   // products, sums wrapping at acc_bits); bit-exact equal to compute() on IntMatrix.
   void compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,
                      TypedMatrix& out) const override {
-    const GemmShape& g = req.gemm;
-    if (a.format() != NumFormat::of(req.a_type) || b.format() != NumFormat::of(req.b_type) || a.rows() != g.m ||
-        a.cols() != g.k || b.rows() != g.k || b.cols() != g.n)
-      throw std::invalid_argument("systolic compute: operands " + a.format().name() + " " + std::to_string(a.rows()) +
-                                  "x" + std::to_string(a.cols()) + " and " + b.format().name() + " " +
-                                  std::to_string(b.rows()) + "x" + std::to_string(b.cols()) +
-                                  " do not match the request");
-    out = gemm(a, b, accum_rule(req));
+    reference_gemm_typed(req, a, b, out);
   }
 
  private:
