@@ -137,6 +137,12 @@ bool ActionPrimitive::operator<(const ActionPrimitive& o) const {
   return std::tie(component, primitive, bits) < std::tie(o.component, o.primitive, o.bits);
 }
 
+std::string describe_actions(const std::vector<Action>& v) {
+  std::string s;
+  for (const auto& a : v) s += (s.empty() ? "" : " ") + a.component + "/" + a.primitive + "@" + std::to_string(a.bits);
+  return s;
+}
+
 std::vector<Action> undeclared_actions(const std::vector<ActionPrimitive>& declared, const ActionCounts& counts) {
   std::vector<Action> out;
   for (const auto& a : counts.items())

@@ -273,6 +273,8 @@ struct ActionPrimitive {
 };
 // The actions of `counts` that are not in `declared` (empty when all are).
 std::vector<Action> undeclared_actions(const std::vector<ActionPrimitive>& declared, const ActionCounts& counts);
+// "component/primitive@bits" of each action, space-separated (empty for none): for messages.
+std::string describe_actions(const std::vector<Action>& v);
 
 // Per-operator state (see the call order above). tile() returns the tile's cost including any
 // state it builds or reloads (counted once, where it happens); combine() the cost of adding this

@@ -20,6 +20,9 @@
 //   mux (2:1), mux<N> (N:1, N >= 2)                           `bits` selected output bits
 //   int_mulx<Q> (Q 1..64)                                     a `bits` x Q multiplier (e.g. a
 //                                                             bit-serial slice by a weight)
+//   and2                                                      `bits` two-input AND (or OR) cells
+//                                                             (logic.and2_um2; energy in proportion
+//                                                             to area, from the 2:1 mux)
 // primitive_for(op, dtype) builds the right name from a tensor format.
 //
 // Laws (fitted at construction; docs/tech.md lists the points, sources and fit errors):

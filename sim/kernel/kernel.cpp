@@ -658,6 +658,11 @@ std::vector<OpResult> run_kernel(const Arch& arch, const Plan& plan, Fidelity fi
   // SystemC has switched stacks is reported falsely by AddressSanitizer, and a run that cannot
   // finish should not start.
   for (const auto& p : plan.ops) {
+    const auto& e = arch.engines[p.engine];
+    if (!data && fidelity != Fidelity::Tile && e.model->capabilities().timing == TimingDependence::Data)
+      throw UserError(std::string(fidelity_name(fidelity)) + " fidelity: engine '" + e.name + "' (" + e.type +
+                      ", runs '" + p.op + "') times tiles by their data; add --data SEED to run it on seeded data, "
+                      "or use --fidelity tile for its expected cost");
     if (data) {
       if (p.request.kind != WorkKind::Gemm)
         throw UserError("data run: '" + p.op + "' (" + p.kind +

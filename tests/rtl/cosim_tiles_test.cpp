@@ -139,8 +139,8 @@ TEST_CASE("the adapter lists its linked-in builds; an engine without RTL is a Us
   CHECK_THROWS_AS(make_rtl_engine("vector", ParamValues{}), UserError);
 }
 
-TEST_CASE("the RTL registry holds the systolic and bit-serial adapters", "[rtl][cosim]") {
-  CHECK(RtlEngineRegistry::instance().names() == std::vector<std::string>{"bitserial", "systolic"});
+TEST_CASE("the RTL registry holds the systolic, bit-serial and term-serial adapters", "[rtl][cosim]") {
+  CHECK(RtlEngineRegistry::instance().names() == std::vector<std::string>{"bitserial", "systolic", "termserial"});
 }
 
 TEST_CASE("back-to-back tiles on one RTL instance keep agreeing (state carried between tiles)", "[rtl][cosim]") {

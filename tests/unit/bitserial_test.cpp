@@ -71,12 +71,6 @@ TileCost check_all(const IEngine& eng, const TileRequest& req, const IntMatrix& 
   return pe;
 }
 
-std::string describe(const std::vector<Action>& v) {
-  std::string s;
-  for (const auto& a : v) s += a.component + "/" + a.primitive + "@" + std::to_string(a.bits) + " ";
-  return s;
-}
-
 }  // namespace
 
 TEST_CASE("slices: two's complement, the top slice signed", "[bitserial]") {
@@ -226,9 +220,9 @@ TEST_CASE("bitserial declares every action it emits, and emits every one it decl
         for (int i = 0; i < 5; ++i) {
           const TileRequest r = gemm(1 + i * 2, 2 + i, 1 + i * 3, i % 2 ? DType::int8 : DType::int3);
           INFO(serial << " bps " << bps << " lanes " << lanes);
-          CHECK(describe(undeclared_actions(declared, e->cost(r).actions)) == "");
-          CHECK(describe(undeclared_actions(declared, e->simulate_pe(r, nullptr, nullptr, nullptr).actions)) == "");
-          CHECK(describe(undeclared_actions(declared, e->combine_cost(r).actions)) == "");
+          CHECK(describe_actions(undeclared_actions(declared, e->cost(r).actions)) == "");
+          CHECK(describe_actions(undeclared_actions(declared, e->simulate_pe(r, nullptr, nullptr, nullptr).actions)) == "");
+          CHECK(describe_actions(undeclared_actions(declared, e->combine_cost(r).actions)) == "");
           all.merge(e->cost(r).actions);
           all.merge(e->combine_cost(r).actions);
         }

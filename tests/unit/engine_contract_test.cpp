@@ -74,12 +74,6 @@ int64_t kernel_wrap_bits(uint64_t v, int bits) {
   return static_cast<int64_t>(v);
 }
 
-std::string describe(const std::vector<Action>& v) {
-  std::string s;
-  for (const auto& a : v) s += " " + a.component + "/" + a.primitive + "@" + std::to_string(a.bits);
-  return s;
-}
-
 // A test engine whose one action the tech library cannot price (a 70-bit multiplier), and one
 // that declares nothing.
 class BadEngine final : public IEngine {
@@ -305,9 +299,9 @@ TEST_CASE("systolic declares every action its cost and PE model emit", "[contrac
           const TileRequest r = gemm_req(dim(rng), dim(rng), dim(rng), i % 2 ? df : "");
           INFO(timing << " " << df << " in " << in_bits << " acc " << acc_bits << " " << r.gemm.m << "x" << r.gemm.n
                       << "x" << r.gemm.k);
-          CHECK(describe(undeclared_actions(declared, e->cost(r).actions)) == "");
-          CHECK(describe(undeclared_actions(declared, e->combine_cost(r).actions)) == "");
-          if (i < 3) CHECK(describe(undeclared_actions(declared, e->simulate_pe(r, nullptr, nullptr, nullptr).actions)) == "");
+          CHECK(describe_actions(undeclared_actions(declared, e->cost(r).actions)) == "");
+          CHECK(describe_actions(undeclared_actions(declared, e->combine_cost(r).actions)) == "");
+          if (i < 3) CHECK(describe_actions(undeclared_actions(declared, e->simulate_pe(r, nullptr, nullptr, nullptr).actions)) == "");
           ++tiles;
         }
         // No stray declarations either: each declared primitive is emitted by some call.
@@ -336,8 +330,8 @@ TEST_CASE("vector unit declares every op at every format", "[contract][vector]")
       r.a_type = *parse_dtype(name);
       INFO(name << " " << op);
       CHECK_NOTHROW(v->check(r));
-      CHECK(describe(undeclared_actions(declared, v->cost(r).actions)) == "");
-      CHECK(describe(undeclared_actions(declared, v->simulate_pe(r, nullptr, nullptr, nullptr).actions)) == "");
+      CHECK(describe_actions(undeclared_actions(declared, v->cost(r).actions)) == "");
+      CHECK(describe_actions(undeclared_actions(declared, v->simulate_pe(r, nullptr, nullptr, nullptr).actions)) == "");
     }
   TileRequest r;
   r.kind = WorkKind::Vector;
@@ -403,8 +397,8 @@ TEST_CASE("vector unit GEMM mode: closed form = per-cycle model, outputs bit-exa
     CHECK(pe == fn);
     // The numerics library's reference GEMM under the engine's accumulation rule.
     CHECK(to_int_matrix(gemm(a, b, v->accum_rule(r))) == fn);
-    CHECK(describe(undeclared_actions(v->action_primitives(), v->cost(r).actions)) == "");
-    CHECK(describe(undeclared_actions(v->action_primitives(), v->combine_cost(r).actions)) == "");
+    CHECK(describe_actions(undeclared_actions(v->action_primitives(), v->cost(r).actions)) == "");
+    CHECK(describe_actions(undeclared_actions(v->action_primitives(), v->combine_cost(r).actions)) == "");
   }
 }
 

@@ -1,0 +1,356 @@
+// The term-serial array's RTL (rtl/src/termserial/termserial_array.v, through
+// the counting wrapper rtl/tb/termserial_counters.v) in the place of the
+// `termserial` engine. Build rules: rtl.cmake beside it.
+//
+// A tile is cut into folds as docs/engines/termserial.md says (row folds outer)
+// and the folds are offered back to back: the next command waits on the fold
+// bus and the array takes it in the cycle its current fold computes its last
+// cycle. The feeder drives a group's operands in the cycle the array latches
+// them: group 0 with the fold command (on the accepting edge), group g+1 in the
+// cycle `group_load` is high (when that comes is up to the data: a group lasts
+// as long as its lanes' terms). Results are taken from out_data in the cycles
+// out_valid flags them, row out_row of the fold being read out. What the
+// comparison needs is read from the hardware:
+//   actions   the wrapper's counters, differenced over the tile;
+//   cycles    fill = cycles `hold` is high, steady = cycles a fold computes,
+//   drain = cycles
+//             only a read-out runs; their sum is checked against the wrapper's
+//             busy count;
+//   traffic   the operands the feeder drove and the results it took.
+// Without operands (cost(req) with no data) the feeder drives zeros: every
+// group then takes one cycle, the engine's fastest case, not the model's
+// documented default (its expectation for uniform values). cost(req, stats)
+// with the data attached runs the data.
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/common/error.h"
+#include "models/engine/termserial.h"
+#include "sim/cosim/rtl_engine.h"
+#include "sim/cosim/rtl_model.h"
+
+namespace tessera {
+namespace {
+
+using u64 = uint64_t;
+using Port = RtlModel::Port;
+
+constexpr int64_t kMaxGroups = (int64_t{1} << 16) - 1;  // the RTL's G_BITS = 16 group counter
+
+// A wide bus as 32-bit words, elements of <= 32 bits at any bit offset.
+class Bus {
+ public:
+  explicit Bus(int64_t bits) : w_(static_cast<size_t>((bits + 31) / 32 + 1), 0) {}
+  void clear() { std::fill(w_.begin(), w_.end(), 0u); }
+  void set(int64_t lo, int width, int64_t v) {
+    const u64 u = static_cast<u64>(v) & ((u64{1} << width) - 1);
+    const auto wi = static_cast<size_t>(lo / 32);
+    const int off = static_cast<int>(lo % 32);
+    w_[wi] |= static_cast<uint32_t>(u << off);
+    if (off + width > 32) w_[wi + 1] |= static_cast<uint32_t>(u >> (32 - off));
+  }
+  const uint32_t *words() const { return w_.data(); }
+
+ private:
+  std::vector<uint32_t> w_;
+};
+
+struct Fold {
+  int64_t m0, n0, r, c;
+};
+
+struct Tile {
+  std::vector<Fold> folds;
+  int64_t k = 1, groups = 1, last_lanes = 1;
+  const IntMatrix *a = nullptr, *b = nullptr;
+  IntMatrix *out = nullptr;
+  int a_bits = 8, b_bits = 8;
+};
+
+struct Counts {
+  u64 prod, mac, tree, acc, lda, ldb, clra, clrb, picka, pickb, res, ro, cycles, hold;
+};
+
+class Driver {
+ public:
+  Driver(const TesseraRtlAbi *abi, const TermserialSpec &s)
+      : s_(s), m_(abi), row_bus_(s.rows * s.lanes * s.max_bits), col_bus_(s.cols * s.lanes * s.max_bits) {
+    set(clk_, 0);
+    set(rst_, 1);
+    set(fold_valid_, 0);
+    for (int i = 0; i < 3; ++i) {
+      set(clk_, 0);
+      m_.eval();
+      set(clk_, 1);
+      m_.eval();
+    }
+    set(rst_, 0);
+  }
+
+  TileCost run(const Tile &tile, const IRtlEngine::Clock &clock) {
+    const Counts start = counts();
+    const bool data = tile.a && tile.b && tile.out;
+    TileCost cost;
+    size_t next = 0;        // the next fold to offer
+    size_t computing = 0;   // the fold the array computes (valid while busy)
+    int64_t group = 0;      // its group in the operand registers
+    size_t reading = 0;     // the fold being read out
+    int64_t rows_read = 0;  // ... rows of it taken so far
+    u64 observed = 0;
+    // A group takes at most max_bits cycles (both serial: max_bits^2); a fold's
+    // last cycle holds at most rows - 1 cycles.
+    const u64 group_max = static_cast<u64>(s_.both_serial ? s_.max_bits * s_.max_bits : s_.max_bits);
+    const u64 limit =
+        (tile.folds.size() + 2) * (static_cast<u64>(tile.groups) * group_max + static_cast<u64>(s_.rows) + 2);
+    for (u64 guard = 0;; ++guard) {
+      set(clk_, 0);
+      const bool offer = next < tile.folds.size();
+      set(fold_valid_, offer);
+      if (offer) {
+        const Fold &f = tile.folds[next];
+        set(fold_r_, static_cast<u64>(f.r));
+        set(fold_c_, static_cast<u64>(f.c));
+        set(fold_g_, static_cast<u64>(tile.groups));
+        set(fold_kl_, static_cast<u64>(tile.last_lanes));
+      }
+      m_.eval();  // fold_ready and group_load follow the state (and fold_valid)
+      const bool accept = offer && get(fold_ready_);
+      const bool next_group = get(group_load_) != 0;
+      row_bus_.clear();
+      col_bus_.clear();
+      if (accept) {
+        drive_group(tile, tile.folds[next], 0, data, cost.traffic);
+      } else if (next_group) {
+        drive_group(tile, tile.folds[computing], group + 1, data, cost.traffic);
+      }
+      RtlModel::set_words(row_in_, row_bus_.words());
+      RtlModel::set_words(col_in_, col_bus_.words());
+      m_.eval();
+      const bool busy = get(busy_) != 0, hold = get(hold_) != 0, ro = get(ro_busy_) != 0;
+      if (busy || ro) {
+        ++observed;
+        if (hold)
+          ++cost.cycles.fill;
+        else if (busy)
+          ++cost.cycles.steady;
+        else
+          ++cost.cycles.drain;
+      }
+      if (ro) take_row(tile, reading, rows_read, data, cost.traffic);
+      set(clk_, 1);
+      m_.eval();
+      if ((busy || ro) && clock) clock();
+      if (accept) {
+        computing = next++;
+        group = 0;
+      } else if (next_group) {
+        ++group;
+      }
+      if (next == tile.folds.size() && !get(busy_) && !get(ro_busy_)) break;
+      if (guard > limit) throw std::logic_error("termserial RTL: the tile did not finish");
+    }
+    if (reading != tile.folds.size()) throw std::logic_error("termserial RTL: a fold's results never came out");
+    const Counts end = counts();
+    if (end.cycles - start.cycles != observed || end.hold - start.hold != cost.cycles.fill)
+      throw std::logic_error("termserial RTL: busy cycles " + std::to_string(end.cycles - start.cycles) +
+                             " differ from the observed " + std::to_string(observed));
+    const Counts d = diff(end, start);
+    const int MB = s_.max_bits, PB = s_.product_bits(), EB = s_.enc_bits(), acc = s_.acc_bits;
+    cost.macs = d.mac;
+    // The SIPs: lanes (one-hot shifter, negation, sign select), the tree, the
+    // accumulator.
+    cost.actions.add("sip_array", s_.shifter_primitive(), PB, d.prod);
+    cost.actions.add("sip_array", "int_add", PB, d.prod);
+    cost.actions.add("sip_array", "mux", PB, d.prod);
+    for (const auto &[bits, adders] : s_.tree_adders())  // a fixed tree: its adds per SIP-cycle
+      cost.actions.add("sip_array", "int_add", bits, d.tree * static_cast<u64>(adders));
+    cost.actions.add("sip_array", "int_add", acc, d.acc);
+    cost.actions.add("sip_array", "reg_write", acc, d.acc);
+    // Registers: encoded rows; masks moving on (rows, working masks); weights
+    // as they are or encoded (term mask, signs and working mask).
+    cost.actions.add("operand_regs", "reg_write", EB, d.lda);
+    cost.actions.add("operand_regs", "reg_write", MB, d.clra + (s_.both_serial ? d.clrb : d.ldb));
+    if (s_.both_serial) cost.actions.add("operand_regs", "reg_write", EB + MB, d.ldb);
+    // Encoders on every encoded load, pickers on every term taken.
+    const u64 encodes = d.lda + (s_.both_serial ? d.ldb : 0), picks = d.picka + d.pickb;
+    cost.actions.add("term_logic", "int_add", s_.booth ? MB + 1 : MB, encodes);
+    cost.actions.add("term_logic", "mux", MB, encodes);
+    if (s_.booth) cost.actions.add("term_logic", "and2", MB, encodes);
+    cost.actions.add("term_logic", "int_add", MB, picks);
+    cost.actions.add("term_logic", "and2", (s_.booth ? 3 : 2) * MB, picks);
+    cost.actions.add("readout", "reg_write", acc, d.res);
+    cost.actions.add("readout", "mux", acc, d.ro);
+    return cost;
+  }
+
+ private:
+  static void set(const Port &p, u64 v) { RtlModel::set(p, v); }
+  static u64 get(const Port &p) { return RtlModel::get(p); }
+
+  Counts counts() const {
+    return {get(cnt_prod_), get(cnt_mac_),  get(cnt_tree_),   get(cnt_acc_),   get(cnt_lda_),
+            get(cnt_ldb_),  get(cnt_clra_), get(cnt_clrb_),   get(cnt_picka_), get(cnt_pickb_),
+            get(cnt_res_),  get(cnt_ro_),   get(cnt_cycles_), get(cnt_hold_)};
+  }
+  static Counts diff(const Counts &e, const Counts &s) {
+    return {e.prod - s.prod, e.mac - s.mac,   e.tree - s.tree,     e.acc - s.acc,     e.lda - s.lda,
+            e.ldb - s.ldb,   e.clra - s.clra, e.clrb - s.clrb,     e.picka - s.picka, e.pickb - s.pickb,
+            e.res - s.res,   e.ro - s.ro,     e.cycles - s.cycles, e.hold - s.hold};
+  }
+
+  // Group g of fold f onto the buses: a[m0+i][g*L+l] on row i lane l,
+  // b[g*L+l][n0+j] on column j lane l, for the fold's rows and columns and the
+  // group's valid lanes.
+  void drive_group(const Tile &t, const Fold &f, int64_t g, bool data, OperandTraffic &tr) {
+    const int64_t L = s_.lanes, k0 = g * L, kv = std::min(L, t.k - k0);
+    const int w = s_.max_bits;
+    for (int64_t i = 0; i < f.r; ++i)
+      for (int64_t l = 0; l < kv; ++l) {
+        tr.a_read_bits += static_cast<u64>(t.a_bits);
+        if (data) row_bus_.set((i * L + l) * w, w, t.a->at(f.m0 + i, k0 + l));
+      }
+    for (int64_t j = 0; j < f.c; ++j)
+      for (int64_t l = 0; l < kv; ++l) {
+        tr.b_read_bits += static_cast<u64>(t.b_bits);
+        if (data) col_bus_.set((j * L + l) * w, w, t.b->at(k0 + l, f.n0 + j));
+      }
+  }
+
+  // The row on out_data this cycle: row out_row of fold `reading`.
+  void take_row(const Tile &t, size_t &reading, int64_t &rows_read, bool data, OperandTraffic &tr) {
+    if (reading >= t.folds.size()) throw std::logic_error("termserial RTL: a read-out beyond the tile's folds");
+    const Fold &f = t.folds[reading];
+    if (static_cast<int64_t>(get(out_row_)) != rows_read)
+      throw std::logic_error("termserial RTL: read-out row " + std::to_string(get(out_row_)) + ", expected " +
+                             std::to_string(rows_read));
+    for (int64_t j = 0; j < s_.cols; ++j) {
+      if (!RtlModel::bits(out_valid_, static_cast<int>(j), 1)) continue;
+      if (j >= f.c) throw std::logic_error("termserial RTL: a result flagged in unused column " + std::to_string(j));
+      tr.out_write_bits += static_cast<u64>(s_.acc_bits);
+      if (data)
+        t.out->at(f.m0 + rows_read, f.n0 + j) =
+            wrap_to_bits(RtlModel::bits(out_data_, static_cast<int>(j) * s_.acc_bits, s_.acc_bits), s_.acc_bits);
+    }
+    if (++rows_read == f.r) {
+      ++reading;
+      rows_read = 0;
+    }
+  }
+
+  TermserialSpec s_;
+  RtlModel m_;
+  Port clk_ = m_.port("clk"), rst_ = m_.port("rst"), fold_valid_ = m_.port("fold_valid"),
+       fold_ready_ = m_.port("fold_ready"), fold_r_ = m_.port("fold_r"), fold_c_ = m_.port("fold_c"),
+       fold_g_ = m_.port("fold_g"), fold_kl_ = m_.port("fold_kl"), row_in_ = m_.port("row_in"),
+       col_in_ = m_.port("col_in"), busy_ = m_.port("busy"), hold_ = m_.port("hold"),
+       group_load_ = m_.port("group_load"), ro_busy_ = m_.port("ro_busy"), out_data_ = m_.port("out_data"),
+       out_valid_ = m_.port("out_valid"), out_row_ = m_.port("out_row"), cnt_prod_ = m_.port("cnt_prod"),
+       cnt_mac_ = m_.port("cnt_mac"), cnt_tree_ = m_.port("cnt_tree"), cnt_acc_ = m_.port("cnt_acc"),
+       cnt_lda_ = m_.port("cnt_lda"), cnt_ldb_ = m_.port("cnt_ldb"), cnt_clra_ = m_.port("cnt_clra"),
+       cnt_clrb_ = m_.port("cnt_clrb"), cnt_picka_ = m_.port("cnt_picka"), cnt_pickb_ = m_.port("cnt_pickb"),
+       cnt_res_ = m_.port("cnt_res"), cnt_ro_ = m_.port("cnt_ro"), cnt_cycles_ = m_.port("cnt_cycles"),
+       cnt_hold_ = m_.port("cnt_hold");
+  Bus row_bus_, col_bus_;
+};
+
+RtlParams verilog_params(const TermserialSpec &s) {
+  return {{"ROWS", s.rows},          {"COLS", s.cols},         {"LANES", s.lanes},
+          {"MAX_BITS", s.max_bits},  {"ACC_BITS", s.acc_bits}, {"BOTH", s.both_serial ? 1 : 0},
+          {"BOOTH", s.booth ? 1 : 0}};
+}
+
+std::string describe(const RtlParams &p) {
+  std::string s;
+  for (const auto &[k, v] : p) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);
+  return s;
+}
+
+class TermserialRtlEngine final : public IRtlEngine {
+ public:
+  explicit TermserialRtlEngine(const ParamValues &p)
+      : spec_(TermserialSpec::from_params(p)), model_(EngineRegistry::instance().find("termserial")->make(p)) {
+    RtlRequest rq;
+    rq.engine = "termserial";
+    rq.params = verilog_params(spec_);
+    rq.what = "termserial " + describe(rq.params);
+    rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "x" + std::to_string(spec_.lanes) +
+               "-m" + std::to_string(spec_.max_bits) + "-a" + std::to_string(spec_.acc_bits) +
+               (spec_.both_serial ? "-both" : "-act") + (spec_.booth ? "-booth" : "-plain");
+    // First-use build time, rough: the linked test builds take 20-40 s each on
+    // one core.
+    rq.expected_seconds = 20.0 + 0.05 * static_cast<double>(spec_.rows * spec_.cols * spec_.lanes);
+    abi_ = rtl_model_abi(rq);
+  }
+
+  std::string type() const override { return "termserial"; }
+  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
+  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
+  std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
+
+  void check(const TileRequest &req) const override {
+    model_->check(req);
+    const int64_t groups = (req.gemm.k + spec_.lanes - 1) / spec_.lanes;
+    if (groups > kMaxGroups)
+      throw UserError("tile k " + std::to_string(req.gemm.k) + " needs " + std::to_string(groups) +
+                          " groups, beyond the RTL group counter (< 65536)",
+                      SourceLoc{}, "tile");
+  }
+
+  std::vector<std::string> builds() const override {
+    std::vector<std::string> v;
+    for (const auto &p : rtl_linked_builds("termserial")) v.push_back(describe(p));
+    return v;
+  }
+
+  TileCost run_tile(const TileRequest &req, const IntMatrix *a, const IntMatrix *b, IntMatrix *out,
+                    const Clock &clock) const override {
+    const GemmShape &g = req.gemm;
+    Tile tile;
+    for (int64_t m0 = 0; m0 < g.m; m0 += spec_.rows)
+      for (int64_t n0 = 0; n0 < g.n; n0 += spec_.cols)
+        tile.folds.push_back({m0, n0, std::min(spec_.rows, g.m - m0), std::min(spec_.cols, g.n - n0)});
+    tile.k = g.k;
+    tile.groups = (g.k + spec_.lanes - 1) / spec_.lanes;
+    tile.last_lanes = g.k - (tile.groups - 1) * spec_.lanes;
+    tile.a_bits = dtype_bits(req.a_type);
+    tile.b_bits = dtype_bits(req.b_type);
+    if (a && b && out) {
+      *out = IntMatrix(g.m, g.n);
+      tile.a = a;
+      tile.b = b;
+      tile.out = out;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!driver_) driver_ = std::make_unique<Driver>(abi_, spec_);
+    return driver_->run(tile, clock);
+  }
+
+ protected:
+  // Given the data, the RTL runs it (the cost depends on it); otherwise as
+  // cost(req).
+  TileCost cost_given(const TileRequest &req, const OperandStats &stats) const override {
+    if (!(stats.a_data && stats.b_data)) return cost(req);
+    const IntMatrix a = to_int_matrix(*stats.a_data), b = to_int_matrix(*stats.b_data);
+    IntMatrix out;
+    return run_tile(req, &a, &b, &out, {});
+  }
+
+ private:
+  TermserialSpec spec_;
+  std::unique_ptr<IEngine> model_;
+  const TesseraRtlAbi *abi_ = nullptr;
+  mutable std::mutex mu_;
+  mutable std::unique_ptr<Driver> driver_;
+};
+
+}  // namespace
+
+TESSERA_REGISTER_RTL_ENGINE("termserial", "rtl/src/termserial/termserial_array.v, Verilated",
+                            [](const ParamValues &p) { return std::make_unique<TermserialRtlEngine>(p); });
+
+}  // namespace tessera
