@@ -185,6 +185,17 @@ TEST_CASE("bad input: one message, exit code 2, no report", "[cli]") {
   r = tessera("run --arch " + kArch + " --workload mlp0 --data -3 --out " + (d / "neg").string());
   CHECK(r.code == 2);
   CHECK_FALSE(fs::exists(d / "neg"));
+
+  // An engine timed by its data cannot run at pe fidelity without data.
+  const std::string ts = std::string(TESSERA_SOURCE_DIR) + "/tests/data/cosim_termserial.yaml";
+  const std::string cnn3 = std::string(TESSERA_SOURCE_DIR) + "/tests/data/cnn3.yaml";
+  r = tessera("run --arch " + ts + " --workload " + cnn3 + " --fidelity pe --out " + (d / "ts").string());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("error: pe fidelity: engine 'array' (termserial, runs 'conv1') times tiles by "
+                                    "their data; add --data SEED"));
+  CHECK_FALSE(fs::exists(d / "ts"));
+  r = tessera("run --arch " + ts + " --workload " + cnn3 + " --fidelity pe --data 1 --out " + (d / "ts").string());
+  CHECK(r.code == 0);
 }
 
 TEST_CASE("validate and list", "[cli]") {

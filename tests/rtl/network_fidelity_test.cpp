@@ -121,6 +121,50 @@ TEST_CASE("cnn3 on the bit-serial array at tile, pe and rtl fidelity: identical 
   CHECK(run(Fidelity::Tile, 42).checksums == tile.checksums);
 }
 
+TEST_CASE("cnn3 on the term-serial array at tile, pe and rtl fidelity: identical cycles, actions and outputs",
+          "[rtl][network][termserial]") {
+  const std::string machine = "tests/data/cosim_termserial.yaml";
+  const std::vector<std::string> both = {"engines.0.rows=2", "engines.0.cols=5", "engines.0.lanes=5",
+                                         "engines.0.serial=both", "engines.0.encoding=booth",
+                                         // a one-lane vector unit, so that the GEMMs stay on the
+                                         // array: at 10 SIPs both serial it is slower than 8 lanes
+                                         "engines.1.lanes=1"};
+  for (const auto& overrides : {std::vector<std::string>{}, both}) {
+    INFO((overrides.empty() ? "activations, plain" : "both, booth"));
+    const Run tile = run(Fidelity::Tile, 42, overrides, machine), pe = run(Fidelity::Pe, 42, overrides, machine),
+              rtl = run(Fidelity::Rtl, 42, overrides, machine);
+    REQUIRE(tile.ops.size() == 3);
+    for (const Run* other : {&pe, &rtl}) {
+      REQUIRE(other->ops.size() == tile.ops.size());
+      for (size_t i = 0; i < tile.ops.size(); ++i) {
+        INFO(tile.ops[i].op);
+        CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
+        CHECK(other->ops[i].compute_cycles == tile.ops[i].compute_cycles);
+        CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
+        CHECK(other->ops[i].actions == tile.ops[i].actions);
+      }
+      CHECK(other->checksums == tile.checksums);
+    }
+    CHECK(run(Fidelity::Tile, 42).checksums == tile.checksums);
+    // The cycles are the data's: another seed times differently.
+    uint64_t c42 = 0, c43 = 0;
+    for (const auto& o : tile.ops) c42 += o.compute_cycles;
+    for (const auto& o : run(Fidelity::Tile, 43, overrides, machine).ops) c43 += o.compute_cycles;
+    CHECK(c42 != c43);
+  }
+}
+
+TEST_CASE("pe or rtl fidelity without data on a data-timed engine is a UserError", "[rtl][network][termserial]") {
+  const Arch arch = load_arch("tests/data/cosim_termserial.yaml");
+  const Workload wl = load_workload("tests/data/cnn3.yaml");
+  const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
+  for (Fidelity f : {Fidelity::Pe, Fidelity::Rtl})
+    CHECK_THROWS_WITH(run_kernel(arch, plans, f), Catch::Contains("engine 'array' (termserial") &&
+                                                      Catch::Contains("times tiles by their data") &&
+                                                      Catch::Contains("--data"));
+  CHECK(run_kernel(arch, plans, Fidelity::Tile).size() == 3);  // the expected cost, no data needed
+}
+
 TEST_CASE("the data path's conv1 equals a direct convolution, requantized", "[rtl][network]") {
   const Run r = run(Fidelity::Tile, 7);
   // conv1: image [1,3,12,12], weight [16,3,3,3], padding 1 -> [1,16,12,12]; K = 27.
