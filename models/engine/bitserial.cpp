@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/int_math.h"
 #include "models/engine/i_engine.h"
 
 namespace tessera {
@@ -28,14 +29,6 @@ namespace tessera {
 namespace {
 
 using u64 = uint64_t;
-
-int clog2(u64 v) {
-  int b = 0;
-  while ((u64{1} << b) < v) ++b;
-  return b;
-}
-
-u64 ceil_div(u64 a, u64 b) { return (a + b - 1) / b; }
 
 }  // namespace
 

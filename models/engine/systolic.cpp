@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/common/int_math.h"
 #include "models/engine/i_engine.h"
 
 namespace tessera {
@@ -37,13 +38,6 @@ constexpr const char* kArray = "pe_array";
 constexpr const char* kAccumulator = "accumulator";
 constexpr const char* kController = "controller";
 constexpr int kFoldTBits = 16;  // the fold controller's T register: folds of T < 65536
-
-// ceil(log2(v)) for v >= 1, as Verilog's $clog2.
-int clog2(u64 v) {
-  int b = 0;
-  while ((u64{1} << b) < v) ++b;
-  return b;
-}
 
 enum class Dataflow { Os, Ws, Is };
 
@@ -75,8 +69,6 @@ Extent extent_of(Dataflow df, const GemmShape& g) {
   }
   return {m, n, k};
 }
-
-u64 ceil_div(u64 a, u64 b) { return (a + b - 1) / b; }
 
 // SCALE-Sim v2 (github scalesim-project/scale-sim-v2, commit 22f88b17f1dd, Feb 2025) cycle
 // split of ONE fold. Its compute classes pad every fold to the full R x C array and build an

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "models/common/dtype.h"
+#include "models/common/int_math.h"
 #include "models/engine/i_engine.h"
 #include "models/numerics/format.h"
 
@@ -34,19 +35,11 @@ namespace {
 
 using u64 = uint64_t;
 
-int clog2(u64 v) {
-  int b = 0;
-  while ((u64{1} << b) < v) ++b;
-  return b;
-}
-
-u64 ceil_div(u64 a, u64 b) { return (a + b - 1) / b; }
-
 int popcount(u64 v) { return __builtin_popcountll(v); }
 
 }  // namespace
 
-TermserialSpec TermserialSpec::from_params(const ParamValues &p) {
+TermserialSpec TermserialSpec::from_params(const ParamValues& p) {
   TermserialSpec s;
   s.rows = p.i("rows");
   s.cols = p.i("cols");
@@ -85,11 +78,11 @@ std::vector<std::pair<int, int>> TermserialSpec::tree_adders() const {
 
 namespace {
 
-constexpr const char *kArray = "sip_array";
-constexpr const char *kOperands = "operand_regs";
-constexpr const char *kTerms = "term_logic";
-constexpr const char *kReadout = "readout";
-constexpr const char *kController = "controller";
+constexpr const char* kArray = "sip_array";
+constexpr const char* kOperands = "operand_regs";
+constexpr const char* kTerms = "term_logic";
+constexpr const char* kReadout = "readout";
+constexpr const char* kController = "controller";
 constexpr int kGroupBits = 16;  // the controller's group counter (rtl G_BITS: G < 65536)
 
 struct TileGeom {
@@ -99,7 +92,7 @@ struct TileGeom {
   u64 lanes_of(u64 g) const { return g + 1 == G ? last_kv : L; }
 };
 
-TileGeom geom(const TermserialSpec &s, const GemmShape &sh) {
+TileGeom geom(const TermserialSpec& s, const GemmShape& sh) {
   TileGeom t{};
   t.m = static_cast<u64>(sh.m);
   t.n = static_cast<u64>(sh.n);
@@ -118,7 +111,7 @@ using Counts = TermserialCounts;
 
 // Counts -> TileCost: every action of the contract's table, its traffic and
 // macs.
-TileCost price(const TermserialSpec &s, const TileRequest &req, const Counts &c) {
+TileCost price(const TermserialSpec& s, const TileRequest& req, const Counts& c) {
   auto n = [](double x) { return static_cast<u64>(std::llround(x)); };
   const TileGeom g = geom(s, req.gemm);
   const int MB = s.max_bits, PB = s.product_bits(), acc = s.acc_bits;
@@ -129,7 +122,7 @@ TileCost price(const TermserialSpec &s, const TileRequest &req, const Counts &c)
   t.actions.add(kArray, s.shifter_primitive(), PB, prod);
   t.actions.add(kArray, "int_add", PB, prod);
   t.actions.add(kArray, "mux", PB, prod);
-  for (const auto &[bits, adders] : s.tree_adders())
+  for (const auto& [bits, adders] : s.tree_adders())
     t.actions.add(kArray, "int_add", bits, sipc * static_cast<u64>(adders));
   t.actions.add(kArray, "int_add", acc, sipc);
   t.actions.add(kArray, "reg_write", acc, sipc);
@@ -154,7 +147,7 @@ TileCost price(const TermserialSpec &s, const TileRequest &req, const Counts &c)
 }
 
 // The parts of the counts that do not depend on the data: loads, read-out.
-void shape_counts(const TileGeom &g, Counts &c) {
+void shape_counts(const TileGeom& g, Counts& c) {
   c.a_loads = static_cast<double>(g.Fc * g.m * g.k);
   c.b_loads = static_cast<double>(g.Fr * g.n * g.k);
   c.drain = static_cast<double>(g.rows_of(g.Fr - 1));
@@ -165,8 +158,8 @@ void shape_counts(const TileGeom &g, Counts &c) {
 
 }  // namespace
 
-TermserialCounts termserial_counts(const TermserialSpec &s, const GemmShape &shape, const IntMatrix &a,
-                                   const IntMatrix &b) {
+TermserialCounts termserial_counts(const TermserialSpec& s, const GemmShape& shape, const IntMatrix& a,
+                                   const IntMatrix& b) {
   const TileGeom g = geom(s, shape);
   Counts c;
   shape_counts(g, c);
@@ -181,7 +174,7 @@ TermserialCounts termserial_counts(const TermserialSpec &s, const GemmShape &sha
   double sum_na = 0;
   for (u64 i = 0; i < g.m; ++i)
     for (u64 q = 0; q < g.k; ++q) {
-      u64 &x = A[(i / g.R) * g.G + q / g.L];
+      u64& x = A[(i / g.R) * g.G + q / g.L];
       x = std::max<u64>(x, static_cast<u64>(na[i * g.k + q]));
       sum_na += na[i * g.k + q];
     }
@@ -240,7 +233,7 @@ struct FormatTerms {
   double values = 0;
 };
 
-FormatTerms format_terms(const TermserialSpec &s, DType t) {
+FormatTerms format_terms(const TermserialSpec& s, DType t) {
   FormatTerms f;
   f.nonzero.assign(static_cast<size_t>(s.max_bits) + 1, 0.0);
   const int bits = dtype_bits(t);
@@ -256,26 +249,26 @@ FormatTerms format_terms(const TermserialSpec &s, DType t) {
 // whose values' terms are `ft`). No histogram (count 0): every value of the
 // format equally likely, zero included. Unbinned (wider than 8 bits): the zeros
 // as counted, the other values uniform.
-std::vector<double> term_distribution(const TermserialSpec &s, const ValueHistogram &h, DType t,
-                                      const FormatTerms &ft) {
+std::vector<double> term_distribution(const TermserialSpec& s, const ValueHistogram& h, DType t,
+                                      const FormatTerms& ft) {
   if (h.count > 0 && h.binned()) {
     std::vector<double> p(static_cast<size_t>(s.max_bits) + 1, 0.0);
     const NumFormat f = NumFormat::of(t);
     for (u64 pat = 0; pat < h.bins.size(); ++pat)
       if (h.bins[pat]) p[static_cast<size_t>(s.terms(decode_int(f, pat)))] += static_cast<double>(h.bins[pat]);
-    for (double &x : p) x /= static_cast<double>(h.count);
+    for (double& x : p) x /= static_cast<double>(h.count);
     return p;
   }
   const double zeros = h.count > 0 ? static_cast<double>(h.zeros) / static_cast<double>(h.count) : 1 / ft.values;
   std::vector<double> p = ft.nonzero;
-  for (double &x : p) x *= 1 - zeros;
+  for (double& x : p) x *= 1 - zeros;
   p[0] += zeros;
   return p;
 }
 
 // P(max(1, max of N independent term counts) = t), t = 0 .. max_bits (t = 0 has
 // no mass).
-std::vector<double> lockstep_distribution(const std::vector<double> &p, u64 N) {
+std::vector<double> lockstep_distribution(const std::vector<double>& p, u64 N) {
   std::vector<double> q(p.size(), 0.0);
   double F = 0, prev = 0;
   for (size_t t = 0; t < p.size(); ++t) {
@@ -287,7 +280,7 @@ std::vector<double> lockstep_distribution(const std::vector<double> &p, u64 N) {
   return q;
 }
 
-double mean(const std::vector<double> &q) {
+double mean(const std::vector<double>& q) {
   double e = 0;
   for (size_t t = 0; t < q.size(); ++t) e += static_cast<double>(t) * q[t];
   return e;
@@ -295,7 +288,7 @@ double mean(const std::vector<double> &q) {
 
 // The distribution of a group's T: the activation factor alone, or its product
 // with the weight factor (independent).
-std::vector<double> group_distribution(const std::vector<double> &qa, const std::vector<double> *qb) {
+std::vector<double> group_distribution(const std::vector<double>& qa, const std::vector<double>* qb) {
   if (!qb) return qa;
   std::vector<double> q(qa.size() * qb->size(), 0.0);
   for (size_t x = 1; x < qa.size(); ++x)
@@ -305,8 +298,8 @@ std::vector<double> group_distribution(const std::vector<double> &qa, const std:
 
 }  // namespace
 
-TermserialCounts termserial_expected_counts(const TermserialSpec &s, const GemmShape &shape,
-                                            const std::vector<double> &pa, const std::vector<double> &pb) {
+TermserialCounts termserial_expected_counts(const TermserialSpec& s, const GemmShape& shape,
+                                            const std::vector<double>& pa, const std::vector<double>& pb) {
   const TileGeom g = geom(s, shape);
   Counts c;
   shape_counts(g, c);
@@ -321,9 +314,9 @@ TermserialCounts termserial_expected_counts(const TermserialSpec &s, const GemmS
     double a1_full = 0, a1_last = 0, t_full = 0, t_last = 0;
   };
   std::map<std::pair<u64, u64>, Fold> folds;
-  auto fold = [&](u64 r, u64 cc) -> const Fold & {
+  auto fold = [&](u64 r, u64 cc) -> const Fold& {
     auto [it, fresh] = folds.try_emplace({r, cc});
-    Fold &f = it->second;
+    Fold& f = it->second;
     if (!fresh) return f;
     for (const bool last : {false, true}) {
       const u64 kv = last ? g.last_kv : g.L;
@@ -348,11 +341,11 @@ TermserialCounts termserial_expected_counts(const TermserialSpec &s, const GemmS
     if (g.G >= r_prev) return 0.0;  // every group takes at least one cycle
     auto [it, fresh] = holds.try_emplace({r_prev, r, cc}, 0.0);
     if (!fresh) return it->second;
-    const Fold &f = fold(r, cc);
+    const Fold& f = fold(r, cc);
     std::vector<double> dp(r_prev, 0.0);  // P(X = x) for x < r_prev
     dp[0] = 1;
     for (u64 grp = 0; grp < g.G; ++grp) {
-      const std::vector<double> &q = grp + 1 == g.G ? f.q_last : f.q_full;
+      const std::vector<double>& q = grp + 1 == g.G ? f.q_last : f.q_full;
       std::vector<double> nx(r_prev, 0.0);
       for (u64 x = 0; x < r_prev; ++x)
         if (dp[x] > 0)
@@ -367,7 +360,7 @@ TermserialCounts termserial_expected_counts(const TermserialSpec &s, const GemmS
   for (u64 fr = 0; fr < g.Fr; ++fr)
     for (u64 fc = 0; fc < g.Fc; ++fc) {
       const u64 r = g.rows_of(fr), cc = g.cols_of(fc);
-      const Fold &f = fold(r, cc);
+      const Fold& f = fold(r, cc);
       const double X = full * f.t_full + f.t_last, rd = static_cast<double>(r), cd = static_cast<double>(cc);
       c.steady += X;
       c.sip_cycles += rd * cd * X;
@@ -391,7 +384,7 @@ namespace {
 
 class PeModel {
  public:
-  PeModel(const TermserialSpec &s, const TileRequest &req, const IntMatrix &a, const IntMatrix &b, IntMatrix &out)
+  PeModel(const TermserialSpec& s, const TileRequest& req, const IntMatrix& a, const IntMatrix& b, IntMatrix& out)
       : s_(s), g_(geom(s, req.gemm)), a_(a), b_(b), out_(out) {
     const u64 r = std::min(g_.m, g_.R), c = std::min(g_.n, g_.C);
     acc_.assign(r * c, 0);
@@ -490,7 +483,7 @@ class PeModel {
           sum += p;
           ++n_.products;
         }
-        int64_t &a = acc_[i * std::min(g_.n, g_.C) + j];
+        int64_t& a = acc_[i * std::min(g_.n, g_.C) + j];
         a = wrap_to_bits((fold_first ? 0 : static_cast<u64>(a)) + static_cast<u64>(sum), s_.acc_bits);
       }
     n_.sip_cycles += static_cast<double>(r * c);
@@ -528,10 +521,10 @@ class PeModel {
     --readout_left_;
   }
 
-  const TermserialSpec &s_;
+  const TermserialSpec& s_;
   const TileGeom g_;
   const IntMatrix &a_, &b_;
-  IntMatrix &out_;
+  IntMatrix& out_;
   std::vector<int64_t> acc_, result_;
   std::vector<TermserialSpec::Terms> am_,
       bm_;                    // encoded activation and weight registers
@@ -547,7 +540,7 @@ class PeModel {
 
 class TermserialEngine final : public IEngine {
  public:
-  explicit TermserialEngine(const ParamValues &p) : s_(TermserialSpec::from_params(p)) {
+  explicit TermserialEngine(const ParamValues& p) : s_(TermserialSpec::from_params(p)) {
     for (DType t : capabilities().a_types) terms_.emplace(t, format_terms(s_, t));
   }
 
@@ -573,9 +566,9 @@ class TermserialEngine final : public IEngine {
   }
 
   // The documented default: values uniform over each operand's format.
-  TileCost cost(const TileRequest &req) const override { return cost_given(req, OperandStats{}); }
+  TileCost cost(const TileRequest& req) const override { return cost_given(req, OperandStats{}); }
 
-  TileCost simulate_pe(const TileRequest &req, const IntMatrix *a, const IntMatrix *b, IntMatrix *out) const override {
+  TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out) const override {
     if (!(a && b && out))
       throw std::invalid_argument(
           "termserial: the per-cycle model needs the "
@@ -584,7 +577,7 @@ class TermserialEngine final : public IEngine {
     return price(s_, req, PeModel(s_, req, *a, *b, *out).run());
   }
 
-  void compute(const TileRequest &, const IntMatrix &a, const IntMatrix &b, IntMatrix &out) const override {
+  void compute(const TileRequest&, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
     out = int_gemm_wrapping(a, b, s_.acc_bits);
   }
 
@@ -596,7 +589,7 @@ class TermserialEngine final : public IEngine {
     std::vector<AreaItem> v = {{kArray, s_.shifter_primitive(), PB, sips * L},
                                {kArray, "int_add", PB, sips * L},
                                {kArray, "mux", PB, sips * L}};
-    for (const auto &[bits, adders] : s_.tree_adders())
+    for (const auto& [bits, adders] : s_.tree_adders())
       v.push_back({kArray, "int_add", bits, sips * static_cast<u64>(adders)});
     v.push_back({kArray, "int_add", s_.acc_bits, sips});
     v.push_back({kArray, "reg", s_.acc_bits, sips});
@@ -642,10 +635,10 @@ class TermserialEngine final : public IEngine {
                                       {kTerms, "and2", (s_.booth ? 3 : 2) * MB},
                                       {kReadout, "reg_write", acc},
                                       {kReadout, "mux", acc}};
-    auto add = [&v](const ActionPrimitive &p) {
+    auto add = [&v](const ActionPrimitive& p) {
       if (std::find(v.begin(), v.end(), p) == v.end()) v.push_back(p);
     };
-    for (const auto &[bits, adders] : s_.tree_adders()) add({kArray, "int_add", bits});
+    for (const auto& [bits, adders] : s_.tree_adders()) add({kArray, "int_add", bits});
     if (s_.both_serial) add({kOperands, "reg_write", s_.enc_bits() + MB});
     if (s_.booth) {
       add({kTerms, "int_add", MB + 1});
@@ -655,7 +648,7 @@ class TermserialEngine final : public IEngine {
   }
 
  protected:
-  TileCost cost_given(const TileRequest &req, const OperandStats &stats) const override {
+  TileCost cost_given(const TileRequest& req, const OperandStats& stats) const override {
     if (stats.a_data && stats.b_data) {
       const IntMatrix a = to_int_matrix(*stats.a_data), b = to_int_matrix(*stats.b_data);
       if (a.rows != req.gemm.m || a.cols != req.gemm.k || b.rows != req.gemm.k || b.cols != req.gemm.n)
@@ -668,8 +661,8 @@ class TermserialEngine final : public IEngine {
                                    term_distribution(s_, stats.b, req.b_type, terms_.at(req.b_type))));
   }
 
-  void compute_typed(const TileRequest &req, const TypedMatrix &a, const TypedMatrix &b,
-                     TypedMatrix &out) const override {
+  void compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,
+                     TypedMatrix& out) const override {
     reference_gemm_typed(req, a, b, out);
   }
 
@@ -699,6 +692,6 @@ std::vector<ParamDecl> termserial_params() {
 TESSERA_REGISTER_ENGINE("termserial",
                         "R x C term-serial inner-product units (Pragmatic / "
                         "Laconic), cycles scale with non-zero terms",
-                        termserial_params, [](const ParamValues &p) { return std::make_unique<TermserialEngine>(p); });
+                        termserial_params, [](const ParamValues& p) { return std::make_unique<TermserialEngine>(p); });
 
 }  // namespace tessera

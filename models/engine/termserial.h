@@ -25,7 +25,7 @@ struct TermserialSpec {
   int max_bits = 8;              // widest operand held (MB)
   int acc_bits = 32;             // accumulator width; sums wrap modulo 2^acc_bits
 
-  static TermserialSpec from_params(const ParamValues &p);
+  static TermserialSpec from_params(const ParamValues& p);
 
   // A value's terms: `mask` bit e set when it has a term at 2^e (e < max_bits),
   // `neg` bit e set when that term is negative. Sum over e of (neg_e ? -1 : 1)
@@ -61,11 +61,11 @@ struct TermserialCounts {
 };
 
 // Exact, given the operands (a: m x k, b: k x n).
-TermserialCounts termserial_counts(const TermserialSpec &s, const GemmShape &shape, const IntMatrix &a,
-                                   const IntMatrix &b);
+TermserialCounts termserial_counts(const TermserialSpec& s, const GemmShape& shape, const IntMatrix& a,
+                                   const IntMatrix& b);
 // Expected for values drawn independently, with term counts distributed as pa,
 // pb (P(terms = t), t = 0 .. max_bits).
-TermserialCounts termserial_expected_counts(const TermserialSpec &s, const GemmShape &shape,
-                                            const std::vector<double> &pa, const std::vector<double> &pb);
+TermserialCounts termserial_expected_counts(const TermserialSpec& s, const GemmShape& shape,
+                                            const std::vector<double>& pa, const std::vector<double>& pb);
 
 }  // namespace tessera

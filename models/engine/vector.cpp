@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "models/common/int_math.h"
 #include "models/engine/i_engine.h"
 
 namespace tessera {
@@ -33,8 +34,6 @@ std::vector<DType> int_dtypes(int bits) {
   return v;
 }
 
-
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 class VectorEngine final : public IEngine {
  public:

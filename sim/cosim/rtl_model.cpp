@@ -28,6 +28,14 @@ RtlParams parse_params(const std::string& text) {
 
 }  // namespace
 
+void RtlBus::set(int64_t lo, int width, int64_t v) {
+  const uint64_t u = static_cast<uint64_t>(v) & ((uint64_t{1} << width) - 1);
+  const auto wi = static_cast<size_t>(lo / 32);
+  const int off = static_cast<int>(lo % 32);
+  w_[wi] |= static_cast<uint32_t>(u << off);
+  if (off + width > 32) w_[wi + 1] |= static_cast<uint32_t>(u >> (32 - off));
+}
+
 std::string rtl_params_text(const RtlParams& p) {
   std::string s;
   for (const auto& [k, v] : p) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);

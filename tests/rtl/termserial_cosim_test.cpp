@@ -29,8 +29,8 @@ const Build kBuilds[] = {{2, 2, 2, 4, 16, false, false}, {3, 4, 4, 8, 32, false,
                          {5, 6, 8, 8, 32, false, false}, {3, 2, 3, 16, 12, false, true}, {4, 3, 3, 8, 24, true, false},
                          {2, 5, 5, 8, 32, true, true},   {1, 1, 1, 16, 40, true, true}};
 
-ParamValues params(const Build &b) {
-  const auto *e = EngineRegistry::instance().find("termserial");
+ParamValues params(const Build& b) {
+  const auto* e = EngineRegistry::instance().find("termserial");
   REQUIRE(e != nullptr);
   ParamValues p = default_params(e->params);
   p.set("rows", b.rows);
@@ -48,7 +48,7 @@ enum class Dist { Uniform, Gauss1, Gauss4, Sparse };
 // Values of format t under distribution d: uniform over the format, Gaussian of
 // sigma 1 or a quarter of the range (rounded, clamped), or 80% zeros with the
 // rest uniform.
-IntMatrix values(std::mt19937_64 &rng, int64_t rows, int64_t cols, DType t, Dist d) {
+IntMatrix values(std::mt19937_64& rng, int64_t rows, int64_t cols, DType t, Dist d) {
   const int bits = dtype_bits(t);
   const int64_t lo = t == DType::ternary ? -1 : -(int64_t{1} << (bits - 1));
   const int64_t hi = t == DType::ternary ? 1 : (int64_t{1} << (bits - 1)) - 1;
@@ -56,7 +56,7 @@ IntMatrix values(std::mt19937_64 &rng, int64_t rows, int64_t cols, DType t, Dist
   std::normal_distribution<double> g(0.0, d == Dist::Gauss1 ? 1.0 : std::max(1.0, (hi - lo) / 4.0));
   std::uniform_real_distribution<double> p(0, 1);
   IntMatrix x(rows, cols);
-  for (auto &e : x.v) {
+  for (auto& e : x.v) {
     if (d == Dist::Uniform)
       e = uni(rng);
     else if (d == Dist::Sparse)
@@ -79,7 +79,7 @@ TEST_CASE(
   int tiles = 0, holds = 0, long_groups = 0;
   double per_group[4] = {0, 0, 0, 0};  // per distribution: the sum of steady cycles per fold-group
   int per_dist[4] = {0, 0, 0, 0};
-  for (const Build &b : kBuilds) {
+  for (const Build& b : kBuilds) {
     const ParamValues p = params(b);
     const auto model = EngineRegistry::instance().find("termserial")->make(p);
     const auto rtl = make_rtl_engine("termserial", p);
@@ -141,7 +141,7 @@ TEST_CASE("termserial: the RTL costs a tile from its data when the stats carry i
   const IntMatrix a = values(rng, 7, 8, req.a_type, Dist::Uniform), w = values(rng, 8, 5, req.b_type, Dist::Gauss4);
   const TypedMatrix ta = to_typed(a, NumFormat::of(req.a_type)), tw = to_typed(w, NumFormat::of(req.b_type));
   const OperandStats st = stats_of(ta, tw);
-  const IEngine &as_engine = *rtl;  // IRtlEngine's cost(req) hides the overload with stats
+  const IEngine& as_engine = *rtl;  // IRtlEngine's cost(req) hides the overload with stats
   const TileCost from_rtl = as_engine.cost(req, st);
   CHECK(from_rtl == model->cost(req, st));
   CHECK(from_rtl.cycles.steady > rtl->cost(req).cycles.steady);  // zeros: one cycle per group

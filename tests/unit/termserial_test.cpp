@@ -28,8 +28,8 @@ struct Config {
   int max_bits = 8, acc_bits = 32;
 };
 
-ParamValues params(const Config &c) {
-  const auto *e = EngineRegistry::instance().find("termserial");
+ParamValues params(const Config& c) {
+  const auto* e = EngineRegistry::instance().find("termserial");
   REQUIRE(e != nullptr);
   ParamValues p = default_params(e->params);
   p.set("rows", c.rows);
@@ -42,10 +42,10 @@ ParamValues params(const Config &c) {
   return p;
 }
 
-std::unique_ptr<IEngine> make(const Config &c) {
+std::unique_ptr<IEngine> make(const Config& c) {
   return EngineRegistry::instance().find("termserial")->make(params(c));
 }
-TermserialSpec spec(const Config &c) { return TermserialSpec::from_params(params(c)); }
+TermserialSpec spec(const Config& c) { return TermserialSpec::from_params(params(c)); }
 
 TileRequest gemm(int64_t m, int64_t n, int64_t k, DType a = DType::int8, DType b = DType::int8) {
   TileRequest r;
@@ -61,8 +61,8 @@ IntMatrix matrix(int64_t rows, int64_t cols, std::vector<int64_t> v) {
   return x;
 }
 
-OperandStats data_stats(const TileRequest &r, const IntMatrix &a, const IntMatrix &b, TypedMatrix &ta,
-                        TypedMatrix &tb) {
+OperandStats data_stats(const TileRequest& r, const IntMatrix& a, const IntMatrix& b, TypedMatrix& ta,
+                        TypedMatrix& tb) {
   ta = to_typed(a, NumFormat::of(r.a_type));
   tb = to_typed(b, NumFormat::of(r.b_type));
   return stats_of(ta, tb);
@@ -70,7 +70,7 @@ OperandStats data_stats(const TileRequest &r, const IntMatrix &a, const IntMatri
 
 // The closed form given the data, the per-cycle model and the functional model
 // agree; returns the cost.
-TileCost check_all(const IEngine &e, const TileRequest &r, const IntMatrix &a, const IntMatrix &b) {
+TileCost check_all(const IEngine& e, const TileRequest& r, const IntMatrix& a, const IntMatrix& b) {
   TypedMatrix ta, tb;
   const TileCost closed = e.cost(r, data_stats(r, a, b, ta, tb));
   IntMatrix pe_out, fn_out;
@@ -84,7 +84,7 @@ TileCost check_all(const IEngine &e, const TileRequest &r, const IntMatrix &a, c
   return pe;
 }
 
-IntMatrix random_values(std::mt19937_64 &rng, int64_t rows, int64_t cols, DType t, int dist) {
+IntMatrix random_values(std::mt19937_64& rng, int64_t rows, int64_t cols, DType t, int dist) {
   const int bits = dtype_bits(t);
   const int64_t lo = t == DType::ternary ? -1 : -(int64_t{1} << (bits - 1));
   const int64_t hi = t == DType::ternary ? 1 : (int64_t{1} << (bits - 1)) - 1;
@@ -92,7 +92,7 @@ IntMatrix random_values(std::mt19937_64 &rng, int64_t rows, int64_t cols, DType 
   std::normal_distribution<double> gauss(0.0, dist == 1 ? 1.0 : std::max(1.0, (hi - lo) / 8.0));
   std::uniform_real_distribution<double> p(0, 1);
   IntMatrix x(rows, cols);
-  for (auto &e : x.v) {
+  for (auto& e : x.v) {
     if (dist == 0)
       e = uni(rng);
     else if (dist == 3)
@@ -172,7 +172,7 @@ TEST_CASE("hand-derived tile, activations serial: plain and Booth terms", "[term
     const TileCost t = check_all(*e, r, a, b);
     CHECK(t.cycles == CycleSplit{0, 5, 2});
     CHECK(t.macs == 2 * 1 * 3);
-    const auto &x = t.actions;
+    const auto& x = t.actions;
     CHECK(x.count("sip_array", "mux4", 8) == 8);     // lane products: n * sum of terms = 8
     CHECK(x.count("sip_array", "int_add", 8) == 8);  // their negations
     CHECK(x.count("sip_array", "mux", 8) == 8);
@@ -197,7 +197,7 @@ TEST_CASE("hand-derived tile, activations serial: plain and Booth terms", "[term
     const auto e = make({2, 1, 2, "activations", "booth", 4, 32});
     const TileCost t = check_all(*e, r, a, b);
     CHECK(t.cycles == CycleSplit{0, 4, 2});
-    const auto &x = t.actions;
+    const auto& x = t.actions;
     CHECK(x.count("sip_array", "mux4", 8) == 7);
     CHECK(x.count("sip_array", "int_add", 9) == 8);
     CHECK(x.count("operand_regs", "reg_write", 8) == 6);  // mask + digit signs
@@ -222,7 +222,7 @@ TEST_CASE(
   const auto e = make({1, 2, 1, "both", "booth", 4, 32});
   const TileCost t = check_all(*e, r, a, b);
   CHECK(t.cycles == CycleSplit{0, 6, 1});
-  const auto &x = t.actions;
+  const auto& x = t.actions;
   CHECK(x.count("sip_array", "mux4", 8) == 6);              // sum_k (sum_i na)(sum_j nb) = 2*3 + 0*3
   CHECK(x.count("sip_array", "int_add", 32) == 12);         // 2 SIPs x 6 cycles
   CHECK(x.count("operand_regs", "reg_write", 8) == 2);      // activations loaded
@@ -257,7 +257,7 @@ TEST_CASE(
   std::fill(ones.v.begin(), ones.v.end(), 1);
   std::fill(full.v.begin(), full.v.end(), -1);
   full.at(2, 9) = 127;  // plain: 7 terms in group 1 (one lane of one row)
-  for (const char *enc : {"plain", "booth"}) {
+  for (const char* enc : {"plain", "booth"}) {
     const auto e = make({4, 4, 8, "activations", enc, 8, 32});
     CHECK(check_all(*e, r, zeros, ones).cycles.steady == 2);
     CHECK(check_all(*e, r, full, ones).cycles.steady == 1 + (std::string(enc) == "plain" ? 7 : 2));
@@ -272,8 +272,8 @@ TEST_CASE("closed form given the data equals the per-cycle model on random tiles
                          DType::int6, DType::int7, DType::int8, DType::int16, DType::ternary};
   std::uniform_int_distribution<int64_t> arr(1, 5), lanes(1, 6);
   int tiles = 0, holds = 0;
-  for (const char *serial : {"activations", "both"})
-    for (const char *enc : {"plain", "booth"})
+  for (const char* serial : {"activations", "both"})
+    for (const char* enc : {"plain", "booth"})
       for (int max_bits : {4, 8, 16})
         for (int c = 0; c < 4; ++c) {
           const Config cfg{arr(rng), arr(rng), lanes(rng), serial, enc, max_bits, c % 2 ? 12 : 32};
@@ -319,7 +319,7 @@ struct Support {
   std::vector<double> p;
 };
 
-TermserialCounts exhaustive_mean(const TermserialSpec &s, const GemmShape &g, const Support &sa, const Support &sb) {
+TermserialCounts exhaustive_mean(const TermserialSpec& s, const GemmShape& g, const Support& sa, const Support& sb) {
   IntMatrix a(g.m, g.k), b(g.k, g.n);
   const size_t na = a.v.size(), total = na + b.v.size();
   std::vector<size_t> idx(total, 0);
@@ -327,7 +327,7 @@ TermserialCounts exhaustive_mean(const TermserialSpec &s, const GemmShape &g, co
   for (;;) {
     double p = 1;
     for (size_t i = 0; i < total; ++i) {
-      const Support &su = i < na ? sa : sb;
+      const Support& su = i < na ? sa : sb;
       (i < na ? a.v[i] : b.v[i - na]) = su.v[idx[i]];
       p *= su.p[idx[i]];
     }
@@ -350,13 +350,13 @@ TermserialCounts exhaustive_mean(const TermserialSpec &s, const GemmShape &g, co
   return mean;
 }
 
-std::vector<double> term_probabilities(const TermserialSpec &s, const Support &su) {
+std::vector<double> term_probabilities(const TermserialSpec& s, const Support& su) {
   std::vector<double> p(static_cast<size_t>(s.max_bits) + 1, 0.0);
   for (size_t i = 0; i < su.v.size(); ++i) p[static_cast<size_t>(s.terms(su.v[i]))] += su.p[i];
   return p;
 }
 
-void check_expectation(const Config &c, const GemmShape &g, const Support &sa, const Support &sb) {
+void check_expectation(const Config& c, const GemmShape& g, const Support& sa, const Support& sb) {
   const TermserialSpec s = spec(c);
   const TermserialCounts want = exhaustive_mean(s, g, sa, sb);
   const TermserialCounts got = termserial_expected_counts(s, g, term_probabilities(s, sa), term_probabilities(s, sb));
@@ -431,8 +431,8 @@ TEST_CASE(
     "declares",
     "[termserial][contract]") {
   std::mt19937_64 rng(3);
-  for (const char *serial : {"activations", "both"})
-    for (const char *enc : {"plain", "booth"})
+  for (const char* serial : {"activations", "both"})
+    for (const char* enc : {"plain", "booth"})
       for (int lanes : {1, 3}) {
         const auto e = make({3, 2, lanes, serial, enc, 8, 24});
         const auto declared = e->action_primitives();
@@ -449,7 +449,7 @@ TEST_CASE(
           all.merge(e->cost(r).actions);
           all.merge(e->combine_cost(r).actions);
         }
-        for (const auto &p : declared) {
+        for (const auto& p : declared) {
           INFO(serial << " " << enc << " lanes " << lanes << ": " << p.component << "/" << p.primitive << "@"
                       << p.bits);
           CHECK(all.count(p.component, p.primitive, p.bits) > 0);
@@ -462,7 +462,7 @@ TEST_CASE(
     "max_bits, os only",
     "[termserial]") {
   const auto e = make({4, 8, 16, "activations", "booth", 4, 32});
-  const auto &c = e->capabilities();
+  const auto& c = e->capabilities();
   CHECK(c.timing == TimingDependence::Data);
   CHECK(c.dataflows == std::vector<std::string>{"os"});
   CHECK(c.a_types == std::vector<DType>{DType::int1, DType::int2, DType::int3, DType::int4, DType::ternary});

@@ -35,24 +35,6 @@ using Port = RtlModel::Port;
 
 constexpr int64_t kMaxGroups = (int64_t{1} << 16) - 1;  // the RTL's G_BITS = 16 group counter
 
-// A wide bus as 32-bit words, elements of <= 32 bits at any bit offset.
-class Bus {
- public:
-  explicit Bus(int64_t bits) : w_(static_cast<size_t>((bits + 31) / 32 + 1), 0) {}
-  void clear() { std::fill(w_.begin(), w_.end(), 0u); }
-  void set(int64_t lo, int width, int64_t v) {
-    const u64 u = static_cast<u64>(v) & ((u64{1} << width) - 1);
-    const auto wi = static_cast<size_t>(lo / 32);
-    const int off = static_cast<int>(lo % 32);
-    w_[wi] |= static_cast<uint32_t>(u << off);
-    if (off + width > 32) w_[wi + 1] |= static_cast<uint32_t>(u >> (32 - off));
-  }
-  const uint32_t* words() const { return w_.data(); }
-
- private:
-  std::vector<uint32_t> w_;
-};
-
 struct Fold {
   int64_t m0, n0, r, c;
 };
@@ -223,19 +205,13 @@ class Driver {
        cnt_shift_ = m_.port("cnt_shift"), cnt_acc_ = m_.port("cnt_acc"), cnt_opw_ = m_.port("cnt_opw"),
        cnt_slice_ = m_.port("cnt_slice"), cnt_res_ = m_.port("cnt_res"), cnt_ro_ = m_.port("cnt_ro"),
        cnt_cycles_ = m_.port("cnt_cycles"), cnt_hold_ = m_.port("cnt_hold");
-  Bus row_bus_, col_bus_;
+  RtlBus row_bus_, col_bus_;
 };
 
 RtlParams verilog_params(const BitserialSpec& s) {
   return {{"ROWS", s.rows},         {"COLS", s.cols},         {"LANES", s.lanes},
           {"BPS", s.bits_per_step}, {"MAX_BITS", s.max_bits}, {"ACC_BITS", s.acc_bits},
           {"BOTH", s.both_serial ? 1 : 0}};
-}
-
-std::string describe(const RtlParams& p) {
-  std::string s;
-  for (const auto& [k, v] : p) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);
-  return s;
 }
 
 class BitserialRtlEngine final : public IRtlEngine {
@@ -245,7 +221,7 @@ class BitserialRtlEngine final : public IRtlEngine {
     RtlRequest rq;
     rq.engine = "bitserial";
     rq.params = verilog_params(spec_);
-    rq.what = "bitserial " + describe(rq.params);
+    rq.what = "bitserial " + rtl_params_text(rq.params);
     rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "x" + std::to_string(spec_.lanes) +
                "-b" + std::to_string(spec_.bits_per_step) + "-m" + std::to_string(spec_.max_bits) + "-a" +
                std::to_string(spec_.acc_bits) + (spec_.both_serial ? "-both" : "-act");
@@ -270,7 +246,7 @@ class BitserialRtlEngine final : public IRtlEngine {
 
   std::vector<std::string> builds() const override {
     std::vector<std::string> v;
-    for (const auto& p : rtl_linked_builds("bitserial")) v.push_back(describe(p));
+    for (const auto& p : rtl_linked_builds("bitserial")) v.push_back(rtl_params_text(p));
     return v;
   }
 

@@ -42,24 +42,6 @@ using Port = RtlModel::Port;
 
 constexpr int64_t kMaxGroups = (int64_t{1} << 16) - 1;  // the RTL's G_BITS = 16 group counter
 
-// A wide bus as 32-bit words, elements of <= 32 bits at any bit offset.
-class Bus {
- public:
-  explicit Bus(int64_t bits) : w_(static_cast<size_t>((bits + 31) / 32 + 1), 0) {}
-  void clear() { std::fill(w_.begin(), w_.end(), 0u); }
-  void set(int64_t lo, int width, int64_t v) {
-    const u64 u = static_cast<u64>(v) & ((u64{1} << width) - 1);
-    const auto wi = static_cast<size_t>(lo / 32);
-    const int off = static_cast<int>(lo % 32);
-    w_[wi] |= static_cast<uint32_t>(u << off);
-    if (off + width > 32) w_[wi + 1] |= static_cast<uint32_t>(u >> (32 - off));
-  }
-  const uint32_t *words() const { return w_.data(); }
-
- private:
-  std::vector<uint32_t> w_;
-};
-
 struct Fold {
   int64_t m0, n0, r, c;
 };
@@ -68,7 +50,7 @@ struct Tile {
   std::vector<Fold> folds;
   int64_t k = 1, groups = 1, last_lanes = 1;
   const IntMatrix *a = nullptr, *b = nullptr;
-  IntMatrix *out = nullptr;
+  IntMatrix* out = nullptr;
   int a_bits = 8, b_bits = 8;
 };
 
@@ -78,7 +60,7 @@ struct Counts {
 
 class Driver {
  public:
-  Driver(const TesseraRtlAbi *abi, const TermserialSpec &s)
+  Driver(const TesseraRtlAbi* abi, const TermserialSpec& s)
       : s_(s), m_(abi), row_bus_(s.rows * s.lanes * s.max_bits), col_bus_(s.cols * s.lanes * s.max_bits) {
     set(clk_, 0);
     set(rst_, 1);
@@ -92,7 +74,7 @@ class Driver {
     set(rst_, 0);
   }
 
-  TileCost run(const Tile &tile, const IRtlEngine::Clock &clock) {
+  TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
     const Counts start = counts();
     const bool data = tile.a && tile.b && tile.out;
     TileCost cost;
@@ -112,7 +94,7 @@ class Driver {
       const bool offer = next < tile.folds.size();
       set(fold_valid_, offer);
       if (offer) {
-        const Fold &f = tile.folds[next];
+        const Fold& f = tile.folds[next];
         set(fold_r_, static_cast<u64>(f.r));
         set(fold_c_, static_cast<u64>(f.c));
         set(fold_g_, static_cast<u64>(tile.groups));
@@ -167,7 +149,7 @@ class Driver {
     cost.actions.add("sip_array", s_.shifter_primitive(), PB, d.prod);
     cost.actions.add("sip_array", "int_add", PB, d.prod);
     cost.actions.add("sip_array", "mux", PB, d.prod);
-    for (const auto &[bits, adders] : s_.tree_adders())  // a fixed tree: its adds per SIP-cycle
+    for (const auto& [bits, adders] : s_.tree_adders())  // a fixed tree: its adds per SIP-cycle
       cost.actions.add("sip_array", "int_add", bits, d.tree * static_cast<u64>(adders));
     cost.actions.add("sip_array", "int_add", acc, d.acc);
     cost.actions.add("sip_array", "reg_write", acc, d.acc);
@@ -189,15 +171,15 @@ class Driver {
   }
 
  private:
-  static void set(const Port &p, u64 v) { RtlModel::set(p, v); }
-  static u64 get(const Port &p) { return RtlModel::get(p); }
+  static void set(const Port& p, u64 v) { RtlModel::set(p, v); }
+  static u64 get(const Port& p) { return RtlModel::get(p); }
 
   Counts counts() const {
     return {get(cnt_prod_), get(cnt_mac_),  get(cnt_tree_),   get(cnt_acc_),   get(cnt_lda_),
             get(cnt_ldb_),  get(cnt_clra_), get(cnt_clrb_),   get(cnt_picka_), get(cnt_pickb_),
             get(cnt_res_),  get(cnt_ro_),   get(cnt_cycles_), get(cnt_hold_)};
   }
-  static Counts diff(const Counts &e, const Counts &s) {
+  static Counts diff(const Counts& e, const Counts& s) {
     return {e.prod - s.prod, e.mac - s.mac,   e.tree - s.tree,     e.acc - s.acc,     e.lda - s.lda,
             e.ldb - s.ldb,   e.clra - s.clra, e.clrb - s.clrb,     e.picka - s.picka, e.pickb - s.pickb,
             e.res - s.res,   e.ro - s.ro,     e.cycles - s.cycles, e.hold - s.hold};
@@ -206,7 +188,7 @@ class Driver {
   // Group g of fold f onto the buses: a[m0+i][g*L+l] on row i lane l,
   // b[g*L+l][n0+j] on column j lane l, for the fold's rows and columns and the
   // group's valid lanes.
-  void drive_group(const Tile &t, const Fold &f, int64_t g, bool data, OperandTraffic &tr) {
+  void drive_group(const Tile& t, const Fold& f, int64_t g, bool data, OperandTraffic& tr) {
     const int64_t L = s_.lanes, k0 = g * L, kv = std::min(L, t.k - k0);
     const int w = s_.max_bits;
     for (int64_t i = 0; i < f.r; ++i)
@@ -222,9 +204,9 @@ class Driver {
   }
 
   // The row on out_data this cycle: row out_row of fold `reading`.
-  void take_row(const Tile &t, size_t &reading, int64_t &rows_read, bool data, OperandTraffic &tr) {
+  void take_row(const Tile& t, size_t& reading, int64_t& rows_read, bool data, OperandTraffic& tr) {
     if (reading >= t.folds.size()) throw std::logic_error("termserial RTL: a read-out beyond the tile's folds");
-    const Fold &f = t.folds[reading];
+    const Fold& f = t.folds[reading];
     if (static_cast<int64_t>(get(out_row_)) != rows_read)
       throw std::logic_error("termserial RTL: read-out row " + std::to_string(get(out_row_)) + ", expected " +
                              std::to_string(rows_read));
@@ -255,29 +237,23 @@ class Driver {
        cnt_clrb_ = m_.port("cnt_clrb"), cnt_picka_ = m_.port("cnt_picka"), cnt_pickb_ = m_.port("cnt_pickb"),
        cnt_res_ = m_.port("cnt_res"), cnt_ro_ = m_.port("cnt_ro"), cnt_cycles_ = m_.port("cnt_cycles"),
        cnt_hold_ = m_.port("cnt_hold");
-  Bus row_bus_, col_bus_;
+  RtlBus row_bus_, col_bus_;
 };
 
-RtlParams verilog_params(const TermserialSpec &s) {
+RtlParams verilog_params(const TermserialSpec& s) {
   return {{"ROWS", s.rows},          {"COLS", s.cols},         {"LANES", s.lanes},
           {"MAX_BITS", s.max_bits},  {"ACC_BITS", s.acc_bits}, {"BOTH", s.both_serial ? 1 : 0},
           {"BOOTH", s.booth ? 1 : 0}};
 }
 
-std::string describe(const RtlParams &p) {
-  std::string s;
-  for (const auto &[k, v] : p) s += (s.empty() ? "" : " ") + k + "=" + std::to_string(v);
-  return s;
-}
-
 class TermserialRtlEngine final : public IRtlEngine {
  public:
-  explicit TermserialRtlEngine(const ParamValues &p)
+  explicit TermserialRtlEngine(const ParamValues& p)
       : spec_(TermserialSpec::from_params(p)), model_(EngineRegistry::instance().find("termserial")->make(p)) {
     RtlRequest rq;
     rq.engine = "termserial";
     rq.params = verilog_params(spec_);
-    rq.what = "termserial " + describe(rq.params);
+    rq.what = "termserial " + rtl_params_text(rq.params);
     rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "x" + std::to_string(spec_.lanes) +
                "-m" + std::to_string(spec_.max_bits) + "-a" + std::to_string(spec_.acc_bits) +
                (spec_.both_serial ? "-both" : "-act") + (spec_.booth ? "-booth" : "-plain");
@@ -292,7 +268,7 @@ class TermserialRtlEngine final : public IRtlEngine {
   std::vector<AreaItem> area_items() const override { return model_->area_items(); }
   std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
 
-  void check(const TileRequest &req) const override {
+  void check(const TileRequest& req) const override {
     model_->check(req);
     const int64_t groups = (req.gemm.k + spec_.lanes - 1) / spec_.lanes;
     if (groups > kMaxGroups)
@@ -303,13 +279,13 @@ class TermserialRtlEngine final : public IRtlEngine {
 
   std::vector<std::string> builds() const override {
     std::vector<std::string> v;
-    for (const auto &p : rtl_linked_builds("termserial")) v.push_back(describe(p));
+    for (const auto& p : rtl_linked_builds("termserial")) v.push_back(rtl_params_text(p));
     return v;
   }
 
-  TileCost run_tile(const TileRequest &req, const IntMatrix *a, const IntMatrix *b, IntMatrix *out,
-                    const Clock &clock) const override {
-    const GemmShape &g = req.gemm;
+  TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
+                    const Clock& clock) const override {
+    const GemmShape& g = req.gemm;
     Tile tile;
     for (int64_t m0 = 0; m0 < g.m; m0 += spec_.rows)
       for (int64_t n0 = 0; n0 < g.n; n0 += spec_.cols)
@@ -333,7 +309,7 @@ class TermserialRtlEngine final : public IRtlEngine {
  protected:
   // Given the data, the RTL runs it (the cost depends on it); otherwise as
   // cost(req).
-  TileCost cost_given(const TileRequest &req, const OperandStats &stats) const override {
+  TileCost cost_given(const TileRequest& req, const OperandStats& stats) const override {
     if (!(stats.a_data && stats.b_data)) return cost(req);
     const IntMatrix a = to_int_matrix(*stats.a_data), b = to_int_matrix(*stats.b_data);
     IntMatrix out;
@@ -343,7 +319,7 @@ class TermserialRtlEngine final : public IRtlEngine {
  private:
   TermserialSpec spec_;
   std::unique_ptr<IEngine> model_;
-  const TesseraRtlAbi *abi_ = nullptr;
+  const TesseraRtlAbi* abi_ = nullptr;
   mutable std::mutex mu_;
   mutable std::unique_ptr<Driver> driver_;
 };
@@ -351,6 +327,6 @@ class TermserialRtlEngine final : public IRtlEngine {
 }  // namespace
 
 TESSERA_REGISTER_RTL_ENGINE("termserial", "rtl/src/termserial/termserial_array.v, Verilated",
-                            [](const ParamValues &p) { return std::make_unique<TermserialRtlEngine>(p); });
+                            [](const ParamValues& p) { return std::make_unique<TermserialRtlEngine>(p); });
 
 }  // namespace tessera
