@@ -44,16 +44,10 @@ Run run(Fidelity fid, uint64_t seed, const std::vector<std::string>& overrides =
   return r;
 }
 
-}  // namespace
-
-TEST_CASE("cnn3 at tile, pe and rtl fidelity: identical cycles, actions and outputs", "[rtl][network]") {
-  const std::string dataflow = GENERATE(as<std::string>{}, "os", "ws", "is");
-  INFO("dataflow " << dataflow);
-  const std::vector<std::string> df = {"engines.0.dataflow=" + dataflow};
-  const Run tile = run(Fidelity::Tile, 42, df), pe = run(Fidelity::Pe, 42, df), rtl = run(Fidelity::Rtl, 42, df);
-  REQUIRE(tile.ops.size() == 3);
-  uint64_t tiles = 0;
-  for (const Run* other : {&pe, &rtl}) {
+// The other fidelities' runs equal the tile run operator by operator: cycles, the engine's
+// cycle split, actions, and the checksum of every tensor written.
+void require_identical(const Run& tile, std::initializer_list<const Run*> others) {
+  for (const Run* other : others) {
     REQUIRE(other->ops.size() == tile.ops.size());
     for (size_t i = 0; i < tile.ops.size(); ++i) {
       INFO(tile.ops[i].op);
@@ -65,6 +59,18 @@ TEST_CASE("cnn3 at tile, pe and rtl fidelity: identical cycles, actions and outp
     }
     CHECK(other->checksums == tile.checksums);
   }
+}
+
+}  // namespace
+
+TEST_CASE("cnn3 at tile, pe and rtl fidelity: identical cycles, actions and outputs", "[rtl][network]") {
+  const std::string dataflow = GENERATE(as<std::string>{}, "os", "ws", "is");
+  INFO("dataflow " << dataflow);
+  const std::vector<std::string> df = {"engines.0.dataflow=" + dataflow};
+  const Run tile = run(Fidelity::Tile, 42, df), pe = run(Fidelity::Pe, 42, df), rtl = run(Fidelity::Rtl, 42, df);
+  REQUIRE(tile.ops.size() == 3);
+  uint64_t tiles = 0;
+  require_identical(tile, {&pe, &rtl});
   for (const auto& o : tile.ops) tiles += o.tiles;
   CHECK(tiles > 3);  // the scratchpads force several tiles per layer
   CHECK(tile.checksums.size() == 3);
@@ -81,16 +87,7 @@ TEST_CASE("cnn3 with double-buffered weights: identical at tile, pe and rtl, fas
   const std::vector<std::string> db = {"engines.0.weight_buffering=double", "engines.0.dataflow=" + dataflow};
   const Run tile = run(Fidelity::Tile, 5, db), pe = run(Fidelity::Pe, 5, db), rtl = run(Fidelity::Rtl, 5, db);
   const Run single = run(Fidelity::Tile, 5, {"engines.0.dataflow=" + dataflow});
-  for (const Run* other : {&pe, &rtl}) {
-    REQUIRE(other->ops.size() == tile.ops.size());
-    for (size_t i = 0; i < tile.ops.size(); ++i) {
-      INFO(tile.ops[i].op);
-      CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
-      CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
-      CHECK(other->ops[i].actions == tile.ops[i].actions);
-    }
-    CHECK(other->checksums == tile.checksums);
-  }
+  require_identical(tile, {&pe, &rtl});
   CHECK(tile.checksums == single.checksums);
   uint64_t compute_db = 0, compute_single = 0;
   for (size_t i = 0; i < tile.ops.size(); ++i) {
@@ -106,17 +103,7 @@ TEST_CASE("cnn3 on the bit-serial array at tile, pe and rtl fidelity: identical 
   const Run tile = run(Fidelity::Tile, 42, {}, machine), pe = run(Fidelity::Pe, 42, {}, machine),
             rtl = run(Fidelity::Rtl, 42, {}, machine);
   REQUIRE(tile.ops.size() == 3);
-  for (const Run* other : {&pe, &rtl}) {
-    REQUIRE(other->ops.size() == tile.ops.size());
-    for (size_t i = 0; i < tile.ops.size(); ++i) {
-      INFO(tile.ops[i].op);
-      CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
-      CHECK(other->ops[i].compute_cycles == tile.ops[i].compute_cycles);
-      CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
-      CHECK(other->ops[i].actions == tile.ops[i].actions);
-    }
-    CHECK(other->checksums == tile.checksums);
-  }
+  require_identical(tile, {&pe, &rtl});
   // Integer sums do not depend on the engine: the systolic machine computes the same tensors.
   CHECK(run(Fidelity::Tile, 42).checksums == tile.checksums);
 }
@@ -134,17 +121,7 @@ TEST_CASE("cnn3 on the term-serial array at tile, pe and rtl fidelity: identical
     const Run tile = run(Fidelity::Tile, 42, overrides, machine), pe = run(Fidelity::Pe, 42, overrides, machine),
               rtl = run(Fidelity::Rtl, 42, overrides, machine);
     REQUIRE(tile.ops.size() == 3);
-    for (const Run* other : {&pe, &rtl}) {
-      REQUIRE(other->ops.size() == tile.ops.size());
-      for (size_t i = 0; i < tile.ops.size(); ++i) {
-        INFO(tile.ops[i].op);
-        CHECK(other->ops[i].total_cycles == tile.ops[i].total_cycles);
-        CHECK(other->ops[i].compute_cycles == tile.ops[i].compute_cycles);
-        CHECK(other->ops[i].engine_split == tile.ops[i].engine_split);
-        CHECK(other->ops[i].actions == tile.ops[i].actions);
-      }
-      CHECK(other->checksums == tile.checksums);
-    }
+    require_identical(tile, {&pe, &rtl});
     CHECK(run(Fidelity::Tile, 42).checksums == tile.checksums);
     // The cycles are the data's: another seed times differently.
     uint64_t c42 = 0, c43 = 0;
