@@ -97,6 +97,9 @@ struct TileRequest {
   // Accumulator (partial-sum) format and the operator's final output format; unset = the
   // engine's default accumulator (IEngine::acc_format) and, for out, the accumulator's format.
   std::optional<NumFormat> acc_type, out_type;
+  // The operands' declared value distributions (the workload's tensor `values:`), when given:
+  // what a data-dependent engine's cost(req) takes the expectation over. Shape engines ignore it.
+  std::optional<ValueDistribution> a_values, b_values;
 };
 
 struct CycleSplit {

@@ -1,16 +1,12 @@
-// Term-serial engine: an R x C grid of serial inner-product units (SIPs),
-// output stationary, whose lanes take one non-zero term (a signed power of two)
-// of their activation per cycle
-// (`serial: activations`) or one pair of activation and weight terms (`serial:
-// both`). A group of `lanes` k elements lasts as long as its slowest lane:
-// cycles depend on the data. docs/engines/termserial.md is the contract, shared
-// with rtl/src/termserial. Views of it here:
-//   cost(req, stats)  given the data: the closed form, exact; given histograms
-//   only: the
-//                     expected cost for independent values (rounded); cost(req)
-//                     the same for values uniform over each format;
-//   simulate_pe()     per cycle: encoded registers, pickers, lanes, tree,
-//   accumulators, read-out,
+// Term-serial engine: an R x C grid of serial inner-product units (SIPs), output stationary,
+// whose lanes take one non-zero term (a signed power of two) of their activation per cycle
+// (`serial: activations`) or one pair of activation and weight terms (`serial: both`). A group
+// of `lanes` k elements lasts as long as its slowest lane: cycles depend on the data.
+// docs/engines/termserial.md is the contract, shared with rtl/src/termserial. Views of it here:
+//   cost(req, stats)  given the data: the closed form, exact; given histograms only: the
+//                     expected cost for independent values (rounded); cost(req) the same over
+//                     the request's declared distributions, else values uniform over each format;
+//   simulate_pe()     per cycle: encoded registers, pickers, lanes, tree, accumulators, read-out,
 //                     each action counted when it happens;
 //   compute()         the functional result only.
 #include "models/engine/termserial.h"
@@ -57,9 +53,8 @@ TermserialSpec::Terms TermserialSpec::encode(int64_t v) const {
     const u64 mag = (v < 0 ? u64{0} - static_cast<u64>(v) : static_cast<u64>(v)) & field;
     return {mag, v < 0 ? mag : 0};
   }
-  // Non-adjacent form: y = 3v; digit e is non-zero where bit e+1 of (y XOR v)
-  // is set, negative where bit e+1 of v is too (positive where bit e+1 of y
-  // is). Modulo 2^64 keeps bits 1..MB exact.
+  // Non-adjacent form: y = 3v; digit e is non-zero where bit e+1 of (y XOR v) is set, negative
+  // where bit e+1 of v is too (positive where bit e+1 of y is). Modulo 2^64 keeps bits 1..MB exact.
   const u64 x = static_cast<u64>(v), y = 3 * x;
   const u64 nz = ((y ^ x) >> 1) & field;
   return {nz, nz & (x >> 1)};
@@ -109,40 +104,53 @@ TileGeom geom(const TermserialSpec& s, const GemmShape& sh) {
 
 using Counts = TermserialCounts;
 
-// Counts -> TileCost: every action of the contract's table, its traffic and
-// macs.
+}  // namespace
+
+// Lane: a one-hot MB:1 select per product bit's MB candidates (about MB^2 AND-OR crosspoints, what
+// yosys builds: docs/area.md), then a conditional negation (a running OR per bit and an XOR: `and2`
+// + `mux` per product bit, no carry chain). Plain encoder: |v| as (v XOR s) + s, an incrementer's
+// AND chain; Booth: a real adder for 3v. Picker: the decrement's borrow chain and the isolating and
+// clearing ANDs (Booth: the sign select's too).
+ActionCounts termserial_actions(const TermserialSpec& s, const TermserialCounts& c) {
+  auto n = [](double x) { return static_cast<uint64_t>(std::llround(x)); };
+  const int MB = s.max_bits, PB = s.product_bits(), acc = s.acc_bits;
+  ActionCounts a;
+  const uint64_t prod = n(c.products), sipc = n(c.sip_cycles);
+  a.add(kArray, s.shifter_primitive(), MB, prod);
+  a.add(kArray, "and2", PB, prod);
+  a.add(kArray, "mux", PB, prod);
+  for (const auto& [bits, adders] : s.tree_adders())
+    a.add(kArray, "int_add", bits, sipc * static_cast<uint64_t>(adders));
+  a.add(kArray, "int_add", acc, sipc);
+  a.add(kArray, "reg_write", acc, sipc);
+  const uint64_t lda = n(c.a_loads), ldb = n(c.b_loads);
+  a.add(kOperands, "reg_write", s.enc_bits(), lda);
+  a.add(kOperands, "reg_write", MB, n(c.a_drops) + n(c.b_drops) + (s.both_serial ? 0 : ldb));
+  if (s.both_serial) a.add(kOperands, "reg_write", s.enc_bits() + MB, ldb);
+  const uint64_t encodes = lda + (s.both_serial ? ldb : 0), picks = n(c.a_picks) + n(c.b_picks);
+  if (s.booth) a.add(kTerms, "int_add", MB + 1, encodes);
+  a.add(kTerms, "mux", MB, encodes);
+  a.add(kTerms, "and2", MB, encodes);
+  a.add(kTerms, "and2", s.picker_gates(), picks);
+  a.add(kReadout, "reg_write", acc, n(c.results));
+  a.add(kReadout, "mux", acc, n(c.readouts));
+  return a;
+}
+
+namespace {
+
+// Counts -> TileCost: the actions, traffic and macs.
 TileCost price(const TermserialSpec& s, const TileRequest& req, const Counts& c) {
   auto n = [](double x) { return static_cast<u64>(std::llround(x)); };
   const TileGeom g = geom(s, req.gemm);
-  const int MB = s.max_bits, PB = s.product_bits(), acc = s.acc_bits;
   TileCost t;
   t.cycles = {n(c.hold), n(c.steady), n(c.drain)};
   t.macs = g.m * g.n * g.k;
-  const u64 prod = n(c.products), sipc = n(c.sip_cycles);
-  t.actions.add(kArray, s.shifter_primitive(), PB, prod);
-  t.actions.add(kArray, "int_add", PB, prod);
-  t.actions.add(kArray, "mux", PB, prod);
-  for (const auto& [bits, adders] : s.tree_adders())
-    t.actions.add(kArray, "int_add", bits, sipc * static_cast<u64>(adders));
-  t.actions.add(kArray, "int_add", acc, sipc);
-  t.actions.add(kArray, "reg_write", acc, sipc);
-  const u64 lda = n(c.a_loads), ldb = n(c.b_loads);
-  t.actions.add(kOperands, "reg_write", s.enc_bits(), lda);
-  t.actions.add(kOperands, "reg_write", MB, n(c.a_drops) + n(c.b_drops) + (s.both_serial ? 0 : ldb));
-  if (s.both_serial) t.actions.add(kOperands, "reg_write", s.enc_bits() + MB, ldb);
-  const u64 encodes = lda + (s.both_serial ? ldb : 0), picks = n(c.a_picks) + n(c.b_picks);
-  t.actions.add(kTerms, "int_add", s.booth ? MB + 1 : MB, encodes);
-  t.actions.add(kTerms, "mux", MB, encodes);
-  if (s.booth) t.actions.add(kTerms, "and2", MB, encodes);
-  t.actions.add(kTerms, "int_add", MB, picks);
-  t.actions.add(kTerms, "and2", (s.booth ? 3 : 2) * MB, picks);
-  const u64 area = g.m * g.n;
-  t.actions.add(kReadout, "reg_write", acc, area);
-  t.actions.add(kReadout, "mux", acc, area);
+  t.actions = termserial_actions(s, c);
   const u64 sum_r = g.Fc * g.m, sum_c = g.Fr * g.n;
   t.traffic.a_read_bits = sum_r * g.k * static_cast<u64>(dtype_bits(req.a_type));
   t.traffic.b_read_bits = sum_c * g.k * static_cast<u64>(dtype_bits(req.b_type));
-  t.traffic.out_write_bits = area * static_cast<u64>(acc);
+  t.traffic.out_write_bits = g.m * g.n * static_cast<u64>(s.acc_bits);
   return t;
 }
 
@@ -151,6 +159,7 @@ void shape_counts(const TileGeom& g, Counts& c) {
   c.a_loads = static_cast<double>(g.Fc * g.m * g.k);
   c.b_loads = static_cast<double>(g.Fr * g.n * g.k);
   c.drain = static_cast<double>(g.rows_of(g.Fr - 1));
+  c.results = c.readouts = static_cast<double>(g.m * g.n);
 }
 
 // ---- exact, given the data
@@ -163,8 +172,8 @@ TermserialCounts termserial_counts(const TermserialSpec& s, const GemmShape& sha
   const TileGeom g = geom(s, shape);
   Counts c;
   shape_counts(g, c);
-  // Term counts; A[fr][grp] and B[fc][grp] the largest over a fold's live
-  // lanes, NB[fc][grp] the sum of a column fold's weight terms in a group.
+  // Term counts; A[fr][grp] and B[fc][grp] the largest over a fold's live lanes, NB[fc][grp] the
+  // sum of a column fold's weight terms in a group.
   std::vector<int> na(g.m * g.k), nb(g.k * g.n);
   for (u64 i = 0; i < g.m; ++i)
     for (u64 q = 0; q < g.k; ++q) na[i * g.k + q] = s.terms(a.at(static_cast<int64_t>(i), static_cast<int64_t>(q)));
@@ -225,9 +234,8 @@ namespace {
 // ---- expected, given histograms
 // ---------------------------------------------------------------
 
-// The term counts of a format's values: P(terms = t | v != 0), t = 0 ..
-// max_bits, for v uniform over the non-zero values, and how many values the
-// format has (zero included).
+// The term counts of a format's values: P(terms = t | v != 0), t = 0 .. max_bits, for v uniform
+// over the non-zero values, and how many values the format has (zero included).
 struct FormatTerms {
   std::vector<double> nonzero;
   double values = 0;
@@ -245,10 +253,9 @@ FormatTerms format_terms(const TermserialSpec& s, DType t) {
   return f;
 }
 
-// P(terms = t), t = 0 .. max_bits, of a value drawn from `h` (of format `t`,
-// whose values' terms are `ft`). No histogram (count 0): every value of the
-// format equally likely, zero included. Unbinned (wider than 8 bits): the zeros
-// as counted, the other values uniform.
+// P(terms = t), t = 0 .. max_bits, of a value drawn from `h` (of format `t`, whose values' terms
+// are `ft`). No histogram (count 0): every value of the format equally likely, zero included.
+// Unbinned (wider than 8 bits): the zeros as counted, the other values uniform.
 std::vector<double> term_distribution(const TermserialSpec& s, const ValueHistogram& h, DType t,
                                       const FormatTerms& ft) {
   if (h.count > 0 && h.binned()) {
@@ -266,8 +273,7 @@ std::vector<double> term_distribution(const TermserialSpec& s, const ValueHistog
   return p;
 }
 
-// P(max(1, max of N independent term counts) = t), t = 0 .. max_bits (t = 0 has
-// no mass).
+// P(max(1, max of N independent term counts) = t), t = 0 .. max_bits (t = 0 has no mass).
 std::vector<double> lockstep_distribution(const std::vector<double>& p, u64 N) {
   std::vector<double> q(p.size(), 0.0);
   double F = 0, prev = 0;
@@ -286,8 +292,7 @@ double mean(const std::vector<double>& q) {
   return e;
 }
 
-// The distribution of a group's T: the activation factor alone, or its product
-// with the weight factor (independent).
+// The distribution of a group's T: the activation factor alone, or its product with the weight factor (independent).
 std::vector<double> group_distribution(const std::vector<double>& qa, const std::vector<double>* qb) {
   if (!qb) return qa;
   std::vector<double> q(qa.size() * qb->size(), 0.0);
@@ -306,9 +311,8 @@ TermserialCounts termserial_expected_counts(const TermserialSpec& s, const GemmS
   const double Ena = mean(pa), Enb = mean(pb), mk = static_cast<double>(g.m * g.k);
   c.products = static_cast<double>(g.n) * mk * Ena * (s.both_serial ? Enb : 1.0);
   c.a_picks = static_cast<double>(g.Fc) * mk * Ena;
-  // A fold of r x c SIPs: the distribution of a full group's T and of the last
-  // group's, and the means the counts need. At most four fold shapes: computed
-  // once each.
+  // A fold of r x c SIPs: the distribution of a full group's T and of the last group's, and the
+  // means the counts need. At most four fold shapes: computed once each.
   struct Fold {
     std::vector<double> q_full, q_last;
     double a1_full = 0, a1_last = 0, t_full = 0, t_last = 0;
@@ -334,8 +338,7 @@ TermserialCounts termserial_expected_counts(const TermserialSpec& s, const GemmS
     }
     return f;
   };
-  // E[max(0, r_prev - X)] for X the sum of G - 1 full groups' T and the last
-  // group's; cached per (r_prev, fold shape).
+  // E[max(0, r_prev - X)] for X the sum of G - 1 full groups' T and the last group's; cached per (r_prev, fold shape).
   std::map<std::tuple<u64, u64, u64>, double> holds;
   auto hold = [&](u64 r_prev, u64 r, u64 cc) {
     if (g.G >= r_prev) return 0.0;  // every group takes at least one cycle
@@ -422,8 +425,8 @@ class PeModel {
                   b_done = b_done && (m & (m - 1)) == 0;
                 }
             const bool group_end = a_done && b_done;
-            // The fold's last cycle copies into the result registers: it holds
-            // until the previous fold's read-out takes its last row.
+            // The fold's last cycle copies into the result registers: it holds until the previous
+            // fold's read-out takes its last row.
             while (group_end && grp + 1 == g_.G && readout_left_ > 1) {
               readout_cycle();
               ++n_.hold;
@@ -445,8 +448,7 @@ class PeModel {
   }
 
  private:
-  // A group's operands into the registers through the encoders (valid lanes
-  // only).
+  // A group's operands into the registers through the encoders (valid lanes only).
   void load(u64 m0, u64 n0, u64 r, u64 c, u64 k0, u64 kv) {
     for (u64 i = 0; i < r; ++i)
       for (u64 l = 0; l < kv; ++l)
@@ -565,7 +567,8 @@ class TermserialEngine final : public IEngine {
     return c;
   }
 
-  // The documented default: values uniform over each operand's format.
+  // The expectation over the request's declared value distributions, else (the documented default)
+  // over values uniform over each operand's format.
   TileCost cost(const TileRequest& req) const override { return cost_given(req, OperandStats{}); }
 
   TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out) const override {
@@ -586,9 +589,8 @@ class TermserialEngine final : public IEngine {
     const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols), L = static_cast<u64>(s_.lanes);
     const u64 sips = R * C;
     const int MB = s_.max_bits, PB = s_.product_bits();
-    std::vector<AreaItem> v = {{kArray, s_.shifter_primitive(), PB, sips * L},
-                               {kArray, "int_add", PB, sips * L},
-                               {kArray, "mux", PB, sips * L}};
+    std::vector<AreaItem> v = {
+        {kArray, s_.shifter_primitive(), MB, sips * L}, {kArray, "and2", PB, sips * L}, {kArray, "mux", PB, sips * L}};
     for (const auto& [bits, adders] : s_.tree_adders())
       v.push_back({kArray, "int_add", bits, sips * static_cast<u64>(adders)});
     v.push_back({kArray, "int_add", s_.acc_bits, sips});
@@ -597,17 +599,15 @@ class TermserialEngine final : public IEngine {
     const u64 encoded = (R + (s_.both_serial ? C : 0)) * L;
     v.push_back({kOperands, "reg", s_.enc_bits(), R * L});
     v.push_back({kOperands, "reg", s_.both_serial ? s_.enc_bits() + MB : MB, C * L});
-    v.push_back({kTerms, "int_add", s_.booth ? MB + 1 : MB, encoded});  // encoders
+    if (s_.booth) v.push_back({kTerms, "int_add", MB + 1, encoded});  // encoders
     v.push_back({kTerms, "mux", MB, encoded});
-    if (s_.booth) v.push_back({kTerms, "and2", MB, encoded});
-    v.push_back({kTerms, "int_add", MB, encoded});  // pickers
-    v.push_back({kTerms, "and2", (s_.booth ? 3 : 2) * MB, encoded});
+    v.push_back({kTerms, "and2", MB, encoded});
+    v.push_back({kTerms, "and2", s_.picker_gates(), encoded});  // pickers
     v.push_back({kReadout, "reg", s_.acc_bits, sips});
     if (R > 1) v.push_back({kReadout, "mux", s_.acc_bits, C * (R - 1)});
-    // Controller flip-flops: busy, read-out and group-first flags; r, read-out
-    // r and row; c and read-out c; G and the group counter; the last group's
-    // lanes. Its logic: the group counter's increment and two compares, the
-    // read-out row's increment and two compares.
+    // Controller flip-flops: busy, read-out and group-first flags; r, read-out r and row; c and
+    // read-out c; G and the group counter; the last group's lanes. Its logic: the group counter's
+    // increment and two compares, the read-out row's increment and two compares.
     const int rb = clog2(R + 1), cb = clog2(C + 1), lb = clog2(L + 1);
     v.push_back({kController, "reg", 1, 3});
     v.push_back({kController, "reg", rb, 3});
@@ -623,16 +623,16 @@ class TermserialEngine final : public IEngine {
 
   std::vector<ActionPrimitive> action_primitives() const override {
     const int MB = s_.max_bits, PB = s_.product_bits(), acc = s_.acc_bits;
-    std::vector<ActionPrimitive> v = {{kArray, s_.shifter_primitive(), PB},
-                                      {kArray, "int_add", PB},
+    std::vector<ActionPrimitive> v = {{kArray, s_.shifter_primitive(), MB},
+                                      {kArray, "and2", PB},
                                       {kArray, "mux", PB},
                                       {kArray, "int_add", acc},
                                       {kArray, "reg_write", acc},
                                       {kOperands, "reg_write", s_.enc_bits()},
                                       {kOperands, "reg_write", MB},
-                                      {kTerms, "int_add", MB},
                                       {kTerms, "mux", MB},
-                                      {kTerms, "and2", (s_.booth ? 3 : 2) * MB},
+                                      {kTerms, "and2", MB},
+                                      {kTerms, "and2", s_.picker_gates()},
                                       {kReadout, "reg_write", acc},
                                       {kReadout, "mux", acc}};
     auto add = [&v](const ActionPrimitive& p) {
@@ -640,10 +640,7 @@ class TermserialEngine final : public IEngine {
     };
     for (const auto& [bits, adders] : s_.tree_adders()) add({kArray, "int_add", bits});
     if (s_.both_serial) add({kOperands, "reg_write", s_.enc_bits() + MB});
-    if (s_.booth) {
-      add({kTerms, "int_add", MB + 1});
-      add({kTerms, "and2", MB});
-    }
+    if (s_.booth) add({kTerms, "int_add", MB + 1});
     return with_default_combine(std::move(v));
   }
 
@@ -655,10 +652,17 @@ class TermserialEngine final : public IEngine {
         throw std::invalid_argument("termserial: operand data does not match the tile's shape");
       return price(s_, req, termserial_counts(s_, req.gemm, a, b));
     }
+    // Histograms given, else the request's declared distributions, else uniform (count 0).
+    auto known = [](const ValueHistogram& h, DType t, const std::optional<ValueDistribution>& d) {
+      if (h.count > 0 || !d) return h;
+      return histogram_of_distribution(NumFormat::of(t), *d);
+    };
     return price(
         s_, req,
-        termserial_expected_counts(s_, req.gemm, term_distribution(s_, stats.a, req.a_type, terms_.at(req.a_type)),
-                                   term_distribution(s_, stats.b, req.b_type, terms_.at(req.b_type))));
+        termserial_expected_counts(
+            s_, req.gemm,
+            term_distribution(s_, known(stats.a, req.a_type, req.a_values), req.a_type, terms_.at(req.a_type)),
+            term_distribution(s_, known(stats.b, req.b_type, req.b_values), req.b_type, terms_.at(req.b_type))));
   }
 
   void compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,

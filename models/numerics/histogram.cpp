@@ -126,4 +126,35 @@ ValueHistogram histogram_uniform(const NumFormat& f, uint64_t count, double zero
   return histogram_from_probabilities(f, count, p);
 }
 
+ValueHistogram histogram_of_distribution(const NumFormat& f, const ValueDistribution& d, uint64_t count) {
+  if (f.is_float()) throw std::invalid_argument("histogram_of_distribution: " + f.name() + " is not an integer format");
+  if (!(d.zeros >= 0 && d.zeros <= 1))
+    throw std::invalid_argument("histogram_of_distribution: zeros must be in [0, 1]");
+  if (!(d.sigma >= 0)) throw std::invalid_argument("histogram_of_distribution: sigma must be >= 0");
+  if (!binnable(f)) return histogram_uniform(f, count, d.zeros);
+  const int64_t lo = d.positive ? 1 : f.int_min(), hi = f.int_max();
+  if (lo > hi && d.zeros < 1)
+    throw std::invalid_argument("histogram_of_distribution: " + f.name() + " has no positive value");
+  // Mass of the non-zero value v: 1 (uniform), or the Gaussian's mass over [v - 1/2, v + 1/2),
+  // the extremes taking the tails beyond them.
+  auto cdf = [&](double x) { return 0.5 * std::erfc(-x / (d.sigma * std::sqrt(2.0))); };
+  std::vector<double> w(size_t{1} << f.bits(), 0.0);
+  double nonzero = 0;
+  for (int64_t v = lo; v <= hi; ++v) {
+    if (v == 0) continue;
+    double m = 1;
+    if (d.sigma > 0) {
+      const double a = v == f.int_min() ? 0.0 : cdf(static_cast<double>(v) - 0.5);
+      const double b = v == hi ? 1.0 : cdf(static_cast<double>(v) + 0.5);
+      m = b - a;
+    }
+    w[static_cast<size_t>(static_cast<uint64_t>(v) & ((uint64_t{1} << f.bits()) - 1))] = m;
+    nonzero += m;
+  }
+  std::vector<double> p(w.size(), 0.0);
+  for (size_t i = 0; i < w.size(); ++i) p[i] = nonzero > 0 ? w[i] / nonzero * (1 - d.zeros) : 0.0;
+  p[0] += nonzero > 0 ? d.zeros : 1.0;
+  return histogram_from_probabilities(f, count, p);
+}
+
 }  // namespace tessera

@@ -45,4 +45,22 @@ ValueHistogram histogram_from_probabilities(const NumFormat& f, uint64_t count, 
 // that is neither zero nor NaN (infinities included). Unbinned for formats wider than 8 bits.
 ValueHistogram histogram_uniform(const NumFormat& f, uint64_t count, double zero_fraction = 0);
 
+// A declared value distribution of an integer tensor (the workload's `values:`,
+// docs/workload-format.md): zero with probability `zeros`; the other values uniform over the
+// format, or (sigma > 0) a Gaussian of standard deviation `sigma` rounded to the nearest value,
+// its tails clamped onto the format's extremes and its zero bin left out; only the positive
+// values when `positive` (post-ReLU activations).
+struct ValueDistribution {
+  double zeros = 0;
+  double sigma = 0;  // 0 = uniform
+  bool positive = false;
+  bool operator==(const ValueDistribution& o) const {
+    return zeros == o.zeros && sigma == o.sigma && positive == o.positive;
+  }
+};
+// Its histogram over `count` elements (a large count: the probabilities, to about 1e-6).
+// Integer formats only (std::invalid_argument otherwise); formats wider than 8 bits keep the
+// zeros only (unbinned). zeros in [0, 1], sigma >= 0, and not every value excluded.
+ValueHistogram histogram_of_distribution(const NumFormat& f, const ValueDistribution& d, uint64_t count = 1u << 20);
+
 }  // namespace tessera

@@ -43,6 +43,8 @@ TileRequest request_for(const Workload& wl, const LoweredOp& w, const std::strin
   r.dataflow = dataflow;
   r.a_type = wl.tensor(w.a_tensor).dtype;
   r.b_type = w.b_tensor.empty() ? r.a_type : wl.tensor(w.b_tensor).dtype;
+  r.a_values = wl.tensor(w.a_tensor).values;
+  if (!w.b_tensor.empty()) r.b_values = wl.tensor(w.b_tensor).values;
   return r;
 }
 

@@ -102,9 +102,9 @@ Workload parse_topology_csv(const std::string& text, const std::string& file) {
     Operator op;
     op.name = layer;
     op.loc = loc(f[0].col);
-    Tensor in{layer + ".ifmap", {}, DType::int8, TensorRole::input, op.loc};
-    Tensor w{layer + ".filter", {}, DType::int8, TensorRole::weight, op.loc};
-    Tensor out{layer + ".ofmap", {}, DType::int8, TensorRole::output, op.loc};
+    Tensor in{layer + ".ifmap", {}, DType::int8, TensorRole::input, op.loc, std::nullopt};
+    Tensor w{layer + ".filter", {}, DType::int8, TensorRole::weight, op.loc, std::nullopt};
+    Tensor out{layer + ".ofmap", {}, DType::int8, TensorRole::output, op.loc, std::nullopt};
     if (gemm) {
       const int64_t m = v[1], n = v[2], k = v[3];
       op.kind = "gemm";

@@ -26,6 +26,7 @@
 #include "models/common/error.h"
 #include "models/common/params.h"
 #include "models/engine/i_engine.h"
+#include "models/numerics/histogram.h"
 
 namespace tessera {
 
@@ -42,6 +43,7 @@ struct Tensor {
   DType dtype = DType::int8;
   TensorRole role = TensorRole::activation;
   SourceLoc loc;
+  std::optional<ValueDistribution> values;  // declared value distribution (`values:`), if any
   int64_t elements() const;  // product of dims (1 for a scalar); finalize() bounds it
   uint64_t bits() const { return static_cast<uint64_t>(elements()) * static_cast<uint64_t>(dtype_bits(dtype)); }
 };

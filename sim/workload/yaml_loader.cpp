@@ -15,7 +15,7 @@ namespace tessera {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"name", "description", "dtype", "tensors", "ops"};
-const std::vector<std::string> kTensorKeys = {"shape", "dtype", "role"};
+const std::vector<std::string> kTensorKeys = {"shape", "dtype", "role", "values"};
 const std::vector<std::string> kOpKeys = {"name", "kind", "inputs", "outputs"};
 
 DType parse_dtype_node(const YamlNode& n, const std::string& file, const std::string& key) {
@@ -49,6 +49,16 @@ std::vector<std::string> name_list(const YamlNode& n, const std::string& file, c
     locs->push_back(yaml_loc(n[i], file));
   }
   return v;
+}
+
+// A tensor's `values:` (docs/workload-format.md): its declared value distribution.
+std::vector<ParamDecl> value_distribution_params() {
+  return {
+      ParamDecl::real("zeros", "-", "0", 0, 1, "share of exact zeros"),
+      ParamDecl::real("sigma", "-", "0", 0, 1e9,
+                      "standard deviation of a rounded Gaussian for the non-zero values (0: uniform over the dtype)"),
+      ParamDecl::boolean("positive", "false", "non-zero values positive only (post-ReLU activations)"),
+  };
 }
 
 }  // namespace
@@ -105,6 +115,17 @@ Workload parse_workload_yaml(const std::string& text, const std::string& file) {
                 (c.empty() ? "; expected one of: input weight activation output" : " -- did you mean '" + c + "'?"),
             yaml_loc(body["role"], file), join_key(key, "role"));
       }
+    }
+    if (const YamlNode v = body["values"]) {
+      const std::string vkey = join_key(key, "values");
+      expect_map(v, file, vkey, "a value distribution {zeros, sigma, positive}");
+      if (!dtype_is_int(t.dtype))
+        throw UserError("values: declares integer value distributions; '" + t.name + "' is " + dtype_name(t.dtype),
+                        yaml_loc(v, file), vkey);
+      const ParamValues p = resolve_params(v, value_distribution_params(), file, vkey);
+      t.values = ValueDistribution{p.f("zeros"), p.f("sigma"), p.b("positive")};
+      if (t.values->positive && t.values->zeros < 1 && t.dtype == DType::int1)
+        throw UserError("values: positive, but int1 has no positive value", yaml_loc(v, file), vkey);
     }
     declared.push_back(std::move(t));
   }

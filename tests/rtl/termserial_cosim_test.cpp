@@ -1,10 +1,9 @@
-// The term-serial engine's C++ model (closed form given the data, per-cycle
-// model, functional model) against its Verilated RTL: every output bit, the
-// cycle split, every action and the traffic equal, on every linked-in build
-// (rtl/src/termserial/rtl.cmake: both serial modes, both encodings, 4..16-bit
-// registers), random shapes (ragged folds and groups), random precisions
-// (int1..max_bits, ternary) and random data distributions (uniform, Gaussian of
-// several widths, sparse), which make the groups' lengths vary.
+// The term-serial engine's C++ model (closed form given the data, per-cycle model, functional
+// model) against its Verilated RTL: every output bit, the cycle split, every action and the traffic
+// equal, on every linked-in build (rtl/src/termserial/rtl.cmake: both serial modes, both encodings,
+// 4..16-bit registers), random shapes (ragged folds and groups), random precisions (int1..max_bits,
+// ternary) and random data distributions (uniform, Gaussian of several widths, sparse), which make
+// the groups' lengths vary.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -45,9 +44,8 @@ ParamValues params(const Build& b) {
 
 enum class Dist { Uniform, Gauss1, Gauss4, Sparse };
 
-// Values of format t under distribution d: uniform over the format, Gaussian of
-// sigma 1 or a quarter of the range (rounded, clamped), or 80% zeros with the
-// rest uniform.
+// Values of format t under distribution d: uniform over the format, Gaussian of sigma 1 or a
+// quarter of the range (rounded, clamped), or 80% zeros with the rest uniform.
 IntMatrix values(std::mt19937_64& rng, int64_t rows, int64_t cols, DType t, Dist d) {
   const int bits = dtype_bits(t);
   const int64_t lo = t == DType::ternary ? -1 : -(int64_t{1} << (bits - 1));
@@ -108,8 +106,7 @@ TEST_CASE(
       REQUIRE(chk.ok);
       holds += chk.rtl.cycles.fill > 0;
       ++tiles;
-      // Fold-groups: each takes at least one cycle, more when its lanes have
-      // several terms.
+      // Fold-groups: each takes at least one cycle, more when its lanes have several terms.
       const int64_t fg = ((req.gemm.m + b.rows - 1) / b.rows) * ((req.gemm.n + b.cols - 1) / b.cols) *
                          ((req.gemm.k + b.lanes - 1) / b.lanes);
       const double t = static_cast<double>(chk.rtl.cycles.steady) / static_cast<double>(fg);
@@ -121,8 +118,7 @@ TEST_CASE(
   CHECK(tiles == 8 * 30);
   CHECK(holds > 10);        // read-out-bound folds were exercised, not only compute-bound ones
   CHECK(long_groups > 80);  // groups of several cycles, not only one term per lane
-  // The data decides the groups' lengths: sparse operands (80% zeros) run
-  // faster than uniform ones.
+  // The data decides the groups' lengths: sparse operands (80% zeros) run faster than uniform ones.
   const double uniform = per_group[0] / per_dist[0], sparse = per_group[3] / per_dist[3];
   INFO("cycles per fold-group: uniform " << uniform << ", sparse " << sparse);
   CHECK(sparse < uniform);

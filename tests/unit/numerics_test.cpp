@@ -514,3 +514,25 @@ TEST_CASE("value histograms from data and from declared distributions", "[numeri
   bad[2] = 1;
   CHECK_THROWS_AS(histogram_from_probabilities(F(DType::ternary), 10, bad), std::invalid_argument);
 }
+
+TEST_CASE("declared value distributions: uniform, rounded Gaussian, positive only", "[numerics]") {
+  const uint64_t n = 1u << 20;
+  const ValueHistogram u = histogram_of_distribution(F(DType::int4), {0.25, 0, false}, n);
+  CHECK(u.zeros == n / 4);
+  CHECK(static_cast<double>(u.bins[3]) == Approx(0.75 / 15 * n).margin(1));
+  CHECK(static_cast<double>(u.bins[8]) == Approx(0.75 / 15 * n).margin(1));  // -8
+  // sigma 1: P(1) : P(2) = (Phi(1.5) - Phi(0.5)) : (Phi(2.5) - Phi(1.5)) = 0.24173 : 0.06060
+  const ValueHistogram g = histogram_of_distribution(F(DType::int8), {0, 1, false}, n);
+  CHECK(g.zeros == 0);
+  CHECK(static_cast<double>(g.bins[1]) / static_cast<double>(g.bins[2]) == Approx(0.24173 / 0.06060).epsilon(1e-3));
+  CHECK(g.bins[1] == g.bins[255]);  // symmetric: -1
+  // Clamped tails: sigma 100 on int4 puts most of the mass on the extremes 7 and -8.
+  const ValueHistogram wide = histogram_of_distribution(F(DType::int4), {0, 100, false}, n);
+  CHECK(wide.bins[7] > n / 3);
+  CHECK(wide.bins[8] > n / 3);
+  const ValueHistogram pos = histogram_of_distribution(F(DType::int8), {0.5, 20, true}, n);
+  CHECK(pos.zeros == n / 2);
+  for (size_t p = 128; p < 256; ++p) CHECK(pos.bins[p] == 0);  // no negative value
+  CHECK_THROWS_AS(histogram_of_distribution(F(DType::fp16), {}, n), std::invalid_argument);
+  CHECK_THROWS_AS(histogram_of_distribution(F(DType::int8), {1.5, 0, false}, n), std::invalid_argument);
+}

@@ -168,3 +168,18 @@ TEST_CASE("op names cannot contain '#', the work-item separator") {
   CHECK(csv.err.loc().line == 2);
   CHECK_THAT(csv.err.message(), Catch::Contains("contains '#'"));
 }
+
+TEST_CASE("tensor values: a declared distribution loads; bad ones are errors at the key") {
+  std::string text = graph("", kConv + kRelu);
+  const std::string x = "role: input}";
+  text.replace(text.find(x), x.size(), "role: input, values: {zeros: 0.5, sigma: 12, positive: true}}");
+  const Workload wl = load_workload_string(text, "w.yaml", WorkloadFormat::yaml);
+  REQUIRE(wl.tensor("x").values);
+  CHECK(*wl.tensor("x").values == ValueDistribution{0.5, 12, true});
+  CHECK_FALSE(wl.tensor("w").values);
+  CHECK_ERROR(graph("  v: {shape: [2], values: {zeros: 1.5}}\n", kConv), 7, 35, "zeros");
+  CHECK_ERROR(graph("  v: {shape: [2], values: {sigam: 3}}\n", kConv), 7, 28, "did you mean 'sigma'");
+  CHECK_ERROR(graph("  v: {shape: [2], values: 0.5}\n", kConv), 7, 27, "a value distribution");
+  CHECK_ERROR(graph("  v: {shape: [2], dtype: fp16, values: {zeros: 0.5}}\n", kConv), 7, 40,
+              "values: declares integer value distributions; 'v' is fp16");
+}

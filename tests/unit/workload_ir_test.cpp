@@ -171,9 +171,9 @@ TEST_CASE("lowering: attention's batched matmuls have activation operands") {
 
 TEST_CASE("a workload built in C++ resolves defaults and validates") {
   Workload w("code", "");
-  w.add_tensor({"a", {4, 6}, DType::fp16, TensorRole::input, {}});
-  w.add_tensor({"b", {6, 5}, DType::fp16, TensorRole::weight, {}});
-  w.add_tensor({"c", {4, 5}, DType::fp32, TensorRole::output, {}});
+  w.add_tensor({"a", {4, 6}, DType::fp16, TensorRole::input, {}, std::nullopt});
+  w.add_tensor({"b", {6, 5}, DType::fp16, TensorRole::weight, {}, std::nullopt});
+  w.add_tensor({"c", {4, 5}, DType::fp32, TensorRole::output, {}, std::nullopt});
   Operator op;
   op.name = "mm";
   op.kind = "gemm";

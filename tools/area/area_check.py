@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Area cross-check: engine area models against yosys synthesis of their RTL.
 
-For each engine (systolic, bitserial) and each of its configurations this synthesizes the
-engine's array RTL with yosys (synth -flatten, then abc onto tools/area/tessera_cells.lib) and
-asks the C++ model (the `area_model` tool, which prints area_items() priced by a technology
-file) for the same configuration, then compares, per engine:
+For each engine (systolic, bitserial, termserial) and each of its configurations this
+synthesizes the engine's array RTL with yosys (synth -flatten, then abc onto
+tools/area/tessera_cells.lib) and asks the C++ model (the `area_model` tool, which prints
+area_items() priced by a technology file) for the same configuration, then compares, per engine:
 
   (a) flip-flop bits: yosys' flip-flop cells after synthesis (all single-bit) against the
       model's `reg` bits. Must be equal.
@@ -21,8 +21,9 @@ information, with its own k.
 
 Only the hardware both sides describe is compared. Systolic: the model's `pe_array` and
 `controller` components; its `accumulator` component (C adders that sum the partial results of
-successive K folds) is engine hardware outside rtl/src/systolic/systolic_array.v. Bitserial:
-every component (the array holds the operand registers and the read-out).
+successive K folds) is engine hardware outside rtl/src/systolic/systolic_array.v. Bitserial and
+termserial: every component (the array holds the operand registers, the term encoders and
+pickers, and the read-out).
 
 Writes each engine's table to stdout, to docs/area.md (between its markers) and its plot to
 docs/img/, unless --check is given without --docs. yosys results
@@ -61,6 +62,11 @@ def systolic_cfg(rows, cols, in_bits, acc_bits):
 def bitserial_cfg(rows, cols, lanes, bps, max_bits, acc_bits, serial):
     return {"rows": rows, "cols": cols, "lanes": lanes, "bits_per_step": bps, "max_bits": max_bits,
             "acc_bits": acc_bits, "serial": serial}
+
+
+def termserial_cfg(rows, cols, lanes, max_bits, acc_bits, serial, encoding):
+    return {"rows": rows, "cols": cols, "lanes": lanes, "max_bits": max_bits, "acc_bits": acc_bits,
+            "serial": serial, "encoding": encoding}
 
 
 ENGINES = {
@@ -126,6 +132,48 @@ ENGINES = {
             (3, 5, 4, 3, 8, 24, "both"), (8, 8, 4, 1, 8, 32, "both"),
             (4, 4, 4, 4, 16, 32, "both"), (2, 8, 16, 1, 4, 16, "both"),
             (6, 3, 5, 2, 16, 40, "both"), (1, 1, 16, 1, 8, 32, "both"),
+        ]],
+    },
+    "termserial": {
+        "rtl": rtl("termserial", "termserial_enc.v", "termserial_sip.v", "termserial_array.v"),
+        "top": "termserial_array",
+        "compared": ("sip_array", "operand_regs", "term_logic", "readout", "controller"),
+        "verilog": lambda c: {"ROWS": c["rows"], "COLS": c["cols"], "LANES": c["lanes"],
+                              "MAX_BITS": c["max_bits"], "ACC_BITS": c["acc_bits"],
+                              "BOTH": 1 if c["serial"] == "both" else 0,
+                              "BOOTH": 1 if c["encoding"] == "booth" else 0},
+        "name": lambda c: "%dx%dx%d m%d a%d %s %s" % (c["rows"], c["cols"], c["lanes"], c["max_bits"],
+                                                     c["acc_bits"], c["serial"][:4], c["encoding"]),
+        "column": "config (R x C x L, max bits, ACC, serial, encoding)",
+        "cell": lambda c: "%d x %d x %d, %d, %d, %s, %s" % (c["rows"], c["cols"], c["lanes"],
+                                                           c["max_bits"], c["acc_bits"], c["serial"],
+                                                           c["encoding"]),
+        "label": lambda c: "%dx%dx%d" % (c["rows"], c["cols"], c["lanes"]),
+        "markers": ("<!-- area_check_termserial:begin -->", "<!-- area_check_termserial:end -->"),
+        "img": "area_termserial_vs_yosys",
+        "title": "term-serial array",
+        "note": "G_BITS 16",
+        # Flip-flop bits and the GE bounds (docs/area.md, "Term-serial array"): the lanes are priced
+        # as yosys builds them (a one-hot MB:1 select per product bit, a carry-free negation).
+        "ge_checked": True,
+        # Both modes x both encodings, 1..16 lanes, max_bits 4/8/16, grids 1x1 .. 8x8, square and
+        # ragged, ACC 16..48 (wide lanes and 16-bit operands on small grids only: about 9 minutes
+        # of yosys in all, the largest configuration about a minute).
+        "configs": [termserial_cfg(*c) for c in [
+            (1, 1, 1, 8, 32, "activations", "plain"), (2, 2, 4, 8, 32, "activations", "plain"),
+            (4, 4, 4, 8, 32, "activations", "plain"), (3, 5, 4, 8, 24, "activations", "plain"),
+            (2, 2, 8, 16, 48, "activations", "plain"), (1, 1, 16, 8, 32, "activations", "plain"),
+            (8, 2, 2, 4, 16, "activations", "plain"),
+            (1, 1, 1, 8, 32, "activations", "booth"), (2, 2, 4, 8, 32, "activations", "booth"),
+            (4, 4, 4, 8, 32, "activations", "booth"), (5, 3, 3, 4, 20, "activations", "booth"),
+            (2, 3, 4, 16, 40, "activations", "booth"), (1, 2, 16, 4, 16, "activations", "booth"),
+            (6, 6, 2, 8, 32, "activations", "booth"),
+            (1, 1, 1, 8, 32, "both", "plain"), (2, 2, 4, 8, 32, "both", "plain"),
+            (4, 4, 4, 8, 32, "both", "plain"), (3, 2, 3, 16, 40, "both", "plain"),
+            (2, 8, 16, 4, 16, "both", "plain"), (4, 3, 3, 8, 24, "both", "plain"),
+            (1, 1, 1, 16, 40, "both", "booth"), (2, 2, 4, 8, 32, "both", "booth"),
+            (4, 4, 4, 8, 32, "both", "booth"), (2, 5, 5, 8, 32, "both", "booth"),
+            (8, 8, 2, 4, 16, "both", "booth"), (1, 1, 16, 8, 32, "both", "booth"),
         ]],
     },
 }

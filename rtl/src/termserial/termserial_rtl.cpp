@@ -1,26 +1,20 @@
-// The term-serial array's RTL (rtl/src/termserial/termserial_array.v, through
-// the counting wrapper rtl/tb/termserial_counters.v) in the place of the
-// `termserial` engine. Build rules: rtl.cmake beside it.
+// The term-serial array's RTL (rtl/src/termserial/termserial_array.v, through the counting
+// wrapper rtl/tb/termserial_counters.v) in the place of the `termserial` engine. Build rules:
+// rtl.cmake beside it.
 //
-// A tile is cut into folds as docs/engines/termserial.md says (row folds outer)
-// and the folds are offered back to back: the next command waits on the fold
-// bus and the array takes it in the cycle its current fold computes its last
-// cycle. The feeder drives a group's operands in the cycle the array latches
-// them: group 0 with the fold command (on the accepting edge), group g+1 in the
-// cycle `group_load` is high (when that comes is up to the data: a group lasts
-// as long as its lanes' terms). Results are taken from out_data in the cycles
-// out_valid flags them, row out_row of the fold being read out. What the
-// comparison needs is read from the hardware:
-//   actions   the wrapper's counters, differenced over the tile;
-//   cycles    fill = cycles `hold` is high, steady = cycles a fold computes,
-//   drain = cycles
-//             only a read-out runs; their sum is checked against the wrapper's
-//             busy count;
+// A tile is cut into folds as docs/engines/termserial.md says (row folds outer) and the folds are
+// offered back to back: the next command waits on the fold bus and the array takes it in the
+// cycle its current fold computes its last cycle. The feeder drives a group's operands in the
+// cycle the array latches them: group 0 with the fold command (on the accepting edge), group g+1
+// in the cycle `group_load` is high (when that comes is up to the data: a group lasts as long as
+// its lanes' terms). Results are taken from out_data in the cycles out_valid flags them, row
+// out_row of the fold being read out. What the comparison needs is read from the hardware:
+//   actions   the wrapper's counters, differenced over the tile, priced by termserial_actions();
+//   cycles    fill = cycles `hold` is high, steady = cycles a fold computes, drain = cycles only
+//             a read-out runs; their sum is checked against the wrapper's busy count;
 //   traffic   the operands the feeder drove and the results it took.
-// Without operands (cost(req) with no data) the feeder drives zeros: every
-// group then takes one cycle, the engine's fastest case, not the model's
-// documented default (its expectation for uniform values). cost(req, stats)
-// with the data attached runs the data.
+// Without operands the feeder drives zeros (every group one cycle); the kernel never asks for
+// that: pe and rtl fidelity need --data for a data-timed engine.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
@@ -84,8 +78,8 @@ class Driver {
     size_t reading = 0;     // the fold being read out
     int64_t rows_read = 0;  // ... rows of it taken so far
     u64 observed = 0;
-    // A group takes at most max_bits cycles (both serial: max_bits^2); a fold's
-    // last cycle holds at most rows - 1 cycles.
+    // A group takes at most max_bits cycles (both serial: max_bits^2); a fold's last cycle holds at
+    // most rows - 1 cycles.
     const u64 group_max = static_cast<u64>(s_.both_serial ? s_.max_bits * s_.max_bits : s_.max_bits);
     const u64 limit =
         (tile.folds.size() + 2) * (static_cast<u64>(tile.groups) * group_max + static_cast<u64>(s_.rows) + 2);
@@ -142,31 +136,24 @@ class Driver {
       throw std::logic_error("termserial RTL: busy cycles " + std::to_string(end.cycles - start.cycles) +
                              " differ from the observed " + std::to_string(observed));
     const Counts d = diff(end, start);
-    const int MB = s_.max_bits, PB = s_.product_bits(), EB = s_.enc_bits(), acc = s_.acc_bits;
     cost.macs = d.mac;
-    // The SIPs: lanes (one-hot shifter, negation, sign select), the tree, the
-    // accumulator.
-    cost.actions.add("sip_array", s_.shifter_primitive(), PB, d.prod);
-    cost.actions.add("sip_array", "int_add", PB, d.prod);
-    cost.actions.add("sip_array", "mux", PB, d.prod);
-    for (const auto& [bits, adders] : s_.tree_adders())  // a fixed tree: its adds per SIP-cycle
-      cost.actions.add("sip_array", "int_add", bits, d.tree * static_cast<u64>(adders));
-    cost.actions.add("sip_array", "int_add", acc, d.acc);
-    cost.actions.add("sip_array", "reg_write", acc, d.acc);
-    // Registers: encoded rows; masks moving on (rows, working masks); weights
-    // as they are or encoded (term mask, signs and working mask).
-    cost.actions.add("operand_regs", "reg_write", EB, d.lda);
-    cost.actions.add("operand_regs", "reg_write", MB, d.clra + (s_.both_serial ? d.clrb : d.ldb));
-    if (s_.both_serial) cost.actions.add("operand_regs", "reg_write", EB + MB, d.ldb);
-    // Encoders on every encoded load, pickers on every term taken.
-    const u64 encodes = d.lda + (s_.both_serial ? d.ldb : 0), picks = d.picka + d.pickb;
-    cost.actions.add("term_logic", "int_add", s_.booth ? MB + 1 : MB, encodes);
-    cost.actions.add("term_logic", "mux", MB, encodes);
-    if (s_.booth) cost.actions.add("term_logic", "and2", MB, encodes);
-    cost.actions.add("term_logic", "int_add", MB, picks);
-    cost.actions.add("term_logic", "and2", (s_.booth ? 3 : 2) * MB, picks);
-    cost.actions.add("readout", "reg_write", acc, d.res);
-    cost.actions.add("readout", "mux", acc, d.ro);
+    // The counts from the hardware, priced as the contract says (termserial_actions). The tree runs
+    // whenever a SIP is enabled: its count is checked against the accumulator's.
+    if (s_.lanes > 1 && d.tree != d.acc)
+      throw std::logic_error("termserial RTL: tree uses " + std::to_string(d.tree) + " differ from accumulator adds " +
+                             std::to_string(d.acc));
+    TermserialCounts c;
+    c.products = static_cast<double>(d.prod);
+    c.sip_cycles = static_cast<double>(d.acc);
+    c.a_loads = static_cast<double>(d.lda);
+    c.b_loads = static_cast<double>(d.ldb);
+    c.a_drops = static_cast<double>(d.clra);
+    c.b_drops = static_cast<double>(d.clrb);
+    c.a_picks = static_cast<double>(d.picka);
+    c.b_picks = static_cast<double>(d.pickb);
+    c.results = static_cast<double>(d.res);
+    c.readouts = static_cast<double>(d.ro);
+    cost.actions = termserial_actions(s_, c);
     return cost;
   }
 
@@ -185,9 +172,8 @@ class Driver {
             e.res - s.res,   e.ro - s.ro,     e.cycles - s.cycles, e.hold - s.hold};
   }
 
-  // Group g of fold f onto the buses: a[m0+i][g*L+l] on row i lane l,
-  // b[g*L+l][n0+j] on column j lane l, for the fold's rows and columns and the
-  // group's valid lanes.
+  // Group g of fold f onto the buses: a[m0+i][g*L+l] on row i lane l, b[g*L+l][n0+j] on column j
+  // lane l, for the fold's rows and columns and the group's valid lanes.
   void drive_group(const Tile& t, const Fold& f, int64_t g, bool data, OperandTraffic& tr) {
     const int64_t L = s_.lanes, k0 = g * L, kv = std::min(L, t.k - k0);
     const int w = s_.max_bits;
@@ -257,8 +243,7 @@ class TermserialRtlEngine final : public IRtlEngine {
     rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "x" + std::to_string(spec_.lanes) +
                "-m" + std::to_string(spec_.max_bits) + "-a" + std::to_string(spec_.acc_bits) +
                (spec_.both_serial ? "-both" : "-act") + (spec_.booth ? "-booth" : "-plain");
-    // First-use build time, rough: the linked test builds take 20-40 s each on
-    // one core.
+    // First-use build time, rough: the linked test builds take 20-40 s each on one core.
     rq.expected_seconds = 20.0 + 0.05 * static_cast<double>(spec_.rows * spec_.cols * spec_.lanes);
     abi_ = rtl_model_abi(rq);
   }
@@ -307,8 +292,7 @@ class TermserialRtlEngine final : public IRtlEngine {
   }
 
  protected:
-  // Given the data, the RTL runs it (the cost depends on it); otherwise as
-  // cost(req).
+  // Given the data, the RTL runs it (the cost depends on it); otherwise as cost(req).
   TileCost cost_given(const TileRequest& req, const OperandStats& stats) const override {
     if (!(stats.a_data && stats.b_data)) return cost(req);
     const IntMatrix a = to_int_matrix(*stats.a_data), b = to_int_matrix(*stats.b_data);
