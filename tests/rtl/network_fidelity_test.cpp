@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/config/arch.h"
+#include "sim/config/yaml_util.h"
 #include "sim/kernel/datapath.h"
 #include "sim/kernel/kernel.h"
 #include "sim/mapper/planner.h"
@@ -129,6 +130,31 @@ TEST_CASE("cnn3 on the term-serial array at tile, pe and rtl fidelity: identical
     for (const auto& o : run(Fidelity::Tile, 43, overrides, machine).ops) c43 += o.compute_cycles;
     CHECK(c42 != c43);
   }
+}
+
+TEST_CASE("declared value distributions time a data-timed engine without data; a shape-timed one ignores them",
+          "[rtl][network][termserial]") {
+  std::string text = read_text_file("tests/data/cnn3.yaml");
+  const Workload plain = load_workload_string(text, "cnn3.yaml", WorkloadFormat::yaml);
+  for (const char* t : {"conv1.out: {shape: [1, 16, 12, 12], role: activation",
+                        "conv2.out: {shape: [1, 24, 6, 6], role: activation"}) {
+    const size_t at = text.find(t);
+    REQUIRE(at != std::string::npos);
+    text.insert(at + std::string(t).size(), ", values: {zeros: 0.6, sigma: 6, positive: true}");
+  }
+  const Workload relu = load_workload_string(text, "cnn3.yaml", WorkloadFormat::yaml);
+  auto cycles = [](const std::string& machine, const Workload& wl, const char* op) {
+    const Arch arch = load_arch(machine);
+    for (const auto& r : run_kernel(arch, build_plan(arch, wl, default_mapping(arch, wl)), Fidelity::Tile))
+      if (r.op == op) return r.compute_cycles;
+    return uint64_t{0};
+  };
+  const std::string ts = "tests/data/cosim_termserial.yaml", bs = "tests/data/cosim_bitserial.yaml";
+  // conv1 reads the image (no declaration): unchanged; conv2 and fc read sparse, small values.
+  CHECK(cycles(ts, relu, "conv1") == cycles(ts, plain, "conv1"));
+  CHECK(cycles(ts, relu, "conv2") < cycles(ts, plain, "conv2") * 3 / 4);
+  CHECK(cycles(ts, relu, "fc") < cycles(ts, plain, "fc"));
+  CHECK(cycles(bs, relu, "conv2") == cycles(bs, plain, "conv2"));
 }
 
 TEST_CASE("pe or rtl fidelity without data on a data-timed engine is a UserError", "[rtl][network][termserial]") {
