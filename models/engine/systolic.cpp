@@ -28,7 +28,122 @@ SystolicSpec SystolicSpec::from_params(const ParamValues& p) {
   s.dataflow = p.s("dataflow");
   s.scalesim_timing = p.s("timing") == "scalesim";
   s.weight_db = p.s("weight_buffering") == "double";
+  s.bitweight = p.s("mac") == "bitweight";
   return s;
+}
+
+// Follows the bit-weight PE's compressor (docs/engines/systolic.md, "mac: bitweight") one bit
+// at a time, knowing only which bits are constant. A step's column with three non-constant
+// inputs is a full adder, with two a half adder (with a constant 1 as third input: XNOR and OR,
+// the same two cells), with fewer a wire.
+namespace {
+enum class Bit : uint8_t { Zero, One, Var };
+using Row = std::vector<Bit>;
+
+struct CompressorCells {
+  int64_t fa = 0, ha = 0;
+  Row s, cy;  // the new S and Cy
+};
+
+CompressorCells compress(int in_bits, int acc_bits, const Row& cy_in) {
+  const int D = (in_bits + 1) / 2, W = acc_bits;
+  std::vector<Row> rows;
+  for (int i = 0; i < D; ++i) {  // R_i: p[0..in_bits-1] from bit 2i, ~p[in_bits] above them
+    Row r(W, Bit::Zero);
+    for (int j = 0; j <= in_bits && 2 * i + j < W; ++j) r[2 * i + j] = Bit::Var;
+    rows.push_back(r);
+  }
+  Row corr(W, Bit::Zero);  // neg_i at bit 2i, and K = -sum_i 2^(2i + in_bits) mod 2^W
+  uint64_t k = 0;
+  for (int i = 0; i < D; ++i)
+    if (2 * i + in_bits < 64) k += uint64_t{1} << (2 * i + in_bits);
+  k = ~k + 1;
+  for (int b = 0; b < W; ++b) {
+    if (b % 2 == 0 && b / 2 < D) corr[b] = Bit::Var;
+    if (b < 64 && ((k >> b) & 1)) corr[b] = Bit::One;  // never a neg bit: those lie below in_bits
+  }
+  rows.push_back(corr);
+  rows.push_back(Row(W, Bit::Var));  // S
+  rows.push_back(cy_in);
+  CompressorCells c;
+  size_t head = 0;
+  while (rows.size() - head > 2) {
+    const Row &x = rows[head], &y = rows[head + 1], &z = rows[head + 2];
+    Row sum(W), carry(W, Bit::Zero);
+    for (int b = 0; b < W; ++b) {
+      int vars = 0, ones = 0;
+      for (Bit v : {x[b], y[b], z[b]}) (v == Bit::Var ? vars : ones) += v != Bit::Zero;
+      if (vars == 3) ++c.fa;
+      if (vars == 2) ++c.ha;
+      sum[b] = vars ? Bit::Var : (ones % 2 ? Bit::One : Bit::Zero);
+      const Bit maj = vars >= 2 || (vars == 1 && ones == 1) ? Bit::Var : (vars + ones >= 2 ? Bit::One : Bit::Zero);
+      if (b + 1 < W) carry[b + 1] = maj;
+    }
+    head += 3;
+    rows.push_back(std::move(sum));
+    rows.push_back(std::move(carry));
+  }
+  c.s = rows[head];
+  c.cy = rows[head + 1];
+  return c;
+}
+}  // namespace
+
+BitweightPe bitweight_pe(int in_bits, int acc_bits) {
+  Row cy(static_cast<size_t>(acc_bits), Bit::Var);
+  cy[0] = Bit::Zero;
+  CompressorCells c = compress(in_bits, acc_bits, cy);
+  for (int pass = 0; c.cy != cy; ++pass) {  // Cy feeds back: find the rows' fixed point
+    if (pass == 4) throw std::logic_error("bitweight_pe: the carry row has no fixed point");
+    cy = c.cy;
+    c = compress(in_bits, acc_bits, cy);
+  }
+  BitweightPe pe;
+  pe.digits = (in_bits + 1) / 2;
+  pe.enc_bits = 3 * pe.digits;
+  pe.fa = c.fa;
+  pe.ha = c.ha;
+  for (Bit b : c.cy) pe.cy_bits += b == Bit::Var;
+  // Per row: in_bits + 1 selected bits below acc_bits, each (one & y[j]) | (two & y[j-1]) then ^ neg.
+  for (int i = 0; i < pe.digits; ++i) {
+    const int bits = std::max(0, std::min(in_bits + 1, acc_bits - 2 * i));
+    pe.pp_and2 += 3 * bits;
+    pe.pp_xor2 += bits;
+  }
+  pe.enc_xor2 = 2 * pe.digits;  // one; x[2i+1] ^ x[2i] for two
+  pe.enc_and2 = 3 * pe.digits;  // two's AND; neg's two ANDs
+  return pe;
+}
+
+// One pricing of the array's events for the closed form, the PE model and the RTL adapter.
+// An XOR is priced as a 2:1 mux cell (as elsewhere in tessera), a half adder as XOR + AND.
+ActionCounts systolic_actions(const SystolicSpec& s, const SystolicCounts& c) {
+  ActionCounts a;
+  const char* pe = "pe_array";
+  if (!s.bitweight) {
+    a.add(pe, "int_mul", s.in_bits, c.macs);
+    a.add(pe, "int_add", s.acc_bits, c.macs);
+    a.add(pe, "reg_write", s.in_bits, c.x_writes + c.y_writes);
+    a.add(pe, "reg_write", s.acc_bits, c.macs);
+    a.add(pe, "mux", s.acc_bits, c.os_reads);
+  } else {
+    const BitweightPe b = bitweight_pe(s.in_bits, s.acc_bits);
+    const auto n = [](int64_t v) { return static_cast<int>(v); };
+    a.add(pe, "and2", n(b.pp_and2 + b.ha), c.macs);
+    a.add(pe, "mux", n(b.pp_xor2 + b.ha), c.macs);
+    a.add(pe, "fa", n(b.fa), c.macs);
+    a.add(pe, "reg_write", b.enc_bits, c.x_writes);
+    a.add(pe, "reg_write", s.in_bits, c.y_writes);
+    a.add(pe, "reg_write", s.acc_bits, c.macs);
+    a.add(pe, "reg_write", b.cy_bits, c.macs);
+    a.add(pe, "mux", s.acc_bits + b.cy_bits, c.os_reads);
+    a.add(pe, "and2", n(b.enc_and2), c.encodes);
+    a.add(pe, "mux", n(b.enc_xor2), c.encodes);
+    a.add(pe, "int_add", s.acc_bits, c.outputs);  // the column's final add S + Cy
+  }
+  a.add(pe, "mux", s.in_bits, c.swaps);
+  a.add("accumulator", "int_add", s.acc_bits, c.accumulator_adds);
+  return a;
 }
 
 namespace {
@@ -134,14 +249,8 @@ class PeModel {
       cost.cycles += s_.scalesim_timing ? scalesim_fold(df_, R, C, ext_.t) : native;
     }
     if (s_.scalesim_timing) cost.cycles.steady -= 1;  // SCALE-Sim reports the last row's index
-    cost.macs = macs_;
-    cost.actions.add(kArray, "int_mul", s_.in_bits, macs_);
-    cost.actions.add(kArray, "int_add", s_.acc_bits, macs_);
-    cost.actions.add(kArray, "reg_write", s_.in_bits, in_reg_writes_);
-    cost.actions.add(kArray, "reg_write", s_.acc_bits, acc_reg_writes_);
-    cost.actions.add(kArray, "mux", s_.acc_bits, mux_reads_);
-    cost.actions.add(kArray, "mux", s_.in_bits, swap_muxes_);
-    cost.actions.add(kAccumulator, "int_add", s_.acc_bits, accumulator_adds_);
+    cost.macs = n_.macs;
+    cost.actions = systolic_actions(s_, n_);
     cost.traffic = traffic_;
     return cost;
   }
@@ -156,9 +265,9 @@ class PeModel {
     return i > 0 ? pe(i - 1, 0).v : source;
   }
 
-  void write_in(int64_t& reg, int64_t value) {
+  static void write(int64_t& reg, int64_t value, u64& count) {
     reg = value;
-    ++in_reg_writes_;
+    ++count;
   }
 
   // Output stationary fold of rows m0.., columns n0..: a[m0+i][k] enters row i and
@@ -179,6 +288,7 @@ class PeModel {
           int64_t xin = 0, yin = 0;
           if (j == 0) {  // the feeder drives row i's edge with a[m0+i][t-i]
             traffic_.a_read_bits += a_bits_;
+            ++n_.encodes;
             if (data_) xin = a_->at(m0 + i, t - i);
           } else {
             xin = pe(i, j - 1).x;
@@ -189,11 +299,10 @@ class PeModel {
           } else {
             yin = pe(i - 1, j).y;
           }
-          write_in(p.x, xin);
-          write_in(p.y, yin);
+          write(p.x, xin, n_.x_writes);
+          write(p.y, yin, n_.y_writes);
           p.acc = data_ ? mac(first ? 0 : p.acc, xin, yin, s_.acc_bits) : 0;
-          ++macs_;
-          ++acc_reg_writes_;
+          ++n_.macs;
           if (i == r - 1 && j == c - 1 && first_full < 0) first_full = t;
           last_mac = t;
         }
@@ -204,7 +313,8 @@ class PeModel {
     for (int64_t d = 0; d < r; ++d) {
       for (int64_t j = 0; j < c; ++j) {
         if (data_) out_->at(m0 + d, n0 + j) = pe(d, j).acc;
-        ++mux_reads_;
+        ++n_.os_reads;
+        ++n_.outputs;
         traffic_.out_write_bits += acc_bits_;
       }
     }
@@ -225,7 +335,7 @@ class PeModel {
   // Latches row i of fold fp's stationary operand from the column buses: into the PEs' y
   // registers (single buffering) or their shadows (double buffering).
   void load_row(const FoldPos& fp, int64_t i) {
-    for (int64_t j = 0; j < fp.c; ++j) write_in(s_.weight_db ? pe(i, j).sh : pe(i, j).y, stationary(fp, i, j));
+    for (int64_t j = 0; j < fp.c; ++j) write(s_.weight_db ? pe(i, j).sh : pe(i, j).y, stationary(fp, i, j), n_.y_writes);
   }
 
   // Weight (ws) or input (is) stationary fold `fp`: reduction rows k0.., columns s0.. (n for
@@ -256,19 +366,19 @@ class PeModel {
           if (j == 0) {  // the feeder drives row i's edge with stream element q = t-s-i
             last_entry = t;
             (ws ? traffic_.a_read_bits : traffic_.b_read_bits) += ws ? a_bits_ : b_bits_;
+            ++n_.encodes;
             if (data_) xin = ws ? a_->at(t - s - i, fp.r0 + i) : b_->at(fp.r0 + i, t - s - i);
           } else {
             xin = pe(i, j - 1).x;
           }
-          write_in(p.x, xin);
+          write(p.x, xin, n_.x_writes);
           if (db && first) {  // the swap: this MAC takes the shadow, which also goes into y
-            write_in(p.y, p.sh);
-            ++swap_muxes_;
+            write(p.y, p.sh, n_.y_writes);
+            ++n_.swaps;
           }
           const int64_t psum_in = i > 0 ? pe(i - 1, j).acc : 0;  // row 0 starts from zero
           p.acc = data_ ? mac(psum_in, xin, p.y, s_.acc_bits) : 0;
-          ++macs_;
-          ++acc_reg_writes_;
+          ++n_.macs;
           if (i != r - 1) continue;
           if (first_out < 0) first_out = t;
           emit(fp.r0 == 0, fp.c0 + j, emitted[static_cast<size_t>(j)]++, p.acc);
@@ -291,9 +401,10 @@ class PeModel {
   // T. Partial sums of later K folds are read back and added in the accumulator.
   void emit(bool first_row_fold, int64_t col, int64_t idx, int64_t value) {
     traffic_.out_write_bits += acc_bits_;
+    ++n_.outputs;
     if (!first_row_fold) {
       traffic_.out_read_bits += acc_bits_;
-      ++accumulator_adds_;
+      ++n_.accumulator_adds;
     }
     if (!data_) return;
     int64_t& o = df_ == Dataflow::Ws ? out_->at(idx, col) : out_->at(col, idx);
@@ -309,7 +420,7 @@ class PeModel {
   Extent ext_{};
   int64_t used_rows_ = 0, used_cols_ = 0;
   std::vector<Pe> pes_;
-  u64 macs_ = 0, in_reg_writes_ = 0, acc_reg_writes_ = 0, mux_reads_ = 0, swap_muxes_ = 0, accumulator_adds_ = 0;
+  SystolicCounts n_;
   OperandTraffic traffic_;
 };
 
@@ -404,23 +515,29 @@ class SystolicEngine final : public IEngine {
       t.cycles = {2 * sum_r - F, F * e.t, sum_c - F};
     }
     t.macs = macs;
-    t.actions.add(kArray, "int_mul", s_.in_bits, macs);
-    t.actions.add(kArray, "int_add", s_.acc_bits, macs);
-    // ws/is: the moving operand per MAC, the stationary one once per PE and fold (plus, double
+    // x: the moving operand per MAC, entering each used row once per fold step. y: os, the
+    // other pipeline per MAC; ws/is, the stationary load once per PE and fold (plus, double
     // buffered, its copy from the shadow in the PE's first MAC: the swap).
     const bool swaps = s_.weight_db && df != Dataflow::Os;
-    t.actions.add(kArray, "reg_write", s_.in_bits, df == Dataflow::Os ? 2 * macs : macs + (swaps ? 2 : 1) * area);
-    t.actions.add(kArray, "reg_write", s_.acc_bits, macs);
+    SystolicCounts n;
+    n.macs = macs;
+    n.x_writes = macs;
+    n.encodes = sum_r * e.t;
     if (df == Dataflow::Os) {
-      t.actions.add(kArray, "mux", s_.acc_bits, area);
+      n.y_writes = macs;
+      n.os_reads = n.outputs = area;
+      t.actions = systolic_actions(s_, n);
       t.traffic.a_read_bits = sum_r * e.t * a_bits;
       t.traffic.b_read_bits = sum_c * e.t * b_bits;
       t.traffic.out_write_bits = area * acc;
       return t;
     }
-    if (swaps) t.actions.add(kArray, "mux", s_.in_bits, area);  // multiplier operand takes the shadow
+    n.y_writes = (swaps ? 2 : 1) * area;
+    n.swaps = swaps ? area : 0;  // the multiplier operand takes the shadow
+    n.outputs = sum_c * e.t;
     const u64 later_row_folds = (Fr - 1) * e.sc * e.t;  // partial sums of K folds after the first
-    t.actions.add(kAccumulator, "int_add", s_.acc_bits, later_row_folds);
+    n.accumulator_adds = later_row_folds;
+    t.actions = systolic_actions(s_, n);
     const u64 streamed = sum_r * e.t, stationary = area;
     t.traffic.a_read_bits = (df == Dataflow::Ws ? streamed : stationary) * a_bits;
     t.traffic.b_read_bits = (df == Dataflow::Ws ? stationary : streamed) * b_bits;
@@ -467,21 +584,41 @@ class SystolicEngine final : public IEngine {
     // mode, r, c, T), the row load counter and the current fold's visible load count s, one
     // more cycle-count-wide sum (L-1 now adds s; the prefetch start s + c - 1 is the fourth)
     // and the rb-wide load counter logic (increment, r - loaded).
-    std::vector<AreaItem> items = {{kArray, "int_mul", s_.in_bits, n},
-                                   {kArray, "int_add", s_.acc_bits, n},
-                                   {kArray, "reg", s_.in_bits, (2 + db) * n},
-                                   {kArray, "reg", s_.acc_bits, n},
+    std::vector<AreaItem> items;
+    if (s_.bitweight) {
+      // mac: bitweight (docs/engines/systolic.md): the PE's selection cells and compressor, x
+      // holding the encoded digits, S and Cy for acc; per column the output mux carries S, Cy
+      // and valid and one adder forms S + Cy; per row an encoder.
+      const BitweightPe b = bitweight_pe(s_.in_bits, s_.acc_bits);
+      const auto w = [](int64_t v) { return static_cast<int>(v); };
+      items = {{kArray, "and2", w(b.pp_and2 + b.ha), n},
+               {kArray, "mux", w(b.pp_xor2 + b.ha), n},
+               {kArray, "fa", w(b.fa), n},
+               {kArray, "reg", b.enc_bits, n},
+               {kArray, "reg", s_.in_bits, (1 + db) * n},
+               {kArray, "reg", b.cy_bits, n},
+               {kArray, "mux", b.cy_bits, 3 * n},
+               {kArray, "mux", s_.acc_bits + b.cy_bits + 1, C * (R - 1)},
+               {kArray, "int_add", s_.acc_bits, C},
+               {kArray, "and2", w(b.enc_and2), R},
+               {kArray, "mux", w(b.enc_xor2), R}};
+    } else {
+      items = {{kArray, "int_mul", s_.in_bits, n},
+               {kArray, "int_add", s_.acc_bits, n},
+               {kArray, "reg", s_.in_bits, (2 + db) * n},
+               {kArray, "mux", s_.acc_bits + 1, C * (R - 1)}};
+    }
+    items.insert(items.end(), {{kArray, "reg", s_.acc_bits, n},
                                    {kArray, "reg", 1, n},
                                    {kArray, "mux", s_.in_bits, (2 + db) * n},
                                    {kArray, "mux", s_.acc_bits, 3 * n},
-                                   {kArray, "mux", s_.acc_bits + 1, C * (R - 1)},
                                    {kAccumulator, "int_add", s_.acc_bits, C},
                                    {kController, "reg", 1, 2 + 2 * db},
                                    {kController, "reg", rb, 1 + 3 * db},
                                    {kController, "reg", cb, 1 + db},
                                    {kController, "reg", kFoldTBits, 1 + db},
                                    {kController, "reg", cycle_bits, 1},
-                                   {kController, "int_add", cycle_bits, 3 + 2 * db}};
+                                   {kController, "int_add", cycle_bits, 3 + 2 * db}});
     if (db) items.push_back({kController, "int_add", rb, 2});
     return items;
   }
@@ -490,9 +627,13 @@ class SystolicEngine final : public IEngine {
   // dataflow, plus the default cross-tile combine (accumulator int_add at acc_bits, the same
   // adders that add the partial sums of later K folds).
   std::vector<ActionPrimitive> action_primitives() const override {
-    std::vector<ActionPrimitive> v = {{kArray, "int_mul", s_.in_bits},   {kArray, "int_add", s_.acc_bits},
-                                      {kArray, "reg_write", s_.in_bits}, {kArray, "reg_write", s_.acc_bits},
-                                      {kArray, "mux", s_.acc_bits},      {kAccumulator, "int_add", s_.acc_bits}};
+    SystolicCounts every;
+    every.macs = every.x_writes = every.y_writes = every.os_reads = every.encodes = every.outputs =
+        every.accumulator_adds = 1;
+    every.swaps = s_.weight_db ? 1 : 0;
+    std::vector<ActionPrimitive> v;
+    const ActionCounts all = systolic_actions(s_, every);
+    for (const Action& a : all.items()) v.push_back({a.component, a.primitive, a.bits});
     return with_default_combine(std::move(v));
   }
 
@@ -526,6 +667,10 @@ std::vector<ParamDecl> systolic_params() {
       ParamDecl::choice("weight_buffering", {"single", "double"}, "single",
                         "stationary operand (ws weights, is inputs): loaded before each fold, or double-buffered "
                         "(a shadow register per PE loads the next fold's while the current one runs)"),
+      ParamDecl::choice("mac", {"plain", "bitweight"}, "plain",
+                        "PE arithmetic: multiplier and adder, or Booth-encoded partial products summed by bit "
+                        "weight into a carry-save accumulator with one final add per output (HPCA'25 OPT1 / "
+                        "EN-T); same cycles and outputs"),
   };
 }
 

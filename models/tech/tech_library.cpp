@@ -374,7 +374,7 @@ void TechLibrary::fit_sram_area(const std::vector<SramPoint>& pts) {
 // Primitive names.
 
 struct TechLibrary::Prim {
-  enum Kind { Int, Fp, RegWrite, RegRead, Reg, Mux, IntMulBy, And2 } kind = Int;
+  enum Kind { Int, Fp, RegWrite, RegRead, Reg, Mux, IntMulBy, And2, Fa } kind = Int;
   std::string op;
   const FloatFormat* fmt = nullptr;
   int fanin = 2;       // Mux
@@ -387,7 +387,7 @@ std::vector<std::string> TechLibrary::primitives() {
   for (const auto& o : kOps) v.push_back("fp_" + o);
   for (const auto& f : float_formats())
     for (const auto& o : kOps) v.push_back(f.name + "_" + o);
-  for (const char* s : {"reg", "reg_write", "reg_read", "mux", "mux4", "mux8", "mux16", "int_mulx8", "and2"}) v.push_back(s);
+  for (const char* s : {"reg", "reg_write", "reg_read", "mux", "mux4", "mux8", "mux16", "int_mulx8", "and2", "fa"}) v.push_back(s);
   return v;
 }
 
@@ -412,6 +412,13 @@ TechLibrary::Prim TechLibrary::parse(const std::string& name, int bits) const {
     if (!(spec_.and2_um2 > 0))
       throw UserError("primitive 'and2' needs logic.and2_um2 (the area of one two-input AND cell) in the tech file");
     p.kind = Prim::And2;
+    return p;
+  }
+  if (name == "fa") {
+    need_bits(1, 1 << 24);
+    if (!(spec_.full_adder_um2 > 0))
+      throw UserError("primitive 'fa' needs logic.full_adder_um2 (the area of one full-adder cell) in the tech file");
+    p.kind = Prim::Fa;
     return p;
   }
   if (name.rfind("mux", 0) == 0) {
@@ -562,6 +569,7 @@ double TechLibrary::action_pj(const std::string& primitive, int bits) const {
     // No published energy per gate: switched capacitance taken proportional to cell area, as
     // for the other per-bit cells (configs/tech/45nm.yaml, logic), scaled from the 2:1 mux.
     case Prim::And2: return spec_.mux2_pj_per_bit * bits * spec_.and2_um2 / spec_.mux2_um2_per_bit;
+    case Prim::Fa: return spec_.mux2_pj_per_bit * bits * spec_.full_adder_um2 / spec_.mux2_um2_per_bit;
     case Prim::Reg: break;
   }
   return 0;
@@ -578,6 +586,7 @@ double TechLibrary::area_um2(const std::string& primitive, int bits) const {
     case Prim::Mux: return spec_.mux2_um2_per_bit * bits * (p.fanin - 1);
     case Prim::IntMulBy: return int_mul_by_um2(bits, p.other_bits);
     case Prim::And2: return spec_.and2_um2 * bits;
+    case Prim::Fa: return spec_.full_adder_um2 * bits;
     case Prim::RegWrite:
     case Prim::RegRead: break;
   }

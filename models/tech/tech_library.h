@@ -23,6 +23,8 @@
 //   and2                                                      `bits` two-input AND (or OR) cells
 //                                                             (logic.and2_um2; energy in proportion
 //                                                             to area, from the 2:1 mux)
+//   fa                                                        `bits` full-adder cells (3:2 compressors;
+//                                                             logic.full_adder_um2; energy as and2)
 // primitive_for(op, dtype) builds the right name from a tensor format.
 //
 // Laws (fitted at construction; docs/tech.md lists the points, sources and fit errors):

@@ -19,7 +19,8 @@ using namespace tessera;
 namespace {
 
 std::unique_ptr<IEngine> systolic(int64_t rows, int64_t cols, const std::string& df = "ws", int in_bits = 8,
-                                  int acc_bits = 32, const std::string& timing = "native") {
+                                  int acc_bits = 32, const std::string& timing = "native",
+                                  const std::string& mac = "plain") {
   const auto* e = EngineRegistry::instance().find("systolic");
   REQUIRE(e != nullptr);
   ParamValues p = default_params(e->params);
@@ -29,6 +30,7 @@ std::unique_ptr<IEngine> systolic(int64_t rows, int64_t cols, const std::string&
   p.set("in_bits", int64_t{in_bits});
   p.set("acc_bits", int64_t{acc_bits});
   p.set("timing", timing);
+  p.set("mac", mac);
   return e->make(p);
 }
 
@@ -290,14 +292,15 @@ TEST_CASE("systolic declares every action its cost and PE model emit", "[contrac
   std::mt19937_64 rng(13);
   std::uniform_int_distribution<int64_t> dim(1, 40), arr(1, 8);
   int tiles = 0;
+  for (const char* mac : {"plain", "bitweight"})
   for (const char* timing : {"native", "scalesim"})
     for (const char* df : {"os", "ws", "is"})
       for (auto [in_bits, acc_bits] : {std::pair{8, 32}, std::pair{4, 12}, std::pair{16, 64}, std::pair{2, 8}}) {
-        const auto e = systolic(arr(rng), arr(rng), df, in_bits, acc_bits, timing);
+        const auto e = systolic(arr(rng), arr(rng), df, in_bits, acc_bits, timing, mac);
         const auto declared = e->action_primitives();
         for (int i = 0; i < 12; ++i) {
           const TileRequest r = gemm_req(dim(rng), dim(rng), dim(rng), i % 2 ? df : "");
-          INFO(timing << " " << df << " in " << in_bits << " acc " << acc_bits << " " << r.gemm.m << "x" << r.gemm.n
+          INFO(mac << " " << timing << " " << df << " in " << in_bits << " acc " << acc_bits << " " << r.gemm.m << "x" << r.gemm.n
                       << "x" << r.gemm.k);
           CHECK(describe_actions(undeclared_actions(declared, e->cost(r).actions)) == "");
           CHECK(describe_actions(undeclared_actions(declared, e->combine_cost(r).actions)) == "");
@@ -316,7 +319,7 @@ TEST_CASE("systolic declares every action its cost and PE model emit", "[contrac
           CHECK(all.count(p.component, p.primitive, p.bits) > 0);
         }
       }
-  CHECK(tiles == 2 * 3 * 4 * 12);
+  CHECK(tiles == 2 * 2 * 3 * 4 * 12);
 }
 
 TEST_CASE("vector unit declares every op at every format", "[contract][vector]") {

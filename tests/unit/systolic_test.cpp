@@ -8,6 +8,9 @@
 #include <string>
 
 #include "models/engine/i_engine.h"
+#include "models/engine/systolic.h"
+#include "models/tech/tech_library.h"
+#include "sim/config/tech_loader.h"
 
 using namespace tessera;
 
@@ -241,7 +244,7 @@ TEST_CASE("registry entry, capabilities and area", "[systolic]") {
   std::vector<std::string> names;
   for (const auto& d : e->params) names.push_back(d.name);
   CHECK(names ==
-        std::vector<std::string>{"rows", "cols", "in_bits", "acc_bits", "dataflow", "timing", "weight_buffering"});
+        std::vector<std::string>{"rows", "cols", "in_bits", "acc_bits", "dataflow", "timing", "weight_buffering", "mac"});
   for (const auto& d : e->params) {
     REQUIRE(d.dflt.has_value());
     CHECK(!d.doc.empty());
@@ -375,4 +378,163 @@ TEST_CASE("double-buffered area: a shadow register and an operand mux per PE", "
   // 4 PEs x (3*8 + 32 + 1) + controller 39 + next command (1 + 1 + 2 + 2 + 16) + load
   // counter 2 + visible loads 2 = 293.
   CHECK(bits(*d, "pe_array", "reg") + bits(*d, "controller", "reg") == 293);
+}
+
+// ---- mac: bitweight (docs/engines/systolic.md, "mac: bitweight") ----
+
+namespace {
+
+std::unique_ptr<IEngine> make_bitweight(Config c) {
+  const auto* e = EngineRegistry::instance().find("systolic");
+  ParamValues p = default_params(e->params);
+  p.set("rows", c.rows);
+  p.set("cols", c.cols);
+  p.set("dataflow", c.dataflow);
+  p.set("acc_bits", int64_t{c.acc_bits});
+  p.set("in_bits", int64_t{c.in_bits});
+  p.set("weight_buffering", c.buffering);
+  p.set("mac", std::string("bitweight"));
+  return e->make(p);
+}
+
+// The contract's PE arithmetic written out on values, independently of the model: encode x,
+// build the rows, compress them three at a time. Returns the new (S, Cy).
+std::pair<uint64_t, uint64_t> bitweight_mac(int in_bits, int acc_bits, int64_t x, int64_t y, uint64_t S, uint64_t Cy) {
+  const uint64_t mask = acc_bits == 64 ? ~uint64_t{0} : (uint64_t{1} << acc_bits) - 1;
+  const int D = (in_bits + 1) / 2;
+  auto xb = [&](int i) -> uint64_t { return i < 0 ? 0 : (static_cast<uint64_t>(x) >> std::min(i, 63)) & 1; };
+  const uint64_t ys = static_cast<uint64_t>(y);  // sign-extended: bit in_bits repeats bit in_bits - 1
+  auto yb = [&](int j) -> uint64_t { return j < 0 ? 0 : (ys >> std::min(j, 63)) & 1; };
+  std::vector<uint64_t> rows;
+  uint64_t corr = 0;
+  for (int i = 0; i < D; ++i) {
+    const uint64_t one = xb(2 * i) ^ xb(2 * i - 1), two = (xb(2 * i + 1) ^ xb(2 * i)) & (one ^ 1);
+    const uint64_t neg = xb(2 * i + 1) & ((xb(2 * i) & xb(2 * i - 1)) ^ 1);
+    uint64_t r = 0;
+    for (int j = 0; j <= in_bits && 2 * i + j < 64; ++j) {
+      uint64_t p = ((one & yb(j)) | (two & yb(j - 1))) ^ neg;
+      if (j == in_bits) p ^= 1;  // the sign-extension rule: the top bit inverted, zeros above
+      r |= p << (2 * i + j);
+    }
+    rows.push_back(r & mask);
+    if (2 * i < 64) corr |= neg << (2 * i);
+    if (2 * i + in_bits < 64) corr -= uint64_t{1} << (2 * i + in_bits);  // K, no carries into neg bits
+  }
+  rows.push_back(corr & mask);
+  rows.push_back(S);
+  rows.push_back(Cy);
+  for (size_t h = 0; rows.size() - h > 2; h += 3) {
+    const uint64_t a = rows[h], b = rows[h + 1], c = rows[h + 2];
+    rows.push_back((a ^ b ^ c) & mask);
+    rows.push_back((((a & b) | (a & c) | (b & c)) << 1) & mask);
+  }
+  return {rows[rows.size() - 2], rows.back()};
+}
+
+}  // namespace
+
+TEST_CASE("bit-weight PE: its cells, by hand", "[systolic][bitweight]") {
+  // in_bits 2, acc_bits 8: one digit; rows [R0 (bits 0-2), corr (neg0 at bit 0, K = -4 = bits
+  // 2-7), S, Cy]. Step 1 (R0, corr, S): bit 0 three inputs (fa), bit 1 two (ha), bit 2 two and a
+  // constant 1 (ha), bits 3-7 one and a 1 (wires); its carry row is 0 at bit 0 only. Step 2
+  // (Cy, s1, c1) with Cy = 00xxxxxx: bit 0 one input, bit 1 two (ha), bits 2-7 three (6 fa);
+  // its carry is 0 at bits 0 and 1, so Cy keeps 6 flip-flops: 7 fa, 3 ha.
+  BitweightPe p = bitweight_pe(2, 8);
+  CHECK(p.digits == 1);
+  CHECK(p.enc_bits == 3);
+  CHECK(p.fa == 7);
+  CHECK(p.ha == 3);
+  CHECK(p.cy_bits == 6);
+  CHECK(p.pp_and2 == 9);  // 3 selected bits x (two ANDs and an OR)
+  CHECK(p.pp_xor2 == 3);
+  CHECK(p.enc_and2 == 3);
+  CHECK(p.enc_xor2 == 2);
+  // in_bits 8, acc_bits 32 (counted by an independent Python walk of the same rules).
+  p = bitweight_pe(8, 32);
+  CHECK(p.digits == 4);
+  CHECK(p.fa == 54);
+  CHECK(p.ha == 41);
+  CHECK(p.cy_bits == 30);
+  CHECK(p.pp_and2 == 4 * 27);
+}
+
+TEST_CASE("tech library: the fa cell", "[systolic][bitweight][tech]") {
+  const std::string path = std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml";
+  const TechLibrary lib = load_tech(path);
+  CHECK(lib.area_um2("fa", 10) == Approx(10 * 4.256));                    // [N45] FA_X1
+  CHECK(lib.action_pj("fa", 10) == Approx(10 * 0.0014 * 4.256 / 1.862));  // mux2 energy by area
+  TechSpec none = load_tech_spec(path);
+  none.full_adder_um2 = 0;
+  CHECK_THROWS_AS(TechLibrary(none).area_um2("fa", 1), UserError);
+}
+
+TEST_CASE("bit-weight PE: the compressor accumulates x*y, and Cy's low bits stay 0", "[systolic][bitweight]") {
+  std::mt19937_64 rng(7);
+  for (int in_bits = 1; in_bits <= 16; ++in_bits)
+    for (int acc_bits : {8, 12, 32, 64}) {
+      if (acc_bits < in_bits) continue;
+      const BitweightPe p = bitweight_pe(in_bits, acc_bits);
+      const uint64_t mask = acc_bits == 64 ? ~uint64_t{0} : (uint64_t{1} << acc_bits) - 1;
+      const uint64_t cy_zero = (uint64_t{1} << (acc_bits - p.cy_bits)) - 1;  // the constant low bits
+      const int64_t lo = -(int64_t{1} << (in_bits - 1)), hi = (int64_t{1} << (in_bits - 1)) - 1;
+      const bool exhaustive = in_bits <= 6;
+      std::uniform_int_distribution<int64_t> v(lo, hi);
+      const int64_t n = exhaustive ? (hi - lo + 1) * (hi - lo + 1) : 4000;
+      for (int64_t t = 0; t < n; ++t) {
+        const int64_t x = exhaustive ? lo + t / (hi - lo + 1) : v(rng), y = exhaustive ? lo + t % (hi - lo + 1) : v(rng);
+        const uint64_t S = rng() & mask, Cy = rng() & mask & ~cy_zero;
+        const auto [s2, c2] = bitweight_mac(in_bits, acc_bits, x, y, S, Cy);
+        INFO("in " << in_bits << " acc " << acc_bits << " x " << x << " y " << y);
+        REQUIRE(((s2 + c2) & mask) == ((S + Cy + static_cast<uint64_t>(x * y)) & mask));
+        REQUIRE((c2 & cy_zero) == 0);
+      }
+    }
+}
+
+TEST_CASE("bit-weight array: the plain array's twin, closed form == PE model", "[systolic][bitweight]") {
+  std::mt19937_64 rng(99);
+  auto pick = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+  for (const char* df : {"os", "ws", "is"})
+    for (int i = 0; i < 120; ++i) {
+      Config c;
+      c.rows = pick(1, 6);
+      c.cols = pick(1, 6);
+      c.dataflow = df;
+      c.in_bits = static_cast<int>(pick(2, 8));
+      c.acc_bits = static_cast<int>(pick(c.in_bits, 32));
+      c.buffering = i % 2 ? "double" : "single";
+      auto bw = make_bitweight(c), plain = make(c);
+      const TileRequest req = gemm(pick(1, 14), pick(1, 14), pick(1, 14));
+      INFO(df << " " << c.buffering << " " << c.rows << "x" << c.cols << " in " << c.in_bits << " acc " << c.acc_bits);
+      const IntMatrix a = random_matrix(rng, req.gemm.m, req.gemm.k, c.in_bits);
+      const IntMatrix b = random_matrix(rng, req.gemm.k, req.gemm.n, c.in_bits);
+      const TileCost t = check_all(*bw, req, a, b), p = check_all(*plain, req, a, b);
+      CHECK(t.cycles == p.cycles);
+      CHECK(t.traffic == p.traffic);
+      CHECK(t.macs == p.macs);
+      IntMatrix ob, op;
+      bw->simulate_pe(req, &a, &b, &ob);
+      plain->simulate_pe(req, &a, &b, &op);
+      CHECK(ob == op);
+    }
+}
+
+TEST_CASE("bit-weight array: actions of a 2x2 os tile, by hand", "[systolic][bitweight]") {
+  // M = N = 2, K = 3 on a 2x2 array: 12 MACs, 6 elements encoded at the west edge (2 rows x 3),
+  // 4 results read out, each through one final add. in 8, acc 32: per MAC 108 selection
+  // and2 + 41 half adders' and2, 36 XORs + 41 (as mux), 54 fa; x is 12 bits, Cy 30.
+  auto e = make_bitweight({2, 2, "os"});
+  const ActionCounts a = e->cost(gemm(2, 2, 3)).actions;
+  CHECK(a.count("pe_array", "and2", 149) == 12);
+  CHECK(a.count("pe_array", "mux", 77) == 12);
+  CHECK(a.count("pe_array", "fa", 54) == 12);
+  CHECK(a.count("pe_array", "reg_write", 12) == 12);  // x pipeline
+  CHECK(a.count("pe_array", "reg_write", 8) == 12);   // y pipeline
+  CHECK(a.count("pe_array", "reg_write", 32) == 12);  // S
+  CHECK(a.count("pe_array", "reg_write", 30) == 12);  // Cy
+  CHECK(a.count("pe_array", "mux", 62) == 4);         // read-out of S and Cy
+  CHECK(a.count("pe_array", "and2", 12) == 6);        // encoders
+  CHECK(a.count("pe_array", "mux", 8) == 6);
+  CHECK(a.count("pe_array", "int_add", 32) == 4);     // final adds
+  CHECK(a.items().size() == 11);
 }
