@@ -240,10 +240,7 @@ class BitserialEngine final : public IEngine {
     EngineCapabilities c;
     c.work = {WorkKind::Gemm};
     c.dataflows = {"os"};
-    for (DType t : {DType::int1, DType::int2, DType::int3, DType::int4, DType::int5, DType::int6, DType::int7,
-                    DType::int8, DType::int16})
-      if (dtype_bits(t) <= s_.max_bits) c.a_types.push_back(t);
-    if (s_.max_bits >= 2) c.a_types.push_back(DType::ternary);
+    c.a_types = signed_int_dtypes(s_.max_bits);
     c.b_types = c.a_types;
     c.rows = s_.rows;
     c.cols = s_.cols;

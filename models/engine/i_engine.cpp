@@ -40,6 +40,15 @@ bool ActionCounts::operator==(const ActionCounts& o) const {
   return true;
 }
 
+std::vector<DType> signed_int_dtypes(int bits) {
+  std::vector<DType> v;
+  for (DType t : {DType::int1, DType::int2, DType::int3, DType::int4, DType::int5, DType::int6, DType::int7,
+                  DType::int8, DType::int16})
+    if (dtype_bits(t) <= bits) v.push_back(t);
+  if (bits >= 2) v.push_back(DType::ternary);
+  return v;
+}
+
 bool EngineCapabilities::accepts(WorkKind k) const { return std::find(work.begin(), work.end(), k) != work.end(); }
 bool EngineCapabilities::accepts_dataflow(const std::string& d) const {
   return std::find(dataflows.begin(), dataflows.end(), d) != dataflows.end();

@@ -209,6 +209,10 @@ struct EngineCapabilities {
   bool accepts_dataflow(const std::string& d) const;
 };
 
+// The signed integer formats an integer MAC datapath of `bits` operand bits runs: int1..int8 and
+// int16 that fit, and ternary (+1 needs two signed bits).
+std::vector<DType> signed_int_dtypes(int bits);
+
 // Integer matrix for functional runs; values are sign-extended numbers of the tile's format.
 struct IntMatrix {
   int64_t rows = 0, cols = 0;

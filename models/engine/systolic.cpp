@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/common/int_math.h"
+#include "models/engine/booth_compressor.h"
 #include "models/engine/i_engine.h"
 
 namespace tessera {
@@ -32,86 +33,35 @@ SystolicSpec SystolicSpec::from_params(const ParamValues& p) {
   return s;
 }
 
-// Follows the bit-weight PE's compressor (docs/engines/systolic.md, "mac: bitweight") one bit
-// at a time, knowing only which bits are constant. A step's column with three non-constant
-// inputs is a full adder, with two a half adder (with a constant 1 as third input: XNOR and OR,
-// the same two cells), with fewer a wire.
-namespace {
-enum class Bit : uint8_t { Zero, One, Var };
-using Row = std::vector<Bit>;
-
-struct CompressorCells {
-  int64_t fa = 0, ha = 0;
-  Row s, cy;  // the new S and Cy
-};
-
-CompressorCells compress(int in_bits, int acc_bits, const Row& cy_in) {
-  const int D = (in_bits + 1) / 2, W = acc_bits;
-  std::vector<Row> rows;
-  for (int i = 0; i < D; ++i) {  // R_i: p[0..in_bits-1] from bit 2i, ~p[in_bits] above them
-    Row r(W, Bit::Zero);
-    for (int j = 0; j <= in_bits && 2 * i + j < W; ++j) r[2 * i + j] = Bit::Var;
-    rows.push_back(r);
-  }
-  Row corr(W, Bit::Zero);  // neg_i at bit 2i, and K = -sum_i 2^(2i + in_bits) mod 2^W
-  uint64_t k = 0;
-  for (int i = 0; i < D; ++i)
-    if (2 * i + in_bits < 64) k += uint64_t{1} << (2 * i + in_bits);
-  k = ~k + 1;
-  for (int b = 0; b < W; ++b) {
-    if (b % 2 == 0 && b / 2 < D) corr[b] = Bit::Var;
-    if (b < 64 && ((k >> b) & 1)) corr[b] = Bit::One;  // never a neg bit: those lie below in_bits
-  }
-  rows.push_back(corr);
-  rows.push_back(Row(W, Bit::Var));  // S
-  rows.push_back(cy_in);
-  CompressorCells c;
-  size_t head = 0;
-  while (rows.size() - head > 2) {
-    const Row &x = rows[head], &y = rows[head + 1], &z = rows[head + 2];
-    Row sum(W), carry(W, Bit::Zero);
-    for (int b = 0; b < W; ++b) {
-      int vars = 0, ones = 0;
-      for (Bit v : {x[b], y[b], z[b]}) (v == Bit::Var ? vars : ones) += v != Bit::Zero;
-      if (vars == 3) ++c.fa;
-      if (vars == 2) ++c.ha;
-      sum[b] = vars ? Bit::Var : (ones % 2 ? Bit::One : Bit::Zero);
-      const Bit maj = vars >= 2 || (vars == 1 && ones == 1) ? Bit::Var : (vars + ones >= 2 ? Bit::One : Bit::Zero);
-      if (b + 1 < W) carry[b + 1] = maj;
-    }
-    head += 3;
-    rows.push_back(std::move(sum));
-    rows.push_back(std::move(carry));
-  }
-  c.s = rows[head];
-  c.cy = rows[head + 1];
-  return c;
-}
-}  // namespace
-
+// The PE's rows (docs/engines/systolic.md, "mac: bitweight"): one product's Booth rows and
+// correction row, then S and Cy fed back. Cy's constant low bits are found by iterating to the
+// fixed point (one pass in practice: they do not depend on what is fed back).
 BitweightPe bitweight_pe(int in_bits, int acc_bits) {
-  Row cy(static_cast<size_t>(acc_bits), Bit::Var);
-  cy[0] = Bit::Zero;
-  CompressorCells c = compress(in_bits, acc_bits, cy);
-  for (int pass = 0; c.cy != cy; ++pass) {  // Cy feeds back: find the rows' fixed point
+  BitRow cy(static_cast<size_t>(acc_bits), RowBit::Var);
+  cy[0] = RowBit::Zero;
+  auto run = [&](const BitRow& fed_back) {
+    std::vector<BitRow> rows = booth_product_rows(in_bits, acc_bits, 1);
+    rows.push_back(BitRow(static_cast<size_t>(acc_bits), RowBit::Var));  // S
+    rows.push_back(fed_back);
+    return compress_rows(std::move(rows));
+  };
+  CompressorCells c = run(cy);
+  for (int pass = 0; c.carry != cy; ++pass) {
     if (pass == 4) throw std::logic_error("bitweight_pe: the carry row has no fixed point");
-    cy = c.cy;
-    c = compress(in_bits, acc_bits, cy);
+    cy = c.carry;
+    c = run(cy);
   }
   BitweightPe pe;
   pe.digits = (in_bits + 1) / 2;
-  pe.enc_bits = 3 * pe.digits;
+  pe.enc_bits = booth_encoded_bits(in_bits);
   pe.fa = c.fa;
   pe.ha = c.ha;
-  for (Bit b : c.cy) pe.cy_bits += b == Bit::Var;
-  // Per row: in_bits + 1 selected bits below acc_bits, each (one & y[j]) | (two & y[j-1]) then ^ neg.
-  for (int i = 0; i < pe.digits; ++i) {
-    const int bits = std::max(0, std::min(in_bits + 1, acc_bits - 2 * i));
-    pe.pp_and2 += 3 * bits;
-    pe.pp_xor2 += bits;
-  }
-  pe.enc_xor2 = 2 * pe.digits;  // one; x[2i+1] ^ x[2i] for two
-  pe.enc_and2 = 3 * pe.digits;  // two's AND; neg's two ANDs
+  for (RowBit b : c.carry) pe.cy_bits += b == RowBit::Var;
+  const SelectionCells sel = booth_selection_cells(in_bits, acc_bits), enc = booth_encoder_cells(in_bits);
+  pe.pp_and2 = sel.and2;
+  pe.pp_xor2 = sel.xor2;
+  pe.enc_and2 = enc.and2;
+  pe.enc_xor2 = enc.xor2;
   return pe;
 }
 
@@ -472,10 +422,7 @@ class SystolicEngine final : public IEngine {
     c.dataflows = {s_.dataflow};
     for (const char* d : {"os", "ws", "is"})
       if (d != s_.dataflow) c.dataflows.push_back(d);
-    for (DType t : {DType::int1, DType::int2, DType::int3, DType::int4, DType::int5, DType::int6, DType::int7,
-                    DType::int8, DType::int16})
-      if (dtype_bits(t) <= s_.in_bits) c.a_types.push_back(t);
-    if (s_.in_bits >= 2) c.a_types.push_back(DType::ternary);  // +1 needs two signed bits
+    c.a_types = signed_int_dtypes(s_.in_bits);
     c.b_types = c.a_types;
     c.rows = s_.rows;
     c.cols = s_.cols;

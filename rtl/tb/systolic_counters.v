@@ -2,17 +2,25 @@
 //
 // Wraps systolic_array and counts, cycle by cycle, the actions of docs/engines/systolic.md
 // ("Actions of one fold", component pe_array) from the array's real register and datapath
-// enables, so that the counts can be compared with the C++ model's:
-//   cnt_int_mul    int_mul   (in_bits)   PEs whose multiplier is used (mac)
-//   cnt_int_add    int_add   (acc_bits)  PEs whose adder is used (mac)
-//   cnt_rw_in      reg_write (in_bits)   writes of a_q, b_q and (WEIGHT_DB) sh_q (pipeline,
-//                                        stationary loads, shadow loads and swaps)
-//   cnt_rw_acc     reg_write (acc_bits)  writes of acc_q (accumulator / psum)
-//   cnt_mux        mux       (acc_bits)  os read-out mux reads
-//   cnt_mux_in     mux       (in_bits)   WEIGHT_DB: multiplier operand mux selecting the shadow (swaps)
+// enables, so that the counts can be compared with the C++ model's. They are the events of
+// SystolicCounts (models/engine/systolic.h), which systolic_actions() prices for either MAC:
+//   cnt_int_mul    PEs doing a MAC (mac; MAC=1: partial products + compressor) -> macs
+//   cnt_int_add    the same enable (the plain PE's adder)
+//   cnt_rw_x       writes of a_q, the moving operand (MAC=1: its Booth digits) -> x_writes
+//   cnt_rw_y       writes of b_q (os pipeline, ws/is stationary loads and swaps) and, WEIGHT_DB,
+//                  of sh_q (shadow loads)                                       -> y_writes
+//   cnt_rw_in      cnt_rw_x + cnt_rw_y (the plain in_bits register writes; tb_systolic.cpp)
+//   cnt_rw_acc     writes of acc_q (accumulator / psum; MAC=1: S and Cy)
+//   cnt_mux        os read-out mux reads                                        -> os_reads
+//   cnt_mux_in     WEIGHT_DB: multiplier operand mux selecting the shadow       -> swaps
+//   cnt_enc        valid operands entering a row at the west edge (a_q writes of column 0;
+//                  MAC=1: the row's Booth encoder is used)                      -> encodes
 //   cnt_cycles     cycles with busy high (fold cycles)
-//   cnt_out        output elements delivered (out_valid bits)
+//   cnt_out        results leaving the array (out_valid bits; MAC=1: the column's final
+//                  adder is used)                                               -> outputs
 //   cnt_folds      folds accepted
+// mac_kind is the MAC parameter: both PEs behave the same at every other port, so this is how
+// a driver knows which one it runs.
 // All counters are cumulative since reset; the testbench takes per-fold differences.
 `default_nettype none
 
@@ -23,8 +31,10 @@ module systolic_counters #(
     parameter ACC_BITS = 32,
     parameter T_BITS   = 16,
     parameter WEIGHT_DB = 0,
+    parameter MAC      = 0,
     parameter RB       = $clog2(ROWS + 1),
-    parameter CB       = $clog2(COLS + 1)
+    parameter CB       = $clog2(COLS + 1),
+    parameter XW       = (MAC != 0) ? 3 * ((IN_BITS + 1) / 2) : IN_BITS
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -40,13 +50,17 @@ module systolic_counters #(
     input  wire [COLS*IN_BITS-1:0]  col_in,
     output wire [COLS*ACC_BITS-1:0] out_data,
     output wire [COLS-1:0]          out_valid,
-    output wire [ROWS*IN_BITS-1:0]  row_out,
+    output wire [ROWS*XW-1:0]       row_out,
+    output wire                     mac_kind,
     output reg  [63:0]              cnt_int_mul,
     output reg  [63:0]              cnt_int_add,
     output reg  [63:0]              cnt_rw_in,
+    output reg  [63:0]              cnt_rw_x,
+    output reg  [63:0]              cnt_rw_y,
     output reg  [63:0]              cnt_rw_acc,
     output reg  [63:0]              cnt_mux,
     output reg  [63:0]              cnt_mux_in,
+    output reg  [63:0]              cnt_enc,
     output reg  [63:0]              cnt_cycles,
     output reg  [63:0]              cnt_out,
     output reg  [63:0]              cnt_folds
@@ -54,7 +68,7 @@ module systolic_counters #(
 
     systolic_array #(
         .ROWS(ROWS), .COLS(COLS), .IN_BITS(IN_BITS), .ACC_BITS(ACC_BITS), .T_BITS(T_BITS),
-        .WEIGHT_DB(WEIGHT_DB)
+        .WEIGHT_DB(WEIGHT_DB), .MAC(MAC)
     ) u_arr (
         .clk(clk), .rst(rst),
         .fold_valid(fold_valid), .fold_ready(fold_ready),
@@ -63,9 +77,12 @@ module systolic_counters #(
         .out_data(out_data), .out_valid(out_valid), .row_out(row_out)
     );
 
+    assign mac_kind = (MAC != 0);
+
     // Per-PE enables, picked out of the array by hierarchical reference.
     wire [ROWS*COLS-1:0] mul_v, add_v, a_we_v, b_we_v, acc_we_v, sh_we_v, swap_v;
     wire [COLS-1:0]      mux_v;
+    wire [ROWS-1:0]      enc_v;
     genvar gi, gj;
     generate
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_r
@@ -76,6 +93,9 @@ module systolic_counters #(
                 assign b_we_v[gi*COLS+gj]   = u_arr.g_row[gi].g_col[gj].u_pe.b_we;
                 assign acc_we_v[gi*COLS+gj] = u_arr.g_row[gi].g_col[gj].u_pe.acc_we;
                 assign swap_v[gi*COLS+gj]   = u_arr.g_row[gi].g_col[gj].u_pe.swap;
+                if (gj == 0) begin : g_w
+                    assign enc_v[gi] = u_arr.g_row[gi].g_col[gj].u_pe.a_we;
+                end
                 if (WEIGHT_DB != 0) begin : g_db
                     assign sh_we_v[gi*COLS+gj] = u_arr.g_row[gi].g_col[gj].u_pe.g_db.sh_we;
                 end else begin : g_sb
@@ -98,6 +118,16 @@ module systolic_counters #(
         end
     endfunction
 
+    function [63:0] popcount_r;
+        input [ROWS-1:0] v;
+        integer i;
+        begin
+            popcount_r = 64'd0;
+            for (i = 0; i < ROWS; i = i + 1)
+                popcount_r = popcount_r + {63'd0, v[i]};
+        end
+    endfunction
+
     function [63:0] popcount_c;
         input [COLS-1:0] v;
         integer i;
@@ -113,6 +143,9 @@ module systolic_counters #(
             cnt_int_mul <= 64'd0;
             cnt_int_add <= 64'd0;
             cnt_rw_in   <= 64'd0;
+            cnt_rw_x    <= 64'd0;
+            cnt_rw_y    <= 64'd0;
+            cnt_enc     <= 64'd0;
             cnt_rw_acc  <= 64'd0;
             cnt_mux     <= 64'd0;
             cnt_mux_in  <= 64'd0;
@@ -123,6 +156,9 @@ module systolic_counters #(
             cnt_int_mul <= cnt_int_mul + popcount(mul_v);
             cnt_int_add <= cnt_int_add + popcount(add_v);
             cnt_rw_in   <= cnt_rw_in + popcount(a_we_v) + popcount(b_we_v) + popcount(sh_we_v);
+            cnt_rw_x    <= cnt_rw_x + popcount(a_we_v);
+            cnt_rw_y    <= cnt_rw_y + popcount(b_we_v) + popcount(sh_we_v);
+            cnt_enc     <= cnt_enc + popcount_r(enc_v);
             cnt_rw_acc  <= cnt_rw_acc + popcount(acc_we_v);
             cnt_mux     <= cnt_mux + popcount_c(mux_v);
             cnt_mux_in  <= cnt_mux_in + popcount(swap_v);

@@ -445,17 +445,26 @@ TEST_CASE("bit-weight PE: its cells, by hand", "[systolic][bitweight]") {
   CHECK(p.fa == 7);
   CHECK(p.ha == 3);
   CHECK(p.cy_bits == 6);
-  CHECK(p.pp_and2 == 9);  // 3 selected bits x (two ANDs and an OR)
-  CHECK(p.pp_xor2 == 3);
-  CHECK(p.enc_and2 == 3);
-  CHECK(p.enc_xor2 == 2);
+  CHECK(p.pp_and2 == 1 + 3 + 2);  // bit 0: one & y0; bit 1: (one & y1) | (two & y0); bit 2: (one | two) & sign
+  CHECK(p.pp_xor2 == 3);          // ^ neg
+  CHECK(p.enc_and2 == 1);         // digit 0 (x[-1] = 0): one = x0, neg = x1, two = x1 & ~x0
+  CHECK(p.enc_xor2 == 0);
   // in_bits 8, acc_bits 32 (counted by an independent Python walk of the same rules).
   p = bitweight_pe(8, 32);
   CHECK(p.digits == 4);
   CHECK(p.fa == 54);
   CHECK(p.ha == 41);
   CHECK(p.cy_bits == 30);
-  CHECK(p.pp_and2 == 4 * 27);
+  CHECK(p.pp_and2 == 4 * (1 + 3 * 7 + 2));
+  CHECK(p.enc_and2 == 1 + 3 * 3);
+  CHECK(p.enc_xor2 == 2 * 3);
+  // Odd in_bits: the top digit's window is (sign, sign, x[1]), so its two is 0: no flip-flop for
+  // it, and its product bits are one & y[j]; in_bits 3: digits 0 (bits 1+3+3+2) and 1 (4 x 1).
+  p = bitweight_pe(3, 12);
+  CHECK(p.enc_bits == 5);
+  CHECK(p.pp_and2 == 9 + 4);
+  CHECK(p.enc_and2 == 1 + 1);
+  CHECK(p.enc_xor2 == 1);
 }
 
 TEST_CASE("tech library: the fa cell", "[systolic][bitweight][tech]") {
@@ -521,11 +530,12 @@ TEST_CASE("bit-weight array: the plain array's twin, closed form == PE model", "
 
 TEST_CASE("bit-weight array: actions of a 2x2 os tile, by hand", "[systolic][bitweight]") {
   // M = N = 2, K = 3 on a 2x2 array: 12 MACs, 6 elements encoded at the west edge (2 rows x 3),
-  // 4 results read out, each through one final add. in 8, acc 32: per MAC 108 selection
-  // and2 + 41 half adders' and2, 36 XORs + 41 (as mux), 54 fa; x is 12 bits, Cy 30.
+  // 4 results read out, each through one final add. in 8, acc 32: per MAC 96 selection
+  // and2 + 41 half adders' and2, 36 XORs + 41 (as mux), 54 fa; x is 12 bits, Cy 30; an encoder
+  // is 10 and2 and 6 XORs.
   auto e = make_bitweight({2, 2, "os"});
   const ActionCounts a = e->cost(gemm(2, 2, 3)).actions;
-  CHECK(a.count("pe_array", "and2", 149) == 12);
+  CHECK(a.count("pe_array", "and2", 137) == 12);
   CHECK(a.count("pe_array", "mux", 77) == 12);
   CHECK(a.count("pe_array", "fa", 54) == 12);
   CHECK(a.count("pe_array", "reg_write", 12) == 12);  // x pipeline
@@ -533,8 +543,8 @@ TEST_CASE("bit-weight array: actions of a 2x2 os tile, by hand", "[systolic][bit
   CHECK(a.count("pe_array", "reg_write", 32) == 12);  // S
   CHECK(a.count("pe_array", "reg_write", 30) == 12);  // Cy
   CHECK(a.count("pe_array", "mux", 62) == 4);         // read-out of S and Cy
-  CHECK(a.count("pe_array", "and2", 12) == 6);        // encoders
-  CHECK(a.count("pe_array", "mux", 8) == 6);
+  CHECK(a.count("pe_array", "and2", 10) == 6);        // encoders
+  CHECK(a.count("pe_array", "mux", 6) == 6);
   CHECK(a.count("pe_array", "int_add", 32) == 4);     // final adds
   CHECK(a.items().size() == 11);
 }

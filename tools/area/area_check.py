@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Area cross-check: engine area models against yosys synthesis of their RTL.
 
-For each engine (systolic, bitserial, termserial) and each of its configurations this
+For each engine (systolic with mac plain and bitweight, mactree, bitserial, termserial) and each of its configurations this
 synthesizes the engine's array RTL with yosys (synth -flatten, then abc onto
 tools/area/tessera_cells.lib) and asks the C++ model (the `area_model` tool, which prints
 area_items() priced by a technology file) for the same configuration, then compares, per engine:
@@ -59,6 +59,10 @@ def systolic_cfg(rows, cols, in_bits, acc_bits):
     return {"rows": rows, "cols": cols, "in_bits": in_bits, "acc_bits": acc_bits}
 
 
+def mactree_cfg(lanes, width, in_bits, acc_bits, mac):
+    return {"lanes": lanes, "width": width, "in_bits": in_bits, "acc_bits": acc_bits, "mac": mac}
+
+
 def bitserial_cfg(rows, cols, lanes, bps, max_bits, acc_bits, serial):
     return {"rows": rows, "cols": cols, "lanes": lanes, "bits_per_step": bps, "max_bits": max_bits,
             "acc_bits": acc_bits, "serial": serial}
@@ -94,6 +98,54 @@ ENGINES = {
             (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
             (8, 8, 16, 40), (4, 12, 8, 32), (12, 4, 4, 24), (16, 4, 16, 32), (16, 16, 4, 16),
             (16, 16, 8, 32),
+        ]],
+    },
+    "systolic_bitweight": {
+        "type": "systolic",
+        "rtl": rtl("systolic", "systolic_pe.v", "systolic_array.v"),
+        "top": "systolic_array",
+        "compared": ("pe_array", "controller"),
+        "verilog": lambda c: {"ROWS": c["rows"], "COLS": c["cols"], "IN_BITS": c["in_bits"],
+                              "ACC_BITS": c["acc_bits"], "MAC": 1},
+        "name": lambda c: "bw %dx%d i%d a%d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
+        "column": "config (R x C, IN, ACC)",
+        "cell": lambda c: "%d x %d, %d, %d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
+        "label": lambda c: "%dx%d" % (c["rows"], c["cols"]),
+        "markers": ("<!-- area_check_systolic_bitweight:begin -->", "<!-- area_check_systolic_bitweight:end -->"),
+        "img": "area_systolic_bitweight_vs_yosys",
+        "title": "systolic array, mac: bitweight",
+        "note": "T_BITS 16",
+        "ge_checked": True,
+        # As the plain array's grid, IN_BITS 2..16 (odd ones too: a sign-extended top digit),
+        # ACC_BITS 12..48 including ACC_BITS < 2*IN_BITS (rows cut at ACC_BITS).
+        "configs": [dict(systolic_cfg(*c), mac="bitweight") for c in [
+            (1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
+            (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
+            (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 3, 12), (2, 8, 5, 20), (8, 2, 2, 16),
+            (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
+            (4, 12, 8, 32), (12, 4, 6, 24),
+        ]],
+    },
+    "mactree": {
+        "rtl": rtl("mactree", "mactree.v"),
+        "top": "mactree",
+        "compared": ("lanes", "controller"),
+        "verilog": lambda c: {"LANES": c["lanes"], "WIDTH": c["width"], "IN_BITS": c["in_bits"],
+                              "ACC_BITS": c["acc_bits"], "MAC": 1 if c["mac"] == "bitweight" else 0},
+        "name": lambda c: "%s %dx%d i%d a%d" % (c["mac"][:2], c["lanes"], c["width"], c["in_bits"], c["acc_bits"]),
+        "column": "config (mac, L x W, IN, ACC)",
+        "cell": lambda c: "%s, %d x %d, %d, %d" % (c["mac"], c["lanes"], c["width"], c["in_bits"], c["acc_bits"]),
+        "label": lambda c: "%s%dx%d" % (c["mac"][0], c["lanes"], c["width"]),
+        "markers": ("<!-- area_check_mactree:begin -->", "<!-- area_check_mactree:end -->"),
+        "img": "area_mactree_vs_yosys",
+        "title": "multiplier-adder tree (plain and bitweight)",
+        "note": "M_BITS 16",
+        "ge_checked": True,
+        # Both lane arithmetics on the same grid of L x W, IN_BITS 2..16, ACC_BITS 12..48.
+        "configs": [mactree_cfg(*c, mac=m) for m in ("plain", "bitweight") for c in [
+            (1, 1, 8, 32), (1, 4, 8, 32), (2, 3, 8, 24), (4, 4, 8, 32), (4, 8, 4, 16),
+            (8, 4, 8, 32), (2, 16, 8, 32), (16, 2, 4, 20), (3, 5, 3, 12), (4, 4, 16, 48),
+            (2, 2, 16, 32), (8, 8, 8, 32),
         ]],
     },
     "bitserial": {
@@ -248,7 +300,7 @@ def yosys_numbers(cells, areas):
 
 
 def model_numbers(model, engine, e, configs, tech):
-    args = [model, "--tech", tech, engine]
+    args = [model, "--tech", tech, e.get("type", engine)]
     for c in configs:
         args.append(",".join("%s=%s" % kv for kv in sorted(c.items())))
     r = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)

@@ -18,6 +18,10 @@
 // During a fold the array samples row_in / col_in every cycle at the doc's cycles (the feeder
 // applies the skew; there are no skew registers here) and presents results on out_data /
 // out_valid combinationally.
+// MAC = 1 (bit-weight PE, docs/engines/systolic.md "mac: bitweight"): one radix-4 Booth encoder
+// per row between row_in and PE(i,0), the moving operand travels as its digits, the PEs pass
+// {Cy, S} rows, and one ACC_BITS adder per column below the output mux forms S + Cy. Cycles,
+// handshake, operand and output timing are those of MAC = 0.
 // Preconditions: 1 <= fold_r <= ROWS, 1 <= fold_c <= COLS, 1 <= fold_t < 2^T_BITS.
 `default_nettype none
 
@@ -28,9 +32,11 @@ module systolic_array #(
     parameter ACC_BITS = 32,
     parameter T_BITS   = 16,
     parameter WEIGHT_DB = 0,     // 1: double-buffered stationary operand (shadow registers)
+    parameter MAC      = 0,     // 0: plain PE; 1: bit-weight PE (the engine's `mac: bitweight`)
     // derived, do not override
     parameter RB       = $clog2(ROWS + 1),
-    parameter CB       = $clog2(COLS + 1)
+    parameter CB       = $clog2(COLS + 1),
+    parameter XW       = (MAC != 0) ? 3 * ((IN_BITS + 1) / 2) : IN_BITS  // a pipeline register
 ) (
     input  wire                     clk,
     input  wire                     rst,         // synchronous, active high
@@ -49,14 +55,16 @@ module systolic_array #(
     // results: column j at bits [j*ACC_BITS +: ACC_BITS]
     output wire [COLS*ACC_BITS-1:0] out_data,
     output wire [COLS-1:0]          out_valid,
-    // east edge: the a pipeline registers of column COLS-1 (row i at [i*IN_BITS +: IN_BITS]),
-    // for cascading arrays; it also keeps these registers through synthesis, so every PE has
-    // the same flip-flops (the doc counts their writes like every other PE's)
-    output wire [ROWS*IN_BITS-1:0]  row_out
+    // east edge: the a pipeline registers of column COLS-1 (row i at [i*XW +: XW]; MAC=1: the
+    // Booth digits), for cascading arrays; it also keeps these registers through synthesis, so
+    // every PE has the same flip-flops (the doc counts their writes like every other PE's)
+    output wire [ROWS*XW-1:0]       row_out
 );
 
     localparam LB = $clog2(2 * ROWS + COLS);
     localparam CW = ((T_BITS > LB) ? T_BITS : LB) + 1;  // holds 0 .. T + 2R + C - 3
+    localparam PW = (MAC != 0) ? 2 * ACC_BITS : ACC_BITS;  // a PE's psum: acc, or {Cy, S}
+    localparam D  = (IN_BITS + 1) / 2;                   // MAC=1: Booth digits per operand
 
     // ------------------------------------------------------------------ fold controller
     reg              busy_q;
@@ -211,21 +219,21 @@ module systolic_array #(
     wire [ROWS*COLS-1:0]          v_q_w;
     // One net per PE (arrays of nets, not one flat vector): a simulator then updates a PE's
     // value alone instead of rebuilding a ROWS*COLS*ACC_BITS-bit vector on every change.
-    wire [IN_BITS-1:0]            a_q_w   [0:ROWS*COLS-1];
+    wire [XW-1:0]                 a_q_w   [0:ROWS*COLS-1];
     wire [IN_BITS-1:0]            b_q_w   [0:ROWS*COLS-1];
-    wire [ACC_BITS-1:0]           acc_q_w [0:ROWS*COLS-1];
+    wire [PW-1:0]                 acc_q_w [0:ROWS*COLS-1];
     /* verilator lint_on UNUSED */
     wire [ROWS*COLS-1:0]          mac_w;
-    wire [ACC_BITS-1:0]           res_w   [0:ROWS*COLS-1];
+    wire [PW-1:0]                 res_w   [0:ROWS*COLS-1];
 
     generate
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_row
             for (gj = 0; gj < COLS; gj = gj + 1) begin : g_col
                 localparam P = gi * COLS + gj;
                 wire                v_in;
-                wire [IN_BITS-1:0]  a_in;
+                wire [XW-1:0]       a_in;
                 wire [IN_BITS-1:0]  b_in;
-                wire [ACC_BITS-1:0] psum_in;
+                wire [PW-1:0]       psum_in;
                 if (gj > 0) begin : g_left
                     assign v_in = v_q_w[P-1];
                     assign a_in = a_q_w[P-1];
@@ -236,20 +244,40 @@ module systolic_array #(
                     end else begin : g_vsrc
                         assign v_in = v_src;
                     end
-                    assign a_in = row_in[gi*IN_BITS +: IN_BITS];
+                    wire [IN_BITS-1:0] x = row_in[gi*IN_BITS +: IN_BITS];
+                    if (MAC == 0) begin : g_raw
+                        assign a_in = x;
+                    end else begin : g_enc
+                        // The row's radix-4 Booth encoder: x sign-extended to 2D bits, x[-1] = 0;
+                        // digit k reads (x[2k+1], x[2k], x[2k-1]) = xe[2k+2 .. 2k].
+                        wire [2*D:0] xe;
+                        if (2 * D > IN_BITS) begin : g_odd
+                            assign xe = {x[IN_BITS-1], x, 1'b0};
+                        end else begin : g_even
+                            assign xe = {x, 1'b0};
+                        end
+                        genvar gk;
+                        for (gk = 0; gk < D; gk = gk + 1) begin : g_dig
+                            wire one = xe[2*gk+1] ^ xe[2*gk];
+                            wire two = (xe[2*gk+2] ^ xe[2*gk+1]) & ~one;
+                            wire neg = xe[2*gk+2] & ~(xe[2*gk+1] & xe[2*gk]);
+                            assign a_in[3*gk +: 3] = {neg, two, one};
+                        end
+                    end
                 end
                 if (gi > 0) begin : g_up
                     assign b_in    = b_q_w[P-COLS];
                     assign psum_in = acc_q_w[P-COLS];
                 end else begin : g_edge_t
                     assign b_in    = col_in[gj*IN_BITS +: IN_BITS];
-                    assign psum_in = {ACC_BITS{1'b0}};
+                    assign psum_in = {PW{1'b0}};
                 end
 
                 systolic_pe #(
                     .IN_BITS (IN_BITS),
                     .ACC_BITS(ACC_BITS),
-                    .WEIGHT_DB(WEIGHT_DB)
+                    .WEIGHT_DB(WEIGHT_DB),
+                    .MAC     (MAC)
                 ) u_pe (
                     .clk    (clk),
                     .rst    (rst),
@@ -273,19 +301,20 @@ module systolic_array #(
         end
 
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_east
-            assign row_out[gi*IN_BITS +: IN_BITS] = a_q_w[gi*COLS+COLS-1];
+            assign row_out[gi*XW +: XW] = a_q_w[gi*COLS+COLS-1];
         end
 
         // ------------------------------------------------------------------ output muxes
         // One ROWS:1 mux per column. os: drain cycle d reads row d's accumulator (counted as
         // a mux read, os_rd). ws/is: passes row r-1's psum as it is written (not counted by the
-        // doc: the mux select is static for the whole fold).
+        // doc: the mux select is static for the whole fold). MAC=1: the mux carries {Cy, S} and
+        // the column's one adder below it forms the result S + Cy (the final add).
         for (gj = 0; gj < COLS; gj = gj + 1) begin : g_out
-            reg [ACC_BITS-1:0] mux_data;
+            reg [PW-1:0]       mux_data;
             reg                mux_mac;
             integer            k;
             always @* begin
-                mux_data = {ACC_BITS{1'b0}};
+                mux_data = {PW{1'b0}};
                 mux_mac  = 1'b0;
                 for (k = 0; k < ROWS; k = k + 1) begin
                     if (sel == k[RB-1:0]) begin
@@ -295,7 +324,11 @@ module systolic_array #(
                 end
             end
             wire os_rd = drain & col_used[gj];  // one mux read (acc_bits) this cycle
-            assign out_data[gj*ACC_BITS +: ACC_BITS] = mux_data;
+            if (MAC == 0) begin : g_res
+                assign out_data[gj*ACC_BITS +: ACC_BITS] = mux_data;
+            end else begin : g_fadd
+                assign out_data[gj*ACC_BITS +: ACC_BITS] = mux_data[ACC_BITS-1:0] + mux_data[PW-1:ACC_BITS];
+            end
             assign out_valid[gj] = os_q ? os_rd : mux_mac;
         end
     endgenerate

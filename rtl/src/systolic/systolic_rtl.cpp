@@ -1,7 +1,7 @@
 // The systolic array's RTL (rtl/src/systolic/systolic_array.v, through the counting wrapper
 // rtl/tb/systolic_counters.v) in the place of the `systolic` engine. Its build rules are
 // rtl.cmake beside it; the Verilated model comes through sim/cosim/rtl_model.h (linked in for
-// the test set, else built on first use for any rows x cols x in_bits x acc_bits x buffering).
+// the test set, else built on first use for any rows x cols x in_bits x acc_bits x buffering x mac).
 //
 // A tile is cut into folds exactly as docs/engines/systolic.md says (row folds outer, column
 // folds inner) and the folds are issued back to back: the next command is held on the fold bus
@@ -14,8 +14,10 @@
 // it, and adds the partial sums of later K folds outside the array at acc_bits, as the C++
 // model's `accumulator` does. Fold boundaries are the RTL's `fold_last`. What the comparison
 // needs is read from the hardware, not re-derived:
-//   actions   the wrapper's counters (enables of the real PE registers, multipliers, adders,
-//             output muxes, shadow-select muxes), differenced over the tile;
+//   actions   the wrapper's counters (enables of the real PE registers, MACs, output muxes,
+//             shadow-select muxes, west-edge operands, results), differenced over the tile
+//             into SystolicCounts and priced by systolic_actions(), the model's one pricing
+//             of either PE (`mac: plain | bitweight`, the Verilog MAC = 0 | 1);
 //   cycles    busy cycles counted by the wrapper, split per fold from observed events:
 //             os  fill+steady = cycles with MACs (counter), steady = cycles the feeder streams
 //                 into row 0, drain = the rest (the read-out);
@@ -80,7 +82,7 @@ struct Tile {
 };
 
 struct Counts {
-  u64 mul, add, rw_in, rw_acc, mux, mux_in, cycles;
+  u64 mul, add, rw_acc, rw_x, rw_y, mux, mux_in, enc, out, cycles;
 };
 
 using Port = RtlModel::Port;
@@ -88,13 +90,18 @@ using Port = RtlModel::Port;
 // Runs tiles on one instance of the Verilated array (rtl/tb/systolic_counters.v).
 class Driver {
  public:
-  Driver(const TesseraRtlAbi* abi, int rows, int cols, int in_bits, int acc_bits)
-      : in_(in_bits), acc_(acc_bits), m_(abi), row_lanes_(rows * in_bits), col_lanes_(cols * in_bits) {
+  Driver(const TesseraRtlAbi* abi, const SystolicSpec& spec)
+      : spec_(spec), in_(spec.in_bits), acc_(spec.acc_bits), m_(abi),
+        row_lanes_(static_cast<int>(spec.rows) * spec.in_bits), col_lanes_(static_cast<int>(spec.cols) * spec.in_bits) {
     set(clk_, 0);
     set(rst_, 1);
     set(fold_valid_, 0);
     for (int i = 0; i < 3; ++i) edge();
     set(rst_, 0);
+    // The two PEs agree at every other port, so ask the model which one it is.
+    if ((get(mac_kind_) != 0) != spec.bitweight)
+      throw std::logic_error(std::string("the RTL model has the ") + (spec.bitweight ? "plain" : "bit-weight") +
+                             " PE, the engine asks for the other");
   }
 
   TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
@@ -194,15 +201,24 @@ class Driver {
     if (end.cycles - start.cycles != fold_cycles)
       throw std::logic_error("RTL busy cycles " + std::to_string(end.cycles - start.cycles) +
                              " differ from the folds' " + std::to_string(fold_cycles));
-    // Same actions as the C++ model lists them.
-    cost.macs = end.mul - start.mul;
-    cost.actions.add("pe_array", "int_mul", in_, end.mul - start.mul);
-    cost.actions.add("pe_array", "int_add", acc_, end.add - start.add);
-    cost.actions.add("pe_array", "reg_write", in_, end.rw_in - start.rw_in);
-    cost.actions.add("pe_array", "reg_write", acc_, end.rw_acc - start.rw_acc);
-    cost.actions.add("pe_array", "mux", acc_, end.mux - start.mux);
-    cost.actions.add("pe_array", "mux", in_, end.mux_in - start.mux_in);
-    cost.actions.add("accumulator", "int_add", acc_, accumulator_adds);
+    // The hardware's events, priced as the model prices its own (systolic_actions).
+    SystolicCounts n;
+    n.macs = end.mul - start.mul;
+    n.x_writes = end.rw_x - start.rw_x;
+    n.y_writes = end.rw_y - start.rw_y;
+    n.os_reads = end.mux - start.mux;
+    n.swaps = end.mux_in - start.mux_in;
+    n.encodes = end.enc - start.enc;
+    n.outputs = end.out - start.out;
+    n.accumulator_adds = accumulator_adds;
+    // The plain PE's adder and the acc register (bitweight: S and Cy) are priced per MAC: their
+    // own enables must agree, or the pricing would hide an RTL that adds or writes in other cycles.
+    if (end.add - start.add != n.macs || end.rw_acc - start.rw_acc != n.macs)
+      throw std::logic_error("RTL adds " + std::to_string(end.add - start.add) + " and acc writes " +
+                             std::to_string(end.rw_acc - start.rw_acc) + " differ from its MACs " +
+                             std::to_string(n.macs));
+    cost.macs = n.macs;
+    cost.actions = systolic_actions(spec_, n);
     return cost;
   }
 
@@ -218,8 +234,8 @@ class Driver {
   }
 
   Counts counts() const {
-    return {get(cnt_int_mul_), get(cnt_int_add_), get(cnt_rw_in_),  get(cnt_rw_acc_),
-            get(cnt_mux_),     get(cnt_mux_in_),  get(cnt_cycles_)};
+    return {get(cnt_int_mul_), get(cnt_int_add_), get(cnt_rw_acc_), get(cnt_rw_x_), get(cnt_rw_y_),
+            get(cnt_mux_),     get(cnt_mux_in_),  get(cnt_enc_),    get(cnt_out_),  get(cnt_cycles_)};
   }
 
   // A fold in progress: its stationary rows `preloaded` .. r-1 load in its cycles 0 .. s-1
@@ -320,6 +336,7 @@ class Driver {
             static_cast<u64>(len - stream_last - 1)};
   }
 
+  SystolicSpec spec_;
   int in_, acc_;
   RtlModel m_;
   // The ports (rtl.cmake, PORTS), resolved once.
@@ -328,15 +345,19 @@ class Driver {
        fold_c_ = m_.port("fold_c"), fold_t_ = m_.port("fold_t"), fold_last_ = m_.port("fold_last"),
        row_in_ = m_.port("row_in"), col_in_ = m_.port("col_in"), out_data_ = m_.port("out_data"),
        out_valid_ = m_.port("out_valid"), cnt_int_mul_ = m_.port("cnt_int_mul"), cnt_int_add_ = m_.port("cnt_int_add"),
-       cnt_rw_in_ = m_.port("cnt_rw_in"), cnt_rw_acc_ = m_.port("cnt_rw_acc"), cnt_mux_ = m_.port("cnt_mux"),
-       cnt_mux_in_ = m_.port("cnt_mux_in"), cnt_cycles_ = m_.port("cnt_cycles");
+       cnt_rw_acc_ = m_.port("cnt_rw_acc"), cnt_rw_x_ = m_.port("cnt_rw_x"), cnt_rw_y_ = m_.port("cnt_rw_y"),
+       cnt_mux_ = m_.port("cnt_mux"), cnt_mux_in_ = m_.port("cnt_mux_in"), cnt_enc_ = m_.port("cnt_enc"),
+       cnt_out_ = m_.port("cnt_out"), cnt_cycles_ = m_.port("cnt_cycles"), mac_kind_ = m_.port("mac_kind");
   Lanes row_lanes_, col_lanes_;
 };
 
-// The Verilog parameters of an engine configuration (rtl/src/systolic/systolic_array.v).
+// The Verilog parameters of an engine configuration (rtl/src/systolic/systolic_array.v). MAC is
+// given only for the bit-weight PE (MAC = 1): 0 is its default, so the plain sets stay as they were.
 RtlParams verilog_params(const SystolicSpec& s) {
-  return {{"ROWS", s.rows}, {"COLS", s.cols}, {"IN_BITS", s.in_bits}, {"ACC_BITS", s.acc_bits},
-          {"WEIGHT_DB", s.weight_db ? 1 : 0}};
+  RtlParams p = {{"ROWS", s.rows}, {"COLS", s.cols}, {"IN_BITS", s.in_bits}, {"ACC_BITS", s.acc_bits},
+                 {"WEIGHT_DB", s.weight_db ? 1 : 0}};
+  if (s.bitweight) p.push_back({"MAC", 1});
+  return p;
 }
 
 std::string describe(const RtlParams& p) {
@@ -346,12 +367,16 @@ std::string describe(const RtlParams& p) {
     return int64_t{0};
   };
   return std::to_string(v("ROWS")) + "x" + std::to_string(v("COLS")) + " in_bits=" + std::to_string(v("IN_BITS")) +
-         " acc_bits=" + std::to_string(v("ACC_BITS")) + " weight_buffering=" + (v("WEIGHT_DB") ? "double" : "single");
+         " acc_bits=" + std::to_string(v("ACC_BITS")) + " weight_buffering=" + (v("WEIGHT_DB") ? "double" : "single") +
+         (v("MAC") ? " mac=bitweight" : "");
 }
 
 // First-use build time on one core of a 2-core build machine (docs/cosim.md): about
-// 23 s + 0.16 s per PE (16x16 42 s, 64x64 ~12 min, 128x128 ~45 min).
-double expected_build_seconds(const SystolicSpec& s) { return 23.0 + 0.16 * static_cast<double>(s.rows * s.cols); }
+// 23 s + 0.16 s per PE (16x16 42 s, 64x64 ~12 min, 128x128 ~45 min). The bit-weight PE's
+// compressor compiles to more code: its linked 8x8 took ~1.4x the plain 8x8's compile time.
+double expected_build_seconds(const SystolicSpec& s) {
+  return 23.0 + (s.bitweight ? 0.23 : 0.16) * static_cast<double>(s.rows * s.cols);
+}
 
 constexpr int64_t kMaxFoldT = (int64_t{1} << 16) - 1;  // the RTL's T_BITS = 16 fold counter
 
@@ -367,7 +392,8 @@ class SystolicRtlEngine final : public IRtlEngine {
     rq.params = verilog_params(spec_);
     rq.what = "systolic " + describe(rq.params);
     rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "-i" + std::to_string(spec_.in_bits) +
-               "-a" + std::to_string(spec_.acc_bits) + (spec_.weight_db ? "-double" : "-single");
+               "-a" + std::to_string(spec_.acc_bits) + (spec_.weight_db ? "-double" : "-single") +
+               (spec_.bitweight ? "-bitweight" : "");
     rq.expected_seconds = expected_build_seconds(spec_);
     abi_ = rtl_model_abi(rq);  // linked in, cached, or built now (UserError if it cannot be)
   }
@@ -414,8 +440,7 @@ class SystolicRtlEngine final : public IRtlEngine {
     tile.b_bits = dtype_bits(req.b_type);
     std::lock_guard<std::mutex> lock(mu_);
     if (!driver_)
-      driver_ = std::make_unique<Driver>(abi_, static_cast<int>(spec_.rows), static_cast<int>(spec_.cols), spec_.in_bits,
-                                         spec_.acc_bits);
+      driver_ = std::make_unique<Driver>(abi_, spec_);
     return driver_->run(tile, clock);
   }
 
