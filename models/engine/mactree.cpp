@@ -74,16 +74,19 @@ ActionCounts mactree_actions(const MactreeSpec& s, const MactreeCounts& c) {
     for (int bits : lane.tree_adder_bits) a.add(kLanes, "int_add", bits, c.results);
     a.add(kLanes, "reg_write", s.in_bits, c.act_writes);
   } else {
-    const auto w = [](int64_t v) { return static_cast<int>(v); };
-    a.add(kLanes, "and2", w(lane.sel_and2), c.products);
-    a.add(kLanes, "mux", w(lane.sel_xor2), c.products);
-    a.add(kLanes, "fa", w(lane.fa), c.results);
-    a.add(kLanes, "and2", w(lane.ha), c.results);
-    a.add(kLanes, "mux", w(lane.ha), c.results);
+    // Cells by the count (bits = cells); logic that constants remove entirely is no action.
+    const auto cells = [&](const char* prim, int64_t n, uint64_t count) {
+      if (n > 0) a.add(kLanes, prim, static_cast<int>(n), count);
+    };
+    cells("and2", lane.sel_and2, c.products);
+    cells("mux", lane.sel_xor2, c.products);
+    cells("fa", lane.fa, c.results);
+    cells("and2", lane.ha, c.results);
+    cells("mux", lane.ha, c.results);
     a.add(kLanes, "int_add", s.acc_bits, c.results);  // the final add
     a.add(kLanes, "reg_write", lane.enc_bits, c.act_writes);
-    a.add(kLanes, "and2", w(lane.enc_and2), c.act_writes);  // the encoders
-    a.add(kLanes, "mux", w(lane.enc_xor2), c.act_writes);
+    cells("and2", lane.enc_and2, c.act_writes);  // the encoders
+    cells("mux", lane.enc_xor2, c.act_writes);
   }
   a.add(kLanes, "reg_write", s.acc_bits, c.results);
   a.add(kLanes, "reg_write", s.in_bits, c.weight_writes);

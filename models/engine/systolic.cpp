@@ -78,17 +78,20 @@ ActionCounts systolic_actions(const SystolicSpec& s, const SystolicCounts& c) {
     a.add(pe, "mux", s.acc_bits, c.os_reads);
   } else {
     const BitweightPe b = bitweight_pe(s.in_bits, s.acc_bits);
-    const auto n = [](int64_t v) { return static_cast<int>(v); };
-    a.add(pe, "and2", n(b.pp_and2 + b.ha), c.macs);
-    a.add(pe, "mux", n(b.pp_xor2 + b.ha), c.macs);
-    a.add(pe, "fa", n(b.fa), c.macs);
+    // Cells by the count (bits = cells); logic that constants remove entirely is no action.
+    const auto cells = [&](const char* prim, int64_t n, uint64_t count) {
+      if (n > 0) a.add(pe, prim, static_cast<int>(n), count);
+    };
+    cells("and2", b.pp_and2 + b.ha, c.macs);
+    cells("mux", b.pp_xor2 + b.ha, c.macs);
+    cells("fa", b.fa, c.macs);
     a.add(pe, "reg_write", b.enc_bits, c.x_writes);
     a.add(pe, "reg_write", s.in_bits, c.y_writes);
     a.add(pe, "reg_write", s.acc_bits, c.macs);
     a.add(pe, "reg_write", b.cy_bits, c.macs);
     a.add(pe, "mux", s.acc_bits + b.cy_bits, c.os_reads);
-    a.add(pe, "and2", n(b.enc_and2), c.encodes);
-    a.add(pe, "mux", n(b.enc_xor2), c.encodes);
+    cells("and2", b.enc_and2, c.encodes);
+    cells("mux", b.enc_xor2, c.encodes);
     a.add(pe, "int_add", s.acc_bits, c.outputs);  // the column's final add S + Cy
   }
   a.add(pe, "mux", s.in_bits, c.swaps);
@@ -567,6 +570,9 @@ class SystolicEngine final : public IEngine {
                                    {kController, "reg", cycle_bits, 1},
                                    {kController, "int_add", cycle_bits, 3 + 2 * db}});
     if (db) items.push_back({kController, "int_add", rb, 2});
+    // Logic that constants remove entirely (a 2-bit operand's encoder has no XOR) is no item.
+    items.erase(std::remove_if(items.begin(), items.end(), [](const AreaItem& i) { return i.bits == 0 || i.count == 0; }),
+                items.end());
     return items;
   }
 

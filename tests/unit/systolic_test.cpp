@@ -548,3 +548,16 @@ TEST_CASE("bit-weight array: actions of a 2x2 os tile, by hand", "[systolic][bit
   CHECK(a.count("pe_array", "int_add", 32) == 4);     // final adds
   CHECK(a.items().size() == 11);
 }
+
+TEST_CASE("bit-weight array: narrow operands price without empty cells", "[systolic][bitweight]") {
+  // in_bits 1 and 2: the encoder has no XOR (in_bits 1: no gate at all); no zero-width action
+  // or area item may reach the tech library, which refuses them.
+  const TechLibrary lib = load_tech(std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml");
+  for (int in_bits : {1, 2, 3}) {
+    Config c{3, 2, "os", 12, in_bits};
+    auto e = make_bitweight(c);
+    const TileCost t = e->cost(gemm(4, 3, 5));
+    for (const Action& a : t.actions.items()) CHECK(lib.action_pj(a.primitive, a.bits) > 0);
+    for (const AreaItem& i : e->area_items()) CHECK(lib.area_um2(i.primitive, i.bits) > 0);
+  }
+}
