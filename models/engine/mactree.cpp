@@ -263,7 +263,10 @@ class MactreeEngine final : public IEngine {
     const MactreeLane lane = mactree_lane(s_);
     const auto L = static_cast<u64>(s_.lanes), W = static_cast<u64>(s_.width);
     const int kb = clog2(W + 1), lb = clog2(L + 1), cycle_bits = std::max(kRowsBits, kb) + 1;
-    std::vector<AreaItem> items = {{kLanes, "reg", s_.in_bits, W * L}, {kLanes, "reg", s_.acc_bits, L}};
+    // The result register keeps the bits a W-product sum can have (2 in_bits + clog2(W)); those
+    // above are copies of its sign, which synthesis merges.
+    const int result_bits = std::min(s_.acc_bits, 2 * s_.in_bits + clog2(W));
+    std::vector<AreaItem> items = {{kLanes, "reg", s_.in_bits, W * L}, {kLanes, "reg", result_bits, L}};
     if (!s_.bitweight) {
       items.push_back({kLanes, "int_mul", s_.in_bits, W * L});
       for (int bits : lane.tree_adder_bits) items.push_back({kLanes, "int_add", bits, L});

@@ -127,7 +127,7 @@ ENGINES = {
         ]],
     },
     "mactree": {
-        "rtl": rtl("mactree", "mactree.v"),
+        "rtl": rtl("mactree", "mactree_lane.v", "mactree.v"),
         "top": "mactree",
         "compared": ("lanes", "controller"),
         "verilog": lambda c: {"LANES": c["lanes"], "WIDTH": c["width"], "IN_BITS": c["in_bits"],

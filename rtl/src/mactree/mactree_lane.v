@@ -1,0 +1,199 @@
+// mactree_lane.v -- one dot-product lane of mactree.v (docs/engines/mactree.md).
+//
+// Registers: WIDTH weight registers g_w[i].q (IN_BITS, written when w_we[i]) and the result
+// register res_q (ACC_BITS, written when res_we; it drives res_o). Between the shared activation
+// register (x; unused inputs zero) and res_q, combinational:
+//   MAC = 0: WIDTH signed IN_BITS x IN_BITS multipliers and a pairwise adder tree: level l
+//            (1 .. clog2(WIDTH)) adds elements 2e and 2e+1 of level l-1 in adders of
+//            min(ACC_BITS, 2*IN_BITS + l) bits, an odd last element passing up; level 0 is the
+//            products, cut to min(ACC_BITS, 2*IN_BITS) bits. Below ACC_BITS no level overflows
+//            (2^l products of 2*IN_BITS bits); at ACC_BITS every sum wraps, as the contract says.
+//   MAC = 1: per input t the D = ceil(IN_BITS/2) partial-product rows R_(t,d) of its Booth
+//            digits and weight and its correction row (its neg bits at 2d; input 0's also holds
+//            the constant K of all WIDTH inputs, modulo 2^ACC_BITS), every row ACC_BITS wide
+//            with literal constants (docs/engines/systolic.md "mac: bitweight"), so synthesis
+//            folds exactly the constants the model's fa/ha count assumes; the rows
+//            [R_(0,0..D-1), corr_0, R_(1,0..D-1), corr_1, ...] are reduced three at a time by
+//            3:2 compressors (first three first, sum and carry appended) until two remain, which
+//            one ACC_BITS adder sums. Unused inputs arrive as zero digits: their rows are the
+//            constant top bits that K cancels.
+`default_nettype none
+
+module mactree_lane #(
+    parameter WIDTH    = 16,
+    parameter IN_BITS  = 8,
+    parameter ACC_BITS = 32,
+    parameter MAC      = 0,
+    // derived, do not override
+    parameter XW       = (MAC != 0) ? 3 * ((IN_BITS + 1) / 2) : IN_BITS
+) (
+    input  wire                clk,
+    input  wire [WIDTH-1:0]    w_we,    // weight register i takes w_in
+    input  wire [IN_BITS-1:0]  w_in,
+    input  wire [WIDTH*XW-1:0] x,       // the activation register (unused inputs zero)
+    input  wire                res_we,
+    output wire [ACC_BITS-1:0] res_o
+);
+
+    localparam D   = (IN_BITS + 1) / 2;   // MAC = 1: Booth digits per operand
+    localparam R   = D + 1;               // ... rows per input: D digits and the correction row
+    localparam NQ0 = WIDTH * R;           // ... rows into the compressor
+    localparam NS  = NQ0 - 2;             // ... 3:2 steps (each removes one row)
+    localparam NQ  = NQ0 + 2 * NS;        // ... the row queue, with every step's sum and carry
+    localparam [63:0] KW = kw_const(IN_BITS, D, WIDTH);
+    localparam LEVELS = (WIDTH > 1) ? $clog2(WIDTH) : 0;                // MAC = 0: tree levels
+    localparam P0 = (ACC_BITS < 2 * IN_BITS) ? ACC_BITS : 2 * IN_BITS;  // ... product bits kept
+    localparam TW = (ACC_BITS < 2 * IN_BITS + LEVELS) ? ACC_BITS : 2 * IN_BITS + LEVELS;  // ... root
+    genvar gi, gl, ge, gd, gb, gq, gs;
+
+    // The registers, one clock enable each.
+    generate
+        for (gi = 0; gi < WIDTH; gi = gi + 1) begin : g_w
+            reg [IN_BITS-1:0] q;
+            always @(posedge clk)
+                if (w_we[gi])
+                    q <= w_in;
+        end
+    endgenerate
+    wire [ACC_BITS-1:0] sum;   // what the result register takes
+    reg  [ACC_BITS-1:0] res_q;
+    always @(posedge clk)
+        if (res_we)
+            res_q <= sum;
+    assign res_o = res_q;
+
+    generate
+        if (MAC == 0) begin : g_plain
+            for (gi = 0; gi < WIDTH; gi = gi + 1) begin : g_mul
+                wire signed [2*IN_BITS-1:0] prod = $signed(x[gi*XW +: IN_BITS]) * $signed(g_w[gi].q);
+                wire [P0-1:0] p = prod[P0-1:0];
+                if (P0 < 2 * IN_BITS) begin : g_cut
+                    // Waiver: product bits at 2^ACC_BITS and above wrap away.
+                    /* verilator lint_off UNUSEDSIGNAL */
+                    wire unused_hi = ^prod[2*IN_BITS-1:P0];
+                    /* verilator lint_on UNUSEDSIGNAL */
+                end
+            end
+            // Level gl: ceil(WIDTH / 2^gl) elements of BW bits.
+            for (gl = 0; gl <= LEVELS; gl = gl + 1) begin : g_lv
+                localparam N  = (WIDTH + (1 << gl) - 1) >> gl;
+                localparam BW = (ACC_BITS < 2 * IN_BITS + gl) ? ACC_BITS : 2 * IN_BITS + gl;
+                for (ge = 0; ge < N; ge = ge + 1) begin : g_e
+                    wire [BW-1:0] v;
+                    if (gl == 0) begin : g_leaf
+                        assign v = g_mul[ge].p;
+                    end else begin : g_up
+                        localparam NP = (WIDTH + (1 << (gl - 1)) - 1) >> (gl - 1);  // level gl-1's elements
+                        localparam PW = (ACC_BITS < 2 * IN_BITS + gl - 1) ? ACC_BITS : 2 * IN_BITS + gl - 1;
+                        wire [PW-1:0] a = g_lv[gl-1].g_e[2*ge].v;
+                        wire [BW-1:0] ax;
+                        if (BW > PW) begin : g_sx
+                            assign ax = {a[PW-1], a};
+                        end else begin : g_nx
+                            assign ax = a;
+                        end
+                        if (2 * ge + 1 < NP) begin : g_add
+                            wire [PW-1:0] b = g_lv[gl-1].g_e[2*ge+1].v;
+                            wire [BW-1:0] bx;
+                            if (BW > PW) begin : g_sx
+                                assign bx = {b[PW-1], b};
+                            end else begin : g_nx
+                                assign bx = b;
+                            end
+                            assign v = ax + bx;
+                        end else begin : g_pass
+                            assign v = ax;
+                        end
+                    end
+                end
+            end
+            wire [TW-1:0] root = g_lv[LEVELS].g_e[0].v;
+            if (TW < ACC_BITS) begin : g_sx
+                assign sum = {{(ACC_BITS - TW){root[TW-1]}}, root};
+            end else begin : g_nx
+                assign sum = root;
+            end
+        end else begin : g_bw
+            for (gi = 0; gi < WIDTH; gi = gi + 1) begin : g_in
+                wire [IN_BITS-1:0] y   = g_w[gi].q;
+                wire [IN_BITS:0]   ys  = {y[IN_BITS-1], y};   // y at IN_BITS + 1 bits
+                wire [IN_BITS:0]   ys1 = {y, 1'b0};           // ys[j-1], ys[-1] = 0
+                for (gd = 0; gd < D; gd = gd + 1) begin : g_pp
+                    wire one = x[gi*XW + 3*gd], two = x[gi*XW + 3*gd + 1], neg = x[gi*XW + 3*gd + 2];
+                    wire [IN_BITS:0] p = (({(IN_BITS + 1){one}} & ys) | ({(IN_BITS + 1){two}} & ys1))
+                                       ^ {(IN_BITS + 1){neg}};
+                    // R_(t,d): p[0..IN_BITS-1] from bit 2d, ~p[IN_BITS] above them, zeros elsewhere.
+                    wire [ACC_BITS-1:0] row;
+                    for (gb = 0; gb < ACC_BITS; gb = gb + 1) begin : g_b
+                        if (gb < 2 * gd || gb > 2 * gd + IN_BITS) begin : g_0
+                            assign row[gb] = 1'b0;
+                        end else if (gb == 2 * gd + IN_BITS) begin : g_s
+                            assign row[gb] = ~p[IN_BITS];
+                        end else begin : g_p
+                            assign row[gb] = p[gb-2*gd];
+                        end
+                    end
+                    if (2 * gd + IN_BITS >= ACC_BITS) begin : g_cut
+                        // Waiver: row bits at 2^ACC_BITS and above wrap away.
+                        /* verilator lint_off UNUSEDSIGNAL */
+                        wire unused_p = ^p;
+                        /* verilator lint_on UNUSEDSIGNAL */
+                    end
+                end
+                // corr_t: neg_d at bit 2d; input 0's also holds KW = W K mod 2^ACC_BITS, whose
+                // bits lie at IN_BITS and above, never on a neg bit (2d <= IN_BITS - 1).
+                wire [ACC_BITS-1:0] corr;
+                for (gb = 0; gb < ACC_BITS; gb = gb + 1) begin : g_corr
+                    if (gb % 2 == 0 && gb / 2 < D) begin : g_neg
+                        assign corr[gb] = g_pp[gb/2].neg;
+                    end else if (gi == 0 && gb < 64 && KW[gb % 64]) begin : g_1
+                        assign corr[gb] = 1'b1;
+                    end else begin : g_0
+                        assign corr[gb] = 1'b0;
+                    end
+                end
+            end
+            // The row queue: items 0 .. NQ0-1 the input rows in order; step s takes items 3s,
+            // 3s+1, 3s+2 and appends its sum and carry as items NQ0 + 2s, NQ0 + 2s + 1.
+            for (gq = 0; gq < NQ; gq = gq + 1) begin : g_q
+                wire [ACC_BITS-1:0] r;
+                if (gq < NQ0) begin : g_row
+                    if (gq % R < D) begin : g_r
+                        assign r = g_in[gq/R].g_pp[gq%R].row;
+                    end else begin : g_c
+                        assign r = g_in[gq/R].corr;
+                    end
+                end else if ((gq - NQ0) % 2 == 0) begin : g_sum
+                    assign r = g_st[(gq-NQ0)/2].s;
+                end else begin : g_cy
+                    assign r = g_st[(gq-NQ0)/2].c;
+                end
+            end
+            for (gs = 0; gs < NS; gs = gs + 1) begin : g_st
+                wire [ACC_BITS-1:0] a = g_q[3*gs].r, b = g_q[3*gs+1].r, c3 = g_q[3*gs+2].r;
+                wire [ACC_BITS-1:0] s = a ^ b ^ c3;
+                wire [ACC_BITS-1:0] c = {(a[ACC_BITS-2:0] & b[ACC_BITS-2:0]) | (a[ACC_BITS-2:0] & c3[ACC_BITS-2:0]) |
+                                         (b[ACC_BITS-2:0] & c3[ACC_BITS-2:0]), 1'b0};  // maj << 1
+            end
+            assign sum = g_q[NQ-2].r + g_q[NQ-1].r;  // the final add
+        end
+    endgenerate
+
+    // W K modulo 2^64, K = -sum_d 2^(2d + IN_BITS): the sign-extension constants of W products
+    // (terms at 2^64 and above vanish, as in booth_product_rows()).
+    function [63:0] kw_const;
+        input integer in_bits, d, w;
+        integer i;
+        reg [63:0] s;
+        begin
+            s = 64'd0;
+            for (i = 0; i < d; i = i + 1)
+                if (2 * i + in_bits < 64)
+                    s = s + (64'd1 << (2 * i + in_bits));
+            kw_const = (~s + 64'd1) * w[31:0];
+        end
+    endfunction
+
+endmodule
+
+`default_nettype wire
