@@ -1,6 +1,7 @@
 #include "models/engine/i_engine.h"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <tuple>
 
@@ -11,15 +12,16 @@ const EngineCapabilities& IEngine::capabilities() const {
   return caps_;
 }
 
-void ActionCounts::add(const std::string& component, const std::string& primitive, int bits, uint64_t count) {
-  if (count == 0) return;
+void ActionCounts::add(const std::string& component, const std::string& primitive, int64_t bits, uint64_t count) {
+  if (count == 0 || bits <= 0) return;
+  if (bits > std::numeric_limits<int>::max()) throw std::invalid_argument("action of " + std::to_string(bits) + " bits");
   for (auto& a : items_) {
     if (a.component == component && a.primitive == primitive && a.bits == bits) {
       a.count += count;
       return;
     }
   }
-  items_.push_back({component, primitive, bits, count});
+  items_.push_back({component, primitive, static_cast<int>(bits), count});
 }
 
 void ActionCounts::merge(const ActionCounts& other, uint64_t times) {
@@ -254,6 +256,18 @@ void IEngine::compute_typed(const TileRequest& req, const TypedMatrix& a, const 
   IntMatrix o;
   compute(req, to_int_matrix(a), to_int_matrix(b), o);
   out = to_typed(o, acc);
+}
+
+std::vector<ActionPrimitive> IEngine::with_default_combine(const ActionCounts& every) const {
+  std::vector<ActionPrimitive> own;
+  for (const Action& a : every.items()) own.push_back({a.component, a.primitive, a.bits});
+  return with_default_combine(std::move(own));
+}
+
+std::vector<AreaItem> without_empty(std::vector<AreaItem> items) {
+  items.erase(std::remove_if(items.begin(), items.end(), [](const AreaItem& i) { return i.bits <= 0 || i.count == 0; }),
+              items.end());
+  return items;
 }
 
 std::vector<ActionPrimitive> IEngine::with_default_combine(std::vector<ActionPrimitive> own) const {

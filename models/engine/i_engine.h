@@ -131,7 +131,9 @@ struct Action {
 
 class ActionCounts {
  public:
-  void add(const std::string& component, const std::string& primitive, int bits, uint64_t count);
+  // Adds `count` actions of a `bits`-wide primitive; zero of them, or of zero-width hardware
+  // (logic that constants removed), is no action.
+  void add(const std::string& component, const std::string& primitive, int64_t bits, uint64_t count);
   void merge(const ActionCounts& other, uint64_t times = 1);
   uint64_t count(const std::string& component, const std::string& primitive, int bits) const;
   const std::vector<Action>& items() const { return items_; }  // in first-added order
@@ -186,6 +188,9 @@ struct AreaItem {
   int bits = 0;
   uint64_t count = 0;
 };
+
+// `items` without those of no hardware (zero bits or zero count: logic that constants removed).
+std::vector<AreaItem> without_empty(std::vector<AreaItem> items);
 
 enum class TimingDependence { Shape, Histogram, Data };
 const char* timing_dependence_name(TimingDependence t);  // shape | histogram | data
@@ -380,6 +385,9 @@ class IEngine {
   std::vector<ActionPrimitive> default_combine_primitives() const;
   // `own` followed by the default combine's primitives it does not already list.
   std::vector<ActionPrimitive> with_default_combine(std::vector<ActionPrimitive> own) const;
+  // The same, with `own` the primitives of `every`: an engine's pricing applied to one event of
+  // each kind lists everything that pricing can count.
+  std::vector<ActionPrimitive> with_default_combine(const ActionCounts& every) const;
   // The typed functional model of an integer MAC engine: the numerics reference GEMM under
   // accum_rule(req), after checking that a and b match the request (std::invalid_argument).
   void reference_gemm_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b, TypedMatrix& out) const;

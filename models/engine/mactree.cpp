@@ -29,6 +29,10 @@ MactreeSpec MactreeSpec::from_params(const ParamValues& p) {
 
 MactreeLane mactree_lane(const MactreeSpec& s) {
   MactreeLane lane;
+  // Above these bits a sum is a copy of its sign: both arithmetics work modulo 2^sum_bits and
+  // sign-extend (exact, since the sum fits), and the result register keeps only them (synthesis
+  // merges the sign copies).
+  lane.sum_bits = std::min(s.acc_bits, 2 * s.in_bits + clog2(static_cast<uint64_t>(s.width)));
   if (!s.bitweight) {
     // Pairs added level by level, an odd one passing up; level j's sums are 2 in_bits + j wide.
     for (int64_t n = s.width, level = 1; n > 1; n = (n + 1) / 2, ++level)
@@ -39,13 +43,13 @@ MactreeLane mactree_lane(const MactreeSpec& s) {
   // Every input's Booth rows and correction row, all the constants in input 0's.
   std::vector<BitRow> rows;
   for (int64_t t = 0; t < s.width; ++t) {
-    auto r = booth_product_rows(s.in_bits, s.acc_bits, t == 0 ? static_cast<uint64_t>(s.width) : 0);
+    auto r = booth_product_rows(s.in_bits, lane.sum_bits, t == 0 ? static_cast<uint64_t>(s.width) : 0);
     rows.insert(rows.end(), r.begin(), r.end());
   }
   const CompressorCells c = compress_rows(std::move(rows));
   lane.fa = c.fa;
   lane.ha = c.ha;
-  const SelectionCells sel = booth_selection_cells(s.in_bits, s.acc_bits), enc = booth_encoder_cells(s.in_bits);
+  const SelectionCells sel = booth_selection_cells(s.in_bits, lane.sum_bits), enc = booth_encoder_cells(s.in_bits);
   lane.sel_and2 = sel.and2;
   lane.sel_xor2 = sel.xor2;
   lane.enc_and2 = enc.and2;
@@ -74,21 +78,18 @@ ActionCounts mactree_actions(const MactreeSpec& s, const MactreeCounts& c) {
     for (int bits : lane.tree_adder_bits) a.add(kLanes, "int_add", bits, c.results);
     a.add(kLanes, "reg_write", s.in_bits, c.act_writes);
   } else {
-    // Cells by the count (bits = cells); logic that constants remove entirely is no action.
-    const auto cells = [&](const char* prim, int64_t n, uint64_t count) {
-      if (n > 0) a.add(kLanes, prim, static_cast<int>(n), count);
-    };
-    cells("and2", lane.sel_and2, c.products);
-    cells("mux", lane.sel_xor2, c.products);
-    cells("fa", lane.fa, c.results);
-    cells("and2", lane.ha, c.results);
-    cells("mux", lane.ha, c.results);
-    a.add(kLanes, "int_add", s.acc_bits, c.results);  // the final add
+    // Cells by the count (bits = cells).
+    a.add(kLanes, "and2", lane.sel_and2, c.products);
+    a.add(kLanes, "mux", lane.sel_xor2, c.products);
+    a.add(kLanes, "fa", lane.fa, c.results);
+    a.add(kLanes, "and2", lane.ha, c.results);
+    a.add(kLanes, "mux", lane.ha, c.results);
+    a.add(kLanes, "int_add", lane.sum_bits, c.results);  // the final add
     a.add(kLanes, "reg_write", lane.enc_bits, c.act_writes);
-    cells("and2", lane.enc_and2, c.act_writes);  // the encoders
-    cells("mux", lane.enc_xor2, c.act_writes);
+    a.add(kLanes, "and2", lane.enc_and2, c.act_writes);  // the encoders
+    a.add(kLanes, "mux", lane.enc_xor2, c.act_writes);
   }
-  a.add(kLanes, "reg_write", s.acc_bits, c.results);
+  a.add(kLanes, "reg_write", lane.sum_bits, c.results);
   a.add(kLanes, "reg_write", s.in_bits, c.weight_writes);
   a.add(kAccumulator, "int_add", s.acc_bits, c.accumulator_adds);
   return a;
@@ -263,10 +264,7 @@ class MactreeEngine final : public IEngine {
     const MactreeLane lane = mactree_lane(s_);
     const auto L = static_cast<u64>(s_.lanes), W = static_cast<u64>(s_.width);
     const int kb = clog2(W + 1), lb = clog2(L + 1), cycle_bits = std::max(kRowsBits, kb) + 1;
-    // The result register keeps the bits a W-product sum can have (2 in_bits + clog2(W)); those
-    // above are copies of its sign, which synthesis merges.
-    const int result_bits = std::min(s_.acc_bits, 2 * s_.in_bits + clog2(W));
-    std::vector<AreaItem> items = {{kLanes, "reg", s_.in_bits, W * L}, {kLanes, "reg", result_bits, L}};
+    std::vector<AreaItem> items = {{kLanes, "reg", s_.in_bits, W * L}, {kLanes, "reg", lane.sum_bits, L}};
     if (!s_.bitweight) {
       items.push_back({kLanes, "int_mul", s_.in_bits, W * L});
       for (int bits : lane.tree_adder_bits) items.push_back({kLanes, "int_add", bits, L});
@@ -278,7 +276,7 @@ class MactreeEngine final : public IEngine {
                                  {kLanes, "fa", w(lane.fa), L},
                                  {kLanes, "and2", w(lane.ha), L},
                                  {kLanes, "mux", w(lane.ha), L},
-                                 {kLanes, "int_add", s_.acc_bits, L},
+                                 {kLanes, "int_add", lane.sum_bits, L},
                                  {kLanes, "reg", lane.enc_bits, W},
                                  {kLanes, "and2", w(lane.enc_and2), W},
                                  {kLanes, "mux", w(lane.enc_xor2), W}});
@@ -290,17 +288,11 @@ class MactreeEngine final : public IEngine {
                                {kController, "reg", kRowsBits, 1},
                                {kController, "reg", cycle_bits, 1},
                                {kController, "int_add", cycle_bits, 1}});
-    items.erase(std::remove_if(items.begin(), items.end(), [](const AreaItem& i) { return i.bits == 0 || i.count == 0; }),
-                items.end());
-    return items;
+    return without_empty(std::move(items));
   }
 
   std::vector<ActionPrimitive> action_primitives() const override {
-    MactreeCounts every{1, 1, 1, 1, 1};
-    const ActionCounts all = mactree_actions(s_, every);
-    std::vector<ActionPrimitive> v;
-    for (const Action& a : all.items()) v.push_back({a.component, a.primitive, a.bits});
-    return with_default_combine(std::move(v));
+    return with_default_combine(mactree_actions(s_, MactreeCounts{1, 1, 1, 1, 1}));
   }
 
  protected:

@@ -23,6 +23,7 @@ struct MactreeSpec {
 // The lane's arithmetic. plain: the adder tree's widths, level by level. bitweight: the
 // compressor's cells (over all W products) and the selection cells per product.
 struct MactreeLane {
+  int sum_bits = 0;                  // bits a sum of W products has: min(acc, 2 in_bits + clog2(W))
   std::vector<int> tree_adder_bits;  // plain: one entry per adder
   int64_t fa = 0, ha = 0;            // bitweight compressor
   int64_t sel_and2 = 0, sel_xor2 = 0;  // bitweight selection, per product

@@ -78,20 +78,17 @@ ActionCounts systolic_actions(const SystolicSpec& s, const SystolicCounts& c) {
     a.add(pe, "mux", s.acc_bits, c.os_reads);
   } else {
     const BitweightPe b = bitweight_pe(s.in_bits, s.acc_bits);
-    // Cells by the count (bits = cells); logic that constants remove entirely is no action.
-    const auto cells = [&](const char* prim, int64_t n, uint64_t count) {
-      if (n > 0) a.add(pe, prim, static_cast<int>(n), count);
-    };
-    cells("and2", b.pp_and2 + b.ha, c.macs);
-    cells("mux", b.pp_xor2 + b.ha, c.macs);
-    cells("fa", b.fa, c.macs);
+    // Cells by the count (bits = cells).
+    a.add(pe, "and2", b.pp_and2 + b.ha, c.macs);
+    a.add(pe, "mux", b.pp_xor2 + b.ha, c.macs);
+    a.add(pe, "fa", b.fa, c.macs);
     a.add(pe, "reg_write", b.enc_bits, c.x_writes);
     a.add(pe, "reg_write", s.in_bits, c.y_writes);
     a.add(pe, "reg_write", s.acc_bits, c.macs);
     a.add(pe, "reg_write", b.cy_bits, c.macs);
     a.add(pe, "mux", s.acc_bits + b.cy_bits, c.os_reads);
-    cells("and2", b.enc_and2, c.encodes);
-    cells("mux", b.enc_xor2, c.encodes);
+    a.add(pe, "and2", b.enc_and2, c.encodes);
+    a.add(pe, "mux", b.enc_xor2, c.encodes);
     a.add(pe, "int_add", s.acc_bits, c.outputs);  // the column's final add S + Cy
   }
   a.add(pe, "mux", s.in_bits, c.swaps);
@@ -571,9 +568,7 @@ class SystolicEngine final : public IEngine {
                                    {kController, "int_add", cycle_bits, 3 + 2 * db}});
     if (db) items.push_back({kController, "int_add", rb, 2});
     // Logic that constants remove entirely (a 2-bit operand's encoder has no XOR) is no item.
-    items.erase(std::remove_if(items.begin(), items.end(), [](const AreaItem& i) { return i.bits == 0 || i.count == 0; }),
-                items.end());
-    return items;
+    return without_empty(std::move(items));
   }
 
   // Everything cost() and simulate_pe() count (docs/engines/systolic.md, "Actions") in any
@@ -584,10 +579,7 @@ class SystolicEngine final : public IEngine {
     every.macs = every.x_writes = every.y_writes = every.os_reads = every.encodes = every.outputs =
         every.accumulator_adds = 1;
     every.swaps = s_.weight_db ? 1 : 0;
-    std::vector<ActionPrimitive> v;
-    const ActionCounts all = systolic_actions(s_, every);
-    for (const Action& a : all.items()) v.push_back({a.component, a.primitive, a.bits});
-    return with_default_combine(std::move(v));
+    return with_default_combine(systolic_actions(s_, every));
   }
 
  protected:

@@ -6,8 +6,10 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "models/engine/i_engine.h"
+#include "models/common/int_math.h"
 #include "models/engine/mactree.h"
 
 using namespace tessera;
@@ -45,7 +47,8 @@ IntMatrix random_matrix(std::mt19937_64& rng, int64_t rows, int64_t cols, int bi
 TEST_CASE("a 2-lane, 3-input tree, by hand", "[mactree]") {
   // M=2 N=3 K=4: k folds of 3 and 1 inputs, n folds of 2 and 1 lanes; each fold loads k cycles,
   // streams M = 2 and drains 1: 6 + 6 + 4 + 4 = 20 cycles. W = 3: level 1 one adder of 17 bits,
-  // level 2 one of 18. 12 results (2 rows x 3 columns x 2 k folds), 24 products, 16 activation
+  // level 2 one of 18 (= the sum's bits: 2 x 8 + clog2(3), the result register's width). 12
+  // results (2 rows x 3 columns x 2 k folds), 24 products, 16 activation
   // writes (2 rows x (3 + 3 + 1 + 1)), 12 weight writes, 6 partial sums of the second k fold.
   auto e = make(2, 3);
   const TileCost t = e->cost(gemm(2, 3, 4));
@@ -56,7 +59,7 @@ TEST_CASE("a 2-lane, 3-input tree, by hand", "[mactree]") {
   CHECK(t.actions.count("lanes", "int_mul", 8) == 24);
   CHECK(t.actions.count("lanes", "int_add", 17) == 12);
   CHECK(t.actions.count("lanes", "int_add", 18) == 12);
-  CHECK(t.actions.count("lanes", "reg_write", 32) == 12);
+  CHECK(t.actions.count("lanes", "reg_write", 18) == 12);
   CHECK(t.actions.count("lanes", "reg_write", 8) == 16 + 12);
   CHECK(t.actions.count("accumulator", "int_add", 32) == 6);
   CHECK(t.actions.items().size() == 6);
@@ -68,10 +71,11 @@ TEST_CASE("a 2-lane, 3-input tree, by hand", "[mactree]") {
 }
 
 TEST_CASE("bit-weight lane cells, by hand", "[mactree][bitweight]") {
-  // W = 2, in_bits 2, acc_bits 8. Rows [R_0 (bits 0-2), corr_0 (neg at 0; 2K = -8: ones at 3-7),
-  // R_1 (bits 0-2), corr_1 (neg at 0)]. Step 1 (R_0, corr_0, R_1): bit 0 a full adder, bits 1
-  // and 2 half adders, bits 3-7 constant. Step 2 (corr_1, s1, c1 = bits 1-3): bits 0, 1, 2 half
-  // adders, bit 3 one signal and a 1 (a wire), bits 4-7 constant: 1 fa, 5 ha.
+  // W = 2, in_bits 2, acc_bits 8: the sum has 2 x 2 + clog2(2) = 5 bits, the rows are 5 wide.
+  // Rows [R_0 (bits 0-2), corr_0 (neg at 0; 2K = -8 mod 32: ones at 3-4), R_1 (bits 0-2),
+  // corr_1 (neg at 0)]. Step 1 (R_0, corr_0, R_1): bit 0 a full adder, bits 1 and 2 half
+  // adders, bits 3-4 constant. Step 2 (corr_1, s1, c1 = bits 1-3): bits 0, 1, 2 half adders,
+  // bit 3 one signal and a 1 (a wire), bit 4 constant: 1 fa, 5 ha.
   MactreeSpec s;
   s.width = 2;
   s.in_bits = 2;
@@ -83,6 +87,21 @@ TEST_CASE("bit-weight lane cells, by hand", "[mactree][bitweight]") {
   CHECK(lane.sel_and2 == 6);
   CHECK(lane.sel_xor2 == 3);
   CHECK(lane.enc_bits == 3);
+  CHECK(lane.sum_bits == 5);
+  // Above the sum's bits nothing is built: a wider accumulator changes no compressor cell.
+  for (int in_bits : {2, 3, 5, 8}) {
+    for (int64_t width : {1, 3, 4, 7}) {
+      MactreeSpec narrow = s, wide = s;
+      narrow.in_bits = wide.in_bits = in_bits;
+      narrow.width = wide.width = width;
+      narrow.acc_bits = 2 * in_bits + clog2(static_cast<uint64_t>(width));
+      wide.acc_bits = 64;
+      const MactreeLane n = mactree_lane(narrow), w = mactree_lane(wide);
+      INFO("in " << in_bits << " W " << width);
+      CHECK(w.sum_bits == narrow.acc_bits);
+      CHECK(std::make_tuple(n.fa, n.ha, n.sel_and2, n.sel_xor2) == std::make_tuple(w.fa, w.ha, w.sel_and2, w.sel_xor2));
+    }
+  }
   s.bitweight = false;
   s.width = 5;  // levels: 2 adders (n 5 -> 3), 1 (3 -> 2), 1 (2 -> 1)
   CHECK(mactree_lane(s).tree_adder_bits == std::vector<int>{5, 5, 6, 7});

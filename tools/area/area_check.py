@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Area cross-check: engine area models against yosys synthesis of their RTL.
 
-For each engine (systolic with mac plain and bitweight, mactree, bitserial, termserial) and each of its configurations this
+For each engine (systolic and mactree, each with mac plain and bitweight; bitserial; termserial) and each of its configurations this
 synthesizes the engine's array RTL with yosys (synth -flatten, then abc onto
 tools/area/tessera_cells.lib) and asks the C++ model (the `area_model` tool, which prints
 area_items() priced by a technology file) for the same configuration, then compares, per engine:
@@ -73,81 +73,83 @@ def termserial_cfg(rows, cols, lanes, max_bits, acc_bits, serial, encoding):
             "serial": serial, "encoding": encoding}
 
 
-ENGINES = {
-    "systolic": {
-        "rtl": rtl("systolic", "systolic_pe.v", "systolic_array.v"),
-        "top": "systolic_array",
-        "compared": ("pe_array", "controller"),
-        "verilog": lambda c: {"ROWS": c["rows"], "COLS": c["cols"], "IN_BITS": c["in_bits"],
-                              "ACC_BITS": c["acc_bits"]},
-        "name": lambda c: "%dx%d i%d a%d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
-        "column": "config (R x C, IN, ACC)",
-        "cell": lambda c: "%d x %d, %d, %d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
-        "label": lambda c: "%dx%d" % (c["rows"], c["cols"]),
-        "markers": ("<!-- area_check:begin -->", "<!-- area_check:end -->"),
-        "img": "area_model_vs_yosys",
-        "title": "systolic array",
-        "note": "T_BITS 16",
-        "ge_checked": True,
-        # 1x1 .. 16x16, square and not, IN_BITS 4/8/16, ACC_BITS 16..48, including
-        # ACC_BITS < 2*IN_BITS (the product is truncated, so synthesis drops its top bits).
-        "configs": [systolic_cfg(*c) for c in [
-            (1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
-            (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
-            (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 16, 48), (2, 8, 4, 20), (8, 2, 16, 40),
-            (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
-            (8, 8, 16, 40), (4, 12, 8, 32), (12, 4, 4, 24), (16, 4, 16, 32), (16, 16, 4, 16),
-            (16, 16, 8, 32),
-        ]],
-    },
-    "systolic_bitweight": {
+def systolic_entry(mac):
+    """The systolic array with one PE arithmetic; each twin has its own calibration k."""
+    bw = mac == "bitweight"
+    suffix = "_bitweight" if bw else ""
+    return {
         "type": "systolic",
         "rtl": rtl("systolic", "systolic_pe.v", "systolic_array.v"),
         "top": "systolic_array",
         "compared": ("pe_array", "controller"),
-        "verilog": lambda c: {"ROWS": c["rows"], "COLS": c["cols"], "IN_BITS": c["in_bits"],
-                              "ACC_BITS": c["acc_bits"], "MAC": 1},
-        "name": lambda c: "bw %dx%d i%d a%d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
+        "verilog": lambda c: dict({"ROWS": c["rows"], "COLS": c["cols"], "IN_BITS": c["in_bits"],
+                                   "ACC_BITS": c["acc_bits"]}, **({"MAC": 1} if bw else {})),
+        "name": lambda c: ("bw " if bw else "") + "%dx%d i%d a%d" % (c["rows"], c["cols"], c["in_bits"],
+                                                                    c["acc_bits"]),
         "column": "config (R x C, IN, ACC)",
         "cell": lambda c: "%d x %d, %d, %d" % (c["rows"], c["cols"], c["in_bits"], c["acc_bits"]),
         "label": lambda c: "%dx%d" % (c["rows"], c["cols"]),
-        "markers": ("<!-- area_check_systolic_bitweight:begin -->", "<!-- area_check_systolic_bitweight:end -->"),
-        "img": "area_systolic_bitweight_vs_yosys",
-        "title": "systolic array, mac: bitweight",
+        "markers": ("<!-- area_check%s:begin -->" % ("_systolic_bitweight" if bw else ""),
+                    "<!-- area_check%s:end -->" % ("_systolic_bitweight" if bw else "")),
+        "img": "area_systolic_bitweight_vs_yosys" if bw else "area_model_vs_yosys",
+        "title": "systolic array" + (", mac: bitweight" if bw else ""),
         "note": "T_BITS 16",
         "ge_checked": True,
-        # As the plain array's grid, IN_BITS 2..16 (odd ones too: a sign-extended top digit),
-        # ACC_BITS 12..48 including ACC_BITS < 2*IN_BITS (rows cut at ACC_BITS).
-        "configs": [dict(systolic_cfg(*c), mac="bitweight") for c in [
-            (1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
-            (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
-            (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 3, 12), (2, 8, 5, 20), (8, 2, 2, 16),
-            (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
-            (4, 12, 8, 32), (12, 4, 6, 24),
-        ]],
-    },
-    "mactree": {
+        "configs": [dict(systolic_cfg(*c), **({"mac": mac} if bw else {})) for c in (
+            # As the plain array's grid, IN_BITS 2..16 (odd ones too: a sign-extended top digit),
+            # ACC_BITS 12..48 including ACC_BITS < 2*IN_BITS (rows cut at ACC_BITS).
+            [(1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
+             (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
+             (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 3, 12), (2, 8, 5, 20), (8, 2, 2, 16),
+             (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
+             (4, 12, 8, 32), (12, 4, 6, 24)] if bw else
+            # 1x1 .. 16x16, square and not, IN_BITS 4/8/16, ACC_BITS 16..48, including
+            # ACC_BITS < 2*IN_BITS (the product is truncated, so synthesis drops its top bits).
+            [(1, 1, 4, 16), (1, 1, 8, 32), (1, 1, 16, 48), (2, 2, 8, 32), (2, 2, 16, 32),
+             (3, 5, 8, 16), (5, 3, 8, 24), (1, 16, 8, 32), (16, 1, 8, 32), (4, 4, 4, 16),
+             (4, 4, 8, 32), (4, 4, 16, 24), (4, 4, 16, 48), (2, 8, 4, 20), (8, 2, 16, 40),
+             (6, 6, 8, 24), (3, 3, 16, 36), (7, 9, 8, 20), (8, 8, 4, 20), (8, 8, 8, 32),
+             (8, 8, 16, 40), (4, 12, 8, 32), (12, 4, 4, 24), (16, 4, 16, 32), (16, 16, 4, 16),
+             (16, 16, 8, 32)])],
+    }
+
+
+def mactree_entry(mac):
+    """The multiplier-adder tree with one lane arithmetic; each twin has its own calibration k
+    (as the systolic twins: the plain lanes' multipliers and the bit-weight lanes' compressor
+    cells are two different calibrations, docs/area.md)."""
+    bw = mac == "bitweight"
+    return {
+        "type": "mactree",
         "rtl": rtl("mactree", "mactree_lane.v", "mactree.v"),
         "top": "mactree",
         "compared": ("lanes", "controller"),
         "verilog": lambda c: {"LANES": c["lanes"], "WIDTH": c["width"], "IN_BITS": c["in_bits"],
-                              "ACC_BITS": c["acc_bits"], "MAC": 1 if c["mac"] == "bitweight" else 0},
-        "name": lambda c: "%s %dx%d i%d a%d" % (c["mac"][:2], c["lanes"], c["width"], c["in_bits"], c["acc_bits"]),
-        "column": "config (mac, L x W, IN, ACC)",
-        "cell": lambda c: "%s, %d x %d, %d, %d" % (c["mac"], c["lanes"], c["width"], c["in_bits"], c["acc_bits"]),
-        "label": lambda c: "%s%dx%d" % (c["mac"][0], c["lanes"], c["width"]),
-        "markers": ("<!-- area_check_mactree:begin -->", "<!-- area_check_mactree:end -->"),
-        "img": "area_mactree_vs_yosys",
-        "title": "multiplier-adder tree (plain and bitweight)",
+                              "ACC_BITS": c["acc_bits"], "MAC": 1 if bw else 0},
+        "name": lambda c: "%s %dx%d i%d a%d" % (mac[:2], c["lanes"], c["width"], c["in_bits"], c["acc_bits"]),
+        "column": "config (L x W, IN, ACC)",
+        "cell": lambda c: "%d x %d, %d, %d" % (c["lanes"], c["width"], c["in_bits"], c["acc_bits"]),
+        "label": lambda c: "%dx%d" % (c["lanes"], c["width"]),
+        "markers": ("<!-- area_check_mactree_%s:begin -->" % mac, "<!-- area_check_mactree_%s:end -->" % mac),
+        "img": "area_mactree_%s_vs_yosys" % mac,
+        "title": "multiplier-adder tree, mac: " + mac,
         "note": "M_BITS 16",
         "ge_checked": True,
-        # Both lane arithmetics on the same grid of L x W, IN_BITS 2..16, ACC_BITS 12..48.
-        "configs": [mactree_cfg(*c, mac=m) for m in ("plain", "bitweight") for c in [
+        # L x W from 1x1 to 16x2 and 2x16, IN_BITS 3..16, ACC_BITS 12..48.
+        "configs": [mactree_cfg(*c, mac=mac) for c in [
             (1, 1, 8, 32), (1, 4, 8, 32), (2, 3, 8, 24), (4, 4, 8, 32), (4, 8, 4, 16),
             (8, 4, 8, 32), (2, 16, 8, 32), (16, 2, 4, 20), (3, 5, 3, 12), (4, 4, 16, 48),
-            (2, 2, 16, 32), (8, 8, 8, 32),
+            (2, 2, 16, 32), (8, 8, 8, 32), (1, 8, 6, 24), (6, 3, 5, 20), (2, 6, 12, 32),
+            (5, 5, 8, 20), (3, 7, 4, 12), (12, 2, 8, 32), (1, 2, 2, 8), (4, 2, 10, 28),
         ]],
-    },
+    }
+
+
+ENGINES = {
+    "systolic": systolic_entry("plain"),
+    "systolic_bitweight": systolic_entry("bitweight"),
+    "mactree": mactree_entry("plain"),
+    "mactree_bitweight": mactree_entry("bitweight"),
     "bitserial": {
         "rtl": rtl("bitserial", "bitserial_sip.v", "bitserial_array.v"),
         "top": "bitserial_array",

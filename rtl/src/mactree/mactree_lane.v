@@ -10,12 +10,13 @@
 //            (2^l products of 2*IN_BITS bits); at ACC_BITS every sum wraps, as the contract says.
 //   MAC = 1: per input t the D = ceil(IN_BITS/2) partial-product rows R_(t,d) of its Booth
 //            digits and weight and its correction row (its neg bits at 2d; input 0's also holds
-//            the constant K of all WIDTH inputs, modulo 2^ACC_BITS), every row ACC_BITS wide
+//            the constant K of all WIDTH inputs, modulo 2^TW), every row TW wide (TW =
+//            min(ACC_BITS, 2*IN_BITS + clog2(WIDTH)), the bits a sum of WIDTH products has)
 //            with literal constants (docs/engines/systolic.md "mac: bitweight"), so synthesis
 //            folds exactly the constants the model's fa/ha count assumes; the rows
 //            [R_(0,0..D-1), corr_0, R_(1,0..D-1), corr_1, ...] are reduced three at a time by
 //            3:2 compressors (first three first, sum and carry appended) until two remain, which
-//            one ACC_BITS adder sums. Unused inputs arrive as zero digits: their rows are the
+//            one TW-bit adder sums, sign-extended to ACC_BITS. Unused inputs arrive as zero digits: their rows are the
 //            constant top bits that K cancels.
 `default_nettype none
 
@@ -43,7 +44,7 @@ module mactree_lane #(
     localparam [63:0] KW = kw_const(IN_BITS, D, WIDTH);
     localparam LEVELS = (WIDTH > 1) ? $clog2(WIDTH) : 0;                // MAC = 0: tree levels
     localparam P0 = (ACC_BITS < 2 * IN_BITS) ? ACC_BITS : 2 * IN_BITS;  // ... product bits kept
-    localparam TW = (ACC_BITS < 2 * IN_BITS + LEVELS) ? ACC_BITS : 2 * IN_BITS + LEVELS;  // ... root
+    localparam TW = (ACC_BITS < 2 * IN_BITS + LEVELS) ? ACC_BITS : 2 * IN_BITS + LEVELS;  // the sum's bits
     genvar gi, gl, ge, gd, gb, gq, gs;
 
     // The registers, one clock enable each.
@@ -123,8 +124,8 @@ module mactree_lane #(
                     wire [IN_BITS:0] p = (({(IN_BITS + 1){one}} & ys) | ({(IN_BITS + 1){two}} & ys1))
                                        ^ {(IN_BITS + 1){neg}};
                     // R_(t,d): p[0..IN_BITS-1] from bit 2d, ~p[IN_BITS] above them, zeros elsewhere.
-                    wire [ACC_BITS-1:0] row;
-                    for (gb = 0; gb < ACC_BITS; gb = gb + 1) begin : g_b
+                    wire [TW-1:0] row;
+                    for (gb = 0; gb < TW; gb = gb + 1) begin : g_b
                         if (gb < 2 * gd || gb > 2 * gd + IN_BITS) begin : g_0
                             assign row[gb] = 1'b0;
                         end else if (gb == 2 * gd + IN_BITS) begin : g_s
@@ -133,17 +134,17 @@ module mactree_lane #(
                             assign row[gb] = p[gb-2*gd];
                         end
                     end
-                    if (2 * gd + IN_BITS >= ACC_BITS) begin : g_cut
-                        // Waiver: row bits at 2^ACC_BITS and above wrap away.
+                    if (2 * gd + IN_BITS >= TW) begin : g_cut
+                        // Waiver: row bits at 2^TW and above wrap away.
                         /* verilator lint_off UNUSEDSIGNAL */
                         wire unused_p = ^p;
                         /* verilator lint_on UNUSEDSIGNAL */
                     end
                 end
-                // corr_t: neg_d at bit 2d; input 0's also holds KW = W K mod 2^ACC_BITS, whose
+                // corr_t: neg_d at bit 2d; input 0's also holds KW = W K mod 2^TW, whose
                 // bits lie at IN_BITS and above, never on a neg bit (2d <= IN_BITS - 1).
-                wire [ACC_BITS-1:0] corr;
-                for (gb = 0; gb < ACC_BITS; gb = gb + 1) begin : g_corr
+                wire [TW-1:0] corr;
+                for (gb = 0; gb < TW; gb = gb + 1) begin : g_corr
                     if (gb % 2 == 0 && gb / 2 < D) begin : g_neg
                         assign corr[gb] = g_pp[gb/2].neg;
                     end else if (gi == 0 && gb < 64 && KW[gb % 64]) begin : g_1
@@ -156,7 +157,7 @@ module mactree_lane #(
             // The row queue: items 0 .. NQ0-1 the input rows in order; step s takes items 3s,
             // 3s+1, 3s+2 and appends its sum and carry as items NQ0 + 2s, NQ0 + 2s + 1.
             for (gq = 0; gq < NQ; gq = gq + 1) begin : g_q
-                wire [ACC_BITS-1:0] r;
+                wire [TW-1:0] r;
                 if (gq < NQ0) begin : g_row
                     if (gq % R < D) begin : g_r
                         assign r = g_in[gq/R].g_pp[gq%R].row;
@@ -170,12 +171,17 @@ module mactree_lane #(
                 end
             end
             for (gs = 0; gs < NS; gs = gs + 1) begin : g_st
-                wire [ACC_BITS-1:0] a = g_q[3*gs].r, b = g_q[3*gs+1].r, c3 = g_q[3*gs+2].r;
-                wire [ACC_BITS-1:0] s = a ^ b ^ c3;
-                wire [ACC_BITS-1:0] c = {(a[ACC_BITS-2:0] & b[ACC_BITS-2:0]) | (a[ACC_BITS-2:0] & c3[ACC_BITS-2:0]) |
-                                         (b[ACC_BITS-2:0] & c3[ACC_BITS-2:0]), 1'b0};  // maj << 1
+                wire [TW-1:0] a = g_q[3*gs].r, b = g_q[3*gs+1].r, c3 = g_q[3*gs+2].r;
+                wire [TW-1:0] s = a ^ b ^ c3;
+                wire [TW-1:0] c = {(a[TW-2:0] & b[TW-2:0]) | (a[TW-2:0] & c3[TW-2:0]) |
+                                         (b[TW-2:0] & c3[TW-2:0]), 1'b0};  // maj << 1
             end
-            assign sum = g_q[NQ-2].r + g_q[NQ-1].r;  // the final add
+            wire [TW-1:0] root = g_q[NQ-2].r + g_q[NQ-1].r;  // the final add
+            if (TW < ACC_BITS) begin : g_sx
+                assign sum = {{(ACC_BITS - TW){root[TW-1]}}, root};
+            end else begin : g_nx
+                assign sum = root;
+            end
         end
     endgenerate
 
