@@ -24,10 +24,12 @@
 // else names them.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "models/engine/i_engine.h"
+#include "sim/cosim/rtl_model.h"
 
 namespace tessera {
 
@@ -52,6 +54,79 @@ class IRtlEngine : public IEngine {
   void compute(const TileRequest& req, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
     run_tile(req, &a, &b, &out, {});
   }
+};
+
+// The frame every RTL adapter shares: the engine's C++ model answers what the RTL does not
+// (capabilities, area items, action primitives, the model's own checks), and one Driver -- the
+// adapter's cycle driver of one Verilated instance, made on first use and kept between tiles
+// as the hardware keeps its state -- runs the tiles, one at a time. An adapter derives from
+// RtlEngineFrame<Spec, Driver>, where Driver(const TesseraRtlAbi*, const Spec&) has
+// TileCost run(const Tile&, const Clock&).
+template <class Spec, class Driver>
+class RtlEngineFrame : public IRtlEngine {
+ public:
+  std::string type() const override { return type_; }
+  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
+  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
+  std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
+  void check(const TileRequest& req) const override {
+    model_->check(req);
+    check_rtl_limits(req);
+  }
+  std::vector<std::string> builds() const override {
+    std::vector<std::string> v;
+    for (const auto& p : rtl_linked_builds(type_)) v.push_back(describe_build(p));
+    return v;
+  }
+
+ protected:
+  // The model of engine `type` at `p`, and the Verilated model `request(spec)` asks for (linked
+  // in, cached, or verilated now; UserError if it cannot be had).
+  template <class Request>
+  RtlEngineFrame(const std::string& type, const ParamValues& p, Request request)
+      : spec_(Spec::from_params(p)), type_(type), model_(EngineRegistry::instance().find(type)->make(p)) {
+    abi_ = rtl_model_abi(request(spec_));
+  }
+
+  // Limits of the RTL beyond the model's (counter widths); UserError when a tile exceeds them.
+  virtual void check_rtl_limits(const TileRequest&) const {}
+  // A linked-in build in the engine's terms, for builds().
+  virtual std::string describe_build(const RtlParams& p) const { return rtl_params_text(p); }
+
+  template <class Tile>
+  TileCost run_on_driver(const Tile& tile, const Clock& clock) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!driver_) driver_ = std::make_unique<Driver>(abi_, spec_);
+    return driver_->run(tile, clock);
+  }
+
+  const Spec spec_;
+
+ private:
+  std::string type_;
+  std::unique_ptr<IEngine> model_;
+  const TesseraRtlAbi* abi_ = nullptr;
+  mutable std::mutex mu_;
+  mutable std::unique_ptr<Driver> driver_;
+};
+
+// The operands of a tile an adapter drives: with a, b and out given, out becomes the m x n result
+// and the operands are the data; otherwise zeros are driven.
+struct RtlTileData {
+  const IntMatrix *a = nullptr, *b = nullptr;
+  IntMatrix* out = nullptr;
+  int a_bits = 8, b_bits = 8;  // the operands' dtype widths (traffic)
+
+  void attach(const TileRequest& req, const IntMatrix* a_, const IntMatrix* b_, IntMatrix* out_) {
+    a_bits = dtype_bits(req.a_type);
+    b_bits = dtype_bits(req.b_type);
+    if (!(a_ && b_ && out_)) return;
+    *out_ = IntMatrix(req.gemm.m, req.gemm.n);
+    a = a_;
+    b = b_;
+    out = out_;
+  }
+  bool data() const { return a && b && out; }
 };
 
 using RtlEngineRegistry = Registry<IRtlEngine>;

@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -42,12 +41,9 @@ struct Fold {
   int64_t k0, n0, k, l;
 };
 
-struct Tile {
+struct Tile : RtlTileData {
   std::vector<Fold> folds;
   int64_t m = 1;
-  const IntMatrix *a = nullptr, *b = nullptr;
-  IntMatrix* out = nullptr;
-  int a_bits = 8, b_bits = 8;
 };
 
 struct Counts {
@@ -70,7 +66,7 @@ class Driver {
 
   TileCost run(const Tile& t, const IRtlEngine::Clock& clock) {
     const Counts start = counts();
-    const bool data = t.a && t.b && t.out;
+    const bool data = t.data();
     TileCost cost;
     size_t next = 0;              // the next fold to offer
     const Fold* cur = nullptr;    // the fold in progress
@@ -232,41 +228,23 @@ std::string describe(const RtlParams& p) {
          " mac=" + (v("MAC") ? "bitweight" : "plain");
 }
 
-class MactreeRtlEngine final : public IRtlEngine {
+// The RTL build of a configuration (rtl_model.h).
+RtlRequest rtl_request(const MactreeSpec& s) {
+  RtlRequest rq;
+  rq.engine = "mactree";
+  rq.params = verilog_params(s);
+  rq.what = "mactree " + describe(rq.params);
+  rq.label = std::to_string(s.lanes) + "x" + std::to_string(s.width) + "-i" + std::to_string(s.in_bits) + "-a" +
+             std::to_string(s.acc_bits) + (s.bitweight ? "-bitweight" : "-plain");
+  // First-use build time, rough (2 shared cores): 3 x 6 lanes 13 s, 32 x 18 bit-weight at
+  // in_bits 8 about 90 s; the code grows with lanes x width x in_bits.
+  rq.expected_seconds = 10.0 + (s.bitweight ? 0.018 : 0.01) * static_cast<double>(s.lanes * s.width * s.in_bits);
+  return rq;
+}
+
+class MactreeRtlEngine final : public RtlEngineFrame<MactreeSpec, Driver> {
  public:
-  explicit MactreeRtlEngine(const ParamValues& p)
-      : spec_(MactreeSpec::from_params(p)), model_(EngineRegistry::instance().find("mactree")->make(p)) {
-    RtlRequest rq;
-    rq.engine = "mactree";
-    rq.params = verilog_params(spec_);
-    rq.what = "mactree " + describe(rq.params);
-    rq.label = std::to_string(spec_.lanes) + "x" + std::to_string(spec_.width) + "-i" +
-               std::to_string(spec_.in_bits) + "-a" + std::to_string(spec_.acc_bits) +
-               (spec_.bitweight ? "-bitweight" : "-plain");
-    // First-use build time, rough (2 shared cores): 3 x 6 lanes 13 s, 32 x 18 bit-weight at
-    // in_bits 8 about 90 s; the code grows with lanes x width x in_bits.
-    rq.expected_seconds = 10.0 + (spec_.bitweight ? 0.018 : 0.01) *
-                                     static_cast<double>(spec_.lanes * spec_.width * spec_.in_bits);
-    abi_ = rtl_model_abi(rq);
-  }
-
-  std::string type() const override { return "mactree"; }
-  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
-  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
-  std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
-
-  void check(const TileRequest& req) const override {
-    model_->check(req);
-    if (req.gemm.m > kMaxRows)
-      throw UserError("tile m " + std::to_string(req.gemm.m) + " exceeds the RTL fold row register (M < 65536)",
-                      SourceLoc{}, "tile");
-  }
-
-  std::vector<std::string> builds() const override {
-    std::vector<std::string> v;
-    for (const auto& p : rtl_linked_builds("mactree")) v.push_back(describe(p));
-    return v;
-  }
+  explicit MactreeRtlEngine(const ParamValues& p) : RtlEngineFrame("mactree", p, rtl_request) {}
 
   TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
                     const Clock& clock) const override {
@@ -276,25 +254,17 @@ class MactreeRtlEngine final : public IRtlEngine {
       for (int64_t n0 = 0; n0 < g.n; n0 += spec_.lanes)
         tile.folds.push_back({k0, n0, std::min(spec_.width, g.k - k0), std::min(spec_.lanes, g.n - n0)});
     tile.m = g.m;
-    tile.a_bits = dtype_bits(req.a_type);
-    tile.b_bits = dtype_bits(req.b_type);
-    if (a && b && out) {
-      *out = IntMatrix(g.m, g.n);
-      tile.a = a;
-      tile.b = b;
-      tile.out = out;
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!driver_) driver_ = std::make_unique<Driver>(abi_, spec_);
-    return driver_->run(tile, clock);
+    tile.attach(req, a, b, out);
+    return run_on_driver(tile, clock);
   }
 
- private:
-  MactreeSpec spec_;
-  std::unique_ptr<IEngine> model_;
-  const TesseraRtlAbi* abi_ = nullptr;
-  mutable std::mutex mu_;
-  mutable std::unique_ptr<Driver> driver_;
+ protected:
+  void check_rtl_limits(const TileRequest& req) const override {
+    if (req.gemm.m > kMaxRows)
+      throw UserError("tile m " + std::to_string(req.gemm.m) + " exceeds the RTL fold row register (M < 65536)",
+                      SourceLoc{}, "tile");
+  }
+  std::string describe_build(const RtlParams& p) const override { return describe(p); }
 };
 
 }  // namespace

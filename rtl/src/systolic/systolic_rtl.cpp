@@ -27,7 +27,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -73,12 +72,9 @@ struct Fold {
   int64_t r0 = 0, c0 = 0;       // spatial offsets: (m0, n0) os, (k0, n0) ws, (k0, m0) is
 };
 
-struct Tile {
+struct Tile : RtlTileData {
   int mode = kOs;
   std::vector<Fold> folds;
-  const IntMatrix *a = nullptr, *b = nullptr;
-  IntMatrix* out = nullptr;
-  int a_bits = 8, b_bits = 8;
 };
 
 struct Counts {
@@ -106,7 +102,7 @@ class Driver {
 
   TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
     const Counts start = counts();
-    const bool data = tile.a && tile.b && tile.out;
+    const bool data = tile.data();
     TileCost cost;
     u64 fold_cycles = 0, accumulator_adds = 0;
     size_t next = 0;
@@ -380,42 +376,23 @@ double expected_build_seconds(const SystolicSpec& s) {
 
 constexpr int64_t kMaxFoldT = (int64_t{1} << 16) - 1;  // the RTL's T_BITS = 16 fold counter
 
-class SystolicRtlEngine final : public IRtlEngine {
+RtlRequest rtl_request(const SystolicSpec& s) {
+  if (s.scalesim_timing)
+    throw UserError("the systolic RTL has the native timing only; 'timing: scalesim' cannot be co-simulated",
+                    SourceLoc{}, "timing");
+  RtlRequest rq;
+  rq.engine = "systolic";
+  rq.params = verilog_params(s);
+  rq.what = "systolic " + describe(rq.params);
+  rq.label = std::to_string(s.rows) + "x" + std::to_string(s.cols) + "-i" + std::to_string(s.in_bits) + "-a" +
+             std::to_string(s.acc_bits) + (s.weight_db ? "-double" : "-single") + (s.bitweight ? "-bitweight" : "");
+  rq.expected_seconds = expected_build_seconds(s);
+  return rq;
+}
+
+class SystolicRtlEngine final : public RtlEngineFrame<SystolicSpec, Driver> {
  public:
-  explicit SystolicRtlEngine(const ParamValues& p)
-      : spec_(SystolicSpec::from_params(p)), model_(EngineRegistry::instance().find("systolic")->make(p)) {
-    if (spec_.scalesim_timing)
-      throw UserError("the systolic RTL has the native timing only; 'timing: scalesim' cannot be co-simulated",
-                      SourceLoc{}, "timing");
-    RtlRequest rq;
-    rq.engine = "systolic";
-    rq.params = verilog_params(spec_);
-    rq.what = "systolic " + describe(rq.params);
-    rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "-i" + std::to_string(spec_.in_bits) +
-               "-a" + std::to_string(spec_.acc_bits) + (spec_.weight_db ? "-double" : "-single") +
-               (spec_.bitweight ? "-bitweight" : "");
-    rq.expected_seconds = expected_build_seconds(spec_);
-    abi_ = rtl_model_abi(rq);  // linked in, cached, or built now (UserError if it cannot be)
-  }
-
-  std::string type() const override { return "systolic"; }
-  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
-  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
-
-  void check(const TileRequest& req) const override {
-    model_->check(req);
-    const std::string df = req.dataflow.empty() ? spec_.dataflow : req.dataflow;
-    const int64_t t = df == "os" ? req.gemm.k : df == "ws" ? req.gemm.m : req.gemm.n;
-    if (t > kMaxFoldT)
-      throw UserError("tile " + df + " temporal extent " + std::to_string(t) + " exceeds the RTL fold counter (T < 65536)",
-                      SourceLoc{}, "tile");
-  }
-
-  std::vector<std::string> builds() const override {
-    std::vector<std::string> v;
-    for (const auto& p : rtl_linked_builds("systolic")) v.push_back(describe(p));
-    return v;
-  }
+  explicit SystolicRtlEngine(const ParamValues& p) : RtlEngineFrame("systolic", p, rtl_request) {}
 
   TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
                     const Clock& clock) const override {
@@ -430,26 +407,19 @@ class SystolicRtlEngine final : public IRtlEngine {
     for (int64_t r0 = 0; r0 < sr; r0 += spec_.rows)
       for (int64_t c0 = 0; c0 < sc; c0 += spec_.cols)
         tile.folds.push_back({tile.mode, std::min(spec_.rows, sr - r0), std::min(spec_.cols, sc - c0), t, r0, c0});
-    if (a && b && out) {
-      *out = IntMatrix(g.m, g.n);
-      tile.a = a;
-      tile.b = b;
-      tile.out = out;
-    }
-    tile.a_bits = dtype_bits(req.a_type);
-    tile.b_bits = dtype_bits(req.b_type);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!driver_)
-      driver_ = std::make_unique<Driver>(abi_, spec_);
-    return driver_->run(tile, clock);
+    tile.attach(req, a, b, out);
+    return run_on_driver(tile, clock);
   }
 
- private:
-  SystolicSpec spec_;
-  std::unique_ptr<IEngine> model_;
-  const TesseraRtlAbi* abi_ = nullptr;  // the Verilated array at this configuration
-  mutable std::mutex mu_;
-  mutable std::unique_ptr<Driver> driver_;  // its instance, kept between tiles
+ protected:
+  void check_rtl_limits(const TileRequest& req) const override {
+    const std::string df = req.dataflow.empty() ? spec_.dataflow : req.dataflow;
+    const int64_t t = df == "os" ? req.gemm.k : df == "ws" ? req.gemm.m : req.gemm.n;
+    if (t > kMaxFoldT)
+      throw UserError("tile " + df + " temporal extent " + std::to_string(t) + " exceeds the RTL fold counter (T < 65536)",
+                      SourceLoc{}, "tile");
+  }
+  std::string describe_build(const RtlParams& p) const override { return describe(p); }
 };
 
 }  // namespace

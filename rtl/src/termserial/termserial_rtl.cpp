@@ -18,7 +18,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,12 +39,9 @@ struct Fold {
   int64_t m0, n0, r, c;
 };
 
-struct Tile {
+struct Tile : RtlTileData {
   std::vector<Fold> folds;
   int64_t k = 1, groups = 1, last_lanes = 1;
-  const IntMatrix *a = nullptr, *b = nullptr;
-  IntMatrix* out = nullptr;
-  int a_bits = 8, b_bits = 8;
 };
 
 struct Counts {
@@ -70,7 +66,7 @@ class Driver {
 
   TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
     const Counts start = counts();
-    const bool data = tile.a && tile.b && tile.out;
+    const bool data = tile.data();
     TileCost cost;
     size_t next = 0;        // the next fold to offer
     size_t computing = 0;   // the fold the array computes (valid while busy)
@@ -232,41 +228,22 @@ RtlParams verilog_params(const TermserialSpec& s) {
           {"BOOTH", s.booth ? 1 : 0}};
 }
 
-class TermserialRtlEngine final : public IRtlEngine {
+RtlRequest rtl_request(const TermserialSpec& s) {
+  RtlRequest rq;
+  rq.engine = "termserial";
+  rq.params = verilog_params(s);
+  rq.what = "termserial " + rtl_params_text(rq.params);
+  rq.label = std::to_string(s.rows) + "x" + std::to_string(s.cols) + "x" + std::to_string(s.lanes) + "-m" +
+             std::to_string(s.max_bits) + "-a" + std::to_string(s.acc_bits) + (s.both_serial ? "-both" : "-act") +
+             (s.booth ? "-booth" : "-plain");
+  // First-use build time, rough: the linked test builds take 20-40 s each on one core.
+  rq.expected_seconds = 20.0 + 0.05 * static_cast<double>(s.rows * s.cols * s.lanes);
+  return rq;
+}
+
+class TermserialRtlEngine final : public RtlEngineFrame<TermserialSpec, Driver> {
  public:
-  explicit TermserialRtlEngine(const ParamValues& p)
-      : spec_(TermserialSpec::from_params(p)), model_(EngineRegistry::instance().find("termserial")->make(p)) {
-    RtlRequest rq;
-    rq.engine = "termserial";
-    rq.params = verilog_params(spec_);
-    rq.what = "termserial " + rtl_params_text(rq.params);
-    rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "x" + std::to_string(spec_.lanes) +
-               "-m" + std::to_string(spec_.max_bits) + "-a" + std::to_string(spec_.acc_bits) +
-               (spec_.both_serial ? "-both" : "-act") + (spec_.booth ? "-booth" : "-plain");
-    // First-use build time, rough: the linked test builds take 20-40 s each on one core.
-    rq.expected_seconds = 20.0 + 0.05 * static_cast<double>(spec_.rows * spec_.cols * spec_.lanes);
-    abi_ = rtl_model_abi(rq);
-  }
-
-  std::string type() const override { return "termserial"; }
-  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
-  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
-  std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
-
-  void check(const TileRequest& req) const override {
-    model_->check(req);
-    const int64_t groups = (req.gemm.k + spec_.lanes - 1) / spec_.lanes;
-    if (groups > kMaxGroups)
-      throw UserError("tile k " + std::to_string(req.gemm.k) + " needs " + std::to_string(groups) +
-                          " groups, beyond the RTL group counter (< 65536)",
-                      SourceLoc{}, "tile");
-  }
-
-  std::vector<std::string> builds() const override {
-    std::vector<std::string> v;
-    for (const auto& p : rtl_linked_builds("termserial")) v.push_back(rtl_params_text(p));
-    return v;
-  }
+  explicit TermserialRtlEngine(const ParamValues& p) : RtlEngineFrame("termserial", p, rtl_request) {}
 
   TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
                     const Clock& clock) const override {
@@ -278,20 +255,19 @@ class TermserialRtlEngine final : public IRtlEngine {
     tile.k = g.k;
     tile.groups = (g.k + spec_.lanes - 1) / spec_.lanes;
     tile.last_lanes = g.k - (tile.groups - 1) * spec_.lanes;
-    tile.a_bits = dtype_bits(req.a_type);
-    tile.b_bits = dtype_bits(req.b_type);
-    if (a && b && out) {
-      *out = IntMatrix(g.m, g.n);
-      tile.a = a;
-      tile.b = b;
-      tile.out = out;
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!driver_) driver_ = std::make_unique<Driver>(abi_, spec_);
-    return driver_->run(tile, clock);
+    tile.attach(req, a, b, out);
+    return run_on_driver(tile, clock);
   }
 
  protected:
+  void check_rtl_limits(const TileRequest& req) const override {
+    const int64_t groups = (req.gemm.k + spec_.lanes - 1) / spec_.lanes;
+    if (groups > kMaxGroups)
+      throw UserError("tile k " + std::to_string(req.gemm.k) + " needs " + std::to_string(groups) +
+                          " groups, beyond the RTL group counter (< 65536)",
+                      SourceLoc{}, "tile");
+  }
+
   // Given the data, the RTL runs it (the cost depends on it); otherwise as cost(req).
   TileCost cost_given(const TileRequest& req, const OperandStats& stats) const override {
     if (!(stats.a_data && stats.b_data)) return cost(req);
@@ -299,13 +275,6 @@ class TermserialRtlEngine final : public IRtlEngine {
     IntMatrix out;
     return run_tile(req, &a, &b, &out, {});
   }
-
- private:
-  TermserialSpec spec_;
-  std::unique_ptr<IEngine> model_;
-  const TesseraRtlAbi* abi_ = nullptr;
-  mutable std::mutex mu_;
-  mutable std::unique_ptr<Driver> driver_;
 };
 
 }  // namespace
