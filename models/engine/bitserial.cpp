@@ -47,9 +47,13 @@ BitserialSpec BitserialSpec::from_params(const ParamValues& p) {
 int BitserialSpec::tree_bits() const { return product_bits() + clog2(static_cast<u64>(lanes)); }
 
 std::vector<std::pair<int, int>> BitserialSpec::tree_adders() const {
+  // Signed values are sign-extended into each level's adder: it works on all product_bits() + l
+  // bits. Unsigned ones (a popcount) are zero-extended: the top bit is the carry-out of an adder
+  // of the inputs' product_bits() + l - 1 bits.
+  const int unsigned_carry = one_bit_lanes() && both_serial ? 1 : 0;
   std::vector<std::pair<int, int>> v;
   for (int64_t n = lanes, level = 1; n > 1; n = (n + 1) / 2, ++level)
-    v.emplace_back(product_bits() + static_cast<int>(level), static_cast<int>(n / 2));
+    v.emplace_back(product_bits() + static_cast<int>(level) - unsigned_carry, static_cast<int>(n / 2));
   return v;
 }
 
@@ -61,7 +65,7 @@ int BitserialSpec::shift_positions() const {
 int BitserialSpec::shifter_levels() const { return clog2(static_cast<u64>(shift_positions())); }
 
 int BitserialSpec::shifter_mux_bits() const {
-  int w = std::min(acc_bits, tree_bits()), muxes = 0;
+  int w = std::min(acc_bits, sum_bits()), muxes = 0;
   for (int b = 0; b < shifter_levels(); ++b) {
     const int shift = bits_per_step << b, top = std::min(acc_bits, w + shift);
     muxes += std::max(0, top - shift);
@@ -185,10 +189,11 @@ class PeModel {
         a = wrap_to_bits((grp == 0 && step == 0 ? 0 : static_cast<u64>(a)) + shifted, s_.acc_bits);
       }
     const u64 sips = r * c;
-    cost_.actions.add(kArray, s_.lane_mul_primitive(), s_.slice_bits(), sips * kv);
+    cost_.actions.add(kArray, s_.lane_mul_primitive(), s_.lane_mul_bits(), sips * kv);
     for (const auto& [bits, adders] : s_.tree_adders())
       cost_.actions.add(kArray, "int_add", bits, sips * static_cast<u64>(adders));
     if (s_.shifter_mux_bits() > 0) cost_.actions.add(kArray, "mux", s_.shifter_mux_bits(), sips);
+    if (s_.negate_bits() > 0) cost_.actions.add(kArray, "mux", s_.negate_bits(), sips);
     cost_.actions.add(kArray, "int_add", s_.acc_bits, sips);
     cost_.actions.add(kArray, "reg_write", s_.acc_bits, sips);
   }
@@ -265,10 +270,11 @@ class BitserialEngine final : public IEngine {
     t.cycles = {(g.Fr - 1) * g.Fc * over(g.R, g.X) + (g.Fc - 1) * over(g.rr, g.X), F * g.X, g.rr};
     t.macs = area * g.k;
     const u64 sip_cycles = area * g.X;
-    t.actions.add(kArray, s_.lane_mul_primitive(), s_.slice_bits(), t.macs * g.S);  // lane-steps
+    t.actions.add(kArray, s_.lane_mul_primitive(), s_.lane_mul_bits(), t.macs * g.S);  // lane-steps
     for (const auto& [bits, adders] : s_.tree_adders())
       t.actions.add(kArray, "int_add", bits, sip_cycles * static_cast<u64>(adders));
     if (s_.shifter_mux_bits() > 0) t.actions.add(kArray, "mux", s_.shifter_mux_bits(), sip_cycles);
+    if (s_.negate_bits() > 0) t.actions.add(kArray, "mux", s_.negate_bits(), sip_cycles);
     t.actions.add(kArray, "int_add", s_.acc_bits, sip_cycles);
     t.actions.add(kArray, "reg_write", s_.acc_bits, sip_cycles);
     t.actions.add(kOperands, "reg_write", s_.max_bits, (sum_r + sum_c) * g.k);
@@ -294,18 +300,21 @@ class BitserialEngine final : public IEngine {
   }
 
   // Hardware of rtl/src/bitserial (docs/engines/bitserial.md, "Area"). Per SIP: `lanes` lane
-  // multipliers, the adder tree's lanes - 1 adders (level l at product_bits() + l), the barrel
-  // shifter's 2:1 muxes (shifter_mux_bits), the accumulator adder and register, the result register. Per row the
+  // multipliers (one bit per step: AND gates), the adder tree's lanes - 1 adders (level l at
+  // product_bits() + l), the barrel shifter's 2:1 muxes (shifter_mux_bits), one bit per step the
+  // accumulator's conditional complement (negate_bits), the accumulator adder and register, the
+  // result register. Per row the
   // activation register (lanes x max_bits) and its slice muxes; per column the weight register
   // and, both serial, its slice muxes. Per column an R:1 read-out mux. The controller below.
   std::vector<AreaItem> area_items() const override {
     const auto R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols), L = static_cast<u64>(s_.lanes);
     const u64 sips = R * C;
     const int mux_in = s_.steps(s_.max_bits);
-    std::vector<AreaItem> v = {{kArray, s_.lane_mul_primitive(), s_.slice_bits(), sips * L}};
+    std::vector<AreaItem> v = {{kArray, s_.lane_mul_primitive(), s_.lane_mul_bits(), sips * L}};
     for (const auto& [bits, adders] : s_.tree_adders())
       v.push_back({kArray, "int_add", bits, sips * static_cast<u64>(adders)});
     if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits(), sips});
+    if (s_.negate_bits() > 0) v.push_back({kArray, "mux", s_.negate_bits(), sips});
     v.push_back({kArray, "int_add", s_.acc_bits, sips});
     v.push_back({kArray, "reg", s_.acc_bits, sips});
     v.push_back({kOperands, "reg", s_.max_bits, (R + C) * L});
@@ -336,7 +345,7 @@ class BitserialEngine final : public IEngine {
   }
 
   std::vector<ActionPrimitive> action_primitives() const override {
-    std::vector<ActionPrimitive> v = {{kArray, s_.lane_mul_primitive(), s_.slice_bits()},
+    std::vector<ActionPrimitive> v = {{kArray, s_.lane_mul_primitive(), s_.lane_mul_bits()},
                                       {kArray, "int_add", s_.acc_bits},
                                       {kArray, "reg_write", s_.acc_bits},
                                       {kOperands, "reg_write", s_.max_bits},
@@ -346,6 +355,8 @@ class BitserialEngine final : public IEngine {
       if (std::find(v.begin(), v.end(), ActionPrimitive{kArray, "int_add", bits}) == v.end())
         v.push_back({kArray, "int_add", bits});
     if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits()});
+    if (s_.negate_bits() > 0 && std::find(v.begin(), v.end(), ActionPrimitive{kArray, "mux", s_.negate_bits()}) == v.end())
+      v.push_back({kArray, "mux", s_.negate_bits()});
     if (s_.steps(s_.max_bits) > 1) v.push_back({kOperands, s_.slice_mux_primitive(), s_.bits_per_step});
     return with_default_combine(std::move(v));
   }

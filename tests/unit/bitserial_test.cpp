@@ -118,10 +118,14 @@ TEST_CASE("by hand: 2x2 SIPs, 2 lanes, activations serial 1 bit per step, int4 x
   const TileCost t = check_all(*eng, r, random_values(rng, 3, 3, DType::int4), random_values(rng, 3, 2, DType::int4));
   CHECK(t.cycles == CycleSplit{0, 16, 1});
   CHECK(t.macs == 3 * 2 * 3);                                       // useful MACs
-  CHECK(t.actions.count("sip_array", "int_mulx4", 2) == 72);         // lane-steps: (1+1)-bit slice x 4-bit weight
-  CHECK(t.actions.count("sip_array", "int_add", 7) == 6 * 8);        // tree: 1 adder, 2+4+1 bits, per SIP-cycle
-  // Shifter: 4 positions, 2 levels on a 7-bit sum: shift 1 muxes bits 1..7, shift 2 bits 2..9.
-  CHECK(t.actions.count("sip_array", "mux", 7 + 8) == 6 * 8);
+  // One bit per step the lanes are AND gates (a ? w : 0, 4 bits) and the sign step subtracts.
+  CHECK(t.actions.count("sip_array", "and2", 4) == 72);              // lane-steps: 4 ANDs with the 4-bit weight
+  CHECK(t.actions.count("sip_array", "int_mulx4", 2) == 0);
+  CHECK(t.actions.count("sip_array", "int_add", 5) == 6 * 8);        // tree: 1 adder, 4+1 bits, per SIP-cycle
+  // Shifter: 4 positions, 2 levels on a 5-bit sum: shift 1 muxes bits 1..5 (5), shift 2 bits
+  // 2..7 (6).
+  CHECK(t.actions.count("sip_array", "mux", 5 + 6) == 6 * 8);
+  CHECK(t.actions.count("sip_array", "mux", 16) == 6 * 8);           // the accumulator's complement, 16 bits
   CHECK(t.actions.count("sip_array", "int_add", 16) == 48);
   CHECK(t.actions.count("sip_array", "reg_write", 16) == 48);
   CHECK(t.actions.count("operand_regs", "reg_write", 4) == (3 + 2 * 2) * 3);  // a once, b per row fold
@@ -231,6 +235,42 @@ TEST_CASE("bitserial declares every action it emits, and emits every one it decl
           CHECK(all.count(p.component, p.primitive, p.bits) > 0);
         }
       }
+}
+
+TEST_CASE("by hand: area items of one-bit lanes (both serial, a popcount tree)", "[bitserial][area]") {
+  // 2x2 SIPs, 4 lanes, both serial, 1 bit per step, max_bits 4, acc 16 (rtl/src/bitserial, MAG).
+  const auto e = make({2, 2, 4, "both", 1, 4, 16});
+  const auto items = e->area_items();
+  auto count = [&](const std::string& comp, const std::string& prim, int bits) {
+    uint64_t n = 0;
+    for (const auto& it : items)
+      if (it.component == comp && it.primitive == prim && it.bits == bits) n += it.count;
+    return n;
+  };
+  CHECK(count("sip_array", "and2", 1) == 4 * 4);      // one AND per lane: 4 SIPs x 4 lanes
+  CHECK(count("sip_array", "int_mul", 2) == 0);       // no 2 x 2 multipliers
+  // Popcount tree: level 1 adds two 1-bit values (a 1-bit adder and its carry-out), 2 per SIP;
+  // level 2 two 2-bit counts, 1 per SIP.
+  CHECK(count("sip_array", "int_add", 1) == 2 * 4);
+  CHECK(count("sip_array", "int_add", 2) == 1 * 4);
+  CHECK(count("sip_array", "int_add", 3) == 0);
+  // mux@16: the accumulator's complement (16 bits) and the shifter, which happens to be 16 too:
+  // 7 positions, 3 levels on the 4-bit signed sum (3-bit count and a zero sign): shift 1 muxes
+  // bits 1..4 (4), shift 2 bits 2..6 (5), shift 4 bits 4..10 (7): 4 + 5 + 7 = 16. One each per SIP.
+  CHECK(count("sip_array", "mux", 16) == 2 * 4);
+  CHECK(count("sip_array", "int_add", 16) == 4);      // accumulator
+  // Activations serial, same grid: 4 ANDs per lane with the 4-bit weight, a 4+1-bit signed tree
+  // level then 4+2: the sum is 6 bits; shifter 4 positions, 2 levels: bits 1..6 (6), 2..8 (7).
+  const auto a = make({2, 2, 4, "activations", 1, 4, 16});
+  uint64_t and4 = 0, add5 = 0, mux13 = 0;
+  for (const auto& it : a->area_items()) {
+    if (it.primitive == "and2" && it.bits == 4) and4 += it.count;
+    if (it.primitive == "int_add" && it.bits == 5) add5 += it.count;
+    if (it.primitive == "mux" && it.bits == 13) mux13 += it.count;
+  }
+  CHECK(and4 == 16);
+  CHECK(add5 == 8);
+  CHECK(mux13 == 4);
 }
 
 TEST_CASE("capabilities: formats up to max_bits, os only, peak one group per cycle", "[bitserial]") {

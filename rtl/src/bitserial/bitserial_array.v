@@ -36,8 +36,9 @@ module bitserial_array #(
     parameter NPOS     = (BOTH != 0) ? 2 * P - 1 : P,              // shift positions
     parameter LEVELS   = $clog2(NPOS),
     parameter JW       = LEVELS > 0 ? LEVELS : 1,
-    parameter SB       = BPS + 1,
-    parameter WB       = (BOTH != 0) ? BPS + 1 : MAX_BITS
+    parameter MAG      = (BPS == 1) ? 1 : 0,                 // one-bit lanes (bitserial_sip.v)
+    parameter SB       = (MAG != 0) ? 1 : BPS + 1,
+    parameter WB       = (BOTH != 0) ? SB : MAX_BITS
 ) (
     input  wire                           clk,
     input  wire                           rst,          // synchronous, active high
@@ -159,7 +160,8 @@ module bitserial_array #(
                 end else begin : g_nx
                     assign ax = a_q;
                 end
-                // The slice mux (P:1, BPS bits), the sign of the top slice, the lane gate.
+                // The slice mux (P:1, BPS bits), the sign of the top slice, the lane gate. One bit
+                // per step (MAG): the bit alone, its sign is the SIPs' neg.
                 reg [BPS-1:0] f;
                 integer p;
                 always @* begin
@@ -168,7 +170,11 @@ module bitserial_array #(
                         if (ja_q == p[SW-1:0]) f = ax[p*BPS +: BPS];
                 end
                 wire lane_on = (kv > gl);
-                assign a_sl[gi][gl*SB +: SB] = lane_on ? {a_last & f[BPS-1], f} : {SB{1'b0}};
+                if (MAG != 0) begin : g_mag
+                    assign a_sl[gi][gl*SB +: SB] = lane_on & f[0];
+                end else begin : g_sgn
+                    assign a_sl[gi][gl*SB +: SB] = lane_on ? {a_last & f[BPS-1], f} : {SB{1'b0}};
+                end
             end
         end
         for (gj = 0; gj < COLS; gj = gj + 1) begin : g_col
@@ -192,7 +198,11 @@ module bitserial_array #(
                         for (p = 1; p < P; p = p + 1)
                             if (jb_q == p[SW-1:0]) f = bx[p*BPS +: BPS];
                     end
-                    assign b_op[gj][gl*WB +: WB] = {b_last & f[BPS-1], f};
+                    if (MAG != 0) begin : g_mag
+                        assign b_op[gj][gl*WB +: WB] = f[0];
+                    end else begin : g_sgn
+                        assign b_op[gj][gl*WB +: WB] = {b_last & f[BPS-1], f};
+                    end
                 end else begin : g_parallel
                     assign b_op[gj][gl*WB +: WB] = b_q;
                 end
@@ -214,6 +224,10 @@ module bitserial_array #(
     wire [SW:0] unused_jsum_hi = jsum_full;  // bits above JW are zero: ja + jb < NPOS
     /* verilator lint_on UNUSED */
 
+    // One bit per step: a slice is -(its bit) in its operand's sign step, so the SIPs subtract
+    // when exactly one operand is in its sign step.
+    wire neg = (MAG != 0) & (a_last ^ ((BOTH != 0) & b_last));
+
     wire [ACC_BITS-1:0] res_w [0:ROWS*COLS-1];
     generate
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_r
@@ -221,11 +235,12 @@ module bitserial_array #(
                 wire sip_en = en & (r_q > gi) & (c_q > gj);
                 wire [ACC_BITS-1:0] acc_d;
                 bitserial_sip #(
-                    .LANES(LANES), .BPS(BPS), .SB(SB), .WB(WB), .ACC_BITS(ACC_BITS),
+                    .LANES(LANES), .BPS(BPS), .MAG(MAG), .UNS((MAG != 0 && BOTH != 0) ? 1 : 0),
+                    .SB(SB), .WB(WB), .ACC_BITS(ACC_BITS),
                     .LEVELS(LEVELS), .JW(JW)
                 ) u_sip (
                     .clk(clk), .en(sip_en), .first(first),
-                    .a_sl(a_sl[gi]), .b_op(b_op[gj]), .jsum(jsum), .acc_d(acc_d)
+                    .a_sl(a_sl[gi]), .b_op(b_op[gj]), .neg(neg), .jsum(jsum), .acc_d(acc_d)
                 );
                 reg [ACC_BITS-1:0] res_q;
                 wire res_we = done & (r_q > gi) & (c_q > gj);

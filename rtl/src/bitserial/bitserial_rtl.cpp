@@ -133,10 +133,12 @@ class Driver {
                              " differ from the observed " + std::to_string(observed));
     const int acc = s_.acc_bits;
     cost.macs = end.mac - start.mac;
-    cost.actions.add("sip_array", s_.lane_mul_primitive(), s_.slice_bits(), end.mul - start.mul);
+    cost.actions.add("sip_array", s_.lane_mul_primitive(), s_.lane_mul_bits(), end.mul - start.mul);
     for (const auto& [bits, adders] : s_.tree_adders())  // a fixed tree: its adds per SIP-cycle
       cost.actions.add("sip_array", "int_add", bits, (end.tree - start.tree) * static_cast<u64>(adders));
     cost.actions.add("sip_array", "mux", s_.shifter_mux_bits(), end.shift - start.shift);
+    if (s_.negate_bits() > 0)  // the accumulator's conditional complement: every add
+      cost.actions.add("sip_array", "mux", s_.negate_bits(), end.acc - start.acc);
     cost.actions.add("sip_array", "int_add", acc, end.acc - start.acc);
     cost.actions.add("sip_array", "reg_write", acc, end.acc - start.acc);
     cost.actions.add("operand_regs", "reg_write", s_.max_bits, end.opw - start.opw);
