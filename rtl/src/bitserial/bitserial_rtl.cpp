@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -39,13 +38,10 @@ struct Fold {
   int64_t m0, n0, r, c;
 };
 
-struct Tile {
+struct Tile : RtlTileData {
   std::vector<Fold> folds;
   int64_t k = 1, groups = 1, last_lanes = 1;
   int sa = 1, sb = 1;
-  const IntMatrix *a = nullptr, *b = nullptr;
-  IntMatrix* out = nullptr;
-  int a_bits = 8, b_bits = 8;
 };
 
 struct Counts {
@@ -70,7 +66,7 @@ class Driver {
 
   TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
     const Counts start = counts();
-    const bool data = tile.a && tile.b && tile.out;
+    const bool data = tile.data();
     TileCost cost;
     size_t next = 0;          // the next fold to offer
     size_t computing = 0;     // the fold the array computes (valid while busy)
@@ -216,41 +212,22 @@ RtlParams verilog_params(const BitserialSpec& s) {
           {"BOTH", s.both_serial ? 1 : 0}};
 }
 
-class BitserialRtlEngine final : public IRtlEngine {
+RtlRequest rtl_request(const BitserialSpec& s) {
+  RtlRequest rq;
+  rq.engine = "bitserial";
+  rq.params = verilog_params(s);
+  rq.what = "bitserial " + rtl_params_text(rq.params);
+  rq.label = std::to_string(s.rows) + "x" + std::to_string(s.cols) + "x" + std::to_string(s.lanes) + "-b" +
+             std::to_string(s.bits_per_step) + "-m" + std::to_string(s.max_bits) + "-a" + std::to_string(s.acc_bits) +
+             (s.both_serial ? "-both" : "-act");
+  // First-use build time, rough: the linked test builds take 20-40 s each on one core.
+  rq.expected_seconds = 20.0 + 0.05 * static_cast<double>(s.rows * s.cols * s.lanes);
+  return rq;
+}
+
+class BitserialRtlEngine final : public RtlEngineFrame<BitserialSpec, Driver> {
  public:
-  explicit BitserialRtlEngine(const ParamValues& p)
-      : spec_(BitserialSpec::from_params(p)), model_(EngineRegistry::instance().find("bitserial")->make(p)) {
-    RtlRequest rq;
-    rq.engine = "bitserial";
-    rq.params = verilog_params(spec_);
-    rq.what = "bitserial " + rtl_params_text(rq.params);
-    rq.label = std::to_string(spec_.rows) + "x" + std::to_string(spec_.cols) + "x" + std::to_string(spec_.lanes) +
-               "-b" + std::to_string(spec_.bits_per_step) + "-m" + std::to_string(spec_.max_bits) + "-a" +
-               std::to_string(spec_.acc_bits) + (spec_.both_serial ? "-both" : "-act");
-    // First-use build time, rough: the linked test builds take 20-40 s each on one core.
-    rq.expected_seconds = 20.0 + 0.05 * static_cast<double>(spec_.rows * spec_.cols * spec_.lanes);
-    abi_ = rtl_model_abi(rq);
-  }
-
-  std::string type() const override { return "bitserial"; }
-  EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
-  std::vector<AreaItem> area_items() const override { return model_->area_items(); }
-  std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
-
-  void check(const TileRequest& req) const override {
-    model_->check(req);
-    const int64_t groups = (req.gemm.k + spec_.lanes - 1) / spec_.lanes;
-    if (groups > kMaxGroups)
-      throw UserError("tile k " + std::to_string(req.gemm.k) + " needs " + std::to_string(groups) +
-                          " groups, beyond the RTL group counter (< 65536)",
-                      SourceLoc{}, "tile");
-  }
-
-  std::vector<std::string> builds() const override {
-    std::vector<std::string> v;
-    for (const auto& p : rtl_linked_builds("bitserial")) v.push_back(rtl_params_text(p));
-    return v;
-  }
+  explicit BitserialRtlEngine(const ParamValues& p) : RtlEngineFrame("bitserial", p, rtl_request) {}
 
   TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
                     const Clock& clock) const override {
@@ -264,25 +241,18 @@ class BitserialRtlEngine final : public IRtlEngine {
     tile.last_lanes = g.k - (tile.groups - 1) * spec_.lanes;
     tile.sa = spec_.steps(req.a_type);
     tile.sb = spec_.both_serial ? spec_.steps(req.b_type) : 1;
-    tile.a_bits = dtype_bits(req.a_type);
-    tile.b_bits = dtype_bits(req.b_type);
-    if (a && b && out) {
-      *out = IntMatrix(g.m, g.n);
-      tile.a = a;
-      tile.b = b;
-      tile.out = out;
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!driver_) driver_ = std::make_unique<Driver>(abi_, spec_);
-    return driver_->run(tile, clock);
+    tile.attach(req, a, b, out);
+    return run_on_driver(tile, clock);
   }
 
- private:
-  BitserialSpec spec_;
-  std::unique_ptr<IEngine> model_;
-  const TesseraRtlAbi* abi_ = nullptr;
-  mutable std::mutex mu_;
-  mutable std::unique_ptr<Driver> driver_;
+ protected:
+  void check_rtl_limits(const TileRequest& req) const override {
+    const int64_t groups = (req.gemm.k + spec_.lanes - 1) / spec_.lanes;
+    if (groups > kMaxGroups)
+      throw UserError("tile k " + std::to_string(req.gemm.k) + " needs " + std::to_string(groups) +
+                          " groups, beyond the RTL group counter (< 65536)",
+                      SourceLoc{}, "tile");
+  }
 };
 
 }  // namespace
