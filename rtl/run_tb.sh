@@ -14,9 +14,9 @@ configs=${CONFIGS:-"2 2 32;3 5 16;8 8 32;16 16 20;2 2 32 1;3 5 16 1;8 8 32 1;16 
 
 cd "$repo"
 echo "== lint"
-nice verilator --lint-only -Wall -Irtl/src/systolic rtl/src/systolic/systolic_array.v
-nice verilator --lint-only -Wall -Irtl/src/systolic rtl/tb/systolic_counters.v
-nice verilator --lint-only -Wall -Irtl/src/systolic -GWEIGHT_DB=1 rtl/tb/systolic_counters.v
+nice verilator --lint-only -Wall -Irtl/src/systolic -Irtl/src/common rtl/src/systolic/systolic_array.v
+nice verilator --lint-only -Wall -Irtl/src/systolic -Irtl/src/common rtl/tb/systolic_counters.v
+nice verilator --lint-only -Wall -Irtl/src/systolic -Irtl/src/common -GWEIGHT_DB=1 rtl/tb/systolic_counters.v
 echo "lint clean"
 
 status=0
@@ -26,7 +26,7 @@ echo "$configs" | tr ';' '\n' | while read -r R C A D; do
   dir=$build/systolic_${R}x${C}_acc${A}_db${D}
   mkdir -p "$dir"
   echo "== build ${R}x${C} ACC_BITS=${A} WEIGHT_DB=${D} -> $dir"
-  nice verilator --cc --exe --build -j "$jobs" -Wall -I"$repo/rtl/src/systolic" \
+  nice verilator --cc --exe --build -j "$jobs" -Wall -I"$repo/rtl/src/systolic" -I"$repo/rtl/src/common" \
     --top-module systolic_counters -GROWS="$R" -GCOLS="$C" -GACC_BITS="$A" -GWEIGHT_DB="$D" \
     -CFLAGS "-O1 -DTB_ROWS=$R -DTB_COLS=$C -DTB_ACC=$A -DTB_DB=$D" \
     --Mdir "$dir" -o tb_systolic \

@@ -55,6 +55,10 @@ def rtl(engine, *files):
     return [os.path.join(ROOT, "rtl", "src", engine, f) for f in files]
 
 
+# The Booth rows and row compressor both bit-weight arithmetics instantiate.
+SHARED_BOOTH_RTL = rtl("common", "booth_rows.v", "csa_rows.v")
+
+
 def systolic_cfg(rows, cols, in_bits, acc_bits):
     return {"rows": rows, "cols": cols, "in_bits": in_bits, "acc_bits": acc_bits}
 
@@ -79,7 +83,7 @@ def systolic_entry(mac):
     suffix = "_bitweight" if bw else ""
     return {
         "type": "systolic",
-        "rtl": rtl("systolic", "systolic_pe.v", "systolic_array.v"),
+        "rtl": rtl("systolic", "systolic_pe.v", "systolic_array.v") + SHARED_BOOTH_RTL,
         "top": "systolic_array",
         "compared": ("pe_array", "controller"),
         "verilog": lambda c: dict({"ROWS": c["rows"], "COLS": c["cols"], "IN_BITS": c["in_bits"],
@@ -121,7 +125,7 @@ def mactree_entry(mac):
     bw = mac == "bitweight"
     return {
         "type": "mactree",
-        "rtl": rtl("mactree", "mactree_lane.v", "mactree.v"),
+        "rtl": rtl("mactree", "mactree_lane.v", "mactree.v") + SHARED_BOOTH_RTL,
         "top": "mactree",
         "compared": ("lanes", "controller"),
         "verilog": lambda c: {"LANES": c["lanes"], "WIDTH": c["width"], "IN_BITS": c["in_bits"],

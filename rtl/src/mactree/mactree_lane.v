@@ -12,10 +12,11 @@
 //            digits and weight and its correction row (its neg bits at 2d; input 0's also holds
 //            the constant K of all WIDTH inputs, modulo 2^TW), every row TW wide (TW =
 //            min(ACC_BITS, 2*IN_BITS + clog2(WIDTH)), the bits a sum of WIDTH products has)
-//            with literal constants (docs/engines/systolic.md "mac: bitweight"), so synthesis
-//            folds exactly the constants the model's fa/ha count assumes; the rows
+//            with literal constants (docs/engines/systolic.md "mac: bitweight"; rtl/src/common/
+//            booth_rows.v, shared with the systolic PE), so synthesis folds exactly the
+//            constants the model's fa/ha count assumes; the rows
 //            [R_(0,0..D-1), corr_0, R_(1,0..D-1), corr_1, ...] are reduced three at a time by
-//            3:2 compressors (first three first, sum and carry appended) until two remain, which
+//            3:2 compressors (csa_rows.v: first three first, sum and carry appended) until two remain, which
 //            one TW-bit adder sums, sign-extended to ACC_BITS. Unused inputs arrive as zero digits: their rows are the
 //            constant top bits that K cancels.
 `default_nettype none
@@ -39,13 +40,10 @@ module mactree_lane #(
     localparam D   = (IN_BITS + 1) / 2;   // MAC = 1: Booth digits per operand
     localparam R   = D + 1;               // ... rows per input: D digits and the correction row
     localparam NQ0 = WIDTH * R;           // ... rows into the compressor
-    localparam NS  = NQ0 - 2;             // ... 3:2 steps (each removes one row)
-    localparam NQ  = NQ0 + 2 * NS;        // ... the row queue, with every step's sum and carry
-    localparam [63:0] KW = kw_const(IN_BITS, D, WIDTH);
     localparam LEVELS = (WIDTH > 1) ? $clog2(WIDTH) : 0;                // MAC = 0: tree levels
     localparam P0 = (ACC_BITS < 2 * IN_BITS) ? ACC_BITS : 2 * IN_BITS;  // ... product bits kept
     localparam TW = (ACC_BITS < 2 * IN_BITS + LEVELS) ? ACC_BITS : 2 * IN_BITS + LEVELS;  // the sum's bits
-    genvar gi, gl, ge, gd, gb, gq, gs;
+    genvar gi, gl, ge;
 
     // The registers, one clock enable each.
     generate
@@ -115,68 +113,17 @@ module mactree_lane #(
                 assign sum = root;
             end
         end else begin : g_bw
+            // Per input its rows and correction row (rtl/src/common/booth_rows.v; input 0's holds
+            // the constants K of all WIDTH inputs), all reduced by one compressor queue
+            // (csa_rows.v) and summed by the final add.
+            wire [WIDTH*R*TW-1:0] pp;
             for (gi = 0; gi < WIDTH; gi = gi + 1) begin : g_in
-                wire [IN_BITS-1:0] y   = g_w[gi].q;
-                wire [IN_BITS:0]   ys  = {y[IN_BITS-1], y};   // y at IN_BITS + 1 bits
-                wire [IN_BITS:0]   ys1 = {y, 1'b0};           // ys[j-1], ys[-1] = 0
-                for (gd = 0; gd < D; gd = gd + 1) begin : g_pp
-                    wire one = x[gi*XW + 3*gd], two = x[gi*XW + 3*gd + 1], neg = x[gi*XW + 3*gd + 2];
-                    wire [IN_BITS:0] p = (({(IN_BITS + 1){one}} & ys) | ({(IN_BITS + 1){two}} & ys1))
-                                       ^ {(IN_BITS + 1){neg}};
-                    // R_(t,d): p[0..IN_BITS-1] from bit 2d, ~p[IN_BITS] above them, zeros elsewhere.
-                    wire [TW-1:0] row;
-                    for (gb = 0; gb < TW; gb = gb + 1) begin : g_b
-                        if (gb < 2 * gd || gb > 2 * gd + IN_BITS) begin : g_0
-                            assign row[gb] = 1'b0;
-                        end else if (gb == 2 * gd + IN_BITS) begin : g_s
-                            assign row[gb] = ~p[IN_BITS];
-                        end else begin : g_p
-                            assign row[gb] = p[gb-2*gd];
-                        end
-                    end
-                    if (2 * gd + IN_BITS >= TW) begin : g_cut
-                        // Waiver: row bits at 2^TW and above wrap away.
-                        /* verilator lint_off UNUSEDSIGNAL */
-                        wire unused_p = ^p;
-                        /* verilator lint_on UNUSEDSIGNAL */
-                    end
-                end
-                // corr_t: neg_d at bit 2d; input 0's also holds KW = W K mod 2^TW, whose
-                // bits lie at IN_BITS and above, never on a neg bit (2d <= IN_BITS - 1).
-                wire [TW-1:0] corr;
-                for (gb = 0; gb < TW; gb = gb + 1) begin : g_corr
-                    if (gb % 2 == 0 && gb / 2 < D) begin : g_neg
-                        assign corr[gb] = g_pp[gb/2].neg;
-                    end else if (gi == 0 && gb < 64 && KW[gb % 64]) begin : g_1
-                        assign corr[gb] = 1'b1;
-                    end else begin : g_0
-                        assign corr[gb] = 1'b0;
-                    end
-                end
+                booth_rows #(.IN_BITS(IN_BITS), .W(TW), .KMULT(gi == 0 ? WIDTH : 0)) u_rows (
+                    .enc(x[gi*XW +: XW]), .y(g_w[gi].q), .rows(pp[gi*R*TW +: R*TW]));
             end
-            // The row queue: items 0 .. NQ0-1 the input rows in order; step s takes items 3s,
-            // 3s+1, 3s+2 and appends its sum and carry as items NQ0 + 2s, NQ0 + 2s + 1.
-            for (gq = 0; gq < NQ; gq = gq + 1) begin : g_q
-                wire [TW-1:0] r;
-                if (gq < NQ0) begin : g_row
-                    if (gq % R < D) begin : g_r
-                        assign r = g_in[gq/R].g_pp[gq%R].row;
-                    end else begin : g_c
-                        assign r = g_in[gq/R].corr;
-                    end
-                end else if ((gq - NQ0) % 2 == 0) begin : g_sum
-                    assign r = g_st[(gq-NQ0)/2].s;
-                end else begin : g_cy
-                    assign r = g_st[(gq-NQ0)/2].c;
-                end
-            end
-            for (gs = 0; gs < NS; gs = gs + 1) begin : g_st
-                wire [TW-1:0] a = g_q[3*gs].r, b = g_q[3*gs+1].r, c3 = g_q[3*gs+2].r;
-                wire [TW-1:0] s = a ^ b ^ c3;
-                wire [TW-1:0] c = {(a[TW-2:0] & b[TW-2:0]) | (a[TW-2:0] & c3[TW-2:0]) |
-                                         (b[TW-2:0] & c3[TW-2:0]), 1'b0};  // maj << 1
-            end
-            wire [TW-1:0] root = g_q[NQ-2].r + g_q[NQ-1].r;  // the final add
+            wire [TW-1:0] s_rows, c_rows;
+            csa_rows #(.W(TW), .N(NQ0)) u_csa (.rows(pp), .s_out(s_rows), .c_out(c_rows));
+            wire [TW-1:0] root = s_rows + c_rows;  // the final add
             if (TW < ACC_BITS) begin : g_sx
                 assign sum = {{(ACC_BITS - TW){root[TW-1]}}, root};
             end else begin : g_nx
@@ -184,21 +131,6 @@ module mactree_lane #(
             end
         end
     endgenerate
-
-    // W K modulo 2^64, K = -sum_d 2^(2d + IN_BITS): the sign-extension constants of W products
-    // (terms at 2^64 and above vanish, as in booth_product_rows()).
-    function [63:0] kw_const;
-        input integer in_bits, d, w;
-        integer i;
-        reg [63:0] s;
-        begin
-            s = 64'd0;
-            for (i = 0; i < d; i = i + 1)
-                if (2 * i + in_bits < 64)
-                    s = s + (64'd1 << (2 * i + in_bits));
-            kw_const = (~s + 64'd1) * w[31:0];
-        end
-    endfunction
 
 endmodule
 

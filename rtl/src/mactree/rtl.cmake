@@ -14,6 +14,8 @@ tessera_rtl_engine(mactree
     ${CMAKE_SOURCE_DIR}/rtl/tb/mactree_counters.v
     ${CMAKE_CURRENT_LIST_DIR}/mactree.v
     ${CMAKE_CURRENT_LIST_DIR}/mactree_lane.v
+    ${CMAKE_SOURCE_DIR}/rtl/src/common/booth_rows.v
+    ${CMAKE_SOURCE_DIR}/rtl/src/common/csa_rows.v
   ADAPTER ${CMAKE_CURRENT_LIST_DIR}/mactree_rtl.cpp
   PORTS clk rst fold_valid fold_ready fold_k fold_l fold_m a_in w_in busy fold_last out_data out_valid mac_kind
         cnt_results cnt_products cnt_act cnt_weight cnt_cycles

@@ -16,6 +16,8 @@ tessera_rtl_engine(systolic
     ${CMAKE_SOURCE_DIR}/rtl/tb/systolic_counters.v
     ${CMAKE_CURRENT_LIST_DIR}/systolic_array.v
     ${CMAKE_CURRENT_LIST_DIR}/systolic_pe.v
+    ${CMAKE_SOURCE_DIR}/rtl/src/common/booth_rows.v
+    ${CMAKE_SOURCE_DIR}/rtl/src/common/csa_rows.v
   ADAPTER ${CMAKE_CURRENT_LIST_DIR}/systolic_rtl.cpp
   PORTS clk rst fold_valid fold_ready fold_mode fold_r fold_c fold_t busy fold_last row_in col_in out_data
         out_valid cnt_int_mul cnt_int_add cnt_rw_acc cnt_rw_x cnt_rw_y cnt_mux cnt_mux_in cnt_enc cnt_out

@@ -113,72 +113,15 @@ module systolic_pe #(
             end
             assign sum = addend + prod_x;
         end else begin : g_bw
-            // Rows are full ACC_BITS wide with literal 0/1 where the contract fixes a bit, so that
-            // synthesis folds exactly the constants the model's fa/ha/cy_bits count assumes.
-            localparam D  = (IN_BITS + 1) / 2;
-            localparam NQ = 3 * D + 5;                      // D + 3 input rows, then 2 per step
-            wire [IN_BITS:0] ys  = {mb[IN_BITS-1], mb};      // y at IN_BITS + 1 bits
-            wire [IN_BITS:0] ys1 = {mb, 1'b0};               // ys[j-1], ys[-1] = 0
-            genvar gd, gb, gq, gk;
-            for (gd = 0; gd < D; gd = gd + 1) begin : g_pp
-                wire one = a_in[3*gd], two = a_in[3*gd+1], neg = a_in[3*gd+2];
-                wire [IN_BITS:0] p = (({(IN_BITS + 1){one}} & ys) | ({(IN_BITS + 1){two}} & ys1))
-                                   ^ {(IN_BITS + 1){neg}};
-                // R_i: p[0..IN_BITS-1] from bit 2i, ~p[IN_BITS] above them (the sign-extension
-                // trick: the missing -2^(2i+IN_BITS) is in the correction row's constant K).
-                wire [ACC_BITS-1:0] row;
-                for (gb = 0; gb < ACC_BITS; gb = gb + 1) begin : g_b
-                    if (gb < 2 * gd || gb > 2 * gd + IN_BITS) begin : g_0
-                        assign row[gb] = 1'b0;
-                    end else if (gb == 2 * gd + IN_BITS) begin : g_s
-                        assign row[gb] = ~p[IN_BITS];
-                    end else begin : g_p
-                        assign row[gb] = p[gb-2*gd];
-                    end
-                end
-                if (2 * gd + IN_BITS >= ACC_BITS) begin : g_cut
-                    wire unused_p = ^p;  // bits at 2^ACC_BITS and above wrap away
-                end
-            end
-            // Correction row: neg_i at bit 2i, and K = -sum_i 2^(2i+IN_BITS) mod 2^ACC_BITS, whose
-            // bits are: bit IN_BITS; above it every bit but IN_BITS + 2, + 4, .., + 2(D-1). The neg
-            // bits lie below IN_BITS (2i <= 2D-2 < IN_BITS + 1), so the two never share a bit.
-            wire [ACC_BITS-1:0] corr;
-            for (gb = 0; gb < ACC_BITS; gb = gb + 1) begin : g_corr
-                if (gb % 2 == 0 && gb / 2 < D) begin : g_neg
-                    assign corr[gb] = g_pp[gb/2].neg;
-                end else if (gb >= IN_BITS && !(gb > IN_BITS && (gb - IN_BITS) % 2 == 0 &&
-                                                gb - IN_BITS < 2 * D)) begin : g_1
-                    assign corr[gb] = 1'b1;
-                end else begin : g_0
-                    assign corr[gb] = 1'b0;
-                end
-            end
-            // The row queue L = [R_0..R_(D-1), corr, S, Cy]; step k takes items 3k, 3k+1, 3k+2 and
-            // appends its sum and carry as items D+3+2k, D+4+2k. The last two items are the new S, Cy.
-            for (gq = 0; gq < NQ; gq = gq + 1) begin : g_q
-                wire [ACC_BITS-1:0] r;
-                if (gq < D) begin : g_r
-                    assign r = g_pp[gq].row;
-                end else if (gq == D) begin : g_c
-                    assign r = corr;
-                end else if (gq == D + 1) begin : g_sa
-                    assign r = addend[ACC_BITS-1:0];
-                end else if (gq == D + 2) begin : g_cya
-                    assign r = addend[PW-1:ACC_BITS];
-                end else if ((gq - D - 3) % 2 == 0) begin : g_sum
-                    assign r = g_st[(gq-D-3)/2].s;
-                end else begin : g_cy
-                    assign r = g_st[(gq-D-3)/2].c;
-                end
-            end
-            for (gk = 0; gk <= D; gk = gk + 1) begin : g_st
-                wire [ACC_BITS-1:0] x = g_q[3*gk].r, y = g_q[3*gk+1].r, z = g_q[3*gk+2].r;
-                wire [ACC_BITS-1:0] s = x ^ y ^ z;
-                wire [ACC_BITS-1:0] c = {(x[ACC_BITS-2:0] & y[ACC_BITS-2:0]) | (x[ACC_BITS-2:0] & z[ACC_BITS-2:0]) |
-                                         (y[ACC_BITS-2:0] & z[ACC_BITS-2:0]), 1'b0};  // maj << 1
-            end
-            assign sum = {g_q[NQ-1].r, g_q[NQ-2].r};  // {Cy, S}
+            // The queue [R_0..R_(D-1), corr, S, Cy] (rtl/src/common/booth_rows.v, csa_rows.v),
+            // reduced to the new S and Cy.
+            localparam D = (IN_BITS + 1) / 2;
+            wire [(D+1)*ACC_BITS-1:0] pp;
+            booth_rows #(.IN_BITS(IN_BITS), .W(ACC_BITS), .KMULT(1)) u_rows (.enc(a_in), .y(mb), .rows(pp));
+            wire [ACC_BITS-1:0] s_new, cy_new;
+            csa_rows #(.W(ACC_BITS), .N(D + 3)) u_csa (.rows({addend[PW-1:ACC_BITS], addend[ACC_BITS-1:0], pp}),
+                                                       .s_out(s_new), .c_out(cy_new));
+            assign sum = {cy_new, s_new};
         end
     endgenerate
 
