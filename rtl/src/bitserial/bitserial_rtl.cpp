@@ -48,21 +48,13 @@ struct Counts {
   u64 mul, mac, tree, shift, acc, opw, slice, res, ro, cycles, hold;
 };
 
-class Driver {
+class Driver : RtlDriverBase {
  public:
   Driver(const TesseraRtlAbi* abi, const BitserialSpec& s)
-      : s_(s), m_(abi), row_bus_(s.rows * s.lanes * s.max_bits), col_bus_(s.cols * s.lanes * s.max_bits) {
-    set(clk_, 0);
-    set(rst_, 1);
-    set(fold_valid_, 0);
-    for (int i = 0; i < 3; ++i) {
-      set(clk_, 0);
-      m_.eval();
-      set(clk_, 1);
-      m_.eval();
-    }
-    set(rst_, 0);
-  }
+      : RtlDriverBase(abi),
+        s_(s),
+        row_bus_(s.rows * s.lanes * s.max_bits),
+        col_bus_(s.cols * s.lanes * s.max_bits) {}
 
   TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
     const Counts start = counts();
@@ -145,9 +137,6 @@ class Driver {
   }
 
  private:
-  static void set(const Port& p, u64 v) { RtlModel::set(p, v); }
-  static u64 get(const Port& p) { return RtlModel::get(p); }
-
   Counts counts() const {
     return {get(cnt_mul_), get(cnt_mac_), get(cnt_tree_), get(cnt_shift_), get(cnt_acc_),    get(cnt_opw_),
             get(cnt_slice_), get(cnt_res_), get(cnt_ro_),   get(cnt_cycles_), get(cnt_hold_)};
@@ -192,9 +181,7 @@ class Driver {
   }
 
   BitserialSpec s_;
-  RtlModel m_;
-  Port clk_ = m_.port("clk"), rst_ = m_.port("rst"), fold_valid_ = m_.port("fold_valid"),
-       fold_ready_ = m_.port("fold_ready"), fold_r_ = m_.port("fold_r"), fold_c_ = m_.port("fold_c"),
+  Port fold_ready_ = m_.port("fold_ready"), fold_r_ = m_.port("fold_r"), fold_c_ = m_.port("fold_c"),
        fold_g_ = m_.port("fold_g"), fold_kl_ = m_.port("fold_kl"), fold_sa_ = m_.port("fold_sa"),
        fold_sb_ = m_.port("fold_sb"), row_in_ = m_.port("row_in"), col_in_ = m_.port("col_in"),
        busy_ = m_.port("busy"), hold_ = m_.port("hold"), group_load_ = m_.port("group_load"),

@@ -50,14 +50,10 @@ struct Counts {
   u64 results, products, act, weight, cycles;
 };
 
-class Driver {
+class Driver : RtlDriverBase {
  public:
   Driver(const TesseraRtlAbi* abi, const MactreeSpec& s)
-      : s_(s), m_(abi), a_bus_(s.width * s.in_bits), w_bus_(s.lanes * s.in_bits) {
-    set(rst_, 1);
-    set(fold_valid_, 0);
-    for (int i = 0; i < 3; ++i) edge();
-    set(rst_, 0);
+      : RtlDriverBase(abi), s_(s), a_bus_(s.width * s.in_bits), w_bus_(s.lanes * s.in_bits) {
     // The two lanes agree at every other port, so ask the model which one it is.
     if ((get(mac_kind_) != 0) != s.bitweight)
       throw std::logic_error(std::string("the RTL model has the ") + (s.bitweight ? "plain" : "bit-weight") +
@@ -143,15 +139,6 @@ class Driver {
   }
 
  private:
-  static void set(const Port& p, u64 v) { RtlModel::set(p, v); }
-  static u64 get(const Port& p) { return RtlModel::get(p); }
-  void edge() {
-    set(clk_, 0);
-    m_.eval();
-    set(clk_, 1);
-    m_.eval();
-  }
-
   Counts counts() const {
     return {get(cnt_results_), get(cnt_products_), get(cnt_act_), get(cnt_weight_), get(cnt_cycles_)};
   }
@@ -197,9 +184,7 @@ class Driver {
   }
 
   MactreeSpec s_;
-  RtlModel m_;
-  Port clk_ = m_.port("clk"), rst_ = m_.port("rst"), fold_valid_ = m_.port("fold_valid"),
-       fold_ready_ = m_.port("fold_ready"), fold_k_ = m_.port("fold_k"), fold_l_ = m_.port("fold_l"),
+  Port fold_ready_ = m_.port("fold_ready"), fold_k_ = m_.port("fold_k"), fold_l_ = m_.port("fold_l"),
        fold_m_ = m_.port("fold_m"), a_in_ = m_.port("a_in"), w_in_ = m_.port("w_in"), busy_ = m_.port("busy"),
        fold_last_ = m_.port("fold_last"), out_data_ = m_.port("out_data"), out_valid_ = m_.port("out_valid"),
        mac_kind_ = m_.port("mac_kind"), cnt_results_ = m_.port("cnt_results"),

@@ -84,16 +84,15 @@ struct Counts {
 using Port = RtlModel::Port;
 
 // Runs tiles on one instance of the Verilated array (rtl/tb/systolic_counters.v).
-class Driver {
+class Driver : RtlDriverBase {
  public:
   Driver(const TesseraRtlAbi* abi, const SystolicSpec& spec)
-      : spec_(spec), in_(spec.in_bits), acc_(spec.acc_bits), m_(abi),
-        row_lanes_(static_cast<int>(spec.rows) * spec.in_bits), col_lanes_(static_cast<int>(spec.cols) * spec.in_bits) {
-    set(clk_, 0);
-    set(rst_, 1);
-    set(fold_valid_, 0);
-    for (int i = 0; i < 3; ++i) edge();
-    set(rst_, 0);
+      : RtlDriverBase(abi),
+        spec_(spec),
+        in_(spec.in_bits),
+        acc_(spec.acc_bits),
+        row_lanes_(static_cast<int>(spec.rows) * spec.in_bits),
+        col_lanes_(static_cast<int>(spec.cols) * spec.in_bits) {
     // The two PEs agree at every other port, so ask the model which one it is.
     if ((get(mac_kind_) != 0) != spec.bitweight)
       throw std::logic_error(std::string("the RTL model has the ") + (spec.bitweight ? "plain" : "bit-weight") +
@@ -219,16 +218,6 @@ class Driver {
   }
 
  private:
-  static void set(const Port& p, u64 v) { RtlModel::set(p, v); }
-  static u64 get(const Port& p) { return RtlModel::get(p); }
-
-  void edge() {
-    set(clk_, 0);
-    m_.eval();
-    set(clk_, 1);
-    m_.eval();
-  }
-
   Counts counts() const {
     return {get(cnt_int_mul_), get(cnt_int_add_), get(cnt_rw_acc_), get(cnt_rw_x_), get(cnt_rw_y_),
             get(cnt_mux_),     get(cnt_mux_in_),  get(cnt_enc_),    get(cnt_out_),  get(cnt_cycles_)};
@@ -334,10 +323,8 @@ class Driver {
 
   SystolicSpec spec_;
   int in_, acc_;
-  RtlModel m_;
-  // The ports (rtl.cmake, PORTS), resolved once.
-  Port clk_ = m_.port("clk"), rst_ = m_.port("rst"), fold_valid_ = m_.port("fold_valid"),
-       fold_ready_ = m_.port("fold_ready"), fold_mode_ = m_.port("fold_mode"), fold_r_ = m_.port("fold_r"),
+  // The ports (rtl.cmake, PORTS) beyond clk, rst and fold_valid, resolved once.
+  Port fold_ready_ = m_.port("fold_ready"), fold_mode_ = m_.port("fold_mode"), fold_r_ = m_.port("fold_r"),
        fold_c_ = m_.port("fold_c"), fold_t_ = m_.port("fold_t"), fold_last_ = m_.port("fold_last"),
        row_in_ = m_.port("row_in"), col_in_ = m_.port("col_in"), out_data_ = m_.port("out_data"),
        out_valid_ = m_.port("out_valid"), cnt_int_mul_ = m_.port("cnt_int_mul"), cnt_int_add_ = m_.port("cnt_int_add"),
