@@ -1,11 +1,11 @@
 #pragma once
-// LUT engine (`type: lut`), after LUT Tensor Core (ISCA'25): low-bit weights
-// times int8 or fp16 activations by table lookup. The timing, numbers and
-// action contract is docs/engines/lut.md; this header exposes the plain Spec,
-// the datapath arithmetic (one implementation, used by the functional model,
-// the per-cycle model and the RTL adapter) and the pricing of its events.
+// LUT engine (`type: lut`), after LUT Tensor Core (ISCA'25): low-bit weights times int8 or fp16
+// activations by table lookup. The timing, numbers and action contract is docs/engines/lut.md;
+// this header exposes the plain Spec, the datapath arithmetic (one implementation, used by the
+// functional model, the per-cycle model and the RTL adapter) and the pricing of its events.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/common/dtype.h"
@@ -17,114 +17,90 @@
 namespace tessera {
 
 struct LutSpec {
-  int64_t rows = 2;  // M: activation rows, one table each
-  int64_t cols = 64; // N: weight columns; a table entry is broadcast along them
-  int group = 4;     // K: activations per table
-  bool symmetric =
-      true; // store the 2^(K-1) entries whose weight-0 digit is -1; flip signs
-  int weight_bits = 4; // widest weight: planes (cycles) per group
-  bool fp = false; // activations: fp16 (true) or signed ints up to int8 (false)
-  NumFormat table_fmt; // table entries: int of entry_bits, or fp16 / fp32
-  NumFormat out_fmt; // results (the engine's accumulator format as the contract
-                     // sees it)
+  int64_t rows = 2;       // M: activation rows, one table each
+  int64_t cols = 64;      // N: weight columns; a table entry is broadcast along them
+  int group = 4;          // K: activations per table
+  bool symmetric = true;  // store the 2^(K-1) entries whose weight-0 digit is -1; flip signs
+  int weight_bits = 4;    // widest weight: planes (cycles) per group
+  bool fp = false;        // activations: fp16 (true) or signed ints up to int8 (false)
+  NumFormat table_fmt;    // table entries: int of entry_bits(), or fp16 / fp32
+  NumFormat out_fmt;      // results (the engine's accumulator format as the contract sees it)
 
-  static LutSpec
-  from_params(const ParamValues &p); // UserError on inconsistent choices
+  static LutSpec from_params(const ParamValues& p);  // UserError on inconsistent choices
 
   static constexpr int kIntActBits = 8;
-  int64_t entries() const {
-    return int64_t{1} << (symmetric ? group - 1 : group);
-  }
+  int64_t entries() const { return int64_t{1} << select_bits(); }
   int select_bits() const { return symmetric ? group - 1 : group; }
   int entry_bits() const { return table_fmt.bits(); }
-  // The array's accumulators hold twice the dot product plus the row's
-  // activation sum (odd weight digits, see lut.md): ints one bit wider than the
-  // result, floats the result format.
-  NumFormat acc_fmt() const {
-    return fp ? out_fmt : NumFormat::int_bits(out_fmt.bits() + 1);
-  }
-  int acc_bits() const { return acc_fmt().bits(); }
+  // The array's accumulators hold twice the dot product plus the row's activation sum (odd
+  // weight digits, see lut.md): ints one bit wider than the result, floats the result format.
+  NumFormat acc_fmt() const { return fp ? out_fmt : NumFormat::int_bits(out_fmt.bits() + 1); }
   // Weight planes of a format: its bits (ternary: 2).
   static int planes(DType w) { return dtype_bits(w); }
-  // Precompute adders per table by width: level l = 1..K-1 adds 2^l entries of
-  // l+1 terms
+  // Precompute adders per table by width: level l = 1..K-1 adds 2^l entries of l+1 terms
   // ({bits, adders}; fp: all at the table format's width).
   std::vector<std::pair<int, int64_t>> precompute_adders() const;
-  // Shifter of an int entry to plane significance 2^b, b < weight_bits: 2:1 mux
-  // bits over its clog2(weight_bits) levels (0 for fp, which adds b to the
-  // exponent, and for 1-bit weights).
+  // Shifter of an int entry to plane significance 2^b, b < weight_bits: 2:1 mux bits over its
+  // clog2(weight_bits) levels (0 for fp, which adds b to the exponent, and for 1-bit weights).
   int shifter_mux_bits() const;
   int exp_bits() const { return fp ? table_fmt.exp_bits() : 0; }
 };
 
-// The datapath's arithmetic on raw patterns (models/numerics/format.h), int or
-// fp by the spec. Every fp operation rounds once to nearest even (IEEE 754 with
-// subnormals, overflow to inf).
+// The datapath's arithmetic on raw patterns (models/numerics/format.h), int or fp by the spec.
+// Every fp operation rounds once to nearest even (IEEE 754 with subnormals, overflow to inf):
+// numerics' add_scaled, what rtl/src/common/fp_add.v computes.
 class LutArith {
-public:
-  LutArith(const LutSpec &s, DType a_type);
-  // The table of K activations `x` (patterns of the activation format): entry p
-  // is c_0 x_0 + sum_{k>=1} c_k x_k with c_0 = -1 and c_k = +1 where bit k-1 of
-  // p is set (symmetric), or c_k = +1 where bit k of p is set (full). Built by
-  // doubling: t = [-x_0], then per k [t_i - x_k] ++ [t_i + x_k]; the full table
-  // then appends the negations in reverse.
-  void build_table(const uint64_t *x, std::vector<uint64_t> &table) const;
-  // The looked-up value of a column's plane: `digits` bit k = the plane's bit
-  // of weight k's offset-binary code. Symmetric: select = digits >> 1 (inverted
-  // if bit 0), negated if bit 0.
-  uint64_t lookup(const std::vector<uint64_t> &table, unsigned digits) const;
+ public:
+  LutArith(const LutSpec& s, DType a_type);
+  // The table of K activations `x` (patterns of the activation format): entry p is
+  // c_0 x_0 + sum_{k>=1} c_k x_k with c_0 = -1 and c_k = +1 where bit k-1 of p is set (symmetric),
+  // or c_k = +1 where bit k of p is set (full). Built by doubling: t = [-x_0], then per k
+  // [t_i - x_k] ++ [t_i + x_k]; the full table interleaves the negations of the reversed half.
+  void build_table(const uint64_t* x, std::vector<uint64_t>& table) const;
+  // The looked-up value of a column's plane: `digits` bit k = the plane's bit of weight k's
+  // offset-binary code. Symmetric: select = digits >> 1 (inverted if bit 0), negated if bit 0.
+  uint64_t lookup(const std::vector<uint64_t>& table, unsigned digits) const;
   // acc + v * 2^plane (v a table pattern), in the accumulator format.
   uint64_t accumulate(uint64_t acc, uint64_t v, int plane) const;
-  // row offset + the group's activation sum (= -table[0] of the symmetric
-  // table; the full table's entry 0 too).
-  uint64_t add_group_sum(uint64_t offset,
-                         const std::vector<uint64_t> &table) const;
+  // row offset + the group's activation sum (-table[0]: every digit of entry 0 is -1).
+  uint64_t add_group_sum(uint64_t offset, const std::vector<uint64_t>& table) const;
   // The result: (acc - offset) / 2 in out_fmt.
   uint64_t result(uint64_t acc, uint64_t offset) const;
-  // Offset-binary digits of a weight for plane b: bit b of w + 2^(W-1) (W = its
-  // format's bits).
+  // Offset-binary digit of a W-bit weight for plane b: bit b of w + 2^(W-1).
   static unsigned plane_bit(int64_t w, int W, int b) {
-    return static_cast<unsigned>(
-        ((static_cast<uint64_t>(w) + (uint64_t{1} << (W - 1))) >> b) & 1);
+    return static_cast<unsigned>(((static_cast<uint64_t>(w) + (uint64_t{1} << (W - 1))) >> b) & 1);
   }
-  uint64_t zero_acc() const { return 0; } // +0 or integer 0
+  uint64_t zero_acc() const { return 0; }  // +0 or integer 0
 
-private:
+ private:
   uint64_t neg_entry(uint64_t v) const;
-  const LutSpec &s_;
+  uint64_t widen(const NumFormat& from, uint64_t v) const;  // exactly into wide_ (NaN canonical)
+  const LutSpec& s_;
   NumFormat act_, table_, acc_, out_;
+  NumFormat wide_;  // fp: the wider of table and accumulator, the adders' input format
 };
 
-// Events of one tile (the closed form and the per-cycle model both count
-// these).
+// Events of one tile (the closed form and the per-cycle model both count these).
 struct LutCounts {
-  uint64_t act_writes =
-      0; // activation elements into the precompute operand registers
-  uint64_t weight_writes = 0; // weight elements into the column registers
-  uint64_t tables = 0; // tables built (one per valid row and group and fold)
-  uint64_t unit_cycles = 0; // lookups: valid units x compute cycles
-  uint64_t column_cycles =
-      0; // column select decodes: valid columns x compute cycles
-  uint64_t offset_adds =
-      0; // row offsets accumulated (valid rows x groups x folds)
-  uint64_t results =
-      0; // outputs read out (m x n), each through its result register
-  uint64_t offset_copies =
-      0; // row offsets into their result registers (valid rows x folds)
+  uint64_t act_reads = 0;      // activation elements into the precompute adders
+  uint64_t weight_writes = 0;  // weight elements into the column registers
+  uint64_t tables = 0;         // tables built (one per valid row and group and fold)
+  uint64_t unit_cycles = 0;    // lookups: valid units x compute cycles
+  uint64_t column_cycles = 0;  // column select decodes: valid columns x compute cycles
+  uint64_t offset_adds = 0;    // row offsets accumulated (valid rows x groups x folds)
+  uint64_t results = 0;        // outputs read out (m x n), each through its result register
+  uint64_t offset_copies = 0;  // row offsets into their result registers (valid rows x folds)
   uint64_t macs = 0;
 };
-ActionCounts lut_actions(const LutSpec &s, DType a_type, const LutCounts &c);
+ActionCounts lut_actions(const LutSpec& s, const LutCounts& c);
 
-// The per-cycle model of one tile (cost; with a, b, out all given, also the
-// result in out, m x n in s.out_fmt). a: m x k in req.a_type, b: k x n in
-// req.b_type.
-TileCost lut_simulate_pe(const LutSpec &s, const TileRequest &req,
-                         const TypedMatrix *a, const TypedMatrix *b,
-                         TypedMatrix *out);
+// The per-cycle model of one tile (cost; with a, b, out all given, also the result in out,
+// m x n in s.out_fmt). a: m x k in req.a_type, b: k x n in req.b_type.
+TileCost lut_simulate_pe(const LutSpec& s, const TileRequest& req, const TypedMatrix* a, const TypedMatrix* b,
+                         TypedMatrix* out);
 
-// Typed functional result of a LUT tile (the rule of lut.md), a: m x k in
-// a_type, b: k x n in b_type (ints), out: m x n in s.out_fmt.
-void lut_gemm(const LutSpec &s, const TypedMatrix &a, const TypedMatrix &b,
-              DType a_type, TypedMatrix &out);
+// Typed functional result of a LUT tile (the rule of lut.md), a: m x k in a_type, b: k x n in
+// b_type (ints), out: m x n in s.out_fmt.
+void lut_gemm(const LutSpec& s, const TypedMatrix& a, const TypedMatrix& b, DType a_type, TypedMatrix& out);
 
-} // namespace tessera
+}  // namespace tessera

@@ -65,6 +65,18 @@ uint64_t multiply_accumulate(const AccumRule& rule, uint64_t acc, const NumForma
   return float_add(rule, acc, decode(fa, a) * decode(fb, b));
 }
 
+uint64_t add_scaled(const NumFormat& in, const NumFormat& out, uint64_t a, uint64_t b, bool negate_b, int b_exp,
+                    int scale_exp) {
+  if (!in.is_float() || !out.is_float()) throw std::invalid_argument("add_scaled: float formats only");
+  const double c = decode(in, a), p = std::ldexp(negate_b ? -decode(in, b) : decode(in, b), b_exp);
+  const double s = c + p;
+  if (!std::isfinite(c) || !std::isfinite(p)) return encode(out, s);
+  const double bb = s - c;
+  const double err = (c - (s - bb)) + (p - bb);  // TwoSum: s + err == c + p exactly
+  // Scaling by a power of two is exact in double for every format's range here.
+  return encode_sum(out, std::ldexp(s, scale_exp), std::ldexp(err, scale_exp));
+}
+
 TypedMatrix gemm(const TypedMatrix& a, const TypedMatrix& b, const AccumRule& rule) {
   if (a.cols() != b.rows())
     throw std::invalid_argument("gemm: a is " + std::to_string(a.rows()) + "x" + std::to_string(a.cols()) +

