@@ -341,6 +341,23 @@ def bitnet3b_layer(name, seq, past):
     return g
 
 
+def llama7b_lowbit_layer(seq, past, wbits, act):
+    """LLaMA-7B's decoder layer with low-bit weights (W1/W2/W4: int1/int2/int4, weight-only
+    quantization as in LUT Tensor Core's W_INTx A_FP16 / A_INT8 kernels, Mo et al., ISCA 2025) and
+    activations in `act` (fp16 or int8), attention matmuls included (activations x activations,
+    in `act`). The linear layers' shapes are LLaMA-7B's: (4096, 4096) x 4 and (4096, 11008) x 2,
+    (11008, 4096) (T-MAC's preset kernel shapes, microsoft/T-MAC python/t_mac/model_utils.py)."""
+    a = "a16" if act == "fp16" else "a8"
+    name = "llama7b_w%d%s_%s" % (wbits, a, "decode" if past else "prefill")
+    g = Graph(name, "LLaMA-7B, one decoder layer, %s, batch 1; int%d weights, %s activations" %
+              (phase(seq, past), wbits, act), dtype=act)
+    decoder_layer(g, 4096, 32, 128, 11008, seq, past)
+    for t, (shape, role) in g.tensors.items():
+        if role == "weight" and t.endswith(".w"):
+            g.dtypes[t] = "int%d" % wbits
+    return g
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workloads"))
@@ -348,6 +365,8 @@ def main():
     graphs = [resnet50(), resnet50_int4(), mobilenet_v2(), mlp0(), alexnet_conv(), bert_base(), vit_b16(),
               llama7b_layer("llama7b_prefill", 2048, 0), llama7b_layer("llama7b_decode", 1, 2047),
               bitnet3b_layer("bitnet3b_prefill", 2048, 0), bitnet3b_layer("bitnet3b_decode", 1, 2047)]
+    graphs += [llama7b_lowbit_layer(seq, past, w, act) for w in (1, 2, 4) for act in ("fp16", "int8")
+               for seq, past in ((2048, 0), (1, 2047))]
     os.makedirs(args.out, exist_ok=True)
     for g in graphs:
         path = os.path.join(args.out, g.name + ".yaml")

@@ -183,9 +183,10 @@ ActionCounts lut_actions(const LutSpec &s, const LutCounts &c) {
   for (const auto &[bits, adders] : s.precompute_adders())
     a.add(kPrecompute, add_primitive(s.table_fmt), bits, c.tables * static_cast<u64>(adders));
   if (!s.symmetric && !s.fp) a.add(kPrecompute, "int_add", s.entry_bits(), c.tables * static_cast<u64>(E / 2));
-  a.add(kPrecompute, "reg_write", s.entry_bits(), c.tables * static_cast<u64>(E));
+  a.add(kPrecompute, "reg_write", s.stored_entry_bits(), c.tables * static_cast<u64>(E));
+  if (!s.fp) a.add(kPrecompute, "reg_write", 1, c.tables);  // the entries' shared LSB
   // Row offsets: the group's activation sum into the row's offset accumulator.
-  a.add(kPrecompute, add_primitive(acc), acc.bits(), c.offset_adds);
+  a.add(kPrecompute, add_primitive(s.adder_fmt()), s.adder_fmt().bits(), c.offset_adds);
   a.add(kPrecompute, "reg_write", acc.bits(), c.offset_adds);
   // Columns: weight registers; per cycle the plane's digits (a W:1 mux per weight) and, for
   // symmetric tables, the select's conditional inversion (K - 1 XORs, priced as 2:1 muxes).
@@ -197,7 +198,7 @@ ActionCounts lut_actions(const LutSpec &s, const LutCounts &c) {
   if (s.symmetric) a.add(kArray, "mux", s.fp ? 1 : s.entry_bits() + s.weight_bits - 1, c.unit_cycles);
   if (s.fp && s.weight_bits > 1) a.add(kArray, "int_add", s.exp_bits(), c.unit_cycles);
   if (s.shifter_mux_bits() > 0) a.add(kArray, "mux", s.shifter_mux_bits(), c.unit_cycles);
-  a.add(kArray, add_primitive(acc), acc.bits(), c.unit_cycles);
+  a.add(kArray, add_primitive(s.adder_fmt()), s.adder_fmt().bits(), c.unit_cycles);
   a.add(kArray, "reg_write", acc.bits(), c.unit_cycles);
   // Read-out: result registers (units and row offsets), the row mux, subtract and halve.
   a.add(kReadout, "reg_write", acc.bits(), c.results + c.offset_copies);
@@ -494,14 +495,14 @@ class LutEngine final : public IEngine {
     const auto M = static_cast<u64>(s_.rows), N = static_cast<u64>(s_.cols), K = static_cast<u64>(s_.group);
     const u64 E = static_cast<u64>(s_.entries());
     const NumFormat acc = s_.acc_fmt();
-    const int a_bits = s_.fp ? 16 : LutSpec::kIntActBits;
-    std::vector<AreaItem> v = {{kPrecompute, "reg", a_bits, M * K}};
+    std::vector<AreaItem> v;
     if (!s_.fp) v.push_back({kPrecompute, "int_add", LutSpec::kIntActBits + 1, M});
     for (const auto &[bits, adders] : s_.precompute_adders())
       v.push_back({kPrecompute, add_primitive(s_.table_fmt), bits, M * static_cast<u64>(adders)});
     if (!s_.symmetric && !s_.fp) v.push_back({kPrecompute, "int_add", s_.entry_bits(), M * E / 2});
-    v.push_back({kPrecompute, "reg", s_.entry_bits(), M * E});
-    v.push_back({kPrecompute, add_primitive(acc), acc.bits(), M});
+    v.push_back({kPrecompute, "reg", s_.stored_entry_bits(), M * E});
+    if (!s_.fp) v.push_back({kPrecompute, "reg", 1, M});
+    v.push_back({kPrecompute, add_primitive(s_.adder_fmt()), s_.adder_fmt().bits(), M});
     v.push_back({kPrecompute, "reg", acc.bits(), M});
     v.push_back({kColumns, "reg", s_.weight_bits, N * K});
     if (s_.weight_bits > 1) v.push_back({kColumns, "mux" + std::to_string(s_.weight_bits), s_.group, N});
@@ -511,7 +512,7 @@ class LutEngine final : public IEngine {
     if (s_.symmetric) v.push_back({kArray, "mux", s_.fp ? 1 : s_.entry_bits() + s_.weight_bits - 1, units});
     if (s_.fp && s_.weight_bits > 1) v.push_back({kArray, "int_add", s_.exp_bits(), units});
     if (s_.shifter_mux_bits() > 0) v.push_back({kArray, "mux", s_.shifter_mux_bits(), units});
-    v.push_back({kArray, add_primitive(acc), acc.bits(), units});
+    v.push_back({kArray, add_primitive(s_.adder_fmt()), s_.adder_fmt().bits(), units});
     v.push_back({kArray, "reg", acc.bits(), units});
     v.push_back({kReadout, "reg", acc.bits(), units + M});
     if (M > 1) v.push_back({kReadout, "mux" + std::to_string(M), acc.bits(), N});

@@ -32,6 +32,9 @@ struct LutSpec {
   int64_t entries() const { return int64_t{1} << select_bits(); }
   int select_bits() const { return symmetric ? group - 1 : group; }
   int entry_bits() const { return table_fmt.bits(); }
+  // Bits the table register keeps per entry: every int entry has the parity of the group's
+  // activation sum, so its LSB is stored once per table (one more flip-flop per row).
+  int stored_entry_bits() const { return fp ? entry_bits() : entry_bits() - 1; }
   // The array's accumulators hold twice the dot product plus the row's activation sum (odd
   // weight digits, see lut.md): ints one bit wider than the result, floats the result format.
   NumFormat acc_fmt() const { return fp ? out_fmt : NumFormat::int_bits(out_fmt.bits() + 1); }
@@ -44,6 +47,12 @@ struct LutSpec {
   // clog2(weight_bits) levels (0 for fp, which adds b to the exponent, and for 1-bit weights).
   int shifter_mux_bits() const;
   int exp_bits() const { return fp ? table_fmt.exp_bits() : 0; }
+  // The accumulator's and the offsets' adders take both operands in the wider of the table and
+  // accumulator formats (ints: the accumulator).
+  NumFormat adder_fmt() const {
+    const NumFormat a = acc_fmt();
+    return fp && table_fmt.bits() > a.bits() ? table_fmt : a;
+  }
 };
 
 // The datapath's arithmetic on raw patterns (models/numerics/format.h), int or fp by the spec.

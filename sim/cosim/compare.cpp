@@ -30,6 +30,20 @@ std::string diff_outputs(const IntMatrix& model, const IntMatrix& rtl, const cha
   return {};
 }
 
+std::string diff_outputs(const TypedMatrix& model, const TypedMatrix& rtl, const char* model_name) {
+  if (model.rows() != rtl.rows() || model.cols() != rtl.cols() || model.format() != rtl.format())
+    return std::string("out shape: ") + model_name + " " + model.format().name() + " " +
+           std::to_string(model.rows()) + "x" + std::to_string(model.cols()) + ", rtl " + rtl.format().name() + " " +
+           std::to_string(rtl.rows()) + "x" + std::to_string(rtl.cols());
+  for (int64_t r = 0; r < model.rows(); ++r)
+    for (int64_t c = 0; c < model.cols(); ++c)
+      if (model.raw(r, c) != rtl.raw(r, c))
+        return "out[" + std::to_string(r) + "][" + std::to_string(c) + "]: " + model_name + " pattern " +
+               std::to_string(model.raw(r, c)) + " (" + std::to_string(model.value(r, c)) + "), rtl pattern " +
+               std::to_string(rtl.raw(r, c)) + " (" + std::to_string(rtl.value(r, c)) + ")";
+  return {};
+}
+
 std::string diff_num(const std::string& what, const char* model_name, uint64_t m, uint64_t r) {
   return m == r ? std::string() : what + ": " + model_name + " " + std::to_string(m) + ", rtl " + std::to_string(r);
 }
@@ -63,6 +77,30 @@ std::string diff_cost(const TileCost& m, const TileCost& r, const char* model_na
 }
 
 }  // namespace
+
+TileCheck check_tile_typed(const IEngine& model, const IRtlEngine& rtl, const TileRequest& req, const TypedMatrix& a,
+                           const TypedMatrix& b) {
+  TileCheck chk;
+  TypedMatrix fn_out, rtl_out;
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const TileCost closed = model.cost(req);
+  const TileCost pe = model.simulate_pe(req, nullptr, nullptr, nullptr);
+  model.compute(req, a, b, fn_out);
+  const auto t1 = clock::now();
+  chk.rtl = rtl.run_tile_typed(req, &a, &b, &rtl_out, {});
+  chk.model_seconds = std::chrono::duration<double>(t1 - t0).count();
+  chk.rtl_seconds = std::chrono::duration<double>(clock::now() - t1).count();
+  for (const std::string& d : {diff_outputs(fn_out, rtl_out, "model"), diff_cost(closed, chk.rtl, "closed form"),
+                               diff_cost(pe, chk.rtl, "pe model")}) {
+    if (!d.empty()) {
+      chk.ok = false;
+      chk.first_difference = d;
+      break;
+    }
+  }
+  return chk;
+}
 
 TileCheck check_tile(const IEngine& model, const IRtlEngine& rtl, const TileRequest& req, const IntMatrix& a,
                      const IntMatrix& b) {

@@ -26,4 +26,10 @@ struct TileCheck {
 TileCheck check_tile(const IEngine& model, const IRtlEngine& rtl, const TileRequest& req, const IntMatrix& a,
                      const IntMatrix& b);
 
+// The same for typed operands (a in req.a_type, b in req.b_type; float formats too): the RTL's
+// typed run against the closed form, the per-cycle model's cost and the typed functional model
+// (a shape-timed engine's; outputs compared as bit patterns).
+TileCheck check_tile_typed(const IEngine& model, const IRtlEngine& rtl, const TileRequest& req, const TypedMatrix& a,
+                           const TypedMatrix& b);
+
 }  // namespace tessera

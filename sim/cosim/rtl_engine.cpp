@@ -15,4 +15,14 @@ std::unique_ptr<IRtlEngine> make_rtl_engine(const std::string& type, const Param
   return entry->make(params);
 }
 
+TileCost IRtlEngine::run_tile_typed(const TileRequest& req, const TypedMatrix* a, const TypedMatrix* b,
+                                    TypedMatrix* out, const Clock& clock) const {
+  if (!(a && b && out)) return run_tile(req, nullptr, nullptr, nullptr, clock);
+  const IntMatrix ia = to_int_matrix(*a), ib = to_int_matrix(*b);
+  IntMatrix io;
+  const TileCost c = run_tile(req, &ia, &ib, &io, clock);
+  *out = to_typed(io, acc_format(req));
+  return c;
+}
+
 }  // namespace tessera

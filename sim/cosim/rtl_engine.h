@@ -42,6 +42,11 @@ class IRtlEngine : public IEngine {
   // and actions do not depend on the data).
   virtual TileCost run_tile(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out,
                             const Clock& clock) const = 0;
+  // The same with typed operands (a in req.a_type, b in req.b_type; out becomes m x n in
+  // acc_format(req)): what an engine with float operands overrides. Default: integer formats
+  // through run_tile().
+  virtual TileCost run_tile_typed(const TileRequest& req, const TypedMatrix* a, const TypedMatrix* b, TypedMatrix* out,
+                                  const Clock& clock) const;
 
   // The linked-in RTL builds, one line each (e.g. "16x16 in_bits=8 acc_bits=32 ..."); any
   // other configuration is built on first use.

@@ -9,9 +9,13 @@ using namespace tessera;
 static uint64_t macs_of(const std::string& name) { return load_workload(builtin_workload_path(name)).total_macs(); }
 
 TEST_CASE("the built-in list is the generated set") {
-  const std::vector<std::string> expect = {"alexnet_conv",    "bert_base",    "bitnet3b_decode", "bitnet3b_prefill",
-                                           "llama7b_decode",  "llama7b_prefill", "mlp0",         "mobilenet_v2",
-                                           "resnet50",        "resnet50_int4",   "vit_b16"};
+  std::vector<std::string> expect = {"alexnet_conv", "bert_base", "bitnet3b_decode", "bitnet3b_prefill",
+                                     "llama7b_decode", "llama7b_prefill"};
+  for (const char* w : {"1", "2", "4"})
+    for (const char* a : {"a16", "a8"})
+      for (const char* phase : {"decode", "prefill"})
+        expect.push_back(std::string("llama7b_w") + w + a + "_" + phase);
+  for (const char* n : {"mlp0", "mobilenet_v2", "resnet50", "resnet50_int4", "vit_b16"}) expect.push_back(n);
   CHECK(builtin_workloads() == expect);
 }
 
@@ -94,6 +98,27 @@ TEST_CASE("LLaMA-7B layer decode, 1 token, 2048-position KV cache") {
   const uint64_t m = macs_of("llama7b_decode");
   CHECK(m == kLlamaLayerParams + 2ULL * 32 * 2048 * 128);
   CHECK(m == 219152384ULL);
+}
+
+TEST_CASE("LLaMA-7B low-bit layers: the same MACs, weights int1/int2/int4, activations fp16/int8") {
+  // W1/W2/W4 x A-fp16/A-int8 (LUT Tensor Core's kernel precisions): LLaMA-7B's layer unchanged
+  // but for the formats; the seven linear weights take the weight format, everything else the
+  // activation format (the attention matmuls multiply activations by activations).
+  for (const char* w : {"1", "2", "4"})
+    for (const char* a : {"a16", "a8"}) {
+      const std::string base = std::string("llama7b_w") + w + a;
+      CHECK(macs_of(base + "_prefill") == macs_of("llama7b_prefill"));
+      CHECK(macs_of(base + "_decode") == macs_of("llama7b_decode"));
+      const Workload wl = load_workload(builtin_workload_path(base + "_decode"));
+      const DType wt = *parse_dtype(std::string("int") + w), at = std::string(a) == "a16" ? DType::fp16 : DType::int8;
+      int weights = 0;
+      for (const Tensor& t : wl.tensors()) {
+        const bool linear = t.name.size() > 2 && t.name.compare(t.name.size() - 2, 2, ".w") == 0;
+        weights += linear;
+        CHECK(t.dtype == (linear ? wt : at));
+      }
+      CHECK(weights == 7);
+    }
 }
 
 TEST_CASE("ResNet-50 int4: the same layers, 4-bit but the first and last") {
