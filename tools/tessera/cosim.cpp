@@ -3,6 +3,7 @@
 // capabilities(), never from a list here.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -61,6 +62,15 @@ void check_dataflow(const std::string& dataflow, const EngineInstance& eng, cons
                   SourceLoc{}, "--dataflow");
 }
 
+// Float operands from random integers: each int / 16 in `t` (fractions, signs, zeros, exact
+// and rounding sums alike).
+TypedMatrix random_floats(const IntMatrix& x, DType t) {
+  TypedMatrix m(x.rows, x.cols, NumFormat::of(t));
+  for (int64_t r = 0; r < x.rows; ++r)
+    for (int64_t c = 0; c < x.cols; ++c) m.set_value(r, c, static_cast<double>(x.at(r, c)) / 16.0);
+  return m;
+}
+
 // Model vs RTL on the same random tiles. Tile i of a dataflow draws its data from seed + i, so
 // one failing tile is reproduced alone with --seed <seed+i> --count 1 and its exact shape.
 int cmd_cosim(const CosimArgs& a) {
@@ -81,6 +91,15 @@ int cmd_cosim(const CosimArgs& a) {
   std::vector<std::string> dataflows = a.dataflow.empty() ? caps.dataflows : std::vector<std::string>{a.dataflow};
   fmt::print("cosim: engine '{}' ({}, {}x{}, psum {} bits) vs its Verilated RTL; {} tile(s) per dataflow, seed {}\n",
              eng->name, eng->type, caps.rows, caps.cols, caps.psum_bits, a.count, a.seed);
+  // Operands: int8 where the engine takes it, else its first activation format and widest weight.
+  auto pick = [](const std::vector<DType>& v, bool widest) {
+    if (std::find(v.begin(), v.end(), DType::int8) != v.end()) return DType::int8;
+    DType best = v.front();
+    for (DType t : v)
+      if (widest && dtype_is_int(t) && dtype_bits(t) > dtype_bits(best)) best = t;
+    return best;
+  };
+  const DType a_type = pick(caps.a_types, false), b_type = pick(caps.b_types, true);
   bool all_ok = true;
   for (const auto& df : dataflows) {
     std::mt19937_64 shapes(a.seed);
@@ -95,12 +114,23 @@ int cmd_cosim(const CosimArgs& a) {
         auto upto = [&](int64_t n) { return std::uniform_int_distribution<int64_t>(1, n)(shapes); };
         req.gemm = {upto(full.m), upto(full.n), upto(full.k)};
       }
-      model.check(req);
+      req.a_type = a_type;
+      req.b_type = b_type;
+      try {
+        model.check(req);
+      } catch (const UserError&) {
+        // An engine that takes k in whole groups (the LUT array): the drawn k rounded up to them.
+        const int64_t g = tile_multiple_of(caps, df)[2];
+        req.gemm.k = (req.gemm.k + g - 1) / g * g;
+        model.check(req);
+      }
       rtl->check(req);
       std::mt19937_64 data(a.seed + static_cast<uint64_t>(i));
       const IntMatrix x = random_operands(req.gemm.m, req.gemm.k, dtype_bits(req.a_type), data);
       const IntMatrix w = random_operands(req.gemm.k, req.gemm.n, dtype_bits(req.b_type), data);
-      const TileCheck chk = check_tile(model, *rtl, req, x, w);
+      const TileCheck chk = dtype_is_int(req.a_type) ? check_tile(model, *rtl, req, x, w)
+                                                     : check_tile_typed(model, *rtl, req, random_floats(x, req.a_type),
+                                                                        to_typed(w, NumFormat::of(req.b_type)));
       model_s += chk.model_seconds;
       rtl_s += chk.rtl_seconds;
       if (!chk.ok) {
