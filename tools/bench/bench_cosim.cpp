@@ -54,6 +54,7 @@ const std::vector<Machine>& machines() {
       {"bitserial", {{"rows", "3"}, {"cols", "4"}, {"lanes", "4"}, {"bits_per_step", "1"}}, "bitserial 3x4x4 b1"},
       {"termserial", {{"rows", "5"}, {"cols", "6"}, {"lanes", "8"}}, "termserial 5x6x8"},
       {"termserial", {{"rows", "3"}, {"cols", "4"}, {"lanes", "4"}, {"encoding", "booth"}}, "termserial 3x4x4 booth"},
+      {"lut", {{"rows", "2"}, {"cols", "4"}, {"act", "int8"}}, "lut 2x4x4 int8"},
   };
   return m;
 }
@@ -95,19 +96,24 @@ int main() {
     const auto model = EngineRegistry::instance().find(mc.type)->make(p);
     const auto rtl = make_rtl_engine(mc.type, p);
     const EngineCapabilities caps = model->capabilities();
-    // The widest integer operand the engine reads, at most 8 bits.
-    DType dt = caps.a_types.front();
-    for (DType t : caps.a_types)
-      if (dtype_bits(t) <= 8 && dtype_bits(t) > dtype_bits(dt)) dt = t;
+    // The widest integer operands the engine reads, at most 8 bits (the LUT: int4 weights).
+    auto widest = [](const std::vector<DType>& v) {
+      DType dt = v.front();
+      for (DType t : v)
+        if (dtype_is_int(t) && dtype_bits(t) <= 8 && dtype_bits(t) > dtype_bits(dt)) dt = t;
+      return dt;
+    };
+    const DType at = widest(caps.a_types), bt = widest(caps.b_types);
     double rtl_s = 0, pe_s = 0, closed_s = 0, cycles = 0;
     for (const auto& c : kCases) {
       for (const std::string& df : caps.dataflows) {
         TileRequest req;
         req.gemm = {c.m, c.n, c.k};
         req.dataflow = df;
-        req.a_type = req.b_type = dt;
-        const int bits = dtype_bits(dt);
-        const IntMatrix a = random_operands(c.m, c.k, bits, rng), b = random_operands(c.k, c.n, bits, rng);
+        req.a_type = at;
+        req.b_type = bt;
+        const IntMatrix a = random_operands(c.m, c.k, dtype_bits(at), rng);
+        const IntMatrix b = random_operands(c.k, c.n, dtype_bits(bt), rng);
         IntMatrix rtl_out, pe_out;
 
         auto t0 = Clock::now();
