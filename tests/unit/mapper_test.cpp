@@ -343,3 +343,31 @@ TEST_CASE("accumulator tiles: the few choices are within 1% of every maximal one
   CHECK(r.mapping.ops[0].acc_m == 25);
   CHECK(r.mapping.ops[0].acc_n == 10);
 }
+
+TEST_CASE("LUT engine bad input: weights too wide, k not in whole groups; one error naming the operator and the limit",
+          "[mapper][lut]") {
+  const std::string arch_text =
+      "name: m\nclock_ghz: 1\ntech: " + std::string(TESSERA_SOURCE_DIR) +
+      "/configs/tech/45nm.yaml\nengines:\n  - {name: array, type: lut, rows: 2, cols: 8, group: 4, weight_bits: 2, "
+      "act: int8}\nmemory:\n  scratchpads:\n    - {name: buf, size_kb: 64, banks: 2, width_bits: 64, ports: 2}\n"
+      "  dram: {technology: lpddr4, bandwidth_gbps: 8, latency_ns: 100}\n";
+  const Arch arch = load_arch_string(arch_text, "m.yaml");
+  auto error_of = [&](int64_t k, const char* wt) {
+    const std::string text = fmt::format(
+        "name: w\ndtype: int8\ntensors:\n  x: {{shape: [4, {0}], role: input}}\n"
+        "  w: {{shape: [{0}, 8], dtype: {1}, role: weight}}\n  y: {{shape: [4, 8], role: output}}\n"
+        "ops:\n  - {{name: proj, kind: gemm, inputs: [x, w], outputs: [y]}}\n",
+        k, wt);
+    try {
+      map_workload(arch, load_workload_string(text, "w.yaml", WorkloadFormat::yaml), MapperOptions{});
+    } catch (const UserError& e) {
+      return e.message();
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of(8, "int4"), Catch::Contains("can run 'proj'") &&
+                                      Catch::Contains("'array' reads no int4 weights (it reads int1 int2 ternary)"));
+  CHECK_THAT(error_of(6, "int2"), Catch::Contains("can run 'proj'") && Catch::Contains("groups of 4 (group)") &&
+                                      Catch::Contains("k = 6"));
+  CHECK(error_of(8, "ternary") == "no error");
+}
