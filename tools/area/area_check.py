@@ -77,6 +77,70 @@ def termserial_cfg(rows, cols, lanes, max_bits, acc_bits, serial, encoding):
             "serial": serial, "encoding": encoding}
 
 
+def lut_cfg(rows, cols, group, symmetric, weight_bits, act, acc, table="auto"):
+    return {"rows": rows, "cols": cols, "group": group, "symmetric": "true" if symmetric else "false",
+            "weight_bits": weight_bits, "act": act, "acc": acc, "table": table}
+
+
+FP_FORMATS = {"fp16": (5, 10), "fp32": (8, 23)}
+
+
+def lut_verilog(c):
+    fp = c["act"] == "fp16"
+    et, ft = FP_FORMATS["fp16" if c["table"] == "auto" else c["table"]]
+    ea, fa = FP_FORMATS[c["acc"]] if fp else (5, 10)
+    return {"ROWS": c["rows"], "COLS": c["cols"], "K": c["group"], "SYM": 1 if c["symmetric"] == "true" else 0,
+            "WB": c["weight_bits"], "FP": 1 if fp else 0, "OB": 32 if fp else int(c["acc"][3:]),
+            "ET": et, "FT": ft, "EA": ea, "FA": fa}
+
+
+def lut_entry(act):
+    fp = act == "fp16"
+    return {
+        "type": "lut",
+        "rtl": rtl("lut", "lut_array.v") + rtl("common", "fp_add.v", "fp_widen.v"),
+        "top": "lut_array",
+        "compared": ("precompute", "weight_columns", "lut_array", "readout", "controller"),
+        "verilog": lut_verilog,
+        "name": lambda c: "%dx%dx%d %s w%d %s %s %s" % (c["rows"], c["cols"], c["group"],
+                                                       "sym" if c["symmetric"] == "true" else "full",
+                                                       c["weight_bits"], c["act"], c["table"], c["acc"]),
+        "column": "config (M x N x K, table, weight bits, " + ("table format, acc)" if fp else "acc)"),
+        "cell": (lambda c: "%d x %d x %d, %s, %d, %s, %s" % (c["rows"], c["cols"], c["group"],
+                                                            "sym" if c["symmetric"] == "true" else "full",
+                                                            c["weight_bits"], c["table"], c["acc"])) if fp else
+                (lambda c: "%d x %d x %d, %s, %d, %s" % (c["rows"], c["cols"], c["group"],
+                                                        "sym" if c["symmetric"] == "true" else "full",
+                                                        c["weight_bits"], c["acc"])),
+        "label": lambda c: "%dx%dx%d" % (c["rows"], c["cols"], c["group"]),
+        "markers": ("<!-- area_check_%s:begin -->" % ("lut_fp16" if fp else "lut"),
+                    "<!-- area_check_%s:end -->" % ("lut_fp16" if fp else "lut")),
+        "img": "area_%s_vs_yosys" % ("lut_fp16" if fp else "lut"),
+        "title": "LUT array, %s activations" % ("fp16" if fp else "int8"),
+        "note": "G_BITS 16",
+        "ge_checked": True,
+        "configs": [lut_cfg(*c) for c in ([
+            (1, 1, 1, True, 1, "fp16", "fp16"), (1, 2, 2, True, 2, "fp16", "fp16"),
+            (2, 4, 4, True, 4, "fp16", "fp16"), (2, 8, 4, True, 2, "fp16", "fp16"),
+            (1, 4, 4, False, 4, "fp16", "fp32"), (2, 2, 3, True, 4, "fp16", "fp32", "fp32"),
+            (1, 2, 2, True, 2, "fp16", "fp16", "fp32"), (2, 16, 4, True, 2, "fp16", "fp16"),
+            (4, 4, 4, True, 1, "fp16", "fp32"), (1, 3, 5, True, 3, "fp16", "fp16"),
+            (3, 3, 2, False, 2, "fp16", "fp32"), (2, 6, 4, True, 4, "fp16", "fp32", "fp32"),
+        ] if fp else [
+            (2, 4, 4, True, 4, "int8", "int32"), (1, 1, 1, True, 1, "int8", "int32"),
+            (2, 8, 4, True, 2, "int8", "int32"), (4, 4, 2, False, 2, "int8", "int16"),
+            (1, 16, 4, True, 4, "int8", "int32"), (2, 64, 4, True, 2, "int8", "int32"),
+            (3, 5, 3, True, 3, "int8", "int24"), (2, 2, 8, True, 2, "int8", "int32"),
+            (4, 2, 1, False, 1, "int8", "int16"), (1, 4, 5, False, 4, "int8", "int32"),
+            (2, 16, 4, False, 4, "int8", "int32"), (8, 8, 4, True, 4, "int8", "int32"),
+            (2, 4, 6, True, 1, "int8", "int24"), (4, 4, 4, True, 1, "int8", "int32"),
+            (1, 8, 2, True, 3, "int8", "int32"), (2, 32, 4, True, 4, "int8", "int16"),
+            (6, 3, 3, False, 2, "int8", "int32"), (2, 4, 7, True, 2, "int8", "int32"),
+            (3, 3, 4, True, 4, "int8", "int32"), (1, 2, 8, False, 1, "int8", "int24"),
+        ])],
+    }
+
+
 def systolic_entry(mac):
     """The systolic array with one PE arithmetic; each twin has its own calibration k."""
     bw = mac == "bitweight"
@@ -192,6 +256,8 @@ ENGINES = {
             (6, 3, 5, 2, 16, 40, "both"), (1, 1, 16, 1, 8, 32, "both"),
         ]],
     },
+    "lut": lut_entry("int8"),
+    "lut_fp16": lut_entry("fp16"),
     "termserial": {
         "rtl": rtl("termserial", "termserial_enc.v", "termserial_sip.v", "termserial_array.v"),
         "top": "termserial_array",
