@@ -27,14 +27,14 @@ namespace tessera {
 namespace {
 
 using u64 = uint64_t;
-constexpr const char *kPrecompute = "precompute";
-constexpr const char *kColumns = "weight_columns";
-constexpr const char *kArray = "lut_array";
-constexpr const char *kReadout = "readout";
-constexpr const char *kController = "controller";
+constexpr const char* kPrecompute = "precompute";
+constexpr const char* kColumns = "weight_columns";
+constexpr const char* kArray = "lut_array";
+constexpr const char* kReadout = "readout";
+constexpr const char* kController = "controller";
 constexpr int kGroupBits = 16;  // the controller's group counter: G < 65536
 
-NumFormat acc_choice(const std::string &name, bool fp) {
+NumFormat acc_choice(const std::string& name, bool fp) {
   if (name == "auto") return fp ? NumFormat::of(DType::fp16) : NumFormat::int_bits(32);
   if (name == "fp16") return NumFormat::of(DType::fp16);
   if (name == "fp32") return NumFormat::of(DType::fp32);
@@ -42,11 +42,11 @@ NumFormat acc_choice(const std::string &name, bool fp) {
 }
 
 // The add primitive of a format: int_add or <fmt>_add.
-std::string add_primitive(const NumFormat &f) { return f.is_float() ? f.name() + "_add" : "int_add"; }
+std::string add_primitive(const NumFormat& f) { return f.is_float() ? f.name() + "_add" : "int_add"; }
 
 }  // namespace
 
-LutSpec LutSpec::from_params(const ParamValues &p) {
+LutSpec LutSpec::from_params(const ParamValues& p) {
   LutSpec s;
   s.rows = p.i("rows");
   s.cols = p.i("cols");
@@ -59,14 +59,13 @@ LutSpec LutSpec::from_params(const ParamValues &p) {
     throw UserError(std::string("lut: acc ") + p.s("acc") + " does not suit act " + p.s("act") + "; expected " +
                         (s.fp ? "fp16 or fp32" : "int16, int24 or int32") + " (or auto)",
                     {}, "acc");
-  const std::string &table = p.s("table");
+  const std::string& table = p.s("table");
   if (s.fp) {
     s.table_fmt = NumFormat::of(table == "fp32" ? DType::fp32 : DType::fp16);
   } else {
     if (table != "auto")
       throw UserError("lut: table " + table + " needs act fp16; int tables are exact (table: auto)", {}, "table");
-    // K terms of up to kIntActBits bits: |sum| <= K 2^(a-1), exact in a +
-    // clog2(K + 1) bits.
+    // K terms of up to kIntActBits bits: |sum| <= K 2^(a-1), exact in a + clog2(K + 1) bits.
     s.table_fmt = NumFormat::int_bits(kIntActBits + clog2(static_cast<u64>(s.group) + 1));
   }
   return s;
@@ -93,7 +92,7 @@ int LutSpec::shifter_mux_bits() const {
 
 // ---- arithmetic ---------------------------------------------------------------------------
 
-LutArith::LutArith(const LutSpec &s, DType a_type)
+LutArith::LutArith(const LutSpec& s, DType a_type)
     : s_(s),
       act_(NumFormat::of(a_type)),
       table_(s.table_fmt),
@@ -101,14 +100,14 @@ LutArith::LutArith(const LutSpec &s, DType a_type)
       out_(s.out_fmt),
       wide_(table_.bits() >= acc_.bits() ? table_ : acc_) {}
 
-uint64_t LutArith::widen(const NumFormat &from, uint64_t v) const { return encode(wide_, decode(from, v)); }
+uint64_t LutArith::widen(const NumFormat& from, uint64_t v) const { return encode(wide_, decode(from, v)); }
 
 uint64_t LutArith::neg_entry(uint64_t v) const {
   if (table_.is_float()) return v ^ (uint64_t{1} << (table_.bits() - 1));
   return encode_int(table_, -decode_int(table_, v));  // in range: entries are symmetric
 }
 
-void LutArith::build_table(const uint64_t *x, std::vector<uint64_t> &t) const {
+void LutArith::build_table(const uint64_t* x, std::vector<uint64_t>& t) const {
   t.assign(1, 0);
   if (table_.is_float())
     t[0] = neg_entry(encode(table_, decode(act_, x[0])));  // exact: fp16 into fp16 or fp32
@@ -144,7 +143,7 @@ void LutArith::build_table(const uint64_t *x, std::vector<uint64_t> &t) const {
   }
 }
 
-uint64_t LutArith::lookup(const std::vector<uint64_t> &t, unsigned digits) const {
+uint64_t LutArith::lookup(const std::vector<uint64_t>& t, unsigned digits) const {
   if (!s_.symmetric) return t[digits];
   const unsigned mask = (1u << (s_.group - 1)) - 1, d0 = digits & 1u;
   const unsigned sel = (digits >> 1) ^ (d0 ? mask : 0u);
@@ -157,7 +156,7 @@ uint64_t LutArith::accumulate(uint64_t acc, uint64_t v, int plane) const {
   return encode_int(acc_, wrap_to_bits(static_cast<uint64_t>(decode_int(acc_, acc)) + shifted, acc_.bits()));
 }
 
-uint64_t LutArith::add_group_sum(uint64_t offset, const std::vector<uint64_t> &t) const {
+uint64_t LutArith::add_group_sum(uint64_t offset, const std::vector<uint64_t>& t) const {
   if (acc_.is_float()) return add_scaled(wide_, acc_, widen(acc_, offset), widen(table_, t[0]), true, 0, 0);
   return encode_int(acc_, wrap_to_bits(static_cast<uint64_t>(decode_int(acc_, offset)) -
                                            static_cast<uint64_t>(decode_int(table_, t[0])),
@@ -173,14 +172,14 @@ uint64_t LutArith::result(uint64_t acc, uint64_t offset) const {
 
 // ---- pricing --------------------------------------------------------------------------------
 
-ActionCounts lut_actions(const LutSpec &s, const LutCounts &c) {
+ActionCounts lut_actions(const LutSpec& s, const LutCounts& c) {
   ActionCounts a;
   const int E = static_cast<int>(s.entries());
   const NumFormat acc = s.acc_fmt();
   // Precompute (combinational from the operand bus): the first entry's negation (ints: an adder;
   // floats: the sign), the doubling adders, the full table's negated half; the table register.
   if (!s.fp) a.add(kPrecompute, "int_add", LutSpec::kIntActBits + 1, c.tables);
-  for (const auto &[bits, adders] : s.precompute_adders())
+  for (const auto& [bits, adders] : s.precompute_adders())
     a.add(kPrecompute, add_primitive(s.table_fmt), bits, c.tables * static_cast<u64>(adders));
   if (!s.symmetric && !s.fp) a.add(kPrecompute, "int_add", s.entry_bits(), c.tables * static_cast<u64>(E / 2));
   a.add(kPrecompute, "reg_write", s.stored_entry_bits(), c.tables * static_cast<u64>(E));
@@ -210,7 +209,7 @@ ActionCounts lut_actions(const LutSpec &s, const LutCounts &c) {
 
 // ---- functional model -----------------------------------------------------------------------
 
-void lut_gemm(const LutSpec &s, const TypedMatrix &a, const TypedMatrix &b, DType a_type, TypedMatrix &out) {
+void lut_gemm(const LutSpec& s, const TypedMatrix& a, const TypedMatrix& b, DType a_type, TypedMatrix& out) {
   const LutArith ar(s, a_type);
   const int64_t m = a.rows(), k = a.cols(), n = b.cols(), K = s.group;
   const int W = b.format().bits();
@@ -242,7 +241,7 @@ struct TileGeom {
   u64 m, n, k, R, C, K, G, W, X, Fr, Fc, rr;
 };
 
-TileGeom geom(const LutSpec &s, const TileRequest &req) {
+TileGeom geom(const LutSpec& s, const TileRequest& req) {
   TileGeom t{};
   t.m = static_cast<u64>(req.gemm.m);
   t.n = static_cast<u64>(req.gemm.n);
@@ -262,7 +261,7 @@ TileGeom geom(const LutSpec &s, const TileRequest &req) {
 // Run-time state of one per-cycle simulation.
 class PeModel {
  public:
-  PeModel(const LutSpec &s, const TileRequest &req, const TypedMatrix *a, const TypedMatrix *b, TypedMatrix *out)
+  PeModel(const LutSpec& s, const TileRequest& req, const TypedMatrix* a, const TypedMatrix* b, TypedMatrix* out)
       : s_(s),
         g_(geom(s, req)),
         ar_(s, req.a_type),
@@ -293,7 +292,7 @@ class PeModel {
     u64 stall = 0, compute = 0, drain = 0;
     load(folds[0].m0, folds[0].n0, folds[0].r, folds[0].c, 0);  // the edge accepting the tile
     for (size_t f = 0; f < folds.size(); ++f) {
-      const Fold &fd = folds[f];
+      const Fold& fd = folds[f];
       for (u64 t = 0; t < g_.X; ++t) {
         while (t == g_.X - 1 && readout_left_ > 1) {  // the last cycle waits for the read-out
           readout_cycle();
@@ -332,9 +331,8 @@ class PeModel {
   }
 
  private:
-  // Group `grp` of a fold into the operand registers: its tables (built
-  // combinationally from the K activations of each valid row) and its columns'
-  // weights.
+  // Group `grp` of a fold into the registers: its tables (built combinationally from the K
+  // activations of each valid row) and its columns' weights.
   void load(u64 m0, u64 n0, u64 r, u64 c, u64 grp) {
     const u64 k0 = grp * g_.K;
     for (u64 i = 0; i < r; ++i) {
@@ -356,7 +354,7 @@ class PeModel {
       unsigned digits = 0;  // the column's plane digits, shared by its r units
       for (u64 l = 0; l < g_.K; ++l) digits |= LutArith::plane_bit(weights_[j * g_.K + l], w_bits_, plane) << l;
       for (u64 i = 0; i < r; ++i) {
-        uint64_t &acc = acc_[i * cols + j];
+        uint64_t& acc = acc_[i * cols + j];
         if (grp == 0 && plane == 0) acc = ar_.zero_acc();
         acc = ar_.accumulate(acc, ar_.lookup(tables_[i], digits), plane);
       }
@@ -385,11 +383,11 @@ class PeModel {
     --readout_left_;
   }
 
-  const LutSpec &s_;
+  const LutSpec& s_;
   const TileGeom g_;
   LutArith ar_;
   const TypedMatrix *a_, *b_;
-  TypedMatrix *out_;
+  TypedMatrix* out_;
   bool data_;
   int a_bits_, w_bits_;
   std::vector<uint64_t> acc_, result_, offset_, offset_result_, x_;
@@ -404,8 +402,8 @@ class PeModel {
 
 }  // namespace
 
-TileCost lut_simulate_pe(const LutSpec &s, const TileRequest &req, const TypedMatrix *a, const TypedMatrix *b,
-                         TypedMatrix *out) {
+TileCost lut_simulate_pe(const LutSpec& s, const TileRequest& req, const TypedMatrix* a, const TypedMatrix* b,
+                         TypedMatrix* out) {
   if (a && b && out) *out = TypedMatrix(req.gemm.m, req.gemm.n, s.out_fmt);
   return PeModel(s, req, a, b, out).run();
 }
@@ -414,7 +412,7 @@ namespace {
 
 class LutEngine final : public IEngine {
  public:
-  explicit LutEngine(const ParamValues &p) : s_(LutSpec::from_params(p)) {}
+  explicit LutEngine(const ParamValues& p) : s_(LutSpec::from_params(p)) {}
 
   std::string type() const override { return "lut"; }
 
@@ -434,9 +432,9 @@ class LutEngine final : public IEngine {
     return c;
   }
 
-  void check(const TileRequest &req) const override {
+  void check(const TileRequest& req) const override {
     if (req.kind == WorkKind::Gemm) {
-      const auto &b = capabilities().b_types;
+      const auto& b = capabilities().b_types;
       if (std::find(b.begin(), b.end(), req.b_type) == b.end())
         throw UserError("engine 'lut' takes weights of at most " + std::to_string(s_.weight_bits) + " bits (int1..int" +
                         std::to_string(s_.weight_bits) + (s_.weight_bits >= 2 ? ", ternary" : "") + "), not " +
@@ -454,7 +452,7 @@ class LutEngine final : public IEngine {
   // Closed form. Folds tile m x n (row folds outer): sum over folds of r = Fc m, of c = Fr n, of
   // r c = m n. Every fold computes X = G W cycles; fold f+1 holds its last cycle max(0, r_f - X)
   // cycles for fold f's read-out (the fill); the last fold's rows are the drain.
-  TileCost cost(const TileRequest &req) const override {
+  TileCost cost(const TileRequest& req) const override {
     const TileGeom g = geom(s_, req);
     auto over = [](u64 r, u64 x) { return r > x ? r - x : 0; };
     LutCounts c;
@@ -477,7 +475,7 @@ class LutEngine final : public IEngine {
     return t;
   }
 
-  TileCost simulate_pe(const TileRequest &req, const IntMatrix *a, const IntMatrix *b, IntMatrix *out) const override {
+  TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b, IntMatrix* out) const override {
     if (!(a && b && out)) return lut_simulate_pe(s_, req, nullptr, nullptr, nullptr);
     const TypedMatrix ta = to_typed(*a, NumFormat::of(req.a_type)), tb = to_typed(*b, NumFormat::of(req.b_type));
     TypedMatrix tout;
@@ -486,7 +484,7 @@ class LutEngine final : public IEngine {
     return c;
   }
 
-  void compute(const TileRequest &, const IntMatrix &a, const IntMatrix &b, IntMatrix &out) const override {
+  void compute(const TileRequest&, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
     out = int_gemm_wrapping(a, b, s_.out_fmt.bits());
   }
 
@@ -497,7 +495,7 @@ class LutEngine final : public IEngine {
     const NumFormat acc = s_.acc_fmt();
     std::vector<AreaItem> v;
     if (!s_.fp) v.push_back({kPrecompute, "int_add", LutSpec::kIntActBits + 1, M});
-    for (const auto &[bits, adders] : s_.precompute_adders())
+    for (const auto& [bits, adders] : s_.precompute_adders())
       v.push_back({kPrecompute, add_primitive(s_.table_fmt), bits, M * static_cast<u64>(adders)});
     if (!s_.symmetric && !s_.fp) v.push_back({kPrecompute, "int_add", s_.entry_bits(), M * E / 2});
     v.push_back({kPrecompute, "reg", s_.stored_entry_bits(), M * E});
@@ -518,10 +516,9 @@ class LutEngine final : public IEngine {
     if (M > 1) v.push_back({kReadout, "mux" + std::to_string(M), acc.bits(), N});
     v.push_back({kReadout, add_primitive(acc), acc.bits(), N});
     if (s_.fp) v.push_back({kReadout, "int_add", s_.out_fmt.exp_bits(), N});
-    // Controller: busy and read-out flags; the group count and counter, the
-    // plane count and counter; the fold's rows and columns and the read-out's;
-    // the read-out row. Logic: the counters' increments and last-value
-    // compares.
+    // Controller (rtl/src/lut/lut_array.v): busy and read-out flags; the group count and counter,
+    // the plane count and counter; the fold's rows and columns and the read-out's; the read-out
+    // row. Logic: the counters' increments and last-value compares.
     const int rb = clog2(M + 1), cb = clog2(N + 1), pb = clog2(static_cast<u64>(s_.weight_bits) + 1);
     v.push_back({kController, "reg", 1, 2});
     v.push_back({kController, "reg", kGroupBits, 2});
@@ -544,9 +541,9 @@ class LutEngine final : public IEngine {
   }
 
  protected:
-  void compute_typed(const TileRequest &req, const TypedMatrix &a, const TypedMatrix &b,
-                     TypedMatrix &out) const override {
-    const GemmShape &g = req.gemm;
+  void compute_typed(const TileRequest& req, const TypedMatrix& a, const TypedMatrix& b,
+                     TypedMatrix& out) const override {
+    const GemmShape& g = req.gemm;
     if (a.format() != NumFormat::of(req.a_type) || b.format() != NumFormat::of(req.b_type) || a.rows() != g.m ||
         a.cols() != g.k || b.rows() != g.k || b.cols() != g.n)
       throw std::invalid_argument("lut compute: operands do not match the request");
@@ -583,6 +580,6 @@ std::vector<ParamDecl> lut_params() {
 TESSERA_REGISTER_ENGINE("lut",
                         "M x N table-lookup array for low-bit weights (LUT "
                         "Tensor Core), one cycle per weight bit",
-                        lut_params, [](const ParamValues &p) { return std::make_unique<LutEngine>(p); });
+                        lut_params, [](const ParamValues& p) { return std::make_unique<LutEngine>(p); });
 
 }  // namespace tessera
