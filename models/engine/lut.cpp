@@ -182,7 +182,8 @@ ActionCounts lut_actions(const LutSpec& s, const LutCounts& c) {
   for (const auto& [bits, adders] : s.precompute_adders())
     a.add(kPrecompute, add_primitive(s.table_fmt), bits, c.tables * static_cast<u64>(adders));
   if (!s.symmetric && !s.fp) a.add(kPrecompute, "int_add", s.entry_bits(), c.tables * static_cast<u64>(E / 2));
-  a.add(kPrecompute, "reg_write", s.stored_entry_bits(), c.tables * static_cast<u64>(E));
+  a.add(kPrecompute, "reg_write", s.stored_entry_bits(), c.tables * static_cast<u64>(s.whole_entries()));
+  a.add(kPrecompute, "reg_write", 1, c.tables * static_cast<u64>(s.sign_only_entries()));
   if (!s.fp) a.add(kPrecompute, "reg_write", 1, c.tables);  // the entries' shared LSB
   // Row offsets: the group's activation sum into the row's offset accumulator.
   a.add(kPrecompute, add_primitive(s.adder_fmt()), s.adder_fmt().bits(), c.offset_adds);
@@ -498,7 +499,8 @@ class LutEngine final : public IEngine {
     for (const auto& [bits, adders] : s_.precompute_adders())
       v.push_back({kPrecompute, add_primitive(s_.table_fmt), bits, M * static_cast<u64>(adders)});
     if (!s_.symmetric && !s_.fp) v.push_back({kPrecompute, "int_add", s_.entry_bits(), M * E / 2});
-    v.push_back({kPrecompute, "reg", s_.stored_entry_bits(), M * E});
+    v.push_back({kPrecompute, "reg", s_.stored_entry_bits(), M * static_cast<u64>(s_.whole_entries())});
+    v.push_back({kPrecompute, "reg", 1, M * static_cast<u64>(s_.sign_only_entries())});
     if (!s_.fp) v.push_back({kPrecompute, "reg", 1, M});
     v.push_back({kPrecompute, add_primitive(s_.adder_fmt()), s_.adder_fmt().bits(), M});
     v.push_back({kPrecompute, "reg", acc.bits(), M});

@@ -35,6 +35,11 @@ struct LutSpec {
   // Bits the table register keeps per entry: every int entry has the parity of the group's
   // activation sum, so its LSB is stored once per table (one more flip-flop per row).
   int stored_entry_bits() const { return fp ? entry_bits() : entry_bits() - 1; }
+  // Entries stored whole, and entries stored as a sign bit alone: a full fp table's negated half
+  // (-t[~q]) has the magnitude of the stored half's entry, so only its sign is kept (synthesis
+  // shares those flip-flops); ints negate in two's complement and store every entry.
+  int64_t whole_entries() const { return fp && !symmetric ? entries() / 2 : entries(); }
+  int64_t sign_only_entries() const { return entries() - whole_entries(); }
   // The array's accumulators hold twice the dot product plus the row's activation sum (odd
   // weight digits, see lut.md): ints one bit wider than the result, floats the result format.
   NumFormat acc_fmt() const { return fp ? out_fmt : NumFormat::int_bits(out_fmt.bits() + 1); }

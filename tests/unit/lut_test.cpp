@@ -341,3 +341,23 @@ TEST_CASE("lut: declared actions cover every count, and the tech library prices 
         CHECK(undeclared_actions(e->action_primitives(), e->cost(req).actions).empty());
       }
 }
+
+TEST_CASE("lut: the table register as synthesis keeps it (docs/area.md)", "[lut]") {
+  auto regs = [](const Config& c, int bits) {
+    uint64_t n = 0;
+    for (const AreaItem& a : make(c)->area_items())
+      if (a.component == "precompute" && a.primitive == "reg" && a.bits == bits) n += a.count;
+    return n;
+  };
+  Config c;  // int8, K 4, symmetric, 2 rows: 8 entries of 11 bits, their shared LSB once per row
+  c.group = 4;
+  CHECK(regs(c, 10) == 2 * 8);
+  CHECK(regs(c, 1) == 2);
+  c.symmetric = false;  // ints keep all 16 entries
+  CHECK(regs(c, 10) == 2 * 16);
+  c.act = "fp16";  // a full fp16 table: 8 whole entries and 8 sign bits per row
+  c.acc = "fp16";
+  c.table = "fp16";
+  CHECK(regs(c, 16) == 2 * 8 + 2);  // + the row offsets (fp16)
+  CHECK(regs(c, 1) == 2 * 8);
+}
