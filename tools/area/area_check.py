@@ -118,14 +118,20 @@ def lut_entry(act):
         "img": "area_%s_vs_yosys" % ("lut_fp16" if fp else "lut"),
         "title": "LUT array, %s activations" % ("fp16" if fp else "int8"),
         "note": "G_BITS 16",
-        "ge_checked": True,
+        # fp16: flip-flops checked, GE reported only. The tech library prices an fp add by the
+        # published 45 nm adders (Horowitz: fp16 1360 um^2, fp32 4184 um^2), 1.7x and 2.4x what
+        # this flow builds from rtl/src/common/fp_add.v (791 and 1726 um^2), so one k cannot fit
+        # both formats: the GE columns compare two adder designs, as the fitted int_mul law does.
+        "ge_checked": not fp,
+        # fp16: small arrays only (an fp adder per unit and per table entry; abc takes minutes
+        # on a few dozen of them).
         "configs": [lut_cfg(*c) for c in ([
             (1, 1, 1, True, 1, "fp16", "fp16"), (1, 2, 2, True, 2, "fp16", "fp16"),
-            (2, 4, 4, True, 4, "fp16", "fp16"), (2, 8, 4, True, 2, "fp16", "fp16"),
-            (1, 4, 4, False, 4, "fp16", "fp32"), (2, 2, 3, True, 4, "fp16", "fp32", "fp32"),
-            (1, 2, 2, True, 2, "fp16", "fp16", "fp32"), (2, 16, 4, True, 2, "fp16", "fp16"),
-            (4, 4, 4, True, 1, "fp16", "fp32"), (1, 3, 5, True, 3, "fp16", "fp16"),
-            (3, 3, 2, False, 2, "fp16", "fp32"), (2, 6, 4, True, 4, "fp16", "fp32", "fp32"),
+            (2, 4, 4, True, 4, "fp16", "fp16"), (1, 4, 4, False, 4, "fp16", "fp32"),
+            (1, 2, 3, True, 4, "fp16", "fp32", "fp32"), (1, 2, 2, True, 2, "fp16", "fp16", "fp32"),
+            (2, 2, 4, True, 1, "fp16", "fp32"), (1, 3, 5, True, 3, "fp16", "fp16"),
+            (2, 2, 2, False, 2, "fp16", "fp32"), (1, 1, 4, True, 4, "fp16", "fp32", "fp32"),
+            (2, 3, 2, True, 2, "fp16", "fp16"), (1, 4, 1, False, 1, "fp16", "fp16"),
         ] if fp else [
             (2, 4, 4, True, 4, "int8", "int32"), (1, 1, 1, True, 1, "int8", "int32"),
             (2, 8, 4, True, 2, "int8", "int32"), (4, 4, 2, False, 2, "int8", "int16"),
