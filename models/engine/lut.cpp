@@ -31,6 +31,7 @@ constexpr const char* kPrecompute = "precompute";
 constexpr const char* kColumns = "weight_columns";
 constexpr const char* kArray = "lut_array";
 constexpr const char* kReadout = "readout";
+constexpr const char* kStore = "table_store";
 constexpr const char* kController = "controller";
 constexpr int kGroupBits = 16;  // the controller's group counter: G < 65536
 
@@ -55,6 +56,7 @@ LutSpec LutSpec::from_params(const ParamValues& p) {
   s.weight_bits = static_cast<int>(p.i("weight_bits"));
   s.fp = p.s("act") == "fp16";
   s.out_fmt = acc_choice(p.s("acc"), s.fp);
+  s.table_store = p.i("table_store");
   if (s.out_fmt.is_float() != s.fp)
     throw UserError(std::string("lut: acc ") + p.s("acc") + " does not suit act " + p.s("act") + "; expected " +
                         (s.fp ? "fp16 or fp32" : "int16, int24 or int32") + " (or auto)",
@@ -182,9 +184,16 @@ ActionCounts lut_actions(const LutSpec& s, const LutCounts& c) {
   for (const auto& [bits, adders] : s.precompute_adders())
     a.add(kPrecompute, add_primitive(s.table_fmt), bits, c.tables * static_cast<u64>(adders));
   if (!s.symmetric && !s.fp) a.add(kPrecompute, "int_add", s.entry_bits(), c.tables * static_cast<u64>(E / 2));
-  a.add(kPrecompute, "reg_write", s.stored_entry_bits(), c.tables * static_cast<u64>(s.whole_entries()));
-  a.add(kPrecompute, "reg_write", 1, c.tables * static_cast<u64>(s.sign_only_entries()));
-  if (!s.fp) a.add(kPrecompute, "reg_write", 1, c.tables);  // the entries' shared LSB
+  // The table register loads a built table or one from the store.
+  const u64 table_writes = c.tables + c.table_loads;
+  a.add(kPrecompute, "reg_write", s.stored_entry_bits(), table_writes * static_cast<u64>(s.whole_entries()));
+  a.add(kPrecompute, "reg_write", 1, table_writes * static_cast<u64>(s.sign_only_entries()));
+  if (!s.fp) a.add(kPrecompute, "reg_write", 1, table_writes);  // the entries' shared LSB
+  // The table store: a built table written into its group's slot; a slot read through the
+  // store's slot mux.
+  a.add(kStore, "reg_write", s.table_word_bits(), c.table_stores);
+  a.add(kStore, "reg_read", s.table_word_bits(), c.table_loads);
+  if (s.table_store > 1) a.add(kStore, "mux" + std::to_string(s.table_store), s.table_word_bits(), c.table_loads);
   // Row offsets: the group's activation sum into the row's offset accumulator.
   a.add(kPrecompute, add_primitive(s.adder_fmt()), s.adder_fmt().bits(), c.offset_adds);
   a.add(kPrecompute, "reg_write", acc.bits(), c.offset_adds);
@@ -240,6 +249,7 @@ namespace {
 // Everything one tile shape and format pair fixes.
 struct TileGeom {
   u64 m, n, k, R, C, K, G, W, X, Fr, Fc, rr;
+  u64 S;  // groups whose tables the store keeps for later column folds (0: none reused)
 };
 
 TileGeom geom(const LutSpec& s, const TileRequest& req) {
@@ -256,6 +266,7 @@ TileGeom geom(const LutSpec& s, const TileRequest& req) {
   t.Fr = ceil_div(t.m, t.R);
   t.Fc = ceil_div(t.n, t.C);
   t.rr = t.m - (t.Fr - 1) * t.R;
+  t.S = t.Fc > 1 ? std::min(t.G, static_cast<u64>(s.table_store)) : 0;
   return t;
 }
 
@@ -278,6 +289,7 @@ class PeModel {
     offset_.assign(r, 0);
     offset_result_.assign(r, 0);
     tables_.assign(r, {});
+    store_.assign(r * g_.S, {});
     weights_.assign(c * g_.K, 0);
     x_.assign(g_.K, 0);
   }
@@ -332,20 +344,32 @@ class PeModel {
   }
 
  private:
-  // Group `grp` of a fold into the registers: its tables (built combinationally from the K
-  // activations of each valid row) and its columns' weights.
+  // Group `grp` of a fold into the registers: its tables and its columns' weights. A row's table
+  // is built combinationally from its K activations, or, in a row fold's later column folds, taken
+  // from the store, which keeps the first S groups' tables of the row fold's first column fold.
   void load(u64 m0, u64 n0, u64 r, u64 c, u64 grp) {
     const u64 k0 = grp * g_.K;
+    const bool stored = grp < g_.S, reuse = stored && n0 > 0;
     for (u64 i = 0; i < r; ++i) {
+      if (reuse) {
+        tables_[i] = store_[i * g_.S + grp];
+        continue;
+      }
       for (u64 l = 0; l < g_.K; ++l)
         x_[l] = data_ ? a_->raw(static_cast<int64_t>(m0 + i), static_cast<int64_t>(k0 + l)) : 0;
       ar_.build_table(x_.data(), tables_[i]);
+      if (stored) store_[i * g_.S + grp] = tables_[i];
     }
     for (u64 j = 0; j < c; ++j)
       for (u64 l = 0; l < g_.K; ++l)
         weights_[j * g_.K + l] = data_ ? b_->int_value(static_cast<int64_t>(k0 + l), static_cast<int64_t>(n0 + j)) : 0;
-    counts_.tables += r;
-    counts_.act_reads += r * g_.K;
+    if (reuse) {
+      counts_.table_loads += r;
+    } else {
+      counts_.tables += r;
+      counts_.act_reads += r * g_.K;
+      if (stored) counts_.table_stores += r;
+    }
     counts_.weight_writes += c * g_.K;
   }
 
@@ -393,7 +417,7 @@ class PeModel {
   int a_bits_, w_bits_;
   std::vector<uint64_t> acc_, result_, offset_, offset_result_, x_;
   std::vector<int64_t> weights_;
-  std::vector<std::vector<uint64_t>> tables_;
+  std::vector<std::vector<uint64_t>> tables_, store_;  // store_: row i's group g at i * S + g
   struct {
     u64 m0 = 0, n0 = 0, r = 0, c = 0;
   } ro_;
@@ -457,12 +481,14 @@ class LutEngine final : public IEngine {
     const TileGeom g = geom(s_, req);
     auto over = [](u64 r, u64 x) { return r > x ? r - x : 0; };
     LutCounts c;
-    c.tables = g.Fc * g.m * g.G;
+    c.tables = g.m * g.G + (g.Fc - 1) * g.m * (g.G - g.S);
+    c.table_stores = g.m * g.S;
+    c.table_loads = (g.Fc - 1) * g.m * g.S;
     c.act_reads = c.tables * g.K;
     c.weight_writes = g.Fr * g.n * g.k;
     c.unit_cycles = g.m * g.n * g.X;
     c.column_cycles = g.Fr * g.n * g.X;
-    c.offset_adds = c.tables;
+    c.offset_adds = g.Fc * g.m * g.G;
     c.results = g.m * g.n;
     c.offset_copies = g.Fc * g.m;
     c.macs = g.m * g.n * g.k;
@@ -504,6 +530,9 @@ class LutEngine final : public IEngine {
     if (!s_.fp) v.push_back({kPrecompute, "reg", 1, M});
     v.push_back({kPrecompute, add_primitive(s_.adder_fmt()), s_.adder_fmt().bits(), M});
     v.push_back({kPrecompute, "reg", acc.bits(), M});
+    const u64 TS = static_cast<u64>(s_.table_store);
+    v.push_back({kStore, "reg", s_.table_word_bits(), M * TS});
+    if (TS > 1) v.push_back({kStore, "mux" + std::to_string(TS), s_.table_word_bits(), M});
     v.push_back({kColumns, "reg", s_.weight_bits, N * K});
     if (s_.weight_bits > 1) v.push_back({kColumns, "mux" + std::to_string(s_.weight_bits), s_.group, N});
     if (s_.symmetric) v.push_back({kColumns, "mux", s_.group - 1, N});
@@ -533,12 +562,17 @@ class LutEngine final : public IEngine {
     v.push_back({kController, "int_compare", pb, 1});
     v.push_back({kController, "int_add", rb, 1});
     v.push_back({kController, "int_compare", rb, 2});
+    if (TS > 0) {  // the fold's store and reuse flags; "the loading group < TS"; the slot decode
+      v.push_back({kController, "reg", 1, 2});
+      v.push_back({kController, "int_compare", kGroupBits, 1});
+      if (TS > 1) v.push_back({kController, "int_compare", clog2(TS), TS});
+    }
     return without_empty(std::move(v));
   }
 
   std::vector<ActionPrimitive> action_primitives() const override {
     // lut_actions of one event of each kind lists everything it can count.
-    const LutCounts one{1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const LutCounts one{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
     return with_default_combine(lut_actions(s_, one));
   }
 
@@ -574,6 +608,9 @@ std::vector<ParamDecl> lut_params() {
       ParamDecl::choice("table", {"auto", "fp16", "fp32"}, "auto",
                         "fp16 activations: table entry format (auto: fp16); "
                         "ints: exact, auto only"),
+      ParamDecl::integer("table_store", "tables", "0", 0, 1024,
+                         "tables each row keeps (registers) for a tile's later column folds; "
+                         "0: every column fold rebuilds them"),
   };
 }
 

@@ -25,6 +25,7 @@ struct LutSpec {
   bool fp = false;        // activations: fp16 (true) or signed ints up to int8 (false)
   NumFormat table_fmt;    // table entries: int of entry_bits(), or fp16 / fp32
   NumFormat out_fmt;      // results (the engine's accumulator format as the contract sees it)
+  int64_t table_store = 0;  // tables each row keeps for the tile's later column folds (0: none)
 
   static LutSpec from_params(const ParamValues& p);  // UserError on inconsistent choices
 
@@ -40,6 +41,11 @@ struct LutSpec {
   // shares those flip-flops); ints negate in two's complement and store every entry.
   int64_t whole_entries() const { return fp && !symmetric ? entries() / 2 : entries(); }
   int64_t sign_only_entries() const { return entries() - whole_entries(); }
+  // Flip-flops of one stored table (the table register and each store slot): the whole entries,
+  // the sign-only entries, and the ints' shared LSB.
+  int table_word_bits() const {
+    return static_cast<int>(whole_entries() * stored_entry_bits() + sign_only_entries()) + (fp ? 0 : 1);
+  }
   // The array's accumulators hold twice the dot product plus the row's activation sum (odd
   // weight digits, see lut.md): ints one bit wider than the result, floats the result format.
   NumFormat acc_fmt() const { return fp ? out_fmt : NumFormat::int_bits(out_fmt.bits() + 1); }
@@ -98,7 +104,9 @@ class LutArith {
 struct LutCounts {
   uint64_t act_reads = 0;      // activation elements into the precompute adders
   uint64_t weight_writes = 0;  // weight elements into the column registers
-  uint64_t tables = 0;         // tables built (one per valid row and group and fold)
+  uint64_t tables = 0;         // tables built by the precompute (per valid row, group and fold)
+  uint64_t table_stores = 0;   // built tables written into the table store
+  uint64_t table_loads = 0;    // tables taken from the table store instead of being built
   uint64_t unit_cycles = 0;    // lookups: valid units x compute cycles
   uint64_t column_cycles = 0;  // column select decodes: valid columns x compute cycles
   uint64_t offset_adds = 0;    // row offsets accumulated (valid rows x groups x folds)

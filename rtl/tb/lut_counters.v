@@ -2,7 +2,9 @@
 //
 // Wraps lut_array and counts, cycle by cycle, the events of docs/engines/lut.md (models/engine/
 // lut.h LutCounts) from the array's real enables, for comparison with the C++ model:
-//   cnt_tab     tables built: rows whose table register loads
+//   cnt_tab     tables built: rows whose table register loads a built table
+//   cnt_tst     tables written into the table store
+//   cnt_tld     tables loaded from the table store
 //   cnt_wld     weights loaded: columns whose weight register loads, times K
 //   cnt_unit    lookups: enabled units
 //   cnt_col     column plane decodes: enabled cycles x used columns
@@ -28,6 +30,7 @@ module lut_counters #(
     parameter EA     = 5,
     parameter FA     = 10,
     parameter G_BITS = 16,
+    parameter TS     = 0,
     parameter ABITS  = (FP != 0) ? 16 : 8,
     parameter RESB   = (FP != 0) ? 1 + EA + FA : OB,
     parameter PB     = $clog2(WB + 1),
@@ -42,6 +45,8 @@ module lut_counters #(
     input  wire [CB-1:0]           fold_c,
     input  wire [G_BITS-1:0]       fold_g,
     input  wire [PB-1:0]           fold_w,
+    input  wire                    fold_store,
+    input  wire                    fold_reuse,
     input  wire [ROWS*K*ABITS-1:0] row_in,
     input  wire [COLS*K*WB-1:0]    col_in,
     output wire                    busy,
@@ -52,6 +57,8 @@ module lut_counters #(
     output wire [COLS-1:0]         out_valid,
     output wire [RB-1:0]           out_row,
     output reg  [63:0]             cnt_tab,
+    output reg  [63:0]             cnt_tst,
+    output reg  [63:0]             cnt_tld,
     output reg  [63:0]             cnt_wld,
     output reg  [63:0]             cnt_unit,
     output reg  [63:0]             cnt_col,
@@ -65,10 +72,11 @@ module lut_counters #(
 
     lut_array #(
         .ROWS(ROWS), .COLS(COLS), .K(K), .SYM(SYM), .WB(WB), .FP(FP), .OB(OB),
-        .ET(ET), .FT(FT), .EA(EA), .FA(FA), .G_BITS(G_BITS)
+        .ET(ET), .FT(FT), .EA(EA), .FA(FA), .G_BITS(G_BITS), .TS(TS)
     ) u_arr (
         .clk(clk), .rst(rst), .fold_valid(fold_valid), .fold_ready(fold_ready),
         .fold_r(fold_r), .fold_c(fold_c), .fold_g(fold_g), .fold_w(fold_w),
+        .fold_store(fold_store), .fold_reuse(fold_reuse),
         .row_in(row_in), .col_in(col_in),
         .busy(busy), .hold(hold), .group_load(group_load), .ro_busy(ro_busy),
         .out_data(out_data), .out_valid(out_valid), .out_row(out_row)
@@ -76,12 +84,14 @@ module lut_counters #(
 
     localparam N = ROWS * COLS + 2 * ROWS + 2 * COLS;  // the widest vector counted
     wire [ROWS*COLS-1:0] unit_en;
-    wire [ROWS-1:0]      tab_we, off_we, ores_we;
+    wire [ROWS-1:0]      tab_we, tst_we, tld_we, off_we, ores_we;
     wire [COLS-1:0]      w_we, col_on;
     genvar gi, gj;
     generate
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_r
-            assign tab_we[gi]  = u_arr.g_row[gi].we;
+            assign tab_we[gi]  = u_arr.g_row[gi].built_we;
+            assign tst_we[gi]  = u_arr.g_row[gi].store_we;
+            assign tld_we[gi]  = u_arr.g_row[gi].reuse_we;
             assign off_we[gi]  = u_arr.g_r[gi].off_we;
             assign ores_we[gi] = u_arr.g_r[gi].ores_we;
             for (gj = 0; gj < COLS; gj = gj + 1) begin : g_c
@@ -112,6 +122,8 @@ module lut_counters #(
     wire [63:0] K64 = {32'd0, k32};
     wire [63:0] n_unit = ones(pad(unit_en));
     wire [63:0] n_tab  = ones({{(N - ROWS){1'b0}}, tab_we});
+    wire [63:0] n_tst  = ones({{(N - ROWS){1'b0}}, tst_we});
+    wire [63:0] n_tld  = ones({{(N - ROWS){1'b0}}, tld_we});
     wire [63:0] n_off  = ones({{(N - ROWS){1'b0}}, off_we});
     wire [63:0] n_ores = ones({{(N - ROWS){1'b0}}, ores_we});
     wire [63:0] n_w    = ones({{(N - COLS){1'b0}}, w_we});
@@ -121,6 +133,8 @@ module lut_counters #(
     always @(posedge clk) begin
         if (rst) begin
             cnt_tab    <= 64'd0;
+            cnt_tst    <= 64'd0;
+            cnt_tld    <= 64'd0;
             cnt_wld    <= 64'd0;
             cnt_unit   <= 64'd0;
             cnt_col    <= 64'd0;
@@ -132,6 +146,8 @@ module lut_counters #(
             cnt_hold   <= 64'd0;
         end else begin
             cnt_tab    <= cnt_tab + n_tab;
+            cnt_tst    <= cnt_tst + n_tst;
+            cnt_tld    <= cnt_tld + n_tld;
             cnt_wld    <= cnt_wld + n_w * K64;
             cnt_unit   <= cnt_unit + n_unit;
             cnt_col    <= cnt_col + n_col;

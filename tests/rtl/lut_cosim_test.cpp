@@ -24,14 +24,15 @@ struct Build {
   bool symmetric;
   int weight_bits;
   const char *act, *acc, *table;
+  int64_t table_store = 0;
 };
 // The LINKED set of rtl/src/lut/rtl.cmake.
 const Build kBuilds[] = {
-    {2, 4, 4, true, 4, "int8", "int32", "auto"}, {3, 2, 2, false, 2, "int8", "int16", "auto"},
-    {1, 3, 1, true, 1, "int8", "int24", "auto"}, {4, 1, 3, true, 3, "int8", "int32", "auto"},
-    {1, 2, 8, true, 2, "int8", "int32", "auto"}, {2, 4, 4, true, 4, "fp16", "fp16", "fp16"},
-    {2, 3, 3, false, 2, "fp16", "fp32", "fp16"}, {1, 2, 2, true, 4, "fp16", "fp16", "fp32"},
-    {3, 2, 1, false, 1, "fp16", "fp32", "fp32"},
+    {2, 4, 4, true, 4, "int8", "int32", "auto"},     {3, 2, 2, false, 2, "int8", "int16", "auto", 3},
+    {1, 3, 1, true, 1, "int8", "int24", "auto", 1},  {4, 1, 3, true, 3, "int8", "int32", "auto"},
+    {1, 2, 8, true, 2, "int8", "int32", "auto"},     {2, 4, 4, true, 4, "fp16", "fp16", "fp16"},
+    {2, 3, 3, false, 2, "fp16", "fp32", "fp16", 2},  {1, 2, 2, true, 4, "fp16", "fp16", "fp32"},
+    {3, 2, 1, false, 1, "fp16", "fp32", "fp32", 4},
 };
 
 ParamValues params(const Build& b) {
@@ -46,6 +47,7 @@ ParamValues params(const Build& b) {
   p.set("act", std::string(b.act));
   p.set("acc", std::string(b.acc));
   p.set("table", std::string(b.table));
+  p.set("table_store", b.table_store);
   return p;
 }
 
@@ -85,7 +87,7 @@ TypedMatrix fp16_values(std::mt19937_64& rng, int64_t rows, int64_t cols, int ki
 TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, every build", "[rtl][cosim][lut]") {
   const Dist dists[] = {Dist::Uniform, Dist::Gauss1, Dist::Gauss4, Dist::Sparse};
   const DType int_acts[] = {DType::int8, DType::int4, DType::ternary, DType::int1};
-  int tiles = 0, holds = 0, fp_tiles = 0, nonzero = 0;
+  int tiles = 0, holds = 0, fp_tiles = 0, nonzero = 0, reused = 0, partly = 0;
   for (const Build& b : kBuilds) {
     const ParamValues p = params(b);
     const auto model = EngineRegistry::instance().find("lut")->make(p);
@@ -109,7 +111,7 @@ TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, ev
       model->check(req);
       const TileCheck chk = check_tile_typed(*model, *rtl, req, a, w);
       INFO(b.rows << "x" << b.cols << " K" << b.group << (b.symmetric ? " sym" : " full") << " W" << b.weight_bits
-                  << " " << b.act << "/" << b.table << "/" << b.acc << " tile " << i << " m=" << req.gemm.m
+                  << " store " << b.table_store << " " << b.act << "/" << b.table << "/" << b.acc << " tile " << i << " m=" << req.gemm.m
                   << " n=" << req.gemm.n << " k=" << req.gemm.k << " " << dtype_name(req.a_type) << " x "
                   << dtype_name(req.b_type) << ": " << chk.first_difference);
       REQUIRE(chk.ok);
@@ -118,6 +120,9 @@ TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, ev
       for (int64_t r = 0; r < out.rows(); ++r)
         for (int64_t c = 0; c < out.cols(); ++c) nonzero += !is_zero(out.format(), out.raw(r, c));
       holds += chk.rtl.cycles.fill > 0;
+      const bool reuses = b.table_store > 0 && req.gemm.n > b.cols;  // later column folds load tables
+      reused += reuses;
+      partly += reuses && req.gemm.k / b.group > b.table_store;  // and rebuild the groups beyond it
       fp_tiles += fp;
       ++tiles;
     }
@@ -125,6 +130,8 @@ TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, ev
   CHECK(tiles == 9 * 24);
   CHECK(fp_tiles == 4 * 24);
   CHECK(holds > 5);       // read-out-bound folds were exercised, not only compute-bound ones
+  CHECK(reused > 30);     // the table store served later column folds
+  CHECK(partly > 3);      // ... and tiles had more groups than it keeps
   CHECK(nonzero > 1000);  // the data reached the array: outputs compared are not all zeros
 }
 

@@ -27,6 +27,7 @@ struct Config {
   bool symmetric = true;
   int weight_bits = 2;
   std::string act = "int8", acc = "auto", table = "auto";
+  int64_t table_store = 0;
 };
 
 ParamValues params(const Config &c) {
@@ -41,6 +42,7 @@ ParamValues params(const Config &c) {
   p.set("act", c.act);
   p.set("acc", c.acc);
   p.set("table", c.table);
+  p.set("table_store", c.table_store);
   return p;
 }
 
@@ -176,6 +178,49 @@ TEST_CASE("lut: a hand-derived tile, every cycle and action", "[lut]") {
   CHECK(e->simulate_pe(req, nullptr, nullptr, nullptr) == t);
 }
 
+TEST_CASE("lut: the table store serves later column folds; groups beyond it are rebuilt", "[lut]") {
+  // 2 x 2 units, K 2, int2 weights, int8 activations; tile 2 x 6 x 6: Fr 1, Fc 3, G 3. A store of
+  // 2 tables per row keeps groups 0 and 1 of column fold 0; column folds 1 and 2 load them and
+  // rebuild group 2. Tables built m G + (Fc - 1) m (G - S) = 6 + 4 = 10; stored m S = 4; loaded
+  // (Fc - 1) m S = 8. A stored table is 2 entries of 9 bits + their shared LSB = 19 bits.
+  Config c;
+  c.table_store = 2;
+  const auto e = make(c), plain = make(Config{});
+  const TileRequest req = gemm(2, 6, 6, DType::int8, DType::int2);
+  const TileCost t = e->cost(req), t0 = plain->cost(req);
+  CHECK(t.cycles == t0.cycles);  // the store loads at the same edges as the precompute
+  const ActionCounts &a = t.actions;
+  CHECK(a.count("precompute", "int_add", 9) == 10);       // -x0 per built table
+  CHECK(a.count("precompute", "int_add", 10) == 20);      // 2 doubling adds per built table
+  CHECK(a.count("precompute", "reg_write", 9) == 2 * 18);  // the table register: 10 built + 8 loaded
+  CHECK(a.count("precompute", "reg_write", 1) == 18);
+  CHECK(a.count("precompute", "int_add", 33) == 18);  // row offsets: every fold's groups, Fc m G
+  CHECK(a.count("table_store", "reg_write", 19) == 4);
+  CHECK(a.count("table_store", "reg_read", 19) == 8);
+  CHECK(a.count("table_store", "mux2", 19) == 8);
+  CHECK(t0.actions.count("precompute", "int_add", 9) == 18);  // without the store: Fc m G
+  CHECK(t.traffic.a_read_bits == 10 * 2 * 8);                 // activations of built tables only
+  CHECK(t0.traffic.a_read_bits == 18 * 2 * 8);
+  CHECK(e->simulate_pe(req, nullptr, nullptr, nullptr) == t);
+  // One column fold: nothing to reuse, so nothing is stored: the same cost as without a store.
+  const TileRequest narrow = gemm(2, 2, 6, DType::int8, DType::int2);
+  CHECK(e->cost(narrow) == plain->cost(narrow));
+  uint64_t store_regs = 0, store_mux = 0;
+  for (const AreaItem &i : e->area_items()) {
+    if (i.component == "table_store" && i.primitive == "reg" && i.bits == 19) store_regs += i.count;
+    if (i.component == "table_store" && i.primitive == "mux2" && i.bits == 19) store_mux += i.count;
+  }
+  CHECK(store_regs == 2 * 2);  // rows x slots
+  CHECK(store_mux == 2);       // a slot mux per row
+  // Same results with and without the store.
+  std::mt19937_64 rng(5);
+  const TypedMatrix x = random_ints(rng, 2, 6, DType::int8), w = random_ints(rng, 6, 6, DType::int2);
+  TypedMatrix with, without;
+  lut_simulate_pe(spec(c), req, &x, &w, &with);
+  lut_simulate_pe(spec(Config{}), req, &x, &w, &without);
+  CHECK(with == without);
+}
+
 TEST_CASE("lut: a fold shorter than the read-out holds its last cycle", "[lut]") {
   // int1 weights, k = K = 2: one cycle per fold; m = 4 on 2 rows: the second
   // fold's only cycle waits one cycle for the first fold's second row. Fill 1 +
@@ -199,6 +244,7 @@ TEST_CASE("lut: closed form == per-cycle model; int outputs == the wrapping GEMM
     c.symmetric = trial % 2 == 0;
     c.weight_bits = std::uniform_int_distribution<int>(1, 4)(rng);
     c.acc = trial % 3 == 0 ? "int16" : "int32";
+    c.table_store = std::uniform_int_distribution<int64_t>(0, 4)(rng);
     const auto e = make(c);
     const auto &wt = e->capabilities().b_types;
     const DType w = wt[std::uniform_int_distribution<size_t>(0, wt.size() - 1)(rng)];
@@ -239,6 +285,7 @@ TEST_CASE(
     c.weight_bits = std::uniform_int_distribution<int>(1, 4)(rng);
     c.acc = (trial / 3) % 2 == 0 ? "fp32" : "fp16";
     c.table = trial % 4 == 0 ? "fp32" : "fp16";
+    c.table_store = std::uniform_int_distribution<int64_t>(0, 3)(rng);
     const auto e = make(c);
     const auto &wt = e->capabilities().b_types;
     const DType w = wt[std::uniform_int_distribution<size_t>(0, wt.size() - 1)(rng)];

@@ -22,8 +22,13 @@
 // Buses: row i activation k at [(i*K + k)*ABITS +: ABITS]; column j weight k at
 // [(j*K + k)*WB +: WB], two's complement sign-extended to WB bits (a fold_w-bit weight's
 // offset-binary digit for plane p is bit p, inverted at p = fold_w - 1).
+// Table store (TS > 0): TS slots per row keep tables for a tile's later column folds. A fold
+// with fold_store writes each group g < TS's built tables into slot g as they load; a fold with
+// fold_reuse loads groups g < TS from slot g instead of building them (its row_in is ignored for
+// them); later groups are built.
 // Preconditions: 1 <= fold_r <= ROWS, 1 <= fold_c <= COLS, 1 <= fold_g < 2^G_BITS,
-// 1 <= fold_w <= WB.
+// 1 <= fold_w <= WB; not fold_store and fold_reuse together; fold_reuse only on rows whose slots
+// an earlier fold filled.
 `default_nettype none
 
 module lut_array #(
@@ -39,6 +44,7 @@ module lut_array #(
     parameter EA     = 5,     // fp accumulator and result format (FP = 1)
     parameter FA     = 10,
     parameter G_BITS = 16,
+    parameter TS     = 0,     // table store slots per row (0: none)
     // derived, do not override
     parameter ABITS  = (FP != 0) ? 16 : 8,
     parameter SB     = (SYM != 0) ? K - 1 : K,             // select bits
@@ -52,7 +58,11 @@ module lut_array #(
     parameter PB     = $clog2(WB + 1),                     // holds 0 .. WB
     parameter SHW    = (WB > 2) ? 2 : 1,                   // plane shift bits
     parameter RB     = $clog2(ROWS + 1),
-    parameter CB     = $clog2(COLS + 1)
+    parameter CB     = $clog2(COLS + 1),
+    parameter SLB    = (TS > 1) ? $clog2(TS) : 1,          // store slot index bits
+    // one table's flip-flops: ints keep the shared LSB once; a full fp table keeps its negated
+    // half's signs only (the magnitudes are the stored half's)
+    parameter PW     = (FP == 0) ? E*(TB-1) + 1 : ((SYM != 0) ? E*TB : (E/2)*TB + E/2)
 ) (
     input  wire                       clk,
     input  wire                       rst,          // synchronous, active high
@@ -62,6 +72,8 @@ module lut_array #(
     input  wire [CB-1:0]              fold_c,
     input  wire [G_BITS-1:0]          fold_g,
     input  wire [PB-1:0]              fold_w,
+    input  wire                       fold_store,   // keep the built tables (TS > 0)
+    input  wire                       fold_reuse,   // take tables from the store (TS > 0)
     input  wire [ROWS*K*ABITS-1:0]    row_in,
     input  wire [COLS*K*WB-1:0]       col_in,
     output wire                       busy,         // a fold computes (or holds)
@@ -80,6 +92,7 @@ module lut_array #(
     reg [G_BITS-1:0] g_q, grp_q;
     reg [PB-1:0]     w_q, p_q;
     reg              ro_q;
+    reg              store_q, reuse_q;
     reg [RB-1:0]     ro_row_q, ro_r_q;
     reg [CB-1:0]     ro_c_q;
 
@@ -109,6 +122,8 @@ module lut_array #(
                 c_q    <= fold_c;
                 g_q    <= fold_g;
                 w_q    <= fold_w;
+                store_q <= fold_store;
+                reuse_q <= fold_reuse;
                 grp_q  <= {G_BITS{1'b0}};
                 p_q    <= {PB{1'b0}};
             end else if (done) begin
@@ -137,6 +152,12 @@ module lut_array #(
     wire [RB-1:0] ld_r = accept ? fold_r : r_q;
     wire [CB-1:0] ld_c = accept ? fold_c : c_q;
     wire [SHW-1:0] shift = p_q[SHW-1:0];  // p < WB <= 2^SHW
+    // The group that loads and whether its tables go to or come from its store slot.
+    wire [G_BITS-1:0] ld_grp = accept ? {G_BITS{1'b0}} : grp_q + 1'b1;
+    wire in_store = (TS > 0) && ({{(32 - G_BITS){1'b0}}, ld_grp} < TS);
+    wire ld_store = in_store & (accept ? fold_store : store_q);
+    wire ld_reuse = in_store & (accept ? fold_reuse : reuse_q);
+    wire [SLB-1:0] slot = ld_grp[SLB-1:0];
 
     genvar gi, gj, gk, gx;
 
@@ -199,33 +220,80 @@ module lut_array #(
                     end
                 end
             end
-            wire we = load & (ld_r > gi);
-            if (FP == 0) begin : g_ireg
+            // The table register and the store slots keep the table's word (PW bits).
+            wire [PW-1:0] word;
+            if (FP == 0) begin : g_pint
                 // Every int entry has the parity of the activations' sum: its LSB is kept once.
-                reg [E*(TB-1)-1:0] hi_q;
-                reg                lsb_q;
-                integer e;
-                always @(posedge clk) begin
-                    if (we) begin
-                        lsb_q <= built[0];
-                        for (e = 0; e < E; e = e + 1) hi_q[e*(TB-1) +: TB-1] <= built[e*TB+1 +: TB-1];
-                    end
-                end
                 for (gx = 0; gx < E; gx = gx + 1) begin : g_e
-                    assign tab[gi][gx*TB +: TB] = {hi_q[gx*(TB-1) +: TB-1], lsb_q};
+                    assign word[1 + gx*(TB-1) +: TB-1] = built[gx*TB+1 +: TB-1];
                 end
+                assign word[0] = built[0];
                 /* verilator lint_off UNUSED */
                 wire [E-1:0] unused_lsbs;  // equal to built[0]
                 for (gx = 0; gx < E; gx = gx + 1) begin : g_u
                     assign unused_lsbs[gx] = built[gx*TB];
                 end
                 /* verilator lint_on UNUSED */
-            end else begin : g_freg
-                reg [E*TB-1:0] tab_q;
-                always @(posedge clk) begin
-                    if (we) tab_q <= built;
+            end else if (SYM != 0) begin : g_psym
+                assign word = built;
+            end else begin : g_pfull
+                localparam H = E / 2;
+                for (gx = 0; gx < H; gx = gx + 1) begin : g_q
+                    assign word[gx*TB +: TB] = built[(2*gx)*TB +: TB];
+                    assign word[H*TB + gx]   = built[(2*gx + 1)*TB + TB - 1];
                 end
+                /* verilator lint_off UNUSED */
+                wire [E/2*(TB-1)-1:0] unused_mags;  // the stored half's magnitudes
+                for (gx = 0; gx < H; gx = gx + 1) begin : g_u
+                    assign unused_mags[gx*(TB-1) +: TB-1] = built[(2*gx + 1)*TB +: TB-1];
+                end
+                /* verilator lint_on UNUSED */
+            end
+            wire [PW-1:0] stored;  // the slot that loads (TS > 0)
+            wire we       = load & (ld_r > gi);
+            wire built_we = we & ~ld_reuse;  // a table built (counted by the testbench)
+            /* verilator lint_off UNUSED */
+            wire reuse_we = we & ld_reuse;   // a table taken from the store (testbench)
+            /* verilator lint_on UNUSED */
+            wire store_we = built_we & ld_store;
+            if (TS > 0) begin : g_store
+                reg [PW-1:0] st_q [0:TS-1];
+                for (gx = 0; gx < TS; gx = gx + 1) begin : g_s
+                    localparam [SLB-1:0] SL = gx;
+                    always @(posedge clk) begin
+                        if (store_we && slot == SL) st_q[gx] <= word;
+                    end
+                end
+                reg [PW-1:0] rd;
+                integer sl;
+                always @* begin
+                    rd = st_q[0];
+                    for (sl = 1; sl < TS; sl = sl + 1)
+                        if (slot == sl[SLB-1:0]) rd = st_q[sl];
+                end
+                assign stored = rd;
+            end else begin : g_nostore
+                assign stored = word;
+                /* verilator lint_off UNUSED */
+                wire unused_store = store_we ^ (|slot);
+                /* verilator lint_on UNUSED */
+            end
+            reg [PW-1:0] tab_q;
+            always @(posedge clk) begin
+                if (we) tab_q <= ld_reuse ? stored : word;
+            end
+            if (FP == 0) begin : g_uint
+                for (gx = 0; gx < E; gx = gx + 1) begin : g_e
+                    assign tab[gi][gx*TB +: TB] = {tab_q[1 + gx*(TB-1) +: TB-1], tab_q[0]};
+                end
+            end else if (SYM != 0) begin : g_usym
                 assign tab[gi] = tab_q;
+            end else begin : g_ufull
+                localparam H = E / 2;
+                for (gx = 0; gx < H; gx = gx + 1) begin : g_q
+                    assign tab[gi][(2*gx)*TB +: TB] = tab_q[gx*TB +: TB];
+                    assign tab[gi][(2*gx + 1)*TB +: TB] = {tab_q[H*TB + gx], tab_q[(H - 1 - gx)*TB +: TB-1]};
+                end
             end
         end
     endgenerate

@@ -36,6 +36,7 @@ constexpr int64_t kMaxGroups = (int64_t{1} << 16) - 1;  // the RTL's G_BITS = 16
 
 struct Fold {
   int64_t m0, n0, r, c;
+  bool store = false, reuse = false;  // keep the built tables / take them from the store
 };
 
 struct Tile {
@@ -79,6 +80,8 @@ class Driver : RtlDriverBase {
         set(fold_c_, static_cast<u64>(f.c));
         set(fold_g_, static_cast<u64>(tile.groups));
         set(fold_w_, static_cast<u64>(tile.planes));
+        set(fold_store_, f.store);
+        set(fold_reuse_, f.reuse);
       }
       m_.eval();  // fold_ready and group_load follow the state (and fold_valid)
       const bool accept = offer && get(fold_ready_);
@@ -124,6 +127,8 @@ class Driver : RtlDriverBase {
     const LutCounts end = counts();
     LutCounts c;
     c.tables = end.tables - start.tables;
+    c.table_stores = end.table_stores - start.table_stores;
+    c.table_loads = end.table_loads - start.table_loads;
     c.act_reads = c.tables * static_cast<u64>(s_.group);
     c.weight_writes = end.weight_writes - start.weight_writes;
     c.unit_cycles = end.unit_cycles - start.unit_cycles;
@@ -141,6 +146,8 @@ class Driver : RtlDriverBase {
   LutCounts counts() const {
     LutCounts c;
     c.tables = get(cnt_tab_);
+    c.table_stores = get(cnt_tst_);
+    c.table_loads = get(cnt_tld_);
     c.weight_writes = get(cnt_wld_);
     c.unit_cycles = get(cnt_unit_);
     c.column_cycles = get(cnt_col_);
@@ -152,11 +159,13 @@ class Driver : RtlDriverBase {
   }
 
   // Group g of fold f onto the buses: a[m0+i][g*K+k] on row i slot k (int: sign-extended to 8
-  // bits; fp16: its pattern), b[g*K+k][n0+j] on column j slot k sign-extended to weight_bits.
+  // bits; fp16: its pattern) unless the group's tables come from the store, b[g*K+k][n0+j] on
+  // column j slot k sign-extended to weight_bits.
   void drive_group(const Tile& t, const Fold& f, int64_t g, bool data, OperandTraffic& tr) {
     const int64_t K = s_.group, k0 = g * K;
     const int ab = act_bus_bits(s_), wb = s_.weight_bits;
-    for (int64_t i = 0; i < f.r; ++i)
+    const bool from_store = f.reuse && g < s_.table_store;
+    for (int64_t i = 0; i < f.r && !from_store; ++i)
       for (int64_t k = 0; k < K; ++k) {
         tr.a_read_bits += static_cast<u64>(t.a_bits);
         if (data) {
@@ -193,10 +202,12 @@ class Driver : RtlDriverBase {
 
   LutSpec s_;
   Port fold_ready_ = m_.port("fold_ready"), fold_r_ = m_.port("fold_r"), fold_c_ = m_.port("fold_c"),
-       fold_g_ = m_.port("fold_g"), fold_w_ = m_.port("fold_w"), row_in_ = m_.port("row_in"),
+       fold_g_ = m_.port("fold_g"), fold_w_ = m_.port("fold_w"), fold_store_ = m_.port("fold_store"),
+       fold_reuse_ = m_.port("fold_reuse"), row_in_ = m_.port("row_in"),
        col_in_ = m_.port("col_in"), busy_ = m_.port("busy"), hold_ = m_.port("hold"),
        group_load_ = m_.port("group_load"), ro_busy_ = m_.port("ro_busy"), out_data_ = m_.port("out_data"),
        out_valid_ = m_.port("out_valid"), out_row_ = m_.port("out_row"), cnt_tab_ = m_.port("cnt_tab"),
+       cnt_tst_ = m_.port("cnt_tst"), cnt_tld_ = m_.port("cnt_tld"),
        cnt_wld_ = m_.port("cnt_wld"), cnt_unit_ = m_.port("cnt_unit"), cnt_col_ = m_.port("cnt_col"),
        cnt_off_ = m_.port("cnt_off"), cnt_mac_ = m_.port("cnt_mac"), cnt_ores_ = m_.port("cnt_ores"),
        cnt_ro_ = m_.port("cnt_ro"), cnt_cycles_ = m_.port("cnt_cycles"), cnt_hold_ = m_.port("cnt_hold");
@@ -216,7 +227,8 @@ RtlParams verilog_params(const LutSpec& s) {
           {"ET", t.exp_bits()},                  // floats only (fp16 when unused)
           {"FT", t.frac_bits()},
           {"EA", o.exp_bits()},
-          {"FA", o.frac_bits()}};
+          {"FA", o.frac_bits()},
+          {"TS", s.table_store}};
 }
 
 RtlRequest rtl_request(const LutSpec& s) {
@@ -226,7 +238,8 @@ RtlRequest rtl_request(const LutSpec& s) {
   rq.what = "lut " + rtl_params_text(rq.params);
   rq.label = std::to_string(s.rows) + "x" + std::to_string(s.cols) + "x" + std::to_string(s.group) +
              (s.symmetric ? "-sym" : "-full") + "-w" + std::to_string(s.weight_bits) + "-" +
-             (s.fp ? s.table_fmt.name() + "-" + s.out_fmt.name() : s.out_fmt.name());
+             (s.fp ? s.table_fmt.name() + "-" + s.out_fmt.name() : s.out_fmt.name()) +
+             (s.table_store > 0 ? "-ts" + std::to_string(s.table_store) : "");
   // First-use build time, rough: fp arrays are an fp adder per unit and per table entry.
   rq.expected_seconds = 20.0 + (s.fp ? 1.0 : 0.05) * static_cast<double>(s.rows * s.cols + s.rows * s.entries());
   return rq;
@@ -240,9 +253,11 @@ class LutRtlEngine final : public RtlEngineFrame<LutSpec, Driver> {
                           const Clock& clock) const override {
     const GemmShape& g = req.gemm;
     Tile tile;
+    const bool keep = spec_.table_store > 0 && g.n > spec_.cols;  // later column folds reuse tables
     for (int64_t m0 = 0; m0 < g.m; m0 += spec_.rows)
       for (int64_t n0 = 0; n0 < g.n; n0 += spec_.cols)
-        tile.folds.push_back({m0, n0, std::min(spec_.rows, g.m - m0), std::min(spec_.cols, g.n - n0)});
+        tile.folds.push_back({m0, n0, std::min(spec_.rows, g.m - m0), std::min(spec_.cols, g.n - n0),
+                              keep && n0 == 0, keep && n0 > 0});
     tile.groups = g.k / spec_.group;
     tile.planes = LutSpec::planes(req.b_type);
     tile.a_bits = dtype_bits(req.a_type);
