@@ -14,7 +14,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (text.rfind("#set ", 0) == 0 && nl != std::string::npos) sets.push_back(text.substr(5, nl - 5));
   try {
     const tessera::Arch a = tessera::load_arch_string(text, "fuzz.yaml", sets);
-    for (const auto& e : a.engines) (void)e.model->capabilities();
+    // area_items() and action_primitives() compute each engine's derived widths (the LUT spec's
+    // table, accumulator and mux bits). The loader's pricing check calls them today; this keeps
+    // them fuzzed if that check ever moves out of the loader. A UserError is still an answer.
+    for (const auto& e : a.engines) {
+      (void)e.model->capabilities();
+      (void)e.model->area_items();
+      (void)e.model->action_primitives();
+    }
   } catch (const tessera::UserError&) {
   }
   return 0;
