@@ -77,9 +77,9 @@ def termserial_cfg(rows, cols, lanes, max_bits, acc_bits, serial, encoding):
             "serial": serial, "encoding": encoding}
 
 
-def lut_cfg(rows, cols, group, symmetric, weight_bits, act, acc, table="auto"):
+def lut_cfg(rows, cols, group, symmetric, weight_bits, act, acc, table="auto", table_store=0):
     return {"rows": rows, "cols": cols, "group": group, "symmetric": "true" if symmetric else "false",
-            "weight_bits": weight_bits, "act": act, "acc": acc, "table": table}
+            "weight_bits": weight_bits, "act": act, "acc": acc, "table": table, "table_store": table_store}
 
 
 FP_FORMATS = {"fp16": (5, 10), "fp32": (8, 23)}
@@ -91,7 +91,7 @@ def lut_verilog(c):
     ea, fa = FP_FORMATS[c["acc"]] if fp else (5, 10)
     return {"ROWS": c["rows"], "COLS": c["cols"], "K": c["group"], "SYM": 1 if c["symmetric"] == "true" else 0,
             "WB": c["weight_bits"], "FP": 1 if fp else 0, "OB": 32 if fp else int(c["acc"][3:]),
-            "ET": et, "FT": ft, "EA": ea, "FA": fa}
+            "ET": et, "FT": ft, "EA": ea, "FA": fa, "TS": c["table_store"]}
 
 
 def lut_entry(act):
@@ -100,18 +100,21 @@ def lut_entry(act):
         "type": "lut",
         "rtl": rtl("lut", "lut_array.v") + rtl("common", "fp_add.v", "fp_widen.v"),
         "top": "lut_array",
-        "compared": ("precompute", "weight_columns", "lut_array", "readout", "controller"),
+        "compared": ("precompute", "table_store", "weight_columns", "lut_array", "readout", "controller"),
         "verilog": lut_verilog,
-        "name": lambda c: "%dx%dx%d %s w%d %s %s %s" % (c["rows"], c["cols"], c["group"],
-                                                       "sym" if c["symmetric"] == "true" else "full",
-                                                       c["weight_bits"], c["act"], c["table"], c["acc"]),
-        "column": "config (M x N x K, table, weight bits, " + ("table format, acc)" if fp else "acc)"),
-        "cell": (lambda c: "%d x %d x %d, %s, %d, %s, %s" % (c["rows"], c["cols"], c["group"],
+        "name": lambda c: "%dx%dx%d %s w%d %s %s %s%s" % (c["rows"], c["cols"], c["group"],
+                                                         "sym" if c["symmetric"] == "true" else "full",
+                                                         c["weight_bits"], c["act"], c["table"], c["acc"],
+                                                         " ts%d" % c["table_store"] if c["table_store"] else ""),
+        "column": "config (M x N x K, table, weight bits, " + ("table format, acc" if fp else "acc") +
+                  ", table store)",
+        "cell": (lambda c: "%d x %d x %d, %s, %d, %s, %s, %d" % (c["rows"], c["cols"], c["group"],
+                                                                "sym" if c["symmetric"] == "true" else "full",
+                                                                c["weight_bits"], c["table"], c["acc"],
+                                                                c["table_store"])) if fp else
+                (lambda c: "%d x %d x %d, %s, %d, %s, %d" % (c["rows"], c["cols"], c["group"],
                                                             "sym" if c["symmetric"] == "true" else "full",
-                                                            c["weight_bits"], c["table"], c["acc"])) if fp else
-                (lambda c: "%d x %d x %d, %s, %d, %s" % (c["rows"], c["cols"], c["group"],
-                                                        "sym" if c["symmetric"] == "true" else "full",
-                                                        c["weight_bits"], c["acc"])),
+                                                            c["weight_bits"], c["acc"], c["table_store"])),
         "label": lambda c: "%dx%dx%d" % (c["rows"], c["cols"], c["group"]),
         "markers": ("<!-- area_check_%s:begin -->" % ("lut_fp16" if fp else "lut"),
                     "<!-- area_check_%s:end -->" % ("lut_fp16" if fp else "lut")),
@@ -132,6 +135,7 @@ def lut_entry(act):
             (2, 2, 4, True, 1, "fp16", "fp32"), (1, 3, 5, True, 3, "fp16", "fp16"),
             (2, 2, 2, False, 2, "fp16", "fp32"), (1, 1, 4, True, 4, "fp16", "fp32", "fp32"),
             (2, 3, 2, True, 2, "fp16", "fp16"), (1, 4, 1, False, 1, "fp16", "fp16"),
+            (1, 2, 2, True, 2, "fp16", "fp16", "auto", 3), (1, 2, 2, False, 2, "fp16", "fp32", "auto", 2),
         ] if fp else [
             (2, 4, 4, True, 4, "int8", "int32"), (1, 1, 1, True, 1, "int8", "int32"),
             (2, 8, 4, True, 2, "int8", "int32"), (4, 4, 2, False, 2, "int8", "int16"),
@@ -143,6 +147,8 @@ def lut_entry(act):
             (1, 8, 2, True, 3, "int8", "int32"), (2, 32, 4, True, 4, "int8", "int16"),
             (6, 3, 3, False, 2, "int8", "int32"), (2, 4, 7, True, 2, "int8", "int32"),
             (3, 3, 4, True, 4, "int8", "int32"), (1, 2, 8, False, 1, "int8", "int24"),
+            (2, 4, 4, True, 4, "int8", "int32", "auto", 4), (2, 8, 4, True, 2, "int8", "int32", "auto", 16),
+            (4, 4, 2, False, 2, "int8", "int16", "auto", 3), (1, 4, 3, True, 1, "int8", "int32", "auto", 1),
         ])],
     }
 

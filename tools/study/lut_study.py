@@ -13,7 +13,12 @@ prefill and decode, and writes to docs/study-lut.md (between its markers) and st
      (2 x their MACs / their energy), and the whole layer's latency (the attention matmuls
      multiply activations by activations: the LUT machine runs them on its vector unit);
   3. the fp16-activation LUT on the linear GEMMs alone (a generated workload of the seven GEMMs:
-     no engine here multiplies fp16 by fp16, so the whole fp16 layer cannot run).
+     no engine here multiplies fp16 by fp16, so the whole fp16 layer cannot run);
+  4. the int8 LUT with a table store of S tables per row (`--set engines.0.table_store=S`) on the
+     linear GEMMs: engine area, cycles and energy against S = 0;
+  5. the linear GEMMs of prefill under energy-optimal mappings (`--mapper ilp --objective
+     energy`) on both engines, with the energy split into the engine and the rest (buffers, DRAM,
+     clock tree, leakage): the default mapper minimises latency, and energy then follows its tiles.
 
 The engine area is the `array` engine's components in the report (area_by_component_um2 keys
 starting with "array."). Python 3 stdlib only.
@@ -39,19 +44,22 @@ WORKLOADS = [("llama7b_w%d%s_%s" % (w, "a8", ph), "LLaMA-7B W%d A8 %s" % (w, ph)
 WORKLOADS += [("bitnet3b_prefill", "BitNet b1.58 3B prefill"), ("bitnet3b_decode", "BitNet b1.58 3B decode")]
 
 
-def run(tessera, preset, workload):
+def run(tessera, preset, workload, sets=(), extra=()):
     path = os.path.join(ROOT, "configs", "arch", preset)
     with tempfile.TemporaryDirectory() as out:
-        r = subprocess.run([tessera, "run", "--arch", path, "--workload", workload, "--format", "json",
-                            "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+        cmd = [tessera, "run", "--arch", path, "--workload", workload, "--format", "json", "--out", out] + list(extra)
+        for x in sets:
+            cmd += ["--set", x]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
     if r.returncode != 0:
         sys.exit("tessera failed on %s / %s:\n%s" % (preset, workload, r.stderr))
     d = json.loads(r.stdout)
     t = d["totals"]
     engine_area = sum(v for k, v in t["area_by_component_um2"].items() if k.startswith("array."))
     linear = [o for o in d["operators"] if o["kind"] == "gemm"]
+    engine_pj = sum(v for k, v in t["energy_by_component_pj"].items() if k.startswith("array."))
     return {"cycles": t["cycles"], "seconds": t["seconds"], "energy_pj": t["energy_pj"], "macs": t["gemm_macs"],
-            "engine_mm2": engine_area / 1e6,
+            "engine_mm2": engine_area / 1e6, "engine_pj": engine_pj,
             "lin_cycles": sum(o["total_cycles"] for o in linear), "lin_macs": sum(o["macs"] for o in linear),
             "lin_pj": sum(o["energy_total_pj"] for o in linear)}
 
@@ -134,6 +142,32 @@ def main():
                     lines.append("| %s | LLaMA-7B W%d %s %s | %d | %.3f | %.3f | %.3f | %.3f |" % (
                         label, wb, "A8" if act == "int8" else "A16", ph, r["lin_cycles"], 1e3 * sec, r["lin_pj"] / 1e9,
                         ops / sec / 1e12 / area[preset], ops / (r["lin_pj"] * 1e-12) / 1e12))
+        lines += ["", "| table store (tables per row) | engine mm2 | linear GEMMs of | cycles | mJ | mJ vs no store "
+                  "| TOPS/W |", "|---:|---:|---|---:|---:|---:|---:|"]
+        for seq, ph in ((2048, "prefill"), (1, "decode")):
+            for wb in (1, 4):
+                path = os.path.join(d, "lin.yaml")
+                linear_workload(path, "int8", wb, seq)
+                base = None
+                for ts in (0, 16, 64):
+                    r = run(a.tessera, "study_lut.yaml", path, ["engines.0.table_store=%d" % ts])
+                    base = base or r
+                    lines.append("| %d | %.4f | LLaMA-7B W%d A8 %s | %d | %.3f | %.2fx | %.3f |" % (
+                        ts, r["engine_mm2"], wb, ph, r["lin_cycles"], r["lin_pj"] / 1e9, r["lin_pj"] / base["lin_pj"],
+                        2.0 * r["lin_macs"] / (r["lin_pj"] * 1e-12) / 1e12))
+        lines += ["", "| engine | linear GEMMs of (energy-optimal mapping) | cycles | mJ | engine mJ | rest mJ "
+                  "| mJ vs baseline | TOPS/W |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for wb in (1, 4):
+            path = os.path.join(d, "lin.yaml")
+            linear_workload(path, "int8", wb, 2048)
+            base = None
+            for p, label in PRESETS:
+                r = run(a.tessera, p, path, extra=["--mapper", "ilp", "--objective", "energy"])
+                base = base or r
+                lines.append("| %s | LLaMA-7B W%d A8 prefill | %d | %.1f | %.1f | %.1f | %.2fx | %.3f |" % (
+                    label, wb, r["cycles"], r["energy_pj"] / 1e9, r["engine_pj"] / 1e9,
+                    (r["energy_pj"] - r["engine_pj"]) / 1e9, r["energy_pj"] / base["energy_pj"],
+                    2.0 * r["macs"] / (r["energy_pj"] * 1e-12) / 1e12))
     text = "\n".join(lines)
     print(text)
     if a.check:
