@@ -1,6 +1,7 @@
-// libFuzzer target: any bytes as a mapping for a fixed small machine and network (branches, a
-// skip connection, a fusable relu, a view). Loading, validating and placing it (build_plan)
-// must end in a plan or one UserError; a plan must then evaluate without crashing.
+// libFuzzer target: any bytes as a mapping for a fixed small machine (with a LUT engine) and
+// network (branches, a skip connection, a fusable relu, a view, int4 fc weights). Loading,
+// validating and placing it (build_plan) must end in a plan or one UserError; a plan must then
+// evaluate without crashing.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,7 @@ engines:
   - {name: a0, type: systolic, rows: 4, cols: 4, dataflow: ws, fuse: relu}
   - {name: a1, type: systolic, rows: 2, cols: 8, dataflow: os}
   - {name: vec, type: vector, lanes: 4}
+  - {name: lut, type: lut, rows: 2, cols: 4, group: 4, weight_bits: 4, act: int8, table_store: 2}
 memory:
   scratchpads:
     - {name: ub, size_kb: 2, banks: 2, width_bits: 32, ports: 1, holds: [a, out]}
@@ -37,7 +39,7 @@ tensors:
   c2: {shape: [1, 8, 8, 8]}
   s: {shape: [1, 8, 8, 8]}
   f: {shape: [1, 512]}
-  wf: {shape: [512, 10], role: weight}
+  wf: {shape: [512, 10], dtype: int4, role: weight}
   y: {shape: [1, 10], role: output}
 ops:
   - {name: conv1, kind: conv2d, inputs: [x, w1], outputs: [c1], padding: 1}
