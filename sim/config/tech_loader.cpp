@@ -215,8 +215,12 @@ IntMulAreaLaw int_mul_area_law(const std::string& name) {
   return name == "array" ? IntMulAreaLaw::Array : IntMulAreaLaw::Fitted;
 }
 
+// Sections a derived file may give in full: its own published points at its node, in place of
+// the base's scaled ones (e.g. the fp adders a synthesis flow builds, for the area cross-check).
+const std::vector<std::string> kDerivedTables = {"fp_add", "fp_mul"};
+
 TechSpec load_derived(const YAML::Node& root, const std::string& file, int depth) {
-  const ParamValues p = resolve_params(root, derived_params(), file, "");
+  const ParamValues p = resolve_params(root, derived_params(), file, "", kDerivedTables);
   if (depth > 8)
     throw UserError("derive_from chain deeper than 8 files (a cycle?)", yaml_loc(root["derive_from"], file),
                     "derive_from");
@@ -242,6 +246,8 @@ TechSpec load_derived(const YAML::Node& root, const std::string& file, int depth
   s.leakage = p.f("leakage_factor") > 0 ? p.f("leakage_factor") : s.energy;
   TechSpec out = scale_spec(base, node, s);
   out.origin = file;
+  if (root["fp_add"].IsDefined()) fp_law(root, "fp_add", file, out.fp_add_pj, out.fp_add_um2);
+  if (root["fp_mul"].IsDefined()) fp_law(root, "fp_mul", file, out.fp_mul_pj, out.fp_mul_um2);
   if (p.s("int_mul_area_law") != "inherit") {
     out.int_mul_area_law = int_mul_area_law(p.s("int_mul_area_law"));
     try {

@@ -324,6 +324,27 @@ TEST_CASE("int_mul_area_law: array prices an array multiplier in Nangate cells",
   CHECK(a7.area_um2("int_mul", 8) == Approx(306.432 * stillmaker_scaling(45, 0.9, 7).area).epsilon(1e-9));
   const TechLibrary i7(load_tech_spec_string("derive_from: 45nm.yaml\nnode_nm: 7\n", kDir + "x.yaml"));
   CHECK(i7.spec().int_mul_area_law == IntMulAreaLaw::Fitted);  // inherit
+
+  // A derived file may give its own fp_add / fp_mul points: used as published, not scaled; the
+  // other tables still scale.
+  const TechLibrary f45(load_tech_spec_string(
+      "derive_from: 45nm.yaml\nnode_nm: 45\nfp_add:\n  energy_pj: {fp16: 0.5, fp32: 1.0}\n"
+      "  area_um2: {fp16: 791, fp32: 1726}\n",
+      kDir + "x.yaml"));
+  CHECK(f45.area_um2("fp16_add", 16) == Approx(791).epsilon(1e-12));
+  CHECK(f45.area_um2("fp32_add", 32) == Approx(1726).epsilon(1e-12));
+  CHECK(f45.action_pj("fp16_add", 16) == Approx(0.5).epsilon(1e-12));
+  CHECK(f45.area_um2("fp16_mul", 16) == Approx(lib45().area_um2("fp16_mul", 16)).epsilon(1e-12));
+  const TechLibrary f7(load_tech_spec_string(
+      "derive_from: 45nm.yaml\nnode_nm: 7\nfp_add:\n  energy_pj: {fp16: 0.5, fp32: 1.0}\n"
+      "  area_um2: {fp16: 791, fp32: 1726}\n",
+      kDir + "x.yaml"));
+  CHECK(f7.area_um2("fp16_add", 16) == Approx(791).epsilon(1e-12));  // the file's own node
+  CHECK(f7.area_um2("fp16_mul", 16) == Approx(1640 * stillmaker_scaling(45, 0.9, 7).area).epsilon(1e-9));
+  auto e2 = user_error([] {
+    load_tech_spec_string("derive_from: 45nm.yaml\nnode_nm: 7\nfp_add:\n  area_um2: {fp16: 791}\n", kDir + "x.yaml");
+  });
+  CHECK(e2.key() == "fp_add.energy_pj");
 }
 
 TEST_CASE("unknown names and bad widths are user errors with a close match", "[tech]") {
