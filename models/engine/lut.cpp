@@ -266,7 +266,7 @@ TileGeom geom(const LutSpec& s, const TileRequest& req) {
   t.Fr = ceil_div(t.m, t.R);
   t.Fc = ceil_div(t.n, t.C);
   t.rr = t.m - (t.Fr - 1) * t.R;
-  t.S = t.Fc > 1 ? std::min(t.G, static_cast<u64>(s.table_store)) : 0;
+  t.S = static_cast<u64>(s.kept_groups(static_cast<int64_t>(t.G), static_cast<int64_t>(t.Fc)));
   return t;
 }
 

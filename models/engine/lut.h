@@ -3,6 +3,7 @@
 // activations by table lookup. The timing, numbers and action contract is docs/engines/lut.md;
 // this header exposes the plain Spec, the datapath arithmetic (one implementation, used by the
 // functional model, the per-cycle model and the RTL adapter) and the pricing of its events.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -43,6 +44,11 @@ struct LutSpec {
   int64_t sign_only_entries() const { return entries() - whole_entries(); }
   // Flip-flops of one stored table (the table register and each store slot): the whole entries,
   // the sign-only entries, and the ints' shared LSB.
+  // Groups whose tables the store keeps for a tile's later column folds: the first min(G, S)
+  // when the tile has more than one column fold, else none (nothing would reuse them).
+  int64_t kept_groups(int64_t groups, int64_t col_folds) const {
+    return col_folds > 1 ? std::min(groups, table_store) : 0;
+  }
   int table_word_bits() const {
     return static_cast<int>(whole_entries() * stored_entry_bits() + sign_only_entries()) + (fp ? 0 : 1);
   }

@@ -42,6 +42,7 @@ struct Fold {
 struct Tile {
   std::vector<Fold> folds;
   int64_t groups = 1;
+  int64_t kept = 0;  // groups whose tables the store keeps (LutSpec::kept_groups)
   int planes = 1;
   int a_bits = 8, b_bits = 4;
   const TypedMatrix *a = nullptr, *b = nullptr;
@@ -164,15 +165,16 @@ class Driver : RtlDriverBase {
   void drive_group(const Tile& t, const Fold& f, int64_t g, bool data, OperandTraffic& tr) {
     const int64_t K = s_.group, k0 = g * K;
     const int ab = act_bus_bits(s_), wb = s_.weight_bits;
-    const bool from_store = f.reuse && g < s_.table_store;
-    for (int64_t i = 0; i < f.r && !from_store; ++i)
-      for (int64_t k = 0; k < K; ++k) {
-        tr.a_read_bits += static_cast<u64>(t.a_bits);
-        if (data) {
-          const int64_t v = s_.fp ? static_cast<int64_t>(t.a->raw(f.m0 + i, k0 + k)) : t.a->int_value(f.m0 + i, k0 + k);
-          row_bus_.set((i * K + k) * ab, ab, v);
+    if (!(f.reuse && g < t.kept))
+      for (int64_t i = 0; i < f.r; ++i)
+        for (int64_t k = 0; k < K; ++k) {
+          tr.a_read_bits += static_cast<u64>(t.a_bits);
+          if (data) {
+            const int64_t v =
+                s_.fp ? static_cast<int64_t>(t.a->raw(f.m0 + i, k0 + k)) : t.a->int_value(f.m0 + i, k0 + k);
+            row_bus_.set((i * K + k) * ab, ab, v);
+          }
         }
-      }
     for (int64_t j = 0; j < f.c; ++j)
       for (int64_t k = 0; k < K; ++k) {
         tr.b_read_bits += static_cast<u64>(t.b_bits);
@@ -253,12 +255,12 @@ class LutRtlEngine final : public RtlEngineFrame<LutSpec, Driver> {
                           const Clock& clock) const override {
     const GemmShape& g = req.gemm;
     Tile tile;
-    const bool keep = spec_.table_store > 0 && g.n > spec_.cols;  // later column folds reuse tables
+    tile.groups = g.k / spec_.group;
+    tile.kept = spec_.kept_groups(tile.groups, (g.n + spec_.cols - 1) / spec_.cols);
     for (int64_t m0 = 0; m0 < g.m; m0 += spec_.rows)
       for (int64_t n0 = 0; n0 < g.n; n0 += spec_.cols)
         tile.folds.push_back({m0, n0, std::min(spec_.rows, g.m - m0), std::min(spec_.cols, g.n - n0),
-                              keep && n0 == 0, keep && n0 > 0});
-    tile.groups = g.k / spec_.group;
+                              tile.kept > 0 && n0 == 0, tile.kept > 0 && n0 > 0});
     tile.planes = LutSpec::planes(req.b_type);
     tile.a_bits = dtype_bits(req.a_type);
     tile.b_bits = dtype_bits(req.b_type);
