@@ -181,6 +181,10 @@ NumFormat IEngine::out_format(const TileRequest& req) const { return req.out_typ
 
 AccumRule IEngine::accum_rule(const TileRequest& req) const { return AccumRule::baseline(acc_format(req)); }
 
+std::optional<PreparedOperand> IEngine::prepared_a(const TileRequest&) const { return std::nullopt; }
+
+ActionCounts IEngine::a_preparation(const TileRequest&, uint64_t, uint64_t) const { return {}; }
+
 TileCost IEngine::combine_cost(const TileRequest& req) const {
   TileCost t;
   if (req.kind != WorkKind::Gemm) return t;

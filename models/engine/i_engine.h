@@ -293,6 +293,12 @@ std::string describe_actions(const std::vector<Action>& v);
 // tile's result into the earlier k tiles' partial sums (called only when ctx.accumulates, after
 // tile()); finish() the operator's end work, once, after the last tile. Calls after finish() are
 // a programmer error (std::logic_error).
+// A form of an operand other than its plain elements (IEngine::prepared_a).
+struct PreparedOperand {
+  std::string form;  // names it; tensors read in two different forms are an error
+  int bits = 0;      // per element of the operand, in memory
+};
+
 class IEngineSession {
  public:
   virtual ~IEngineSession() = default;
@@ -368,6 +374,15 @@ class IEngine {
   // Default: stateless, tile() = cost(req) (or cost(req, *ctx.stats)), combine() =
   // combine_cost(req), finish() = nothing.
   virtual std::unique_ptr<IEngineSession> begin_operator(const TileRequest& op_request) const;
+
+  // ---- v2: operands another operator prepares ------------------------------------------------
+  // An engine that reads its A operand in a form the operator writing it prepares (the LUT
+  // engine with fused precompute reads tables, not activations) says which form and its bits per
+  // element in memory; a_preparation() is the work of preparing a rows x k A operand, which the
+  // simulator counts in the operator that writes it (for a workload input, in the first operator
+  // that reads it). Default: plain elements of a_type, no preparation.
+  virtual std::optional<PreparedOperand> prepared_a(const TileRequest& req) const;  // nullopt: plain
+  virtual ActionCounts a_preparation(const TileRequest& req, uint64_t rows, uint64_t k) const;
 
   // ---- v2: declared actions ----------------------------------------------------------------
   // Every (component, primitive, bits) any call of this configured engine may emit, combine

@@ -33,6 +33,7 @@ constexpr const char* kArray = "lut_array";
 constexpr const char* kReadout = "readout";
 constexpr const char* kStore = "table_store";
 constexpr const char* kController = "controller";
+constexpr const char* kFusedPrecompute = "table_precompute";  // in the operator that writes the tables
 constexpr int kGroupBits = 16;  // the controller's group counter: G < 65536
 
 NumFormat acc_choice(const std::string& name, bool fp) {
@@ -57,6 +58,7 @@ LutSpec LutSpec::from_params(const ParamValues& p) {
   s.fp = p.s("act") == "fp16";
   s.out_fmt = acc_choice(p.s("acc"), s.fp);
   s.table_store = p.i("table_store");
+  s.fused = p.s("precompute") == "fused";
   if (s.out_fmt.is_float() != s.fp)
     throw UserError(std::string("lut: acc ") + p.s("acc") + " does not suit act " + p.s("act") + "; expected " +
                         (s.fp ? "fp16 or fp32" : "int16, int24 or int32") + " (or auto)",
@@ -145,6 +147,28 @@ void LutArith::build_table(const uint64_t* x, std::vector<uint64_t>& t) const {
   }
 }
 
+std::vector<uint64_t> LutArith::table_word(const std::vector<uint64_t>& t) const {
+  const int bits = s_.table_word_bits(), tb = s_.entry_bits();
+  std::vector<uint64_t> w(static_cast<size_t>((bits + 63) / 64), 0);
+  auto put = [&](int pos, int width, uint64_t v) {
+    for (int b = 0; b < width; ++b)
+      if ((v >> b) & 1) w[static_cast<size_t>((pos + b) / 64)] |= uint64_t{1} << ((pos + b) % 64);
+  };
+  if (!s_.fp) {
+    put(0, 1, t[0]);
+    for (size_t e = 0; e < t.size(); ++e) put(1 + static_cast<int>(e) * (tb - 1), tb - 1, t[e] >> 1);
+  } else if (s_.symmetric) {
+    for (size_t e = 0; e < t.size(); ++e) put(static_cast<int>(e) * tb, tb, t[e]);
+  } else {
+    const int half = static_cast<int>(t.size() / 2);
+    for (int q = 0; q < half; ++q) {
+      put(q * tb, tb, t[static_cast<size_t>(2 * q)]);
+      put(half * tb + q, 1, t[static_cast<size_t>(2 * q + 1)] >> (tb - 1));
+    }
+  }
+  return w;
+}
+
 uint64_t LutArith::lookup(const std::vector<uint64_t>& t, unsigned digits) const {
   if (!s_.symmetric) return t[digits];
   const unsigned mask = (1u << (s_.group - 1)) - 1, d0 = digits & 1u;
@@ -174,16 +198,22 @@ uint64_t LutArith::result(uint64_t acc, uint64_t offset) const {
 
 // ---- pricing --------------------------------------------------------------------------------
 
-ActionCounts lut_actions(const LutSpec& s, const LutCounts& c) {
+ActionCounts lut_precompute_actions(const LutSpec& s, uint64_t tables, const char* component) {
+  // The first entry's negation (ints: an adder; floats: the sign), the doubling adders, the full
+  // table's negated half.
   ActionCounts a;
+  if (!s.fp) a.add(component, "int_add", LutSpec::kIntActBits + 1, tables);
+  for (const auto& [bits, adders] : s.precompute_adders())
+    a.add(component, add_primitive(s.table_fmt), bits, tables * static_cast<u64>(adders));
+  if (!s.symmetric && !s.fp) a.add(component, "int_add", s.entry_bits(), tables * static_cast<u64>(s.entries() / 2));
+  return a;
+}
+
+ActionCounts lut_actions(const LutSpec& s, const LutCounts& c) {
   const int E = static_cast<int>(s.entries());
   const NumFormat acc = s.acc_fmt();
-  // Precompute (combinational from the operand bus): the first entry's negation (ints: an adder;
-  // floats: the sign), the doubling adders, the full table's negated half; the table register.
-  if (!s.fp) a.add(kPrecompute, "int_add", LutSpec::kIntActBits + 1, c.tables);
-  for (const auto& [bits, adders] : s.precompute_adders())
-    a.add(kPrecompute, add_primitive(s.table_fmt), bits, c.tables * static_cast<u64>(adders));
-  if (!s.symmetric && !s.fp) a.add(kPrecompute, "int_add", s.entry_bits(), c.tables * static_cast<u64>(E / 2));
+  // Precompute (combinational from the operand bus) unless the producer built the tables.
+  ActionCounts a = s.fused ? ActionCounts{} : lut_precompute_actions(s, c.tables, kPrecompute);
   // The table register loads a built table or one from the store.
   const u64 table_writes = c.tables + c.table_loads;
   a.add(kPrecompute, "reg_write", s.stored_entry_bits(), table_writes * static_cast<u64>(s.whole_entries()));
@@ -270,6 +300,11 @@ TileGeom geom(const LutSpec& s, const TileRequest& req) {
   return t;
 }
 
+// Operand bits the array reads: activations, or (fused) the table words.
+u64 a_read_bits(const LutSpec& s, const LutCounts& c, int a_bits) {
+  return s.fused ? c.tables * static_cast<u64>(s.stored_table_bits()) : c.act_reads * static_cast<u64>(a_bits);
+}
+
 // Run-time state of one per-cycle simulation.
 class PeModel {
  public:
@@ -337,7 +372,7 @@ class PeModel {
     cost.cycles = {stall, compute, drain};
     cost.macs = counts_.macs;
     cost.actions = lut_actions(s_, counts_);
-    cost.traffic.a_read_bits = counts_.act_reads * static_cast<u64>(a_bits_);
+    cost.traffic.a_read_bits = a_read_bits(s_, counts_, a_bits_);
     cost.traffic.b_read_bits = counts_.weight_writes * static_cast<u64>(w_bits_);
     cost.traffic.out_write_bits = counts_.results * static_cast<u64>(s_.out_fmt.bits());
     return cost;
@@ -367,7 +402,7 @@ class PeModel {
       counts_.table_loads += r;
     } else {
       counts_.tables += r;
-      counts_.act_reads += r * g_.K;
+      if (!s_.fused) counts_.act_reads += r * g_.K;
       if (stored) counts_.table_stores += r;
     }
     counts_.weight_writes += c * g_.K;
@@ -484,7 +519,7 @@ class LutEngine final : public IEngine {
     c.tables = g.m * g.G + (g.Fc - 1) * g.m * (g.G - g.S);
     c.table_stores = g.m * g.S;
     c.table_loads = (g.Fc - 1) * g.m * g.S;
-    c.act_reads = c.tables * g.K;
+    c.act_reads = s_.fused ? 0 : c.tables * g.K;
     c.weight_writes = g.Fr * g.n * g.k;
     c.unit_cycles = g.m * g.n * g.X;
     c.column_cycles = g.Fr * g.n * g.X;
@@ -496,7 +531,7 @@ class LutEngine final : public IEngine {
     t.cycles = {(g.Fr - 1) * g.Fc * over(g.R, g.X) + (g.Fc - 1) * over(g.rr, g.X), g.Fr * g.Fc * g.X, g.rr};
     t.macs = c.macs;
     t.actions = lut_actions(s_, c);
-    t.traffic.a_read_bits = c.act_reads * static_cast<u64>(dtype_bits(req.a_type));
+    t.traffic.a_read_bits = a_read_bits(s_, c, dtype_bits(req.a_type));
     t.traffic.b_read_bits = c.weight_writes * static_cast<u64>(dtype_bits(req.b_type));
     t.traffic.out_write_bits = c.results * static_cast<u64>(s_.out_fmt.bits());
     return t;
@@ -521,10 +556,12 @@ class LutEngine final : public IEngine {
     const u64 E = static_cast<u64>(s_.entries());
     const NumFormat acc = s_.acc_fmt();
     std::vector<AreaItem> v;
-    if (!s_.fp) v.push_back({kPrecompute, "int_add", LutSpec::kIntActBits + 1, M});
-    for (const auto& [bits, adders] : s_.precompute_adders())
-      v.push_back({kPrecompute, add_primitive(s_.table_fmt), bits, M * static_cast<u64>(adders)});
-    if (!s_.symmetric && !s_.fp) v.push_back({kPrecompute, "int_add", s_.entry_bits(), M * E / 2});
+    if (!s_.fused) {  // fused: the producer's output path builds the tables
+      if (!s_.fp) v.push_back({kPrecompute, "int_add", LutSpec::kIntActBits + 1, M});
+      for (const auto& [bits, adders] : s_.precompute_adders())
+        v.push_back({kPrecompute, add_primitive(s_.table_fmt), bits, M * static_cast<u64>(adders)});
+      if (!s_.symmetric && !s_.fp) v.push_back({kPrecompute, "int_add", s_.entry_bits(), M * E / 2});
+    }
     v.push_back({kPrecompute, "reg", s_.stored_entry_bits(), M * static_cast<u64>(s_.whole_entries())});
     v.push_back({kPrecompute, "reg", 1, M * static_cast<u64>(s_.sign_only_entries())});
     if (!s_.fp) v.push_back({kPrecompute, "reg", 1, M});
@@ -573,7 +610,21 @@ class LutEngine final : public IEngine {
   std::vector<ActionPrimitive> action_primitives() const override {
     // lut_actions of one event of each kind lists everything it can count.
     const LutCounts one{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-    return with_default_combine(lut_actions(s_, one));
+    ActionCounts a = lut_actions(s_, one);
+    if (s_.fused) a.merge(lut_precompute_actions(s_, 1, kFusedPrecompute));
+    return with_default_combine(a);
+  }
+
+  std::optional<PreparedOperand> prepared_a(const TileRequest& req) const override {
+    if (!s_.fused || req.kind != WorkKind::Gemm) return std::nullopt;
+    return PreparedOperand{"lut tables (group " + std::to_string(s_.group) + ", " +
+                               (s_.symmetric ? "symmetric" : "full") + ", " + s_.table_fmt.name() + " entries)",
+                           s_.table_field_bits()};
+  }
+
+  ActionCounts a_preparation(const TileRequest& req, uint64_t rows, uint64_t k) const override {
+    if (!s_.fused || req.kind != WorkKind::Gemm) return {};
+    return lut_precompute_actions(s_, rows * ceil_div(k, static_cast<u64>(s_.group)), kFusedPrecompute);
   }
 
  protected:
@@ -611,6 +662,9 @@ std::vector<ParamDecl> lut_params() {
       ParamDecl::integer("table_store", "tables", "0", 0, 1024,
                          "tables each row keeps (registers) for a tile's later column folds; "
                          "0: every column fold rebuilds them"),
+      ParamDecl::choice("precompute", {"array", "fused"}, "array",
+                        "where tables are built: array (adders per row, from activations), or fused "
+                        "(the operator writing the activations writes their tables; counted there)"),
   };
 }
 

@@ -27,6 +27,10 @@ struct LutSpec {
   NumFormat table_fmt;    // table entries: int of entry_bits(), or fp16 / fp32
   NumFormat out_fmt;      // results (the engine's accumulator format as the contract sees it)
   int64_t table_store = 0;  // tables each row keeps for the tile's later column folds (0: none)
+  // Fused precompute: the operator that writes the activations writes their tables instead
+  // (its output path builds them); the row bus carries table words and the array has no
+  // precompute adders.
+  bool fused = false;
 
   static LutSpec from_params(const ParamValues& p);  // UserError on inconsistent choices
 
@@ -52,6 +56,10 @@ struct LutSpec {
   int table_word_bits() const {
     return static_cast<int>(whole_entries() * stored_entry_bits() + sign_only_entries()) + (fp ? 0 : 1);
   }
+  // A table word in memory (fused precompute) occupies K fields, one per activation it replaces,
+  // of ceil(word / K) bits each: the tiling and placement count operands per element.
+  int table_field_bits() const { return (table_word_bits() + group - 1) / group; }
+  int64_t stored_table_bits() const { return int64_t{group} * table_field_bits(); }
   // The array's accumulators hold twice the dot product plus the row's activation sum (odd
   // weight digits, see lut.md): ints one bit wider than the result, floats the result format.
   NumFormat acc_fmt() const { return fp ? out_fmt : NumFormat::int_bits(out_fmt.bits() + 1); }
@@ -86,6 +94,11 @@ class LutArith {
   // The looked-up value of a column's plane: `digits` bit k = the plane's bit of weight k's
   // offset-binary code. Symmetric: select = digits >> 1 (inverted if bit 0), negated if bit 0.
   uint64_t lookup(const std::vector<uint64_t>& table, unsigned digits) const;
+  // The table's word as the table register, the store and (fused precompute) the row bus and
+  // memory hold it, little-endian in 64-bit words, table_word_bits() bits: ints keep entry e's
+  // bits 1.. at 1 + e (TB - 1) and the shared LSB at bit 0; symmetric fp tables keep entry e at
+  // e TB; full fp tables keep even entry 2q at q TB and odd entry 2q+1's sign at (E/2) TB + q.
+  std::vector<uint64_t> table_word(const std::vector<uint64_t>& table) const;
   // acc + v * 2^plane (v a table pattern), in the accumulator format.
   uint64_t accumulate(uint64_t acc, uint64_t v, int plane) const;
   // row offset + the group's activation sum (-table[0]: every digit of entry 0 is -1).
@@ -108,9 +121,9 @@ class LutArith {
 
 // Events of one tile (the closed form and the per-cycle model both count these).
 struct LutCounts {
-  uint64_t act_reads = 0;      // activation elements into the precompute adders
+  uint64_t act_reads = 0;      // activation elements into the precompute adders (0 when fused)
   uint64_t weight_writes = 0;  // weight elements into the column registers
-  uint64_t tables = 0;         // tables built by the precompute (per valid row, group and fold)
+  uint64_t tables = 0;         // tables built by the precompute, or (fused) taken off the row bus
   uint64_t table_stores = 0;   // built tables written into the table store
   uint64_t table_loads = 0;    // tables taken from the table store instead of being built
   uint64_t unit_cycles = 0;    // lookups: valid units x compute cycles
@@ -121,6 +134,9 @@ struct LutCounts {
   uint64_t macs = 0;
 };
 ActionCounts lut_actions(const LutSpec& s, const LutCounts& c);
+// Building `tables` tables: the array's precompute, or (fused) the producing operator's output
+// path, counted there under `table_precompute`.
+ActionCounts lut_precompute_actions(const LutSpec& s, uint64_t tables, const char* component);
 
 // The per-cycle model of one tile (cost; with a, b, out all given, also the result in out,
 // m x n in s.out_fmt). a: m x k in req.a_type, b: k x n in req.b_type.

@@ -31,7 +31,14 @@ module lut_counters #(
     parameter FA     = 10,
     parameter G_BITS = 16,
     parameter TS     = 0,
+    parameter PRE    = 1,
     parameter ABITS  = (FP != 0) ? 16 : 8,
+    // lut_array's row bus: K activations, or (PRE = 0) a table word of PW bits
+    parameter SB     = (SYM != 0) ? K - 1 : K,
+    parameter E      = 1 << SB,
+    parameter TB     = (FP != 0) ? 1 + ET + FT : 8 + $clog2(K + 1),
+    parameter PW     = (FP == 0) ? E*(TB-1) + 1 : ((SYM != 0) ? E*TB : (E/2)*TB + E/2),
+    parameter RIW    = (PRE != 0) ? K*ABITS : PW,
     parameter RESB   = (FP != 0) ? 1 + EA + FA : OB,
     parameter PB     = $clog2(WB + 1),
     parameter RB     = $clog2(ROWS + 1),
@@ -47,7 +54,7 @@ module lut_counters #(
     input  wire [PB-1:0]           fold_w,
     input  wire                    fold_store,
     input  wire                    fold_reuse,
-    input  wire [ROWS*K*ABITS-1:0] row_in,
+    input  wire [ROWS*RIW-1:0]     row_in,
     input  wire [COLS*K*WB-1:0]    col_in,
     output wire                    busy,
     output wire                    hold,
@@ -72,7 +79,7 @@ module lut_counters #(
 
     lut_array #(
         .ROWS(ROWS), .COLS(COLS), .K(K), .SYM(SYM), .WB(WB), .FP(FP), .OB(OB),
-        .ET(ET), .FT(FT), .EA(EA), .FA(FA), .G_BITS(G_BITS), .TS(TS)
+        .ET(ET), .FT(FT), .EA(EA), .FA(FA), .G_BITS(G_BITS), .TS(TS), .PRE(PRE)
     ) u_arr (
         .clk(clk), .rst(rst), .fold_valid(fold_valid), .fold_ready(fold_ready),
         .fold_r(fold_r), .fold_c(fold_c), .fold_g(fold_g), .fold_w(fold_w),

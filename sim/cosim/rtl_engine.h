@@ -74,6 +74,10 @@ class RtlEngineFrame : public IRtlEngine {
   EngineCapabilities declare_capabilities() const override { return model_->capabilities(); }
   std::vector<AreaItem> area_items() const override { return model_->area_items(); }
   std::vector<ActionPrimitive> action_primitives() const override { return model_->action_primitives(); }
+  std::optional<PreparedOperand> prepared_a(const TileRequest& req) const override { return model_->prepared_a(req); }
+  ActionCounts a_preparation(const TileRequest& req, uint64_t rows, uint64_t k) const override {
+    return model_->a_preparation(req, rows, k);
+  }
   void check(const TileRequest& req) const override {
     model_->check(req);
     check_rtl_limits(req);

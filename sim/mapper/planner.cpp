@@ -29,6 +29,8 @@ std::vector<WorkItem> work_items(const Workload& wl) {
 OperandBits operand_bits(const Workload& wl, const LoweredOp& w, const IEngine& e) {
   OperandBits b;
   b.a = dtype_bits(wl.tensor(w.a_tensor).dtype);
+  if (w.kind == WorkKind::Gemm)
+    if (const auto p = e.prepared_a(request_for(wl, w, ""))) b.a = p->bits;  // e.g. LUT tables
   b.b = w.b_tensor.empty() ? 0 : dtype_bits(wl.tensor(w.b_tensor).dtype);
   b.out = dtype_bits(wl.tensor(w.out_tensor).dtype);
   b.psum = e.capabilities().psum_bits;
@@ -159,11 +161,11 @@ std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const I
 }
 
 std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const LoweredOp& w, int64_t tile,
-                                     bool in_dram) {
+                                     bool in_dram, uint64_t out_stored_bits) {
   // Inputs and outputs of a vector job live where activations and outputs do.
   const auto elements = static_cast<uint64_t>(std::max<int64_t>(1, w.vec.elements));
   const uint64_t in_per = wl.tensor(w.a_tensor).bits() / elements + 1;
-  const uint64_t out_per = wl.tensor(w.out_tensor).bits() / elements + 1;
+  const uint64_t out_per = (out_stored_bits ? out_stored_bits : wl.tensor(w.out_tensor).bits()) / elements + 1;
   std::vector<uint64_t> use(arch.scratchpads.size(), 0);
   const auto t = static_cast<uint64_t>(tile);
   for (size_t s = 0; s < use.size(); ++s) {

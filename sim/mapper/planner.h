@@ -71,9 +71,10 @@ std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const G
                                    const OperandHomes& homes);
 std::vector<uint64_t> gemm_staging(const Arch& arch, const LoweredOp& w, const ItemTile& tile, const OperandBits& b,
                                    const OperandHomes& homes);
-// The same for a vector job of `tile` elements; `in_dram`: its inputs are loaded from DRAM.
+// The same for a vector job of `tile` elements; `in_dram`: its inputs are loaded from DRAM;
+// `out_stored_bits`: its output's bits in memory when it is written in a prepared form (0: plain).
 std::vector<uint64_t> vector_staging(const Arch& arch, const Workload& wl, const LoweredOp& w, int64_t tile,
-                                     bool in_dram);
+                                     bool in_dram, uint64_t out_stored_bits = 0);
 
 // Whether engine `e` can run work like `req` (kind, operand formats, its own checks), and if not,
 // why ("" = it can).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -20,6 +21,7 @@ class Placer {
     check_entries();
     find_fusions();
     index_storage();
+    find_prepared();
   }
 
   Plan run() {
@@ -129,6 +131,61 @@ class Placer {
         for (const auto& b : bases(r.tensor)) uses_[b].push_back(i);
       if (const std::string w = written(i); !w.empty()) writer_[w] = i;
     }
+  }
+
+  // Tensors an engine reads in a prepared form (the LUT engine with fused precompute reads
+  // tables): every reader must read that form, as A of a plain GEMM; the item that writes the
+  // tensor does the preparation (a workload input's, its first reader).
+  void find_prepared() {
+    struct Reader {
+      size_t item;
+      std::optional<PreparedOperand> form;
+    };
+    std::map<std::string, std::vector<Reader>> readers;
+    for (size_t i = 0; i < items_.size(); ++i) {
+      for (const auto& r : reads(i)) {
+        std::optional<PreparedOperand> form;
+        if (r.role == Operand::A && items_[i].work.kind == WorkKind::Gemm) {
+          const OpMapping* om = mapping_.find(items_[i].name);
+          form = arch_.engines[engine_index(*om)].model->prepared_a(request_for(wl_, items_[i].work, om->dataflow));
+        }
+        for (const auto& b : bases(r.tensor)) readers[b].push_back({i, form});
+      }
+    }
+    for (const auto& [base, rs] : readers) {
+      auto prepared = std::find_if(rs.begin(), rs.end(), [](const Reader& r) { return r.form.has_value(); });
+      if (prepared == rs.end()) continue;
+      const WorkItem& it = items_[prepared->item];
+      const OpMapping& om = *mapping_.find(it.name);
+      auto engine_of = [&](size_t i) { return "engine '" + mapping_.find(items_[i].name)->engine + "'"; };
+      for (const Reader& r : rs)
+        if (!r.form || r.form->form != prepared->form->form)
+          throw UserError("'" + it.name + "' reads '" + base + "' as " + prepared->form->form + " (" +
+                              engine_of(prepared->item) + "), but '" + items_[r.item].name + "' reads it as " +
+                              (r.form ? r.form->form : std::string("plain elements")) + " (" + engine_of(r.item) +
+                              "); its writer prepares one form: map both to engines that read the same",
+                          om.loc, "engine");
+      const LoweredOp& w = it.work;
+      const uint64_t elements = wl_.tensor(base).elements();
+      if (w.conv || elements != static_cast<uint64_t>(w.groups * w.gemm.m * w.gemm.k))
+        throw UserError("'" + it.name + "' reads its A operand '" + base + "' as " + prepared->form->form +
+                            ", which the writer prepares for a plain GEMM's rows; this operator's A is not '" + base +
+                            "' row by row (a convolution's windows or a slice)",
+                        om.loc, "engine");
+      prepared_bits_[base] = prepared->form->bits;
+      const TileRequest req = request_for(wl_, w, om.dataflow);
+      const uint64_t k = static_cast<uint64_t>(w.gemm.k);
+      const ActionCounts prep =
+          arch_.engines[engine_index(om)].model->a_preparation(req, elements / k, k);
+      auto wr = writer_.find(base);
+      fused_actions_[wr == writer_.end() ? rs.front().item : wr->second].merge(prep);
+    }
+  }
+
+  // Bits a tensor occupies in memory: its elements' bits, or its prepared form's.
+  uint64_t stored_bits(const std::string& t) const {
+    auto p = prepared_bits_.find(t);
+    return p == prepared_bits_.end() ? wl_.tensor(t).bits() : wl_.tensor(t).elements() * static_cast<uint64_t>(p->second);
   }
 
   std::vector<std::string> bases(const std::string& t) const {
@@ -263,6 +320,7 @@ class Placer {
     if (it.work.kind == WorkKind::Gemm) {
       bits = operand_bits(wl_, it.work, engine);
       if (!out.empty()) bits.out = dtype_bits(wl_.tensor(out).dtype);  // a fused op's output
+      if (auto pb = prepared_bits_.find(out); pb != prepared_bits_.end()) bits.out = pb->second;
       tile = tile_of(*om, it.work);
       if (om->has_acc_tile() && arch_.accumulator() < 0)
         throw UserError("'" + it.name + "': acc_tile needs an accumulator (a scratchpad that holds psum); machine '" +
@@ -282,9 +340,10 @@ class Placer {
     auto staging = [&] {
       return it.work.kind == WorkKind::Gemm ? gemm_staging(arch_, it.work, tile, bits, homes())
                                             : vector_staging(arch_, wl_, it.work, om->tile_elements > 0 ? std::min(om->tile_elements, it.work.vec.elements) : it.work.vec.elements,
-                                                             it.index == 0 && any_input_in_dram());
+                                                             it.index == 0 && any_input_in_dram(),
+                                                             out_t ? stored_bits(out) : 0);
     };
-    const uint64_t out_bits = out_t ? out_t->bits() : 0;
+    const uint64_t out_bits = out_t ? stored_bits(out) : 0;
     for (;;) {
       const auto stage = staging();
       int over = -1;
@@ -427,7 +486,8 @@ class Placer {
   std::vector<TensorPlacement> placements_;
   std::map<size_t, size_t> fused_into_;           // fused item -> the GEMM item it went into
   std::map<size_t, std::string> out_override_;    // GEMM item -> the fused op's output it writes
-  std::map<size_t, ActionCounts> fused_actions_;  // GEMM item -> its output path's work
+  std::map<size_t, ActionCounts> fused_actions_;  // item -> its output path's work (fused ops, preparation)
+  std::map<std::string, int> prepared_bits_;      // base tensor -> bits per element of its prepared form
 };
 
 }  // namespace

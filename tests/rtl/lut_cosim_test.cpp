@@ -2,8 +2,9 @@
 // Verilated RTL: every output bit pattern, the cycle split, every action and the traffic equal,
 // on every linked-in build (rtl/src/lut/rtl.cmake): int activations with symmetric and full
 // tables, K = 1..8, weights int1..int4 and ternary; fp16 activations with fp16 and fp32 tables
-// and accumulators. Random shapes (ragged folds), random data (uniform, Gaussian, sparse; for
-// fp16 any finite pattern, subnormals, values near overflow), and hand-made fp edge tiles.
+// and accumulators; table stores; fused precompute (table words on the row bus). Random shapes
+// (ragged folds), random data (uniform, Gaussian, sparse; for fp16 any finite pattern,
+// subnormals, values near overflow), and hand-made fp edge tiles.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
@@ -25,6 +26,7 @@ struct Build {
   int weight_bits;
   const char *act, *acc, *table;
   int64_t table_store = 0;
+  bool fused = false;  // precompute: fused (table words on the row bus)
 };
 // The LINKED set of rtl/src/lut/rtl.cmake.
 const Build kBuilds[] = {
@@ -33,6 +35,8 @@ const Build kBuilds[] = {
     {1, 2, 8, true, 2, "int8", "int32", "auto"},     {2, 4, 4, true, 4, "fp16", "fp16", "fp16"},
     {2, 3, 3, false, 2, "fp16", "fp32", "fp16", 2},  {1, 2, 2, true, 4, "fp16", "fp16", "fp32"},
     {3, 2, 1, false, 1, "fp16", "fp32", "fp32", 4},
+    {2, 4, 4, true, 4, "int8", "int32", "auto", 0, true},
+    {2, 3, 3, false, 2, "fp16", "fp32", "fp16", 2, true},
 };
 
 ParamValues params(const Build& b) {
@@ -48,6 +52,7 @@ ParamValues params(const Build& b) {
   p.set("acc", std::string(b.acc));
   p.set("table", std::string(b.table));
   p.set("table_store", b.table_store);
+  p.set("precompute", std::string(b.fused ? "fused" : "array"));
   return p;
 }
 
@@ -87,7 +92,7 @@ TypedMatrix fp16_values(std::mt19937_64& rng, int64_t rows, int64_t cols, int ki
 TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, every build", "[rtl][cosim][lut]") {
   const Dist dists[] = {Dist::Uniform, Dist::Gauss1, Dist::Gauss4, Dist::Sparse};
   const DType int_acts[] = {DType::int8, DType::int4, DType::ternary, DType::int1};
-  int tiles = 0, holds = 0, fp_tiles = 0, nonzero = 0, reused = 0, partly = 0;
+  int tiles = 0, holds = 0, fp_tiles = 0, nonzero = 0, reused = 0, partly = 0, fused = 0;
   for (const Build& b : kBuilds) {
     const ParamValues p = params(b);
     const auto model = EngineRegistry::instance().find("lut")->make(p);
@@ -95,7 +100,7 @@ TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, ev
     const bool fp = std::string(b.act) == "fp16";
     const auto& wts = model->capabilities().b_types;
     std::mt19937_64 rng(static_cast<uint64_t>(b.rows * 1000 + b.cols * 100 + b.group * 10 + b.weight_bits) ^
-                        (fp ? 99 : 0) ^ (b.symmetric ? 7 : 0));
+                        (fp ? 99 : 0) ^ (b.symmetric ? 7 : 0) ^ (b.fused ? 1234 : 0));
     std::uniform_int_distribution<size_t> pick(0, wts.size() - 1);
     std::uniform_int_distribution<int64_t> dm(1, 3 * b.rows), dn(1, 3 * b.cols), dg(1, 4);
     for (int i = 0; i < 24; ++i) {
@@ -111,7 +116,7 @@ TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, ev
       model->check(req);
       const TileCheck chk = check_tile_typed(*model, *rtl, req, a, w);
       INFO(b.rows << "x" << b.cols << " K" << b.group << (b.symmetric ? " sym" : " full") << " W" << b.weight_bits
-                  << " store " << b.table_store << " " << b.act << "/" << b.table << "/" << b.acc << " tile " << i << " m=" << req.gemm.m
+ << " store " << b.table_store << (b.fused ? " fused" : "") << " " << b.act << "/" << b.table << "/" << b.acc << " tile " << i << " m=" << req.gemm.m
                   << " n=" << req.gemm.n << " k=" << req.gemm.k << " " << dtype_name(req.a_type) << " x "
                   << dtype_name(req.b_type) << ": " << chk.first_difference);
       REQUIRE(chk.ok);
@@ -124,11 +129,13 @@ TEST_CASE("lut: model and RTL agree on random tiles, weight formats and data, ev
       reused += reuses;
       partly += reuses && req.gemm.k / b.group > b.table_store;  // and rebuild the groups beyond it
       fp_tiles += fp;
+      fused += b.fused;
       ++tiles;
     }
   }
-  CHECK(tiles == 9 * 24);
-  CHECK(fp_tiles == 4 * 24);
+  CHECK(tiles == 11 * 24);
+  CHECK(fp_tiles == 5 * 24);
+  CHECK(fused == 2 * 24);  // table words on the row bus (fused precompute), int and fp
   CHECK(holds > 5);       // read-out-bound folds were exercised, not only compute-bound ones
   CHECK(reused > 30);     // the table store served later column folds
   CHECK(partly > 3);      // ... and tiles had more groups than it keeps

@@ -236,8 +236,8 @@ TEST_CASE("rtl fidelity on a configuration whose RTL cannot be built is a UserEr
 TEST_CASE("a GEMM network on the LUT array at tile, pe and rtl fidelity: identical cycles, actions and outputs",
           "[rtl][network][lut]") {
   // tests/data/mlp_lut.yaml: int2, int4 and ternary weights, int8 activations.
-  auto run_mlp = [](Fidelity fid, const std::string& machine) {
-    const Arch arch = load_arch(machine, {});
+  auto run_mlp = [](Fidelity fid, const std::string& machine, std::vector<std::string> sets = {}) {
+    const Arch arch = load_arch(machine, sets);
     const Workload wl = load_workload("tests/data/mlp_lut.yaml");
     const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
     SeededData data(wl, 42);
@@ -254,4 +254,12 @@ TEST_CASE("a GEMM network on the LUT array at tile, pe and rtl fidelity: identic
   require_identical(tile, {&pe, &rtl});
   // Integer sums do not depend on the engine: the systolic machine computes the same tensors.
   CHECK(run_mlp(Fidelity::Tile, "tests/data/cosim_8x8.yaml").checksums == tile.checksums);
+  // Fused precompute (a linked build, PRE = 0): the tables come on the row bus; the same values
+  // at every fidelity, and the same cycles in the array as when it builds them.
+  const std::vector<std::string> fused = {"engines.0.precompute=fused"};
+  const Run ftile = run_mlp(Fidelity::Tile, machine, fused), fpe = run_mlp(Fidelity::Pe, machine, fused),
+            frtl = run_mlp(Fidelity::Rtl, machine, fused);
+  require_identical(ftile, {&fpe, &frtl});
+  CHECK(ftile.checksums == tile.checksums);
+  for (size_t i = 0; i < tile.ops.size(); ++i) CHECK(ftile.ops[i].compute_cycles == tile.ops[i].compute_cycles);
 }

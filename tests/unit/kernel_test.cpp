@@ -538,3 +538,64 @@ ops:
   CHECK(r[0].spm[0].write_bits == 3 * 192 + 4 * 512 + 2 * 128);
   CHECK(r[0].actions.count("accumulator", "int_add", 32) == 4 * 16);
 }
+
+TEST_CASE("fused LUT precompute: the writer of each activation tensor builds its tables", "[kernel][fusion]") {
+  const std::string dir = std::string(TESSERA_SOURCE_DIR) + "/tests/data/";
+  const Workload wl = load_workload(dir + "mlp_lut.yaml");
+  const Arch array = load_arch(dir + "cosim_lut.yaml");
+  const Arch fused = load_arch(dir + "cosim_lut.yaml", {"engines.0.precompute=fused"});
+  const auto ra = run(wl, default_mapping(array, wl), array);
+  const Plan plan = build_plan(fused, wl, default_mapping(fused, wl));
+  const auto rf = run_kernel(fused, plan, Fidelity::Tile);
+  REQUIRE(rf.size() == 3);
+  // K 4 int8 symmetric tables: 8 entries of 11 bits = 81 bits, 21 bits per activation in memory.
+  auto placed = [&](const std::string& t) {
+    for (const auto& p : plan.tensors)
+      if (p.tensor == t) return p.bits;
+    FAIL("no placement of " << t);
+    return uint64_t{0};
+  };
+  CHECK(placed("h1") == 6 * 20 * 21);
+  CHECK(placed("h2") == 6 * 12 * 21);
+  CHECK(placed("y") == 6 * 8 * 8);  // read by no LUT: plain int8
+  // fc1 builds the tables of its input x (a workload input: 6 x 24 / 4 = 36) and of its output
+  // h1 (30); fc2 those of h2 (18); the first entry's negation is one 9-bit add per table.
+  CHECK(rf[0].actions.count("table_precompute", "int_add", 9) == 36 + 30);
+  CHECK(rf[1].actions.count("table_precompute", "int_add", 9) == 18);
+  CHECK(rf[2].actions.count("table_precompute", "int_add", 9) == 0);
+  // ... and the array builds none: its precompute's 9-bit adds are gone.
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(ra[i].actions.count("precompute", "int_add", 9) > 0);
+    CHECK(rf[i].actions.count("precompute", "int_add", 9) == 0);
+  }
+  // x comes from DRAM as table words: 13 more bits per element.
+  CHECK(rf[0].dram_read_bits - ra[0].dram_read_bits == 6 * 24 * (21 - 8));
+  CHECK(rf[0].compute_cycles == ra[0].compute_cycles);
+
+  // A tensor read as tables by the LUT and as plain elements by another engine is refused.
+  const std::string net = R"(name: both
+dtype: int8
+tensors:
+  x: {shape: [2, 8], role: input}
+  w: {shape: [8, 4], dtype: int4, role: weight}
+  h: {shape: [2, 4]}
+  y: {shape: [2, 4], role: output}
+  z: {shape: [2, 4], role: output}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [h]}
+  - {name: fc2, kind: gemm, inputs: [h, w2], outputs: [y]}
+  - {name: act, kind: elementwise, op: relu, inputs: [h], outputs: [z]}
+)";
+  std::string fixed = net;
+  fixed.replace(fixed.find("  h: {"), 0, "  w2: {shape: [4, 4], dtype: int4, role: weight}\n");
+  const Workload both = load_workload_string(fixed, "both.yaml", WorkloadFormat::yaml);
+  Mapping m = default_mapping(fused, both);
+  try {
+    build_plan(fused, both, m);
+    FAIL("expected an error");
+  } catch (const UserError& e) {
+    CHECK(e.key() == "engine");
+    CHECK_THAT(e.message(), Catch::Contains("'fc2' reads 'h' as lut tables") &&
+                                Catch::Contains("'act' reads it as plain elements"));
+  }
+}

@@ -28,6 +28,7 @@ struct Config {
   int weight_bits = 2;
   std::string act = "int8", acc = "auto", table = "auto";
   int64_t table_store = 0;
+  std::string precompute = "array";
 };
 
 ParamValues params(const Config &c) {
@@ -43,6 +44,7 @@ ParamValues params(const Config &c) {
   p.set("acc", c.acc);
   p.set("table", c.table);
   p.set("table_store", c.table_store);
+  p.set("precompute", c.precompute);
   return p;
 }
 
@@ -370,6 +372,103 @@ TEST_CASE("lut: bad requests and configurations are named errors", "[lut]") {
   c = Config{};
   c.table = "fp16";
   CHECK_THROWS_WITH(make(c), Catch::Contains("table fp16"));
+}
+
+TEST_CASE("lut: table words as memory and the row bus hold them, by hand", "[lut]") {
+  auto word = [](const Config& c, DType at, const TypedMatrix& x) {
+    const LutSpec s = spec(c);
+    const LutArith ar(s, at);
+    std::vector<uint64_t> raw, table;
+    for (int64_t l = 0; l < x.cols(); ++l) raw.push_back(x.raw(0, l));
+    ar.build_table(raw.data(), table);
+    return ar.table_word(table);
+  };
+  Config c;  // int8, K 2, symmetric: entries -x0-x1, -x0+x1 of 10 bits; 2 x 9 bits + the LSB
+  TypedMatrix x(1, 2, NumFormat::of(DType::int8));
+  x.set_int(0, 0, 3);
+  x.set_int(0, 1, 5);
+  CHECK(spec(c).table_word_bits() == 19);
+  CHECK(spec(c).table_field_bits() == 10);  // ceil(19 / 2) bits per activation in memory
+  // -8 = 0x3f8 (10 bits): bits 1.. = 0x1fc at bit 1; 2: bits 1.. = 1 at bit 10; LSB 0.
+  CHECK(word(c, DType::int8, x) == std::vector<uint64_t>{0x7f8});
+  c.group = 1;  // fp16, K 1, full: entry 0 = -x0 whole, entry 1 = x0 by its sign only
+  c.symmetric = false;
+  c.act = "fp16";
+  c.table = "fp16";
+  CHECK(spec(c).table_word_bits() == 17);
+  CHECK(word(c, DType::fp16, fp16_row({1.0})) == std::vector<uint64_t>{0xbc00});
+  CHECK(word(c, DType::fp16, fp16_row({-2.0})) == std::vector<uint64_t>{0x14000});
+  c.group = 8;  // int8, K 8, full: 256 entries of 12 bits, 11 kept -> 2817 bits in 45 words
+  c.act = "int8";
+  c.table = "auto";
+  CHECK(spec(c).table_word_bits() == 256 * 11 + 1);
+  TypedMatrix x8(1, 8, NumFormat::of(DType::int8));
+  for (int64_t l = 0; l < 8; ++l) x8.set_int(0, l, l - 4);
+  CHECK(word(c, DType::int8, x8).size() == 45);
+}
+
+TEST_CASE("lut: fused precompute: the same tile without the precompute, reading table words", "[lut]") {
+  std::mt19937_64 rng(13);
+  for (int trial = 0; trial < 200; ++trial) {
+    Config c;
+    c.rows = std::uniform_int_distribution<int64_t>(1, 4)(rng);
+    c.cols = std::uniform_int_distribution<int64_t>(1, 5)(rng);
+    c.group = std::uniform_int_distribution<int>(1, 8)(rng);
+    c.symmetric = trial % 2 == 0;
+    c.weight_bits = std::uniform_int_distribution<int>(1, 4)(rng);
+    c.table_store = std::uniform_int_distribution<int64_t>(0, 3)(rng);
+    const bool fp = trial % 3 == 0;
+    if (fp) {
+      c.act = "fp16";
+      c.acc = trial % 2 ? "fp32" : "fp16";
+      c.table = trial % 4 == 0 ? "fp32" : "fp16";
+    }
+    const auto array = make(c);
+    c.precompute = "fused";
+    const auto fused = make(c);
+    const LutSpec s = spec(c);
+    const auto& wt = fused->capabilities().b_types;
+    const DType w = wt[std::uniform_int_distribution<size_t>(0, wt.size() - 1)(rng)];
+    const DType at = fp ? DType::fp16 : DType::int8;
+    const int64_t m = std::uniform_int_distribution<int64_t>(1, 9)(rng);
+    const int64_t n = std::uniform_int_distribution<int64_t>(1, 11)(rng);
+    const int64_t k = c.group * std::uniform_int_distribution<int64_t>(1, 5)(rng);
+    const TileRequest req = gemm(m, n, k, at, w);
+    INFO("trial " << trial << " " << m << "x" << n << "x" << k << " K " << c.group);
+    const TypedMatrix a = fp ? random_fp16(rng, m, k, trial % 3) : random_ints(rng, m, k, at);
+    const TypedMatrix b = random_ints(rng, k, n, w);
+    TypedMatrix f_out, a_out;
+    const TileCost f = lut_simulate_pe(s, req, &a, &b, &f_out);
+    const TileCost ar = lut_simulate_pe(spec([&] { Config x = c; x.precompute = "array"; return x; }()), req, &a, &b,
+                                        &a_out);
+    CHECK(f == fused->cost(req));
+    CHECK(ar == array->cost(req));
+    CHECK(f_out == a_out);
+    CHECK(f.cycles == ar.cycles);
+    // The array reads one table word per table instead of K activations; its actions are the
+    // array's less the precompute's.
+    const uint64_t tables = ar.traffic.a_read_bits / (static_cast<uint64_t>(c.group) * dtype_bits(at));
+    CHECK(f.traffic.a_read_bits == tables * static_cast<uint64_t>(s.stored_table_bits()));
+    ActionCounts both = f.actions;
+    both.merge(lut_precompute_actions(s, tables, "precompute"));
+    CHECK(both == ar.actions);
+    // What the operator writing the activations does: the same precompute per table, once.
+    CHECK(fused->prepared_a(req)->bits == s.table_field_bits());
+    CHECK(!array->prepared_a(req));
+    CHECK(fused->a_preparation(req, 3, static_cast<uint64_t>(k)) ==
+          lut_precompute_actions(s, 3 * static_cast<uint64_t>(k / c.group), "table_precompute"));
+    CHECK(array->a_preparation(req, 3, static_cast<uint64_t>(k)).items().empty());
+    CHECK(undeclared_actions(fused->action_primitives(), fused->a_preparation(req, 3, static_cast<uint64_t>(k)))
+              .empty());
+  }
+  // Area: no precompute adders; the row offset's adder stays.
+  Config c;
+  c.group = 4;
+  c.precompute = "fused";
+  int adders = 0;
+  for (const AreaItem& a : make(c)->area_items())
+    if (a.component == "precompute" && a.primitive == "int_add") adders += static_cast<int>(a.count);
+  CHECK(adders == 2);  // one offset adder per row
 }
 
 TEST_CASE("lut: declared actions cover every count, and the tech library prices them", "[lut]") {

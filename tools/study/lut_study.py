@@ -18,7 +18,10 @@ prefill and decode, and writes to docs/study-lut.md (between its markers) and st
      linear GEMMs: engine area, cycles and energy against S = 0;
   5. the linear GEMMs of prefill under energy-optimal mappings (`--mapper ilp --objective
      energy`) on both engines, with the energy split into the engine and the rest (buffers, DRAM,
-     clock tree, leakage): the default mapper minimises latency, and energy then follows its tiles.
+     clock tree, leakage): the default mapper minimises latency, and energy then follows its tiles;
+  6. the int8 LUT with its precompute fused into the operators that write its activations
+     (`--set engines.0.precompute=fused`) on whole layers: engine area, cycles, energy, the
+     precompute's energy (in the array, or `table_precompute` in the writers) and DRAM traffic.
 
 The engine area is the `array` engine's components in the report (area_by_component_um2 keys
 starting with "array."). Python 3 stdlib only.
@@ -58,7 +61,10 @@ def run(tessera, preset, workload, sets=(), extra=()):
     engine_area = sum(v for k, v in t["area_by_component_um2"].items() if k.startswith("array."))
     linear = [o for o in d["operators"] if o["kind"] == "gemm"]
     engine_pj = sum(v for k, v in t["energy_by_component_pj"].items() if k.startswith("array."))
+    precompute_pj = sum(v for k, v in t["energy_by_component_pj"].items()
+                        if k.endswith(".table_precompute") or k == "array.precompute")
     return {"cycles": t["cycles"], "seconds": t["seconds"], "energy_pj": t["energy_pj"], "macs": t["gemm_macs"],
+            "precompute_pj": precompute_pj, "dram_bytes": t.get("dram_read_bytes", 0) + t.get("dram_write_bytes", 0),
             "engine_mm2": engine_area / 1e6, "engine_pj": engine_pj,
             "lin_cycles": sum(o["total_cycles"] for o in linear), "lin_macs": sum(o["macs"] for o in linear),
             "lin_pj": sum(o["energy_total_pj"] for o in linear)}
@@ -168,6 +174,16 @@ def main():
                     label, wb, r["cycles"], r["energy_pj"] / 1e9, r["engine_pj"] / 1e9,
                     (r["energy_pj"] - r["engine_pj"]) / 1e9, r["energy_pj"] / base["energy_pj"],
                     2.0 * r["macs"] / (r["energy_pj"] * 1e-12) / 1e12))
+    lines += ["", "| precompute | engine mm2 | layer | cycles | mJ | mJ vs array | precompute mJ (builders, table register, row offsets) "
+              "| DRAM MB |", "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for w in ("llama7b_w1a8_prefill", "llama7b_w4a8_prefill", "llama7b_w1a8_decode", "llama7b_w4a8_decode",
+              "bitnet3b_decode"):
+        base = res[("study_lut.yaml", w)]
+        for mode in ("array", "fused"):
+            r = base if mode == "array" else run(a.tessera, "study_lut.yaml", w, ["engines.0.precompute=fused"])
+            lines.append("| %s | %.4f | %s | %d | %.3f | %.2fx | %.3f | %.1f |" % (
+                mode, r["engine_mm2"], dict(WORKLOADS)[w], r["cycles"], r["energy_pj"] / 1e9,
+                r["energy_pj"] / base["energy_pj"], r["precompute_pj"] / 1e9, r["dram_bytes"] / 1e6))
     text = "\n".join(lines)
     print(text)
     if a.check:

@@ -26,6 +26,10 @@
 // with fold_store writes each group g < TS's built tables into slot g as they load; a fold with
 // fold_reuse loads groups g < TS from slot g instead of building them (its row_in is ignored for
 // them); later groups are built.
+// Fused precompute (PRE = 0): the operator that wrote the activations wrote their tables; row i's
+// bus field [i*PW +: PW] carries its table word (the layout of the table register, LutArith::
+// table_word) and the table register loads it as it would a built table; there are no
+// precompute adders.
 // Preconditions: 1 <= fold_r <= ROWS, 1 <= fold_c <= COLS, 1 <= fold_g < 2^G_BITS,
 // 1 <= fold_w <= WB; not fold_store and fold_reuse together; fold_reuse only on rows whose slots
 // an earlier fold filled.
@@ -45,6 +49,7 @@ module lut_array #(
     parameter FA     = 10,
     parameter G_BITS = 16,
     parameter TS     = 0,     // table store slots per row (0: none)
+    parameter PRE    = 1,     // 1: tables built here from activations; 0: table words on row_in
     // derived, do not override
     parameter ABITS  = (FP != 0) ? 16 : 8,
     parameter SB     = (SYM != 0) ? K - 1 : K,             // select bits
@@ -62,7 +67,8 @@ module lut_array #(
     parameter SLB    = (TS > 1) ? $clog2(TS) : 1,          // store slot index bits
     // one table's flip-flops: ints keep the shared LSB once; a full fp table keeps its negated
     // half's signs only (the magnitudes are the stored half's)
-    parameter PW     = (FP == 0) ? E*(TB-1) + 1 : ((SYM != 0) ? E*TB : (E/2)*TB + E/2)
+    parameter PW     = (FP == 0) ? E*(TB-1) + 1 : ((SYM != 0) ? E*TB : (E/2)*TB + E/2),
+    parameter RIW    = (PRE != 0) ? K*ABITS : PW                  // row bus bits per row
 ) (
     input  wire                       clk,
     input  wire                       rst,          // synchronous, active high
@@ -74,7 +80,7 @@ module lut_array #(
     input  wire [PB-1:0]              fold_w,
     input  wire                       fold_store,   // keep the built tables (TS > 0)
     input  wire                       fold_reuse,   // take tables from the store (TS > 0)
-    input  wire [ROWS*K*ABITS-1:0]    row_in,
+    input  wire [ROWS*RIW-1:0]        row_in,
     input  wire [COLS*K*WB-1:0]       col_in,
     output wire                       busy,         // a fold computes (or holds)
     output wire                       hold,         // its last plane waits for the read-out
@@ -165,89 +171,93 @@ module lut_array #(
     wire [E*TB-1:0] tab [0:ROWS-1];
     generate
         for (gi = 0; gi < ROWS; gi = gi + 1) begin : g_row
-            wire [TB-1:0] x [0:K-1];  // the activations in the table format
-            for (gk = 0; gk < K; gk = gk + 1) begin : g_x
-                wire [ABITS-1:0] a = row_in[(gi*K + gk)*ABITS +: ABITS];
-                if (FP == 0) begin : g_int
-                    assign x[gk] = {{(TB - ABITS){a[ABITS-1]}}, a};
-                end else if (ET == 5 && FT == 10) begin : g_fp16
-                    assign x[gk] = a;
-                end else begin : g_wide
-                    fp_widen #(.EI(5), .FI(10), .EO(ET), .FO(FT)) u_w (.x(a), .y(x[gk]));
-                end
-            end
-            // Doubling: level 0 is [-x0]; level l is [t - x_l] ++ [t + x_l] over level l-1's t.
-            for (gk = 0; gk < K; gk = gk + 1) begin : g_lvl
-                wire [(1 << gk)*TB-1:0] t;
-                if (gk == 0) begin : g_first
+            wire [PW-1:0] word;
+            if (PRE != 0) begin : g_pre
+                wire [TB-1:0] x [0:K-1];  // the activations in the table format
+                for (gk = 0; gk < K; gk = gk + 1) begin : g_x
+                    wire [ABITS-1:0] a = row_in[(gi*K + gk)*ABITS +: ABITS];
                     if (FP == 0) begin : g_int
-                        assign t = -x[0];
-                    end else begin : g_fp
-                        assign t = {~x[0][TB-1], x[0][TB-2:0]};
+                        assign x[gk] = {{(TB - ABITS){a[ABITS-1]}}, a};
+                    end else if (ET == 5 && FT == 10) begin : g_fp16
+                        assign x[gk] = a;
+                    end else begin : g_wide
+                        fp_widen #(.EI(5), .FI(10), .EO(ET), .FO(FT)) u_w (.x(a), .y(x[gk]));
                     end
-                end else begin : g_next
-                    for (gx = 0; gx < (1 << (gk - 1)); gx = gx + 1) begin : g_e
-                        wire [TB-1:0] prev = g_lvl[gk-1].t[gx*TB +: TB];
+                end
+                // Doubling: level 0 is [-x0]; level l is [t - x_l] ++ [t + x_l] over level l-1's t.
+                for (gk = 0; gk < K; gk = gk + 1) begin : g_lvl
+                    wire [(1 << gk)*TB-1:0] t;
+                    if (gk == 0) begin : g_first
                         if (FP == 0) begin : g_int
-                            assign t[gx*TB +: TB] = prev - x[gk];
-                            assign t[((1 << (gk - 1)) + gx)*TB +: TB] = prev + x[gk];
+                            assign t = -x[0];
                         end else begin : g_fp
-                            fp_add #(.EI(ET), .FI(FT), .EO(ET), .FO(FT), .SHW(1)) u_sub (
-                                .a(prev), .b(x[gk]), .neg_b(1'b1), .sh_b(1'b0), .half(1'b0),
-                                .y(t[gx*TB +: TB]));
-                            fp_add #(.EI(ET), .FI(FT), .EO(ET), .FO(FT), .SHW(1)) u_add (
-                                .a(prev), .b(x[gk]), .neg_b(1'b0), .sh_b(1'b0), .half(1'b0),
-                                .y(t[((1 << (gk - 1)) + gx)*TB +: TB]));
+                            assign t = {~x[0][TB-1], x[0][TB-2:0]};
+                        end
+                    end else begin : g_next
+                        for (gx = 0; gx < (1 << (gk - 1)); gx = gx + 1) begin : g_e
+                            wire [TB-1:0] prev = g_lvl[gk-1].t[gx*TB +: TB];
+                            if (FP == 0) begin : g_int
+                                assign t[gx*TB +: TB] = prev - x[gk];
+                                assign t[((1 << (gk - 1)) + gx)*TB +: TB] = prev + x[gk];
+                            end else begin : g_fp
+                                fp_add #(.EI(ET), .FI(FT), .EO(ET), .FO(FT), .SHW(1)) u_sub (
+                                    .a(prev), .b(x[gk]), .neg_b(1'b1), .sh_b(1'b0), .half(1'b0),
+                                    .y(t[gx*TB +: TB]));
+                                fp_add #(.EI(ET), .FI(FT), .EO(ET), .FO(FT), .SHW(1)) u_add (
+                                    .a(prev), .b(x[gk]), .neg_b(1'b0), .sh_b(1'b0), .half(1'b0),
+                                    .y(t[((1 << (gk - 1)) + gx)*TB +: TB]));
+                            end
                         end
                     end
                 end
-            end
-            // The stored table: the symmetric half, or the full table with entry 2q + 1 the
-            // negation of half entry ~q.
-            wire [E*TB-1:0] built;
-            if (SYM != 0) begin : g_sym
-                assign built = g_lvl[K-1].t;
-            end else begin : g_full
-                localparam H = E / 2;
-                for (gx = 0; gx < H; gx = gx + 1) begin : g_q
-                    wire [TB-1:0] pos = g_lvl[K-1].t[gx*TB +: TB];
-                    wire [TB-1:0] inv = g_lvl[K-1].t[(H - 1 - gx)*TB +: TB];
-                    assign built[(2*gx)*TB +: TB] = pos;
-                    if (FP == 0) begin : g_int
-                        assign built[(2*gx + 1)*TB +: TB] = -inv;
-                    end else begin : g_fp
-                        assign built[(2*gx + 1)*TB +: TB] = {~inv[TB-1], inv[TB-2:0]};
+                // The stored table: the symmetric half, or the full table with entry 2q + 1 the
+                // negation of half entry ~q.
+                wire [E*TB-1:0] built;
+                if (SYM != 0) begin : g_sym
+                    assign built = g_lvl[K-1].t;
+                end else begin : g_full
+                    localparam H = E / 2;
+                    for (gx = 0; gx < H; gx = gx + 1) begin : g_q
+                        wire [TB-1:0] pos = g_lvl[K-1].t[gx*TB +: TB];
+                        wire [TB-1:0] inv = g_lvl[K-1].t[(H - 1 - gx)*TB +: TB];
+                        assign built[(2*gx)*TB +: TB] = pos;
+                        if (FP == 0) begin : g_int
+                            assign built[(2*gx + 1)*TB +: TB] = -inv;
+                        end else begin : g_fp
+                            assign built[(2*gx + 1)*TB +: TB] = {~inv[TB-1], inv[TB-2:0]};
+                        end
                     end
                 end
-            end
-            // The table register and the store slots keep the table's word (PW bits).
-            wire [PW-1:0] word;
-            if (FP == 0) begin : g_pint
-                // Every int entry has the parity of the activations' sum: its LSB is kept once.
-                for (gx = 0; gx < E; gx = gx + 1) begin : g_e
-                    assign word[1 + gx*(TB-1) +: TB-1] = built[gx*TB+1 +: TB-1];
+                // The table register and the store slots keep the table's word (PW bits).
+                if (FP == 0) begin : g_pint
+                    // Every int entry has the parity of the activations' sum: its LSB is kept once.
+                    for (gx = 0; gx < E; gx = gx + 1) begin : g_e
+                        assign word[1 + gx*(TB-1) +: TB-1] = built[gx*TB+1 +: TB-1];
+                    end
+                    assign word[0] = built[0];
+                    /* verilator lint_off UNUSED */
+                    wire [E-1:0] unused_lsbs;  // equal to built[0]
+                    for (gx = 0; gx < E; gx = gx + 1) begin : g_u
+                        assign unused_lsbs[gx] = built[gx*TB];
+                    end
+                    /* verilator lint_on UNUSED */
+                end else if (SYM != 0) begin : g_psym
+                    assign word = built;
+                end else begin : g_pfull
+                    localparam H = E / 2;
+                    for (gx = 0; gx < H; gx = gx + 1) begin : g_q
+                        assign word[gx*TB +: TB] = built[(2*gx)*TB +: TB];
+                        assign word[H*TB + gx]   = built[(2*gx + 1)*TB + TB - 1];
+                    end
+                    /* verilator lint_off UNUSED */
+                    wire [E/2*(TB-1)-1:0] unused_mags;  // the stored half's magnitudes
+                    for (gx = 0; gx < H; gx = gx + 1) begin : g_u
+                        assign unused_mags[gx*(TB-1) +: TB-1] = built[(2*gx + 1)*TB +: TB-1];
+                    end
+                    /* verilator lint_on UNUSED */
                 end
-                assign word[0] = built[0];
-                /* verilator lint_off UNUSED */
-                wire [E-1:0] unused_lsbs;  // equal to built[0]
-                for (gx = 0; gx < E; gx = gx + 1) begin : g_u
-                    assign unused_lsbs[gx] = built[gx*TB];
-                end
-                /* verilator lint_on UNUSED */
-            end else if (SYM != 0) begin : g_psym
-                assign word = built;
-            end else begin : g_pfull
-                localparam H = E / 2;
-                for (gx = 0; gx < H; gx = gx + 1) begin : g_q
-                    assign word[gx*TB +: TB] = built[(2*gx)*TB +: TB];
-                    assign word[H*TB + gx]   = built[(2*gx + 1)*TB + TB - 1];
-                end
-                /* verilator lint_off UNUSED */
-                wire [E/2*(TB-1)-1:0] unused_mags;  // the stored half's magnitudes
-                for (gx = 0; gx < H; gx = gx + 1) begin : g_u
-                    assign unused_mags[gx*(TB-1) +: TB-1] = built[(2*gx + 1)*TB +: TB-1];
-                end
-                /* verilator lint_on UNUSED */
+            end else begin : g_bus
+                assign word = row_in[gi*PW +: PW];
             end
             wire [PW-1:0] stored;  // the slot that loads (TS > 0)
             wire we       = load & (ld_r > gi);

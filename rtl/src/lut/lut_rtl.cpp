@@ -45,19 +45,22 @@ struct Tile {
   int64_t kept = 0;  // groups whose tables the store keeps (LutSpec::kept_groups)
   int planes = 1;
   int a_bits = 8, b_bits = 4;
+  DType a_type = DType::int8;
   const TypedMatrix *a = nullptr, *b = nullptr;
   TypedMatrix* out = nullptr;
   bool data() const { return a && b && out; }
 };
 
 int act_bus_bits(const LutSpec& s) { return s.fp ? 16 : LutSpec::kIntActBits; }
+// A row's field of row_in: K activations, or (fused precompute) its table word.
+int64_t row_bus_bits(const LutSpec& s) { return s.fused ? s.table_word_bits() : s.group * act_bus_bits(s); }
 
 class Driver : RtlDriverBase {
  public:
   Driver(const TesseraRtlAbi* abi, const LutSpec& s)
       : RtlDriverBase(abi),
         s_(s),
-        row_bus_(s.rows * s.group * act_bus_bits(s)),
+        row_bus_(s.rows * row_bus_bits(s)),
         col_bus_(s.cols * s.group * s.weight_bits) {}
 
   TileCost run(const Tile& tile, const IRtlEngine::Clock& clock) {
@@ -130,7 +133,7 @@ class Driver : RtlDriverBase {
     c.tables = end.tables - start.tables;
     c.table_stores = end.table_stores - start.table_stores;
     c.table_loads = end.table_loads - start.table_loads;
-    c.act_reads = c.tables * static_cast<u64>(s_.group);
+    c.act_reads = s_.fused ? 0 : c.tables * static_cast<u64>(s_.group);
     c.weight_writes = end.weight_writes - start.weight_writes;
     c.unit_cycles = end.unit_cycles - start.unit_cycles;
     c.column_cycles = end.column_cycles - start.column_cycles;
@@ -159,13 +162,27 @@ class Driver : RtlDriverBase {
     return c;
   }
 
-  // Group g of fold f onto the buses: a[m0+i][g*K+k] on row i slot k (int: sign-extended to 8
-  // bits; fp16: its pattern) unless the group's tables come from the store, b[g*K+k][n0+j] on
-  // column j slot k sign-extended to weight_bits.
+  // Group g of fold f onto the buses unless the group's tables come from the store:
+  // a[m0+i][g*K+k] on row i slot k (int: sign-extended to 8 bits; fp16: its pattern), or with
+  // fused precompute row i's table word, as the operator that wrote the activations would have;
+  // b[g*K+k][n0+j] on column j slot k sign-extended to weight_bits.
   void drive_group(const Tile& t, const Fold& f, int64_t g, bool data, OperandTraffic& tr) {
     const int64_t K = s_.group, k0 = g * K;
     const int ab = act_bus_bits(s_), wb = s_.weight_bits;
-    if (!(f.reuse && g < t.kept))
+    if (s_.fused && !(f.reuse && g < t.kept))
+      for (int64_t i = 0; i < f.r; ++i) {
+        tr.a_read_bits += static_cast<u64>(s_.stored_table_bits());
+        if (!data) continue;
+        const LutArith producer(s_, t.a_type);  // builds the tables the writer of `a` would have
+        for (int64_t k = 0; k < K; ++k) x_[static_cast<size_t>(k)] = t.a->raw(f.m0 + i, k0 + k);
+        producer.build_table(x_.data(), table_);
+        const std::vector<uint64_t> word = producer.table_word(table_);
+        const int64_t lo = i * s_.table_word_bits();
+        for (int64_t b = 0; b < s_.table_word_bits(); b += 32)
+          row_bus_.set(lo + b, static_cast<int>(std::min<int64_t>(32, s_.table_word_bits() - b)),
+                       static_cast<int64_t>((word[static_cast<size_t>(b / 64)] >> (b % 64)) & 0xffffffffu));
+      }
+    else if (!(f.reuse && g < t.kept))
       for (int64_t i = 0; i < f.r; ++i)
         for (int64_t k = 0; k < K; ++k) {
           tr.a_read_bits += static_cast<u64>(t.a_bits);
@@ -203,6 +220,7 @@ class Driver : RtlDriverBase {
   }
 
   LutSpec s_;
+  std::vector<uint64_t> x_ = std::vector<uint64_t>(static_cast<size_t>(s_.group)), table_;
   Port fold_ready_ = m_.port("fold_ready"), fold_r_ = m_.port("fold_r"), fold_c_ = m_.port("fold_c"),
        fold_g_ = m_.port("fold_g"), fold_w_ = m_.port("fold_w"), fold_store_ = m_.port("fold_store"),
        fold_reuse_ = m_.port("fold_reuse"), row_in_ = m_.port("row_in"),
@@ -230,7 +248,8 @@ RtlParams verilog_params(const LutSpec& s) {
           {"FT", t.frac_bits()},
           {"EA", o.exp_bits()},
           {"FA", o.frac_bits()},
-          {"TS", s.table_store}};
+          {"TS", s.table_store},
+          {"PRE", s.fused ? 0 : 1}};
 }
 
 RtlRequest rtl_request(const LutSpec& s) {
@@ -241,7 +260,7 @@ RtlRequest rtl_request(const LutSpec& s) {
   rq.label = std::to_string(s.rows) + "x" + std::to_string(s.cols) + "x" + std::to_string(s.group) +
              (s.symmetric ? "-sym" : "-full") + "-w" + std::to_string(s.weight_bits) + "-" +
              (s.fp ? s.table_fmt.name() + "-" + s.out_fmt.name() : s.out_fmt.name()) +
-             (s.table_store > 0 ? "-ts" + std::to_string(s.table_store) : "");
+             (s.table_store > 0 ? "-ts" + std::to_string(s.table_store) : "") + (s.fused ? "-fused" : "");
   // First-use build time, rough: fp arrays are an fp adder per unit and per table entry.
   rq.expected_seconds = 20.0 + (s.fp ? 1.0 : 0.05) * static_cast<double>(s.rows * s.cols + s.rows * s.entries());
   return rq;
@@ -263,6 +282,7 @@ class LutRtlEngine final : public RtlEngineFrame<LutSpec, Driver> {
                               tile.kept > 0 && n0 == 0, tile.kept > 0 && n0 > 0});
     tile.planes = LutSpec::planes(req.b_type);
     tile.a_bits = dtype_bits(req.a_type);
+    tile.a_type = req.a_type;
     tile.b_bits = dtype_bits(req.b_type);
     if (a && b && out) {
       *out = TypedMatrix(g.m, g.n, spec_.out_fmt);
