@@ -44,10 +44,64 @@ uint64_t float_add(const AccumRule& rule, uint64_t acc, double p) {
   return encode_sum(rule.acc, s, err, rule.conversion());
 }
 
+// A block-rule input: its value, zero when subnormals are off and it is subnormal.
+double block_input(const AccumRule& rule, const NumFormat& f, uint64_t raw) {
+  const double v = decode(f, raw);
+  if (!rule.subnormals && f.is_float() && v != 0 && std::isfinite(v) && std::fabs(v) < f.min_normal())
+    return std::copysign(0.0, v);
+  return v;
+}
+
 }  // namespace
+
+uint64_t block_multiply_accumulate(const AccumRule& rule, uint64_t acc, const NumFormat& fa, const uint64_t* a,
+                                   ptrdiff_t a_stride, const NumFormat& fb, const uint64_t* b, ptrdiff_t b_stride,
+                                   int n) {
+  check_operands(rule, fa, fb);
+  if (rule.acc.is_int()) {
+    i128 v = decode_int(rule.acc, acc);
+    for (int i = 0; i < n; ++i) v += i128{decode_int(fa, a[i * a_stride])} * i128{decode_int(fb, b[i * b_stride])};
+    return int_result(rule, v);
+  }
+  if (rule.block <= 0 || n > rule.block || rule.block > 64 || rule.align_frac_bits < 1 || rule.align_frac_bits > 45)
+    throw std::invalid_argument("block_multiply_accumulate: " + std::to_string(n) + " products in blocks of " +
+                                std::to_string(rule.block) + " (1..64) with " + std::to_string(rule.align_frac_bits) +
+                                " fraction bits kept (1..45)");
+  std::vector<double> t(static_cast<size_t>(n) + 1);
+  t[0] = block_input(rule, rule.acc, acc);
+  bool special = !std::isfinite(t[0]);
+  for (int i = 0; i < n; ++i) {
+    t[static_cast<size_t>(i) + 1] = block_input(rule, fa, a[i * a_stride]) * block_input(rule, fb, b[i * b_stride]);
+    special = special || !std::isfinite(t[static_cast<size_t>(i) + 1]);
+  }
+  if (special) {  // IEEE on the exact sum: inf - inf, inf x 0 and NaN in give NaN
+    double s = 0;
+    for (double x : t) s += x;
+    return encode(rule.acc, s, rule.conversion());
+  }
+  int e_max = INT32_MIN;
+  bool all_negative_zero = true;
+  for (double x : t) {
+    if (x != 0) e_max = std::max(e_max, std::ilogb(x));
+    all_negative_zero = all_negative_zero && x == 0 && std::signbit(x);
+  }
+  if (e_max == INT32_MIN) return encode(rule.acc, all_negative_zero ? -0.0 : 0.0, rule.conversion());
+  // Each truncated term is below 2^(frac + 1) units of 2^(E - frac): with frac <= 45 and at most
+  // 65 terms the sum is below 2^53, exact in int64 and in the double it becomes.
+  int64_t sum = 0;
+  for (double x : t) sum += static_cast<int64_t>(std::trunc(std::ldexp(x, rule.align_frac_bits - e_max)));
+  double v = std::ldexp(static_cast<double>(sum), e_max - rule.align_frac_bits);
+  if (!rule.subnormals && v != 0 && std::fabs(v) < rule.acc.min_normal()) v = std::copysign(0.0, v);
+  return encode(rule.acc, v, rule.conversion());
+}
 
 std::string AccumRule::describe() const {
   if (acc.is_int()) return acc.name() + (saturate ? " saturating" : " wrapping");
+  if (block > 0)
+    return acc.name() + ", blocks of " + std::to_string(block) + " products aligned to the largest exponent, " +
+           std::to_string(align_frac_bits) + " fraction bits kept by truncation, one rounding per block (" +
+           (rounding == Rounding::NearestEven ? "nearest-even" : "toward zero") +
+           (subnormals ? ")" : ", subnormals flushed)");
   return acc.name() + ", exact products, one rounding per add (" +
          (rounding == Rounding::NearestEven ? "nearest-even" : "toward zero") + (saturate ? ", saturating)" : ")");
 }
@@ -101,6 +155,23 @@ TypedMatrix gemm(const TypedMatrix& a, const TypedMatrix& b, const AccumRule& ru
       }
       for (int64_t j = 0; j < N; ++j) out.set_raw(i, j, row[static_cast<size_t>(j)] & format_mask(rule.acc));
     }
+    return out;
+  }
+  if (rule.block > 0) {
+    std::vector<uint64_t> av(static_cast<size_t>(K)), bv(static_cast<size_t>(K));
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        for (int64_t k = 0; k < K; ++k) {
+          av[static_cast<size_t>(k)] = a.raw(i, k);
+          bv[static_cast<size_t>(k)] = b.raw(k, j);
+        }
+        uint64_t acc = 0;
+        for (int64_t k0 = 0; k0 < K; k0 += rule.block)
+          acc = block_multiply_accumulate(rule, acc, a.format(), &av[static_cast<size_t>(k0)], 1, b.format(),
+                                          &bv[static_cast<size_t>(k0)], 1,
+                                          static_cast<int>(std::min<int64_t>(rule.block, K - k0)));
+        out.set_raw(i, j, acc);
+      }
     return out;
   }
   for (int64_t i = 0; i < M; ++i)
