@@ -158,21 +158,35 @@ class Placer {
       const WorkItem& it = items_[prepared->item];
       const OpMapping& om = *mapping_.find(it.name);
       auto engine_of = [&](size_t i) { return "engine '" + mapping_.find(items_[i].name)->engine + "'"; };
-      for (const Reader& r : rs)
+      const uint64_t elements = wl_.tensor(base).elements();
+      for (const Reader& r : rs) {
         if (!r.form || r.form->form != prepared->form->form)
           throw UserError("'" + it.name + "' reads '" + base + "' as " + prepared->form->form + " (" +
                               engine_of(prepared->item) + "), but '" + items_[r.item].name + "' reads it as " +
                               (r.form ? r.form->form : std::string("plain elements")) + " (" + engine_of(r.item) +
                               "); its writer prepares one form: map both to engines that read the same",
                           om.loc, "engine");
-      const LoweredOp& w = it.work;
-      const uint64_t elements = wl_.tensor(base).elements();
-      if (w.conv || elements != static_cast<uint64_t>(w.groups * w.gemm.m * w.gemm.k))
-        throw UserError("'" + it.name + "' reads its A operand '" + base + "' as " + prepared->form->form +
-                            ", which the writer prepares for a plain GEMM's rows; this operator's A is not '" + base +
-                            "' row by row (a convolution's windows or a slice)",
-                        om.loc, "engine");
+        // Tables group K consecutive elements of a row: the reader must see the tensor in its
+        // stored order, row by row (through reshapes only).
+        const WorkItem& ri = items_[r.item];
+        std::string why;
+        if (ri.work.conv) why = "a convolution reads it window by window";
+        if (why.empty() && elements != static_cast<uint64_t>(ri.work.groups * ri.work.gemm.m * ri.work.gemm.k))
+          why = "its A operand is not the whole of '" + base + "'";
+        for (std::string t = ri.work.a_tensor; why.empty() && t != base;) {
+          const int p = wl_.producer(t);
+          const Operator& view = wl_.ops()[static_cast<size_t>(p)];
+          if (view.kind != "reshape") why = "it reads '" + base + "' through " + view.kind + " '" + view.name + "'";
+          t = view.inputs[0];
+        }
+        if (!why.empty())
+          throw UserError("'" + ri.name + "' reads '" + base + "' as " + r.form->form +
+                              ", which are built from consecutive elements of its rows; " + why +
+                              " (only reshapes keep the order)",
+                          mapping_.find(ri.name)->loc, "engine");
+      }
       prepared_bits_[base] = prepared->form->bits;
+      const LoweredOp& w = it.work;
       const TileRequest req = request_for(wl_, w, om.dataflow);
       const uint64_t k = static_cast<uint64_t>(w.gemm.k);
       const ActionCounts prep =

@@ -598,4 +598,24 @@ ops:
     CHECK_THAT(e.message(), Catch::Contains("'fc2' reads 'h' as lut tables") &&
                                 Catch::Contains("'act' reads it as plain elements"));
   }
+  // Tables hold consecutive elements of a row: a reader behind a transpose is refused (found by
+  // fuzzing: the check once covered only the first reader of a tensor).
+  const Workload tr = load_workload_string(R"(name: tr
+dtype: int8
+tensors:
+  x: {shape: [4, 8], role: input}
+  w: {shape: [8, 8], dtype: int4, role: weight}
+  h: {shape: [4, 8]}
+  ht: {shape: [8, 4]}
+  w2: {shape: [4, 4], dtype: int4, role: weight}
+  y: {shape: [8, 4], role: output}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [h]}
+  - {name: tr, kind: transpose, inputs: [h], outputs: [ht], perm: "1,0"}
+  - {name: fc2, kind: gemm, inputs: [ht, w2], outputs: [y]}
+)",
+                                           "tr.yaml", WorkloadFormat::yaml);
+  CHECK_THROWS_WITH(build_plan(fused, tr, default_mapping(fused, tr)),
+                    Catch::Contains("'fc2' reads 'h' as lut tables") && Catch::Contains("through transpose 'tr'"));
+  CHECK_NOTHROW(build_plan(array, tr, default_mapping(array, tr)));
 }
