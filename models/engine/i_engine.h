@@ -297,6 +297,7 @@ std::string describe_actions(const std::vector<Action>& v);
 struct PreparedOperand {
   std::string form;  // names it; tensors read in two different forms are an error
   int bits = 0;      // per element of the operand, in memory
+  int group = 1;     // consecutive elements of a row that one prepared unit covers (LUT: K)
 };
 
 class IEngineSession {

@@ -619,7 +619,7 @@ class LutEngine final : public IEngine {
     if (!s_.fused || req.kind != WorkKind::Gemm) return std::nullopt;
     return PreparedOperand{"lut tables (group " + std::to_string(s_.group) + ", " +
                                (s_.symmetric ? "symmetric" : "full") + ", " + s_.table_fmt.name() + " entries)",
-                           s_.table_field_bits()};
+                           s_.table_field_bits(), s_.group};
   }
 
   ActionCounts a_preparation(const TileRequest& req, uint64_t rows, uint64_t k) const override {

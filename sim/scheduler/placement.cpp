@@ -173,16 +173,23 @@ class Placer {
         if (ri.work.conv) why = "a convolution reads it window by window";
         if (why.empty() && elements != static_cast<uint64_t>(ri.work.groups * ri.work.gemm.m * ri.work.gemm.k))
           why = "its A operand is not the whole of '" + base + "'";
-        for (std::string t = ri.work.a_tensor; why.empty() && t != base;) {
-          const int p = wl_.producer(t);
-          const Operator& view = wl_.ops()[static_cast<size_t>(p)];
-          if (view.kind != "reshape") why = "it reads '" + base + "' through " + view.kind + " '" + view.name + "'";
+        // Views keep each row's groups when every tensor on the way has rows of whole groups and
+        // each view is a reshape or a transpose that keeps the last axis.
+        for (std::string t = ri.work.a_tensor; why.empty();) {
+          const auto& shape = wl_.tensor(t).shape;
+          if (shape.empty() || shape.back() % r.form->group != 0)
+            why = "'" + t + "' has rows of " + (shape.empty() ? std::string("1") : std::to_string(shape.back())) +
+                  " elements, not whole groups of " + std::to_string(r.form->group);
+          if (!why.empty() || t == base) break;
+          const Operator& view = wl_.ops()[static_cast<size_t>(wl_.producer(t))];
+          if (view.kind != "reshape" && !(view.kind == "transpose" && keeps_last_axis(view)))
+            why = "it reads '" + base + "' through " + view.kind + " '" + view.name + "'";
           t = view.inputs[0];
         }
         if (!why.empty())
           throw UserError("'" + ri.name + "' reads '" + base + "' as " + r.form->form +
                               ", which are built from consecutive elements of its rows; " + why +
-                              " (only reshapes keep the order)",
+                              " (reshapes and transposes that keep the last axis keep the order)",
                           mapping_.find(ri.name)->loc, "engine");
       }
       prepared_bits_[base] = prepared->form->bits;
@@ -194,6 +201,15 @@ class Placer {
       auto wr = writer_.find(base);
       fused_actions_[wr == writer_.end() ? rs.front().item : wr->second].merge(prep);
     }
+  }
+
+  // A transpose whose permutation ends with the input's last axis ("0,2,1,3").
+  bool keeps_last_axis(const Operator& transpose) const {
+    const std::string& perm = transpose.attrs.s("perm");
+    const std::string last = perm.substr(perm.find_last_of(',') == std::string::npos ? 0 : perm.find_last_of(',') + 1);
+    const size_t rank = wl_.tensor(transpose.inputs[0]).shape.size();
+    return rank > 0 && last.find_first_not_of(' ') != std::string::npos &&
+           std::stoul(last.substr(last.find_first_not_of(' '))) == rank - 1;
   }
 
   // Bits a tensor occupies in memory: its elements' bits, or its prepared form's.

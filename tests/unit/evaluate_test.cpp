@@ -242,7 +242,9 @@ TEST_CASE("evaluator equals the kernel on every item of built-in workloads, each
                          Run{"edge_small.yaml", "resnet50", {"memory.scratchpads.0.size_kb=192"}},
                          Run{"tpu_like.yaml", "bert_base", {"memory.scratchpads.0.ports=1", "memory.dma.channels=3"}},
                          // an accumulator a quarter of TPUv1's: several calls per tile, single-ported
-                         Run{"tpu_v1.yaml", "resnet50", {"memory.scratchpads.2.size_kb=1024", "memory.scratchpads.2.ports=1"}}}) {
+                         Run{"tpu_v1.yaml", "resnet50", {"memory.scratchpads.2.size_kb=1024", "memory.scratchpads.2.ports=1"}},
+                         // the LUT's tables written by the norms, SwiGLU and head merge (fused precompute)
+                         Run{"study_lut.yaml", "llama7b_w4a8_decode", {"engines.0.precompute=fused"}}}) {
     const Arch arch = load_arch(dir + run.arch, run.sets);
     const Workload wl = load_workload(run.workload);
     const Plan plan = build_plan(arch, wl, default_mapping(arch, wl));

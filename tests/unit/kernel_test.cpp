@@ -618,4 +618,22 @@ ops:
   CHECK_THROWS_WITH(build_plan(fused, tr, default_mapping(fused, tr)),
                     Catch::Contains("'fc2' reads 'h' as lut tables") && Catch::Contains("through transpose 'tr'"));
   CHECK_NOTHROW(build_plan(array, tr, default_mapping(array, tr)));
+  // A reshape keeps the order, but the writer's rows of 6 are not whole groups of 4.
+  const Workload rs = load_workload_string(R"(name: rs
+dtype: int8
+tensors:
+  x: {shape: [4, 8], role: input}
+  w: {shape: [8, 6], dtype: int4, role: weight}
+  h: {shape: [4, 6]}
+  hr: {shape: [6, 4]}
+  w2: {shape: [4, 4], dtype: int4, role: weight}
+  y: {shape: [6, 4], role: output}
+ops:
+  - {name: fc, kind: gemm, inputs: [x, w], outputs: [h]}
+  - {name: rs, kind: reshape, inputs: [h], outputs: [hr]}
+  - {name: fc2, kind: gemm, inputs: [hr, w2], outputs: [y]}
+)",
+                                           "rs.yaml", WorkloadFormat::yaml);
+  CHECK_THROWS_WITH(build_plan(fused, rs, default_mapping(fused, rs)),
+                    Catch::Contains("'h' has rows of 6 elements, not whole groups of 4"));
 }
