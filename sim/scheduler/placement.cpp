@@ -166,8 +166,8 @@ class Placer {
                               (r.form ? r.form->form : std::string("plain elements")) + " (" + engine_of(r.item) +
                               "); its writer prepares one form: map both to engines that read the same",
                           om.loc, "engine");
-        // Tables group K consecutive elements of a row: the reader must see the tensor in its
-        // stored order, row by row (through reshapes only).
+        // A prepared unit covers `group` consecutive elements of a row: the reader must see the
+        // whole tensor row by row in its stored order.
         const WorkItem& ri = items_[r.item];
         std::string why;
         if (ri.work.conv) why = "a convolution reads it window by window";
