@@ -22,15 +22,4 @@ foreach(cfg "Vfp_add_h16 EI=5 FI=10 EO=5 FO=10 SHW=2"      # fp16 -> fp16
     VERILATOR_ARGS -Wall ${gargs})
 endforeach()
 
-# Generated code and the Verilator runtime are not ours to warn about (the build has -Werror),
-# nor to sanitize (as sim/cosim does for tessera_rtl_models).
-get_target_property(fp_add_sources fp_add_rtl_test SOURCES)
-list(REMOVE_DUPLICATES fp_add_sources)  # every verilate() lists the runtime again
-foreach(src ${fp_add_sources})
-  if(src MATCHES "\\.cpp$" AND NOT src MATCHES "fp_add_rtl_test\\.cpp$")
-    set_property(SOURCE ${src} APPEND PROPERTY COMPILE_OPTIONS -w)
-    if(TESSERA_SANITIZE)
-      set_property(SOURCE ${src} APPEND PROPERTY COMPILE_OPTIONS -fno-sanitize=address,undefined)
-    endif()
-  endif()
-endforeach()
+tessera_quiet_verilated(fp_add_rtl_test "fp_add_rtl_test\\.cpp")

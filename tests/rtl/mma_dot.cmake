@@ -7,14 +7,4 @@ verilate(mma_dot_rtl_test
   TOP_MODULE mma_dot
   PREFIX Vmma_dot
   VERILATOR_ARGS -Wall -GN=8 -GFRAC=24)
-# Generated code and the Verilator runtime are not ours to warn about or sanitize.
-get_target_property(mma_dot_sources mma_dot_rtl_test SOURCES)
-list(REMOVE_DUPLICATES mma_dot_sources)
-foreach(src ${mma_dot_sources})
-  if(src MATCHES "\\.cpp$" AND NOT src MATCHES "mma_dot_rtl_test\\.cpp$")
-    set_property(SOURCE ${src} APPEND PROPERTY COMPILE_OPTIONS -w)
-    if(TESSERA_SANITIZE)
-      set_property(SOURCE ${src} APPEND PROPERTY COMPILE_OPTIONS -fno-sanitize=address,undefined)
-    endif()
-  endif()
-endforeach()
+tessera_quiet_verilated(mma_dot_rtl_test "mma_dot_rtl_test\\.cpp")

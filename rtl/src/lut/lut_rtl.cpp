@@ -169,11 +169,11 @@ class Driver : RtlDriverBase {
   void drive_group(const Tile& t, const Fold& f, int64_t g, bool data, OperandTraffic& tr) {
     const int64_t K = s_.group, k0 = g * K;
     const int ab = act_bus_bits(s_), wb = s_.weight_bits;
-    if (s_.fused && !(f.reuse && g < t.kept))
+    if (s_.fused && !(f.reuse && g < t.kept)) {
+      const LutArith producer(s_, t.a_type);  // builds the tables the writer of `a` would have
       for (int64_t i = 0; i < f.r; ++i) {
         tr.a_read_bits += static_cast<u64>(s_.stored_table_bits());
         if (!data) continue;
-        const LutArith producer(s_, t.a_type);  // builds the tables the writer of `a` would have
         for (int64_t k = 0; k < K; ++k) x_[static_cast<size_t>(k)] = t.a->raw(f.m0 + i, k0 + k);
         producer.build_table(x_.data(), table_);
         const std::vector<uint64_t> word = producer.table_word(table_);
@@ -182,7 +182,7 @@ class Driver : RtlDriverBase {
           row_bus_.set(lo + b, static_cast<int>(std::min<int64_t>(32, s_.table_word_bits() - b)),
                        static_cast<int64_t>((word[static_cast<size_t>(b / 64)] >> (b % 64)) & 0xffffffffu));
       }
-    else if (!(f.reuse && g < t.kept))
+    } else if (!(f.reuse && g < t.kept))
       for (int64_t i = 0; i < f.r; ++i)
         for (int64_t k = 0; k < K; ++k) {
           tr.a_read_bits += static_cast<u64>(t.a_bits);
