@@ -171,8 +171,9 @@ constexpr const char* kAccumulator = "accumulator";
 
 }  // namespace
 
-NumFormat IEngine::acc_format(const TileRequest& req) const {
-  if (req.acc_type) return *req.acc_type;
+NumFormat IEngine::acc_format(const TileRequest& req) const { return req.acc_type ? *req.acc_type : default_acc(req); }
+
+NumFormat IEngine::default_acc(const TileRequest&) const {
   const EngineCapabilities& caps = capabilities();
   return caps.acc_types.empty() ? NumFormat::int_bits(caps.psum_bits) : caps.acc_types.front();
 }

@@ -34,8 +34,9 @@
 // (models/numerics/accumulate.h), partial sums leave the engine in acc_type, and the partial
 // sums of later k tiles combine with earlier ones in acc_type, by the engine (combine()).
 // out_type is the format of the operator's final values (after its last k tile); finalize()
-// converts acc_type values to it. Unset acc_type = the engine's default (capabilities().
-// acc_types[0], else a psum_bits-wide integer); unset out_type = acc_type.
+// converts acc_type values to it. Unset acc_type = the engine's default for the request's inputs
+// (default_acc(): capabilities().acc_types[0], else a psum_bits-wide integer, unless the engine
+// says otherwise); unset out_type = acc_type.
 //
 // Timing dependence (capabilities().timing):
 //   Shape      cost depends on the request only (shape, dataflow, formats); stats are ignored.
@@ -391,6 +392,10 @@ class IEngine {
   virtual std::vector<ActionPrimitive> action_primitives() const;
 
  protected:
+  // The accumulator of a request that names none. Default: acc_types[0], else a psum_bits-wide
+  // integer; an engine whose accumulator follows its inputs (a tensor core: int32 for int8, fp32
+  // for fp16) overrides it.
+  virtual NumFormat default_acc(const TileRequest& req) const;
   // Hooks of the non-virtual overloads above (named apart so that an engine overriding one
   // overload does not hide the other).
   virtual TileCost cost_given(const TileRequest& req, const OperandStats& stats) const;

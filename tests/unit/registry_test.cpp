@@ -13,7 +13,7 @@ using namespace tessera;
 
 TEST_CASE("registries hold exactly the expected implementations", "[registry]") {
   using V = std::vector<std::string>;
-  CHECK(EngineRegistry::instance().names() == V{"bitserial", "lut", "mactree", "systolic", "termserial", "vector"});
+  CHECK(EngineRegistry::instance().names() == V{"bitserial", "lut", "mactree", "systolic", "tensor_core", "termserial", "vector"});
   CHECK(ScratchpadRegistry::instance().names() == V{"scratchpad"});
   CHECK(DramRegistry::instance().names() == V{"dram"});
   CHECK(DmaRegistry::instance().names() == V{"dma"});
