@@ -263,3 +263,20 @@ TEST_CASE("a GEMM network on the LUT array at tile, pe and rtl fidelity: identic
   CHECK(ftile.checksums == tile.checksums);
   for (size_t i = 0; i < tile.ops.size(); ++i) CHECK(ftile.ops[i].compute_cycles == tile.ops[i].compute_cycles);
 }
+
+TEST_CASE("cnn3 on a tensor-core machine at tile and pe fidelity: identical cycles, actions and outputs",
+          "[network][tensor_core]") {
+  // Both warp-tile policies; int8 sums do not depend on the engine, so the tensors equal the
+  // systolic machine's. The engine has no RTL of its timing: rtl fidelity is refused, by name.
+  const std::string machine = "tests/data/cosim_tc.yaml";
+  for (const char* policy : {"auto", "fixed"}) {
+    INFO(policy);
+    const std::vector<std::string> sets = {std::string("engines.0.warp_tile=") + policy};
+    const Run tile = run(Fidelity::Tile, 7, sets, machine), pe = run(Fidelity::Pe, 7, sets, machine);
+    REQUIRE(tile.ops.size() == 3);
+    for (const auto& o : tile.ops) CHECK(o.engine == "tc");
+    require_identical(tile, {&pe});
+    CHECK(tile.checksums == run(Fidelity::Tile, 7).checksums);
+  }
+  CHECK_THROWS_WITH(run(Fidelity::Rtl, 7, {}, machine), Catch::Contains("engine 'tc'"));
+}
