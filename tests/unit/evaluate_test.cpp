@@ -244,7 +244,9 @@ TEST_CASE("evaluator equals the kernel on every item of built-in workloads, each
                          // an accumulator a quarter of TPUv1's: several calls per tile, single-ported
                          Run{"tpu_v1.yaml", "resnet50", {"memory.scratchpads.2.size_kb=1024", "memory.scratchpads.2.ports=1"}},
                          // the LUT's tables written by the norms, SwiGLU and head merge (fused precompute)
-                         Run{"study_lut.yaml", "llama7b_w4a8_decode", {"engines.0.precompute=fused"}}}) {
+                         Run{"study_lut.yaml", "llama7b_w4a8_decode", {"engines.0.precompute=fused"}},
+                         // the tensor cores and the CUDA cores of an A100, a decode step
+                         Run{"a100.yaml", "llama7b_decode", {}}}) {
     const Arch arch = load_arch(dir + run.arch, run.sets);
     const Workload wl = load_workload(run.workload);
     const Plan plan = build_plan(arch, wl, default_mapping(arch, wl));
