@@ -184,6 +184,8 @@ AccumRule IEngine::accum_rule(const TileRequest& req) const { return AccumRule::
 
 std::optional<PreparedOperand> IEngine::prepared_a(const TileRequest&) const { return std::nullopt; }
 
+IEngine::FullUse IEngine::full_use() const { return {}; }
+
 ActionCounts IEngine::a_preparation(const TileRequest&, uint64_t, uint64_t) const { return {}; }
 
 TileCost IEngine::combine_cost(const TileRequest& req) const {

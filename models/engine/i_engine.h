@@ -386,6 +386,19 @@ class IEngine {
   virtual std::optional<PreparedOperand> prepared_a(const TileRequest& req) const;  // nullopt: plain
   virtual ActionCounts a_preparation(const TileRequest& req, uint64_t rows, uint64_t k) const;
 
+  // ---- v2: power at full use ----------------------------------------------------------------
+  // What the engine does in `cycles` cycles at full use (issuing its default work at its peak
+  // rate), for the chip-level figures that scale with full-use power (the clock tree). cycles 0,
+  // the default: the report estimates it from the run, as the run's engine energy per useful
+  // operation times peak operations per cycle, which suits engines whose energy follows useful
+  // work; an engine that spends the same energy on padding (a tensor core's MMA fragments)
+  // says what full use is instead.
+  struct FullUse {
+    ActionCounts actions;
+    uint64_t cycles = 0;
+  };
+  virtual FullUse full_use() const;
+
   // ---- v2: declared actions ----------------------------------------------------------------
   // Every (component, primitive, bits) any call of this configured engine may emit, combine
   // included. The default is empty, which check_engine_pricing() rejects: engines declare.

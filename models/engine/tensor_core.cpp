@@ -29,6 +29,7 @@ namespace {
 using u64 = uint64_t;
 constexpr const char* kDatapath = "tensor_cores";
 constexpr const char* kRegisters = "register_file";
+constexpr const char* kConvert = "convert";
 constexpr const char* kClassNames[] = {"fp16", "fp16acc", "tf32", "int8", "int4", "fp8"};
 
 std::string mul_primitive(DType t) { return dtype_is_float(t) ? dtype_name(t) + "_mul" : "int_mul"; }
@@ -85,6 +86,18 @@ std::string tc_class_name(DType in, const NumFormat& acc) {
     default:
       return "";
   }
+}
+
+std::optional<DType> tc_mma_input(DType a, DType b) {
+  const auto small_int = [](DType t, int bits) { return dtype_is_int(t) && (t == DType::ternary ? 2 : dtype_bits(t)) <= bits; };
+  const auto fp8 = [](DType t) { return t == DType::fp8_e4m3 || t == DType::fp8_e5m2; };
+  if (a == b && !small_int(a, 8)) return a;
+  if (fp8(a) && fp8(b)) return a;
+  for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}})
+    if ((x == DType::fp16 || x == DType::bf16) && (small_int(y, 8) || y == x)) return x;
+  if (small_int(a, 4) && small_int(b, 4)) return DType::int4;
+  if (small_int(a, 8) && small_int(b, 8)) return DType::int8;
+  return std::nullopt;
 }
 
 TcMma tc_mma(const TensorCoreSpec& s, DType in, const NumFormat& acc) {
@@ -196,10 +209,12 @@ struct TcCounts {
 };
 
 struct TcKernelInfo {
+  DType in;  // the MMA's input format (tc_mma_input)
   TcMma mma;
   AccumRule rule;
   NumFormat acc;
-  int a_bits, b_bits;
+  int a_bits, b_bits;  // as stored (and loaded)
+  bool convert_a, convert_b;
 };
 
 class TensorCoreEngine final : public IEngine {
@@ -219,8 +234,13 @@ class TensorCoreEngine final : public IEngine {
     EngineCapabilities c;
     c.work = {WorkKind::Gemm};
     c.dataflows = {"os"};
+    // Beyond the MMA formats, the narrow ints that convert to one (tc_mma_input).
     c.a_types = types_;
-    c.b_types = types_;
+    const auto has = [&](DType t) { return std::find(types_.begin(), types_.end(), t) != types_.end(); };
+    if (has(DType::int8) || has(DType::int4) || has(DType::fp16) || has(DType::bf16))
+      for (DType t : signed_int_dtypes(8))
+        if (!has(t)) c.a_types.push_back(t);
+    c.b_types = c.a_types;
     const TcMma first = mma_of(types_.front());
     c.rows = s_.units() * first.shape.m * s_.frags_m;
     c.cols = first.shape.n * s_.frags_n;
@@ -244,13 +264,6 @@ class TensorCoreEngine final : public IEngine {
   // The tensor core's own errors first (they say what runs), then the contract's.
   void check(const TileRequest& req) const override {
     if (req.kind != WorkKind::Gemm) return IEngine::check(req);
-    const bool fp8 = [](DType x, DType y) {
-      const auto is8 = [](DType t) { return t == DType::fp8_e4m3 || t == DType::fp8_e5m2; };
-      return is8(x) && is8(y);
-    }(req.a_type, req.b_type);
-    if (req.a_type != req.b_type && !fp8)
-      throw UserError("tensor-core MMAs take one input format for A and B (fp8 may mix e4m3 and e5m2); got " +
-                      dtype_name(req.a_type) + " x " + dtype_name(req.b_type));
     info(req);
     IEngine::check(req);
   }
@@ -273,7 +286,7 @@ class TensorCoreEngine final : public IEngine {
     TileCost t;
     t.cycles = split(cycles, k.mma.pipe);
     t.macs = static_cast<u64>(req.gemm.m * req.gemm.n * req.gemm.k);
-    t.actions = actions(req, k, n);
+    t.actions = actions(k, n);
     t.traffic = traffic(req, k, w);
     return t;
   }
@@ -297,19 +310,38 @@ class TensorCoreEngine final : public IEngine {
   }
 
   std::vector<AreaItem> area_items() const override;
+
+  // Full use: every tensor core issuing its default format's MMAs back to back from its largest
+  // warp tile: wm wn MMAs per k step (one interval each), the step's fragment loads with them.
+  FullUse full_use() const override {
+    TileRequest r;
+    r.a_type = r.b_type = types_.front();
+    const TcKernelInfo k = info(r);
+    const MmaShape& sh = k.mma.shape;
+    const u64 U = static_cast<u64>(s_.units()), wm = static_cast<u64>(s_.frags_m), wn = static_cast<u64>(s_.frags_n);
+    TcCounts n;
+    n.mmas = U * wm * wn;
+    n.a_loads = U * wm * static_cast<u64>(sh.m * sh.k);
+    n.b_loads = U * wn * static_cast<u64>(sh.n * sh.k);
+    return {actions(k, n), wm * wn * static_cast<u64>(k.mma.pipe.interval)};
+  }
   std::vector<ActionPrimitive> action_primitives() const override {
     ActionCounts all;
-    for (DType t : types_) {
-      TileRequest r;
-      r.a_type = r.b_type = t;
-      all.merge(actions(r, info(r), TcCounts{1, 1, 1}));
-    }
+    const EngineCapabilities& c = capabilities();
+    for (DType a : c.a_types)
+      for (DType b : c.b_types) {
+        TileRequest r;
+        r.a_type = a;
+        r.b_type = b;
+        const auto in = tc_mma_input(a, b);
+        if (in && runs(*in)) all.merge(actions(info(r), TcCounts{1, 1, 1}));
+      }
     return with_default_combine(all);
   }
 
  protected:
   NumFormat default_acc(const TileRequest& req) const override {
-    return dtype_is_float(req.a_type) ? s_.float_acc : NumFormat::int_bits(32);
+    return dtype_is_float(req.a_type) || dtype_is_float(req.b_type) ? s_.float_acc : NumFormat::int_bits(32);
   }
 
   // The generation's block rule over k, on operands padded with +0 to whole MMAs (as a kernel's
@@ -323,15 +355,18 @@ class TensorCoreEngine final : public IEngine {
       throw std::invalid_argument("tensor core compute: operands do not match the request");
     const int64_t kp = static_cast<int64_t>(ceil_div(static_cast<u64>(g.k), static_cast<u64>(k.mma.shape.k))) *
                        k.mma.shape.k;
+    // Narrow operands convert to the MMA's format exactly, as they are loaded into registers.
+    const NumFormat in = NumFormat::of(k.in);
+    const TypedMatrix ac = k.convert_a ? convert(a, in) : a, bc = k.convert_b ? convert(b, in) : b;
     if (kp == g.k) {
-      out = gemm(a, b, k.rule);
+      out = gemm(ac, bc, k.rule);
       return;
     }
-    TypedMatrix ap(g.m, kp, a.format()), bp(kp, g.n, b.format());
+    TypedMatrix ap(g.m, kp, in), bp(kp, g.n, in);
     for (int64_t i = 0; i < g.m; ++i)
-      for (int64_t j = 0; j < g.k; ++j) ap.set_raw(i, j, a.raw(i, j));
+      for (int64_t j = 0; j < g.k; ++j) ap.set_raw(i, j, ac.raw(i, j));
     for (int64_t i = 0; i < g.k; ++i)
-      for (int64_t j = 0; j < g.n; ++j) bp.set_raw(i, j, b.raw(i, j));
+      for (int64_t j = 0; j < g.n; ++j) bp.set_raw(i, j, bc.raw(i, j));
     out = gemm(ap, bp, k.rule);
   }
 
@@ -354,10 +389,20 @@ class TensorCoreEngine final : public IEngine {
   TcMma mma_of(DType t) const { return tc_mma(s_, t, dtype_is_float(t) ? s_.float_acc : NumFormat::int_bits(32)); }
 
   TcKernelInfo info(const TileRequest& req) const {
+    const auto in = tc_mma_input(req.a_type, req.b_type);
+    if (!in)
+      throw UserError("tensor-core MMAs take A and B of one format (fp8 may mix e4m3 and e5m2), or an int of at "
+                      "most 8 bits with fp16 or bf16 or with another such int (converted as loaded); got " +
+                      dtype_name(req.a_type) + " x " + dtype_name(req.b_type));
     const NumFormat acc = acc_format(req);
-    TcKernelInfo k{tc_mma(s_, req.a_type, acc), tensor_core_rule(s_.generation, req.a_type, acc), acc,
-                   dtype_bits(req.a_type), dtype_bits(req.b_type)};
-    return k;
+    return {*in,
+            tc_mma(s_, *in, acc),
+            tensor_core_rule(s_.generation, *in, acc),
+            acc,
+            dtype_bits(req.a_type),
+            dtype_bits(req.b_type),
+            req.a_type != *in,
+            req.b_type != *in};
   }
 
   // Cycles until the last MMA's result; the last `latency` of them drain the pipeline.
@@ -369,11 +414,12 @@ class TensorCoreEngine final : public IEngine {
   // Per MMA: shape products (padded), each added once into the block's aligned sum (integers: an
   // int32 adder), one normalise-and-round per output and block (floats), the register-file reads
   // of A, B and C and the write of D; per fragment load, a register write.
-  ActionCounts actions(const TileRequest& req, const TcKernelInfo& k, const TcCounts& n) const {
+  ActionCounts actions(const TcKernelInfo& k, const TcCounts& n) const {
     const MmaShape& sh = k.mma.shape;
     const u64 products = n.mmas * static_cast<u64>(sh.fmas()), outs = n.mmas * static_cast<u64>(sh.m * sh.n);
+    const int in_bits = dtype_bits(k.in);
     ActionCounts a;
-    a.add(kDatapath, mul_primitive(req.a_type), k.a_bits, products);
+    a.add(kDatapath, mul_primitive(k.in), in_bits, products);
     if (k.acc.is_float()) {
       a.add(kDatapath, "int_add", aligned_bits(k.rule), products);
       const u64 blocks = ceil_div(static_cast<u64>(sh.k), static_cast<u64>(k.rule.block));
@@ -381,12 +427,18 @@ class TensorCoreEngine final : public IEngine {
     } else {
       a.add(kDatapath, "int_add", 32, products);
     }
-    a.add(kRegisters, "reg_read", k.a_bits, n.mmas * static_cast<u64>(sh.m * sh.k));
-    a.add(kRegisters, "reg_read", k.b_bits, n.mmas * static_cast<u64>(sh.k * sh.n));
+    a.add(kRegisters, "reg_read", in_bits, n.mmas * static_cast<u64>(sh.m * sh.k));
+    a.add(kRegisters, "reg_read", in_bits, n.mmas * static_cast<u64>(sh.k * sh.n));
     a.add(kRegisters, "reg_read", k.acc.bits(), outs);
     a.add(kRegisters, "reg_write", k.acc.bits(), outs);
     a.add(kRegisters, "reg_write", k.a_bits, n.a_loads);
     a.add(kRegisters, "reg_write", k.b_bits, n.b_loads);
+    // Conversion of each loaded element of a narrower operand, on the CUDA cores: into a float,
+    // one add of that float (the magic-number trick: the int ORed into the significand of a
+    // constant, the constant subtracted); into an int, one logic op at the MMA's width.
+    const std::string conv = dtype_is_float(k.in) ? add_primitive(NumFormat::of(k.in)) : "int_add";
+    if (k.convert_a) a.add(kConvert, conv, in_bits, n.a_loads);
+    if (k.convert_b) a.add(kConvert, conv, in_bits, n.b_loads);
     return a;
   }
 
@@ -487,7 +539,7 @@ TileCost TensorCoreEngine::simulate_pe(const TileRequest& req, const IntMatrix* 
   TileCost t;
   t.cycles = split(longest, k.mma.pipe);
   t.macs = static_cast<u64>(g.m * g.n * g.k);
-  t.actions = actions(req, k, n);
+  t.actions = actions(k, n);
   t.traffic = traffic(req, k, tc_warp_tiles(sh, g, best.first, best.second));
   return t;
 }

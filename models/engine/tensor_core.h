@@ -5,6 +5,7 @@
 // tile into warp tiles and MMA chains, so that the closed form, the per-cycle model and the
 // reproduction of the published microbenchmarks (tools/bench) count one way.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +43,13 @@ struct TensorCoreSpec {
 
 // The class name of `in` x `in` into `acc` ("fp16", "fp16acc", ...), empty when none.
 std::string tc_class_name(DType in, const NumFormat& acc);
+
+// The MMA input format of A x B: both operands are converted to it as they are loaded into
+// registers (exactly). Equal formats run as they are (fp8 may mix e4m3 and e5m2); an int of at
+// most 8 bits (ternary included) with fp16 or bf16 runs in that float (dequantised weights: W4A16);
+// two ints run in int4 when both have at most 4 bits, else int8 when both have at most 8. nullopt:
+// no MMA takes the pair.
+std::optional<DType> tc_mma_input(DType a, DType b);
 
 // The MMA a request runs: its shape and pipeline (interval = ceil(shape FMAs / class FMAs per
 // cycle), latency = interval + depth). UserError naming what the engine supports otherwise.

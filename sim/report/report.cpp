@@ -125,7 +125,13 @@ RunSummary summarize(const Arch& arch, const WorkloadInfo& wl, const std::vector
       if (r.engine == e.name) ops += static_cast<double>(r.macs);
     const auto peak = static_cast<double>(e.model->capabilities().peak_ops_per_cycle);
     logic_pj += pj;
-    if (ops > 0 && peak > 0) full_use_pj_per_cycle += pj / (ops / peak);
+    const IEngine::FullUse full = e.model->full_use();
+    if (full.cycles > 0) {
+      for (const auto& [k, v] : item_energy_pj(arch, e.name, full.actions, {}, {}, 0))
+        full_use_pj_per_cycle += v / static_cast<double>(full.cycles);
+    } else if (ops > 0 && peak > 0) {
+      full_use_pj_per_cycle += pj / (ops / peak);
+    }
   }
   const double ns = static_cast<double>(s.total_cycles) / arch.clock_ghz;
   s.clock_tree_mw = tech.clock_tree_pj(full_use_pj_per_cycle) * arch.clock_ghz;  // pJ/cycle * GHz = mW

@@ -246,10 +246,13 @@ TEST_CASE("tensor core: float outputs follow the generation's block rule, k padd
 TEST_CASE("tensor core: unsupported formats and shapes are errors listing what runs", "[tensor_core]") {
   auto e = make({});
   CHECK_THROWS_WITH(e->check(gemm(16, 8, 16, DType::fp8_e4m3)), Catch::Contains("fp8_e4m3"));
-  CHECK_THROWS_WITH(e->check(gemm(16, 8, 16, DType::int2)), Catch::Contains("int2"));
+  CHECK_THROWS_WITH(e->check(gemm(16, 8, 16, DType::int16)), Catch::Contains("no int16->int32 MMA"));
   TileRequest mixed = gemm(16, 8, 16);
   mixed.b_type = DType::bf16;
-  CHECK_THROWS_WITH(e->check(mixed), Catch::Contains("one input format for A and B"));
+  CHECK_THROWS_WITH(e->check(mixed), Catch::Contains("take A and B of one format"));
+  mixed.a_type = DType::tf32;
+  mixed.b_type = DType::int4;
+  CHECK_THROWS_WITH(e->check(mixed), Catch::Contains("got tf32 x int4"));
   // A shape the format lacks: the generation's list.
   CHECK_THROWS_WITH(make({"ampere", 1, 1, 1, 1, 1, "m16n8k16"})->check(gemm(16, 8, 16, DType::tf32)),
                     "ampere tensor cores have no m16n8k16 MMA for tf32 inputs; they take m16n8k4, m16n8k8");
@@ -261,6 +264,65 @@ TEST_CASE("tensor core: unsupported formats and shapes are errors listing what r
                     Catch::Contains("runs no fp16->fp32 MMA (fp16_fmas is 0); it runs the classes fp16acc, tf32, int8, int4"));
   // Volta: fp16 only, m8n8k4.
   auto v = make({"volta"});
-  CHECK(v->capabilities().a_types == std::vector<DType>{DType::fp16});
+  CHECK(v->capabilities().a_types.front() == DType::fp16);  // and narrow ints, as fp16 dequantised
+  CHECK_THROWS_WITH(v->check(gemm(8, 8, 16, DType::int8)), Catch::Contains("volta tensor cores"));
   CHECK_THROWS_WITH(v->check(gemm(8, 8, 4, DType::bf16)), Catch::Contains("volta"));
+}
+
+TEST_CASE("tensor core: narrow weights convert to the MMA's format as they are loaded", "[tensor_core]") {
+  CHECK(tc_mma_input(DType::int8, DType::int4) == DType::int8);
+  CHECK(tc_mma_input(DType::int4, DType::ternary) == DType::int4);
+  CHECK(tc_mma_input(DType::fp16, DType::int4) == DType::fp16);
+  CHECK(tc_mma_input(DType::int2, DType::bf16) == DType::bf16);
+  CHECK(tc_mma_input(DType::fp8_e5m2, DType::fp8_e4m3) == DType::fp8_e5m2);
+  CHECK_FALSE(tc_mma_input(DType::tf32, DType::int8));
+  CHECK_FALSE(tc_mma_input(DType::fp16, DType::bf16));
+  CHECK_FALSE(tc_mma_input(DType::int16, DType::int8));
+  // W4A8: one fragment, m16n8k32 int8, k 64: two MMAs. B (int4) is loaded 64 x 8 (padded
+  // fragment columns) and converted element by element at 8 bits; it is read as 4-bit values.
+  auto e = make({});
+  TileRequest r = gemm(16, 8, 64, DType::int8);
+  r.b_type = DType::int4;
+  const TileCost c = e->cost(r);
+  CHECK(c.cycles.total() == 2 * 32);
+  CHECK(c.actions.count("tensor_cores", "int_mul", 8) == 2 * 16 * 8 * 32);
+  CHECK(c.actions.count("convert", "int_add", 8) == 64 * 8);
+  CHECK(c.actions.count("register_file", "reg_write", 4) == 64 * 8);
+  CHECK(c.traffic.b_read_bits == 64 * 8 * 4);
+  CHECK(c == e->simulate_pe(r, nullptr, nullptr, nullptr));
+  CHECK(describe_actions(undeclared_actions(e->action_primitives(), c.actions)) == "");
+  // W4A16: fp16 MMAs on dequantised weights, the conversion an fp16 add per loaded element; the
+  // result is the block-rule GEMM of the converted operands.
+  TileRequest h = gemm(3, 5, 20);
+  h.b_type = DType::int4;
+  CHECK(e->acc_format(h) == NumFormat::of(DType::fp32));
+  CHECK(e->cost(h).actions.count("convert", "fp16_add", 16) == 32 * 8);  // k 32 (padded) x 8 columns
+  std::mt19937_64 rng(3);
+  TypedMatrix a(3, 20, NumFormat::of(DType::fp16)), b(20, 5, NumFormat::of(DType::int4)), out;
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 20; ++j) a.set_value(i, j, std::ldexp(static_cast<double>(rng() % 2000) - 1000.0, -7));
+  for (int64_t i = 0; i < 20; ++i)
+    for (int64_t j = 0; j < 5; ++j) b.set_int(i, j, static_cast<int64_t>(rng() % 16) - 8);
+  e->compute(h, a, b, out);
+  TypedMatrix ap(3, 32, NumFormat::of(DType::fp16)), bp(32, 5, NumFormat::of(DType::fp16));
+  for (int64_t i = 0; i < 3; ++i)
+    for (int64_t j = 0; j < 20; ++j) ap.set_raw(i, j, a.raw(i, j));
+  for (int64_t i = 0; i < 20; ++i)
+    for (int64_t j = 0; j < 5; ++j) bp.set_value(i, j, static_cast<double>(b.int_value(i, j)));
+  CHECK(out == gemm(ap, bp, tensor_core_rule("ampere", DType::fp16, NumFormat::of(DType::fp32))));
+  // int8 data with int4 weights through the MMA chains: the wrapping GEMM.
+  IntMatrix ai(16, 64), bi(64, 8), o;
+  for (auto& x : ai.v) x = static_cast<int64_t>(rng() % 256) - 128;
+  for (auto& x : bi.v) x = static_cast<int64_t>(rng() % 16) - 8;
+  e->simulate_pe(r, &ai, &bi, &o);
+  CHECK(o == int_gemm_wrapping(ai, bi, 32));
+}
+
+TEST_CASE("tensor core: full use is its largest warp tile's MMAs back to back on every tensor core", "[tensor_core]") {
+  // 2 SMs x 2 tensor cores, warp tiles of 2 x 4: per k step 8 MMAs of m16n8k16 fp16 (8 cycles
+  // each) per tensor core, 64 cycles; the loads of that step, 2 x 16 x 16 of A, 4 x 8 x 16 of B.
+  const IEngine::FullUse f = make({"ampere", 2, 2, 1, 2, 4})->full_use();
+  CHECK(f.cycles == 64);
+  CHECK(f.actions.count("tensor_cores", "fp16_mul", 16) == 4 * 8 * 2048);
+  CHECK(f.actions.count("register_file", "reg_write", 16) == 4 * (2 * 256 + 4 * 128));
 }
