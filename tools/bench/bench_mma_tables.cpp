@@ -13,6 +13,7 @@
 // Not a timed test.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -21,6 +22,7 @@
 #include "models/common/error.h"
 #include "models/engine/i_engine.h"
 #include "models/engine/mma_shapes.h"
+#include "models/numerics/tensor_core_numerics.h"
 #include "sim/config/arch.h"
 
 using namespace tessera;
@@ -74,7 +76,12 @@ void tables(const std::string& path) {
     // (input, accumulator) pairs: the engine's formats into their default accumulator, and fp16
     // into fp16 where the part has such MMAs.
     std::vector<std::pair<DType, std::string>> pairs;
-    for (DType t : caps.a_types) pairs.emplace_back(t, dtype_is_float(t) ? inst.params.s("acc") : "fp32");
+    const auto formats = tensor_core_formats(gen);
+    for (DType t : caps.a_types) {  // the MMA formats (the engine also takes narrow ints, converted)
+      const std::string acc = dtype_is_float(t) ? inst.params.s("acc") : "int32";
+      if (std::find(formats.begin(), formats.end(), dtype_name(t) + "->" + acc) != formats.end())
+        pairs.emplace_back(t, dtype_is_float(t) ? acc : "fp32");
+    }
     if (inst.params.s("acc") != "fp16" && inst.params.i("fp16acc_fmas") > 0) pairs.emplace_back(DType::fp16, "fp16");
     const auto label = [](DType t, const std::string& acc) {
       return dtype_is_float(t) && acc == "fp16" ? dtype_name(t) + "/fp16" : dtype_name(t);
