@@ -251,12 +251,13 @@ class TensorCoreEngine final : public IEngine {
                                 static_cast<u64>(m.pipe.interval));
     }
     c.peak_ops_per_cycle = peak;
-    c.psum_bits = 32;
     c.tile_multiple = {{"os", {first.shape.m * s_.frags_m, first.shape.n * s_.frags_n, first.shape.k}}};
     if (s_.float_acc.is_float() && std::any_of(types_.begin(), types_.end(), dtype_is_float))
       c.acc_types.push_back(s_.float_acc);
     if (std::any_of(types_.begin(), types_.end(), [](DType t) { return !dtype_is_float(t); }))
       c.acc_types.push_back(NumFormat::int_bits(32));
+    c.psum_bits = 0;
+    for (const NumFormat& f : c.acc_types) c.psum_bits = std::max(c.psum_bits, f.bits());
     c.timing = TimingDependence::Shape;
     return c;
   }

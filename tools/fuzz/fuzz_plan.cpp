@@ -1,5 +1,6 @@
 // libFuzzer target: any bytes as a mapping for a fixed small machine (with LUT engines, two of
-// them with fused precompute) and each of two networks: one with branches, a skip connection, a
+// them with fused precompute, and a tensor core running int8 and int4 x int8) and each of two
+// networks: one with branches, a skip connection, a
 // fusable relu, a view and int4 fc weights; one of int4 GEMMs whose A operands a fused LUT can
 // read as tables (a workload input two GEMMs read, a GEMM's output through a fusable relu and a
 // view, a GEMM's output a later GEMM reads through a slice, a matmul reading one tensor as A and
@@ -27,6 +28,7 @@ engines:
   - {name: lut, type: lut, rows: 2, cols: 4, group: 4, weight_bits: 4, act: int8, table_store: 2}
   - {name: lutf, type: lut, rows: 2, cols: 4, group: 2, weight_bits: 4, act: int8, precompute: fused}
   - {name: lutf4, type: lut, rows: 2, cols: 4, group: 4, weight_bits: 4, act: int8, table_store: 1, precompute: fused}
+  - {name: tc, type: tensor_core, sms: 1, tensor_cores: 2, warps: 2, warp_frags_m: 2, warp_frags_n: 2}
 memory:
   scratchpads:
     - {name: ub, size_kb: 2, banks: 2, width_bits: 32, ports: 1, holds: [a, out]}
