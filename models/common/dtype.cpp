@@ -10,7 +10,7 @@ struct Info {
   int bits;
   bool is_int;
 };
-constexpr std::array<Info, 17> kInfo{{
+constexpr std::array<Info, 18> kInfo{{
     {DType::int1, "int1", 1, true},       {DType::int2, "int2", 2, true},
     {DType::int3, "int3", 3, true},       {DType::int4, "int4", 4, true},
     {DType::int5, "int5", 5, true},       {DType::int6, "int6", 6, true},
@@ -19,12 +19,13 @@ constexpr std::array<Info, 17> kInfo{{
     {DType::ternary, "ternary", 2, true}, {DType::fp8_e4m3, "fp8_e4m3", 8, false},
     {DType::fp8_e5m2, "fp8_e5m2", 8, false}, {DType::fp16, "fp16", 16, false},
     {DType::bf16, "bf16", 16, false},     {DType::tf32, "tf32", 19, false},
-    {DType::fp32, "fp32", 32, false},
+    {DType::fp32, "fp32", 32, false},     {DType::olive4, "olive4", 4, true},
 }};
 const Info& info(DType t) { return kInfo[static_cast<size_t>(t)]; }
 }  // namespace
 
 int dtype_bits(DType t) { return info(t).bits; }
+int dtype_value_bits(DType t) { return t == DType::olive4 ? 8 : info(t).bits; }
 bool dtype_is_int(DType t) { return info(t).is_int; }
 bool dtype_is_float(DType t) { return !info(t).is_int; }
 std::string dtype_name(DType t) { return info(t).name; }

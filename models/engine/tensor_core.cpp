@@ -89,7 +89,7 @@ std::string tc_class_name(DType in, const NumFormat& acc) {
 }
 
 std::optional<DType> tc_mma_input(DType a, DType b) {
-  const auto small_int = [](DType t, int bits) { return dtype_is_int(t) && (t == DType::ternary ? 2 : dtype_bits(t)) <= bits; };
+  const auto small_int = [](DType t, int bits) { return dtype_is_int(t) && dtype_value_bits(t) <= bits; };
   const auto fp8 = [](DType t) { return t == DType::fp8_e4m3 || t == DType::fp8_e5m2; };
   if (a == b && !small_int(a, 8)) return a;
   if (fp8(a) && fp8(b)) return a;
@@ -240,6 +240,7 @@ class TensorCoreEngine final : public IEngine {
     if (has(DType::int8) || has(DType::int4) || has(DType::fp16) || has(DType::bf16))
       for (DType t : signed_int_dtypes(8))
         if (!has(t)) c.a_types.push_back(t);
+    if (has(DType::int8) || has(DType::fp16) || has(DType::bf16)) c.a_types.push_back(DType::olive4);
     c.b_types = c.a_types;
     const TcMma first = mma_of(types_.front());
     c.rows = s_.units() * first.shape.m * s_.frags_m;

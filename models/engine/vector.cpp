@@ -30,7 +30,7 @@ const std::vector<std::string> kOps = {"add", "mul", "compare", "max", "div", "e
 std::vector<DType> int_dtypes(int bits) {
   std::vector<DType> v;
   for (const auto& name : dtype_names())
-    if (const DType t = *parse_dtype(name); dtype_is_int(t) && dtype_bits(t) <= bits) v.push_back(t);
+    if (const DType t = *parse_dtype(name); dtype_is_int(t) && dtype_value_bits(t) <= bits) v.push_back(t);
   return v;
 }
 
@@ -122,7 +122,7 @@ class VectorEngine final : public IEngine {
     for (const auto& name : dtype_names()) {
       const DType t = *parse_dtype(name);
       const std::string prefix = dtype_is_int(t) ? "int_" : dtype_name(t) + "_";
-      for (const auto& op : kOps) v.push_back({"lanes", prefix + op, dtype_bits(t)});
+      for (const auto& op : kOps) v.push_back({"lanes", prefix + op, dtype_value_bits(t)});
     }
     v.push_back({"lanes", "reg_write", bits_});
     v.push_back({"lanes", "int_add", bits_});  // GEMM: accumulate (the int_mul widths are above)
@@ -173,7 +173,7 @@ class VectorEngine final : public IEngine {
     const GemmDims g = dims(req);
     const uint64_t macs = g.m * g.n * g.k;
     t.macs = macs;
-    const int mul_bits = std::max(dtype_bits(req.a_type), dtype_bits(req.b_type));
+    const int mul_bits = std::max(dtype_value_bits(req.a_type), dtype_value_bits(req.b_type));
     t.actions.add("lanes", "int_mul", mul_bits, macs);
     t.actions.add("lanes", "int_add", bits_, macs);
     t.actions.add("lanes", "reg_write", bits_, macs * (static_cast<uint64_t>(depth_) + 1));  // pipeline + accumulator
@@ -186,7 +186,7 @@ class VectorEngine final : public IEngine {
     // The tech library prices int_<op> for integers and <format>_<op> for floating formats.
     const std::string prefix = dtype_is_int(req.a_type) ? "int_" : dtype_name(req.a_type) + "_";
     t.macs = ops;
-    t.actions.add("lanes", prefix + req.vec.op, dtype_bits(req.a_type), ops);
+    t.actions.add("lanes", prefix + req.vec.op, dtype_value_bits(req.a_type), ops);
     t.actions.add("lanes", "reg_write", bits_, ops * static_cast<uint64_t>(depth_));
     const auto bits = static_cast<uint64_t>(dtype_bits(req.a_type));
     t.traffic.a_read_bits = static_cast<uint64_t>(req.vec.elements) * bits;

@@ -38,6 +38,7 @@ NumFormat NumFormat::of(DType t) {
     case DType::bf16: return NumFormat(Kind::Float, 16, 8, 7, false);
     case DType::tf32: return NumFormat(Kind::Float, 19, 8, 10, false);
     case DType::fp32: return NumFormat(Kind::Float, 32, 8, 23, false);
+    case DType::olive4: return int_bits(8);  // its decoded values (the pair constraint is the data's)
     default: return int_bits(dtype_bits(t));
   }
 }

@@ -5,7 +5,10 @@
 #include <algorithm>
 #include <functional>
 #include <random>
+#include <tuple>
+#include <utility>
 
+#include "models/numerics/olive.h"
 #include "sim/workload/op_kind.h"
 
 namespace tessera {
@@ -82,7 +85,23 @@ const std::vector<int64_t>& SeededData::values(const std::string& name) {
   std::mt19937_64 rng(seed_ ^ std::hash<std::string>{}(name));
   std::uniform_int_distribution<int64_t> dist(lo, hi);
   std::vector<int64_t> v(static_cast<size_t>(t.elements()));
-  for (auto& x : v) x = dist(rng);
+  if (t.dtype == DType::olive4) {
+    // Outlier-victim pairs along the last axis (flat order): one in 16 pairs an outlier (either
+    // slot) beside its victim 0, the rest two normal values -7..7.
+    std::uniform_int_distribution<int> normal(-olive::kNormalMax, olive::kNormalMax), pick(0, 15),
+        outlier(0, 2 * static_cast<int>(olive::kOutliers.size()) - 1);
+    for (size_t i = 0; i < v.size(); i += 2) {
+      int v0 = normal(rng), v1 = normal(rng);
+      if (pick(rng) == 0) {
+        const int o = outlier(rng), value = olive::kOutliers[static_cast<size_t>(o / 2)] * (o % 2 ? -1 : 1);
+        std::tie(v0, v1) = pick(rng) < 8 ? std::pair{value, 0} : std::pair{0, value};
+      }
+      v[i] = v0;
+      if (i + 1 < v.size()) v[i + 1] = v1;
+    }
+  } else {
+    for (auto& x : v) x = dist(rng);
+  }
   return values_.emplace(name, std::move(v)).first->second;
 }
 
@@ -112,9 +131,9 @@ void SeededData::results(const OpPlan& plan, OpData&& data) {
   const Item it = item(plan);
   const GemmShape& g = it.work.gemm;
   const Tensor& out_t = wl_.tensor(it.work.out_tensor);
-  const int out_bits = dtype_bits(out_t.dtype);
+  const int out_bits = dtype_value_bits(out_t.dtype);
   const bool narrow = out_bits < 32;
-  const int shift = (dtype_bits(wl_.tensor(it.work.a_tensor).dtype) - 1) + (ceil_log2(g.k) + 1) / 2;
+  const int shift = (dtype_value_bits(wl_.tensor(it.work.a_tensor).dtype) - 1) + (ceil_log2(g.k) + 1) / 2;
   const int64_t lo = out_t.dtype == DType::ternary ? -1 : -(int64_t{1} << (out_bits - 1));
   const int64_t hi = out_t.dtype == DType::ternary ? 1 : (int64_t{1} << (out_bits - 1)) - 1;
   auto& dst = values_[it.work.out_tensor];
@@ -125,6 +144,13 @@ void SeededData::results(const OpPlan& plan, OpData&& data) {
         const int64_t v = data.out[static_cast<size_t>(grp)].at(m, n);
         dst[static_cast<size_t>(it.layout.out(grp, m, n))] = narrow ? std::clamp<int64_t>(v >> shift, lo, hi) : v;
       }
+  if (out_t.dtype == DType::olive4)  // requantized values as steps, rounded and pruned in pairs
+    for (size_t i = 0; i < dst.size(); i += 2) {
+      const auto [v0, v1] = olive::quantize_pair(static_cast<double>(dst[i]),
+                                                 i + 1 < dst.size() ? static_cast<double>(dst[i + 1]) : 0.0);
+      dst[i] = v0;
+      if (i + 1 < dst.size()) dst[i + 1] = v1;
+    }
   if (std::find(written_.begin(), written_.end(), it.work.out_tensor) == written_.end())
     written_.push_back(it.work.out_tensor);
 }

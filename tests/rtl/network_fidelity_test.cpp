@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/numerics/olive.h"
 #include "sim/config/arch.h"
 #include "sim/config/yaml_util.h"
 #include "sim/kernel/datapath.h"
@@ -279,4 +280,37 @@ TEST_CASE("cnn3 on a tensor-core machine at tile and pe fidelity: identical cycl
     CHECK(tile.checksums == run(Fidelity::Tile, 7).checksums);
   }
   CHECK_THROWS_WITH(run(Fidelity::Rtl, 7, {}, machine), Catch::Contains("engine 'tc'"));
+}
+
+TEST_CASE("OliVe pair weights on the tensor-core machine: identical at tile and pe, valid pairs, 4-bit traffic",
+          "[network][tensor_core][olive]") {
+  const Arch arch = load_arch("tests/data/cosim_tc.yaml");
+  const Workload wl = load_workload("tests/data/mlp_olive.yaml");
+  const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
+  std::map<Fidelity, Run> runs;
+  for (Fidelity fid : {Fidelity::Tile, Fidelity::Pe}) {
+    SeededData data(wl, 5);
+    Run r;
+    r.ops = run_kernel(arch, plans, fid, &data);
+    r.checksums = data.checksums();
+    // Seeded olive4 tensors, and the olive4 output h2, are outlier-victim pairs along their rows.
+    int outliers = 0;
+    for (const char* name : {"w1", "w2", "h2"}) {
+      const auto& v = *data.tensor_values(name);
+      for (size_t i = 0; i + 1 < v.size(); i += 2) {
+        INFO(name << "[" << i << "] " << v[i] << ", " << v[i + 1]);
+        CHECK_NOTHROW(olive::encode_pair(static_cast<int>(v[i]), static_cast<int>(v[i + 1])));
+        outliers += olive::is_outlier(static_cast<int>(v[i])) + olive::is_outlier(static_cast<int>(v[i + 1]));
+      }
+    }
+    CHECK(outliers > 0);
+    runs[fid] = std::move(r);
+  }
+  require_identical(runs[Fidelity::Tile], {&runs[Fidelity::Pe]});
+  // fc1 reads w1 from DRAM once at 4 bits an element, and decodes every fragment element it loads.
+  const OpResult& fc1 = runs[Fidelity::Tile].ops[0];
+  CHECK(fc1.dram_read_bits >= 40 * 24 * 4);
+  bool decodes = false;
+  for (const auto& a : fc1.actions.items()) decodes |= a.component == "convert" && a.primitive == "int_add";
+  CHECK(decodes);
 }

@@ -326,3 +326,19 @@ TEST_CASE("tensor core: full use is its largest warp tile's MMAs back to back on
   CHECK(f.actions.count("tensor_cores", "fp16_mul", 16) == 4 * 8 * 2048);
   CHECK(f.actions.count("register_file", "reg_write", 16) == 4 * (2 * 256 + 4 * 128));
 }
+
+TEST_CASE("tensor core: OliVe pair operands decode to int8 as they are loaded", "[tensor_core][olive]") {
+  // olive4 values reach +-96: int8 MMAs (not int4), fp16 with fp16 activations.
+  CHECK(tc_mma_input(DType::olive4, DType::int8) == DType::int8);
+  CHECK(tc_mma_input(DType::int4, DType::olive4) == DType::int8);
+  CHECK(tc_mma_input(DType::olive4, DType::olive4) == DType::int8);
+  CHECK(tc_mma_input(DType::fp16, DType::olive4) == DType::fp16);
+  auto e = make({});
+  TileRequest r = gemm(16, 8, 64, DType::int8);
+  r.b_type = DType::olive4;
+  const TileCost c = e->cost(r);
+  CHECK(c.traffic.b_read_bits == 64 * 8 * 4);                      // 4 bits stored
+  CHECK(c.actions.count("convert", "int_add", 8) == 64 * 8);        // one decode per loaded element
+  CHECK(c.actions.count("tensor_cores", "int_mul", 8) == 2 * 4096);  // two m16n8k32 int8 MMAs
+  CHECK(c == e->simulate_pe(r, nullptr, nullptr, nullptr));
+}
