@@ -30,7 +30,20 @@ SystolicSpec SystolicSpec::from_params(const ParamValues& p) {
   s.scalesim_timing = p.s("timing") == "scalesim";
   s.weight_db = p.s("weight_buffering") == "double";
   s.bitweight = p.s("mac") == "bitweight";
+  s.olive_decoder = p.s("decoder") == "olive";
   return s;
+}
+
+ActionCounts systolic_decoder_actions(const SystolicSpec& s, const TileRequest& req, const OperandTraffic& t) {
+  ActionCounts a;
+  if (!s.olive_decoder) return a;
+  const auto bits = static_cast<uint64_t>(dtype_bits(DType::olive4));
+  uint64_t decoded = 0;
+  if (req.a_type == DType::olive4) decoded += t.a_read_bits / bits;
+  if (req.b_type == DType::olive4) decoded += t.b_read_bits / bits;
+  a.add("decoder", "and2", 4, decoded);
+  a.add("decoder", "mux4", 8, decoded);
+  return a;
 }
 
 // The PE's rows (docs/engines/systolic.md, "mac: bitweight"): one product's Booth rows and
@@ -423,6 +436,7 @@ class SystolicEngine final : public IEngine {
     for (const char* d : {"os", "ws", "is"})
       if (d != s_.dataflow) c.dataflows.push_back(d);
     c.a_types = signed_int_dtypes(s_.in_bits);
+    if (s_.olive_decoder && s_.in_bits >= dtype_value_bits(DType::olive4)) c.a_types.push_back(DType::olive4);
     c.b_types = c.a_types;
     c.rows = s_.rows;
     c.cols = s_.cols;
@@ -438,6 +452,12 @@ class SystolicEngine final : public IEngine {
   // Closed form. Folds are full except the last along each axis, and they tile the Sr x Sc
   // extent, so over all Fr*Fc folds: sum r = Fc*Sr, sum c = Fr*Sc, sum r*c = Sr*Sc.
   TileCost cost(const TileRequest& req) const override {
+    TileCost t = array_cost(req);
+    t.actions.merge(systolic_decoder_actions(s_, req, t.traffic));
+    return t;
+  }
+
+  TileCost array_cost(const TileRequest& req) const {
     const Dataflow df = dataflow_of(req);
     const Extent e = extent_of(df, req.gemm);
     const u64 R = static_cast<u64>(s_.rows), C = static_cast<u64>(s_.cols);
@@ -501,7 +521,9 @@ class SystolicEngine final : public IEngine {
   TileCost simulate_pe(const TileRequest& req, const IntMatrix* a, const IntMatrix* b,
                        IntMatrix* out) const override {
     if (a && b && out) *out = IntMatrix(req.gemm.m, req.gemm.n);
-    return PeModel(s_, dataflow_of(req), req, a, b, out).run();
+    TileCost t = PeModel(s_, dataflow_of(req), req, a, b, out).run();
+    t.actions.merge(systolic_decoder_actions(s_, req, t.traffic));
+    return t;
   }
 
   void compute(const TileRequest&, const IntMatrix& a, const IntMatrix& b, IntMatrix& out) const override {
@@ -567,6 +589,7 @@ class SystolicEngine final : public IEngine {
                                    {kController, "reg", cycle_bits, 1},
                                    {kController, "int_add", cycle_bits, 3 + 2 * db}});
     if (db) items.push_back({kController, "int_add", rb, 2});
+    if (s_.olive_decoder) items.insert(items.end(), {{"decoder", "and2", 4, R + C}, {"decoder", "mux4", 8, R + C}});
     // Logic that constants remove entirely (a 2-bit operand's encoder has no XOR) is no item.
     return without_empty(std::move(items));
   }
@@ -579,7 +602,11 @@ class SystolicEngine final : public IEngine {
     every.macs = every.x_writes = every.y_writes = every.os_reads = every.encodes = every.outputs =
         every.accumulator_adds = 1;
     every.swaps = s_.weight_db ? 1 : 0;
-    return with_default_combine(systolic_actions(s_, every));
+    ActionCounts all = systolic_actions(s_, every);
+    TileRequest olive;
+    olive.a_type = DType::olive4;
+    all.merge(systolic_decoder_actions(s_, olive, OperandTraffic{4, 0, 0, 0}));
+    return with_default_combine(all);
   }
 
  protected:
@@ -616,6 +643,9 @@ std::vector<ParamDecl> systolic_params() {
                         "PE arithmetic: multiplier and adder, or Booth-encoded partial products summed by bit "
                         "weight into a carry-save accumulator with one final add per output (HPCA'25 OPT1 / "
                         "EN-T); same cycles and outputs"),
+      ParamDecl::choice("decoder", {"none", "olive"}, "none",
+                        "olive: OliVe outlier-victim pair decoders at the array's edges (one per row and column), "
+                        "so olive4 operands (4 bits stored, int8 values) run when in_bits >= 8"),
   };
 }
 

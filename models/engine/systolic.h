@@ -19,6 +19,7 @@ struct SystolicSpec {
   bool scalesim_timing = false;    // report SCALE-Sim v2's cycle count instead of the native one
   bool weight_db = false;          // double-buffered stationary operand (shadow register per PE)
   bool bitweight = false;          // mac: bitweight (Booth-encoded partial products, carry-save accumulation)
+  bool olive_decoder = false;      // decoder: olive (OliVe pair decoders at the array's edges; olive4 operands)
 
   static SystolicSpec from_params(const ParamValues& p);
 };
@@ -49,5 +50,11 @@ struct SystolicCounts {
   uint64_t accumulator_adds = 0; // partial sums of later K folds added outside the array
 };
 ActionCounts systolic_actions(const SystolicSpec& s, const SystolicCounts& c);
+
+// decoder: olive. Every element of an olive4 operand the array reads (its traffic) passes an OliVe
+// decoder at the array's edge on its way in: the identifier test (a 4-bit AND) and the selection
+// of the int8 value among the normal value, the shifted outlier and the victim's 0 (an 8-bit 4:1
+// mux). The closed form, the PE model and the RTL adapter add these to their actions.
+ActionCounts systolic_decoder_actions(const SystolicSpec& s, const TileRequest& req, const OperandTraffic& t);
 
 }  // namespace tessera

@@ -26,11 +26,13 @@ namespace {
 // (models/tech/tech_library.h), priced as int_<op> or <format>_<op>.
 const std::vector<std::string> kOps = {"add", "mul", "compare", "max", "div", "exp", "rsqrt"};
 
-// The integer formats a lane of `bits` width multiplies in GEMM work.
+// The integer formats a lane of `bits` width multiplies in GEMM work (not olive4: its pairs need a
+// decoder, which the lanes lack).
 std::vector<DType> int_dtypes(int bits) {
   std::vector<DType> v;
   for (const auto& name : dtype_names())
-    if (const DType t = *parse_dtype(name); dtype_is_int(t) && dtype_value_bits(t) <= bits) v.push_back(t);
+    if (const DType t = *parse_dtype(name); dtype_is_int(t) && t != DType::olive4 && dtype_bits(t) <= bits)
+      v.push_back(t);
   return v;
 }
 

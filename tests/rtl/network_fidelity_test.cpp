@@ -314,3 +314,27 @@ TEST_CASE("OliVe pair weights on the tensor-core machine: identical at tile and 
   for (const auto& a : fc1.actions.items()) decodes |= a.component == "convert" && a.primitive == "int_add";
   CHECK(decodes);
 }
+
+TEST_CASE("OliVe pair weights on the systolic array with decoders: identical at tile, pe and rtl, as the tensor core",
+          "[rtl][network][olive]") {
+  auto run_mlp = [](Fidelity fid, const std::string& machine, const std::vector<std::string>& sets) {
+    const Arch arch = load_arch(machine, sets);
+    const Workload wl = load_workload("tests/data/mlp_olive.yaml");
+    const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
+    SeededData data(wl, 5);
+    Run r;
+    r.ops = run_kernel(arch, plans, fid, &data);
+    r.checksums = data.checksums();
+    return r;
+  };
+  const std::vector<std::string> olive = {"engines.0.decoder=olive"};
+  const std::string machine = "tests/data/cosim_8x8.yaml";
+  const Run tile = run_mlp(Fidelity::Tile, machine, olive), pe = run_mlp(Fidelity::Pe, machine, olive),
+            rtl = run_mlp(Fidelity::Rtl, machine, olive);
+  for (const auto& o : tile.ops) CHECK(o.engine == "array");
+  require_identical(tile, {&pe, &rtl});
+  // Integer sums do not depend on the engine: the tensor-core machine computes the same tensors.
+  CHECK(run_mlp(Fidelity::Tile, "tests/data/cosim_tc.yaml", {}).checksums == tile.checksums);
+  // Without decoders the array cannot read olive4: the weights' GEMMs have no engine.
+  CHECK_THROWS_WITH(run_mlp(Fidelity::Tile, machine, {}), Catch::Contains("olive4"));
+}

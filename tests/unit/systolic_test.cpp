@@ -23,6 +23,7 @@ struct Config {
   int in_bits = 8;
   std::string timing = "native";
   std::string buffering = "single";  // weight_buffering
+  std::string decoder = "none";
 };
 
 std::unique_ptr<IEngine> make(const Config& c) {
@@ -36,6 +37,7 @@ std::unique_ptr<IEngine> make(const Config& c) {
   p.set("in_bits", int64_t{c.in_bits});
   p.set("timing", c.timing);
   p.set("weight_buffering", c.buffering);
+  p.set("decoder", c.decoder);
   return e->make(p);
 }
 
@@ -243,8 +245,8 @@ TEST_CASE("registry entry, capabilities and area", "[systolic]") {
   REQUIRE(e != nullptr);
   std::vector<std::string> names;
   for (const auto& d : e->params) names.push_back(d.name);
-  CHECK(names ==
-        std::vector<std::string>{"rows", "cols", "in_bits", "acc_bits", "dataflow", "timing", "weight_buffering", "mac"});
+  CHECK(names == std::vector<std::string>{"rows", "cols", "in_bits", "acc_bits", "dataflow", "timing",
+                                          "weight_buffering", "mac", "decoder"});
   for (const auto& d : e->params) {
     REQUIRE(d.dflt.has_value());
     CHECK(!d.doc.empty());
@@ -560,4 +562,49 @@ TEST_CASE("bit-weight array: narrow operands price without empty cells", "[systo
     for (const Action& a : t.actions.items()) CHECK(lib.action_pj(a.primitive, a.bits) > 0);
     for (const AreaItem& i : e->area_items()) CHECK(lib.area_um2(i.primitive, i.bits) > 0);
   }
+}
+
+TEST_CASE("decoder: olive reads olive4 operands through one decoder per element read", "[systolic][olive]") {
+  // 4 x 4 ws, m 3 x n 4 x k 4, A olive4: one fold; A streams 4 rows x 3 = 12 elements, each
+  // decoded (a 4-bit identifier AND and an 8-bit 4:1 mux); B (int8) is not. At 4 bits stored.
+  Config c;
+  c.decoder = "olive";
+  auto e = make(c);
+  TileRequest r = gemm(3, 4, 4, "ws");
+  r.a_type = DType::olive4;
+  const TileCost t = e->cost(r);
+  CHECK(t.actions.count("decoder", "mux4", 8) == 12);
+  CHECK(t.actions.count("decoder", "and2", 4) == 12);
+  CHECK(t.traffic.a_read_bits == 12 * 4);
+  CHECK(t == e->simulate_pe(r, nullptr, nullptr, nullptr));
+  // The int8 twin: same cycles and array actions, no decodes.
+  TileRequest plain = gemm(3, 4, 4, "ws");
+  const TileCost p = e->cost(plain);
+  CHECK(p.cycles == t.cycles);
+  CHECK(p.actions.count("decoder", "mux4", 8) == 0);
+  // Every dataflow, both operands, random shapes: closed form == PE model, outputs exact.
+  std::mt19937_64 rng(9);
+  for (const char* df : {"os", "ws", "is"})
+    for (int it = 0; it < 30; ++it) {
+      TileRequest q = gemm(1 + static_cast<int64_t>(rng() % 9), 1 + static_cast<int64_t>(rng() % 9),
+                           1 + static_cast<int64_t>(rng() % 9), df);
+      q.a_type = rng() % 2 ? DType::olive4 : DType::int8;
+      q.b_type = DType::olive4;
+      INFO(df << " " << q.gemm.m << "x" << q.gemm.n << "x" << q.gemm.k);
+      const TileCost closed = e->cost(q);
+      CHECK(closed == e->simulate_pe(q, nullptr, nullptr, nullptr));
+      CHECK(closed.actions.count("decoder", "mux4", 8) ==
+            closed.traffic.b_read_bits / 4 + (q.a_type == DType::olive4 ? closed.traffic.a_read_bits / 4 : 0));
+      CHECK(describe_actions(undeclared_actions(e->action_primitives(), closed.actions)) == "");
+    }
+  // Without decoders, or with a narrower multiplier, olive4 is not accepted.
+  CHECK_THROWS(make({})->check(r));
+  Config narrow = c;
+  narrow.in_bits = 4;
+  CHECK_THROWS(make(narrow)->check(r));
+  // Area: one decoder per row and column.
+  int decoders = 0;
+  for (const auto& a : e->area_items())
+    if (a.component == "decoder" && a.primitive == "mux4") decoders += static_cast<int>(a.count);
+  CHECK(decoders == 8);
 }

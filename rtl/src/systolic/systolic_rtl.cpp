@@ -395,7 +395,11 @@ class SystolicRtlEngine final : public RtlEngineFrame<SystolicSpec, Driver> {
       for (int64_t c0 = 0; c0 < sc; c0 += spec_.cols)
         tile.folds.push_back({tile.mode, std::min(spec_.rows, sr - r0), std::min(spec_.cols, sc - c0), t, r0, c0});
     tile.attach(req, a, b, out);
-    return run_on_driver(tile, clock);
+    TileCost cost = run_on_driver(tile, clock);
+    // The OliVe decoders sit outside the array's RTL, before its edges: priced from the traffic
+    // the feeder drove, as the model prices them.
+    cost.actions.merge(systolic_decoder_actions(spec_, req, cost.traffic));
+    return cost;
   }
 
  protected:
