@@ -22,6 +22,7 @@ class Placer {
     find_fusions();
     index_storage();
     find_prepared();
+    add_olive_encoders();
   }
 
   Plan run() {
@@ -200,6 +201,20 @@ class Placer {
           arch_.engines[engine_index(om)].model->a_preparation(req, elements / k, k);
       auto wr = writer_.find(base);
       fused_actions_[wr == writer_.end() ? rs.front().item : wr->second].merge(prep);
+    }
+  }
+
+  // Tensors written as OliVe pairs (olive4, docs/numerics.md "OliVe"): the writer's output path
+  // encodes every element once: its value against the grid's 8 thresholds (the normal/outlier
+  // boundary and the 7 midpoints between outliers) and the selection of its 4-bit code, and per
+  // pair the victim's identifier.
+  void add_olive_encoders() {
+    for (const auto& [tensor, item] : writer_) {
+      const Tensor& t = wl_.tensor(tensor);
+      if (t.dtype != DType::olive4) continue;
+      const auto n = static_cast<uint64_t>(t.elements());
+      fused_actions_[item].add("olive_encoder", "int_compare", 8, 8 * n);
+      fused_actions_[item].add("olive_encoder", "mux", 4, n + (n + 1) / 2);
     }
   }
 

@@ -307,6 +307,12 @@ TEST_CASE("OliVe pair weights on the tensor-core machine: identical at tile and 
     runs[fid] = std::move(r);
   }
   require_identical(runs[Fidelity::Tile], {&runs[Fidelity::Pe]});
+  // fc2 writes h2 (6 x 16) as pairs: its output path encodes 96 elements (8 threshold compares
+  // each, a code select each, a victim select per pair); fc1 writes plain int8.
+  const OpResult& fc2 = runs[Fidelity::Tile].ops[1];
+  CHECK(fc2.actions.count("olive_encoder", "int_compare", 8) == 8 * 96);
+  CHECK(fc2.actions.count("olive_encoder", "mux", 4) == 96 + 48);
+  CHECK(runs[Fidelity::Tile].ops[0].actions.count("olive_encoder", "int_compare", 8) == 0);
   // fc1 reads w1 from DRAM once at 4 bits an element, and decodes every fragment element it loads.
   const OpResult& fc1 = runs[Fidelity::Tile].ops[0];
   CHECK(fc1.dram_read_bits >= 40 * 24 * 4);
