@@ -162,10 +162,10 @@ std::vector<Action> undeclared_actions(const std::vector<ActionPrimitive>& decla
   return out;
 }
 
-namespace {
-
-// The tech library's name for an addition in `f` (TechLibrary::primitive_for("add", ...)).
 std::string add_primitive(const NumFormat& f) { return f.is_int() ? "int_add" : f.name() + "_add"; }
+std::string mul_primitive(DType t) { return dtype_is_float(t) ? dtype_name(t) + "_mul" : "int_mul"; }
+
+namespace {
 
 constexpr const char* kAccumulator = "accumulator";
 

@@ -274,6 +274,11 @@ std::array<int64_t, 3> origin_of_phase(const std::array<int64_t, 3>& phase, cons
 // The engine's tile_multiple for `dataflow` ({1, 1, 1} if it lists none).
 std::array<int64_t, 3> tile_multiple_of(const EngineCapabilities& caps, const std::string& dataflow);
 
+// The tech library's primitive for an add in format `f` (int_add, fp32_add, ...) and for a
+// multiply of `t` operands (int_mul, fp16_mul, ...): the names TechLibrary::primitive_for builds.
+std::string add_primitive(const NumFormat& f);
+std::string mul_primitive(DType t);
+
 // An (component, primitive, bits) an engine may emit as an Action.
 struct ActionPrimitive {
   std::string component;

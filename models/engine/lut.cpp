@@ -43,9 +43,6 @@ NumFormat acc_choice(const std::string& name, bool fp) {
   return NumFormat::int_bits(std::stoi(name.substr(3)));  // int16 / int24 / int32
 }
 
-// The add primitive of a format: int_add or <fmt>_add.
-std::string add_primitive(const NumFormat& f) { return f.is_float() ? f.name() + "_add" : "int_add"; }
-
 }  // namespace
 
 LutSpec LutSpec::from_params(const ParamValues& p) {

@@ -32,8 +32,6 @@ constexpr const char* kRegisters = "register_file";
 constexpr const char* kConvert = "convert";
 constexpr const char* kClassNames[] = {"fp16", "fp16acc", "tf32", "int8", "int4", "fp8"};
 
-std::string mul_primitive(DType t) { return dtype_is_float(t) ? dtype_name(t) + "_mul" : "int_mul"; }
-std::string add_primitive(const NumFormat& f) { return f.is_float() ? f.name() + "_add" : "int_add"; }
 
 MmaShape parse_shape(const std::string& text) {
   MmaShape s;

@@ -46,6 +46,20 @@ Run run(Fidelity fid, uint64_t seed, const std::vector<std::string>& overrides =
   return r;
 }
 
+// `workload` on `machine` (with `sets`) at `fid` on data seeded with `seed`: per-operator results
+// and the checksum of every tensor written.
+Run run_network(Fidelity fid, const std::string& machine, const std::string& workload,
+                const std::vector<std::string>& sets, uint64_t seed) {
+  const Arch arch = load_arch(machine, sets);
+  const Workload wl = load_workload(workload);
+  const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
+  SeededData data(wl, seed);
+  Run r;
+  r.ops = run_kernel(arch, plans, fid, &data);
+  r.checksums = data.checksums();
+  return r;
+}
+
 // The other fidelities' runs equal the tile run operator by operator: cycles, the engine's
 // cycle split, actions, and the checksum of every tensor written.
 void require_identical(const Run& tile, std::initializer_list<const Run*> others) {
@@ -238,14 +252,7 @@ TEST_CASE("a GEMM network on the LUT array at tile, pe and rtl fidelity: identic
           "[rtl][network][lut]") {
   // tests/data/mlp_lut.yaml: int2, int4 and ternary weights, int8 activations.
   auto run_mlp = [](Fidelity fid, const std::string& machine, std::vector<std::string> sets = {}) {
-    const Arch arch = load_arch(machine, sets);
-    const Workload wl = load_workload("tests/data/mlp_lut.yaml");
-    const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
-    SeededData data(wl, 42);
-    Run r;
-    r.ops = run_kernel(arch, plans, fid, &data);
-    r.checksums = data.checksums();
-    return r;
+    return run_network(fid, machine, "tests/data/mlp_lut.yaml", sets, 42);
   };
   const std::string machine = "tests/data/cosim_lut.yaml";
   const Run tile = run_mlp(Fidelity::Tile, machine), pe = run_mlp(Fidelity::Pe, machine),
@@ -324,14 +331,7 @@ TEST_CASE("OliVe pair weights on the tensor-core machine: identical at tile and 
 TEST_CASE("OliVe pair weights on the systolic array with decoders: identical at tile, pe and rtl, as the tensor core",
           "[rtl][network][olive]") {
   auto run_mlp = [](Fidelity fid, const std::string& machine, const std::vector<std::string>& sets) {
-    const Arch arch = load_arch(machine, sets);
-    const Workload wl = load_workload("tests/data/mlp_olive.yaml");
-    const auto plans = build_plan(arch, wl, default_mapping(arch, wl));
-    SeededData data(wl, 5);
-    Run r;
-    r.ops = run_kernel(arch, plans, fid, &data);
-    r.checksums = data.checksums();
-    return r;
+    return run_network(fid, machine, "tests/data/mlp_olive.yaml", sets, 5);
   };
   const std::vector<std::string> olive = {"engines.0.decoder=olive"};
   const std::string machine = "tests/data/cosim_8x8.yaml";
