@@ -224,6 +224,31 @@ class TensorCoreEngine final : public IEngine {
       throw UserError("this tensor core runs no MMA: every <class>_fmas is 0 or names a format " + s_.generation +
                           " tensor cores do not take (with acc " + s_.float_acc.name() + ")",
                       {}, "fp16_fmas");
+    // A fixed shape must be an MMA of every class the part runs: work it cannot take would go
+    // to another engine without a word.
+    if (!s_.shape.empty())
+      for (const TcClass& c : s_.classes) {
+        if (c.fmas == 0) continue;
+        std::string have;
+        bool fits = false, any = false;
+        for (DType t : {DType::fp16, DType::bf16, DType::tf32, DType::int8, DType::int4, DType::fp8_e4m3}) {
+          const NumFormat acc = dtype_is_float(t) ? s_.float_acc : NumFormat::int_bits(32);
+          const auto formats = tensor_core_formats(s_.generation);
+          if (tc_class_name(t, acc) != c.name ||
+              std::find(formats.begin(), formats.end(), dtype_name(t) + "->" + acc.name()) == formats.end())
+            continue;
+          any = true;
+          for (const MmaShape& m : mma_shapes(s_.generation, t)) {
+            fits = fits || m.text() == s_.shape;
+            if (have.find(m.text()) == std::string::npos) have += (have.empty() ? "" : ", ") + m.text();
+          }
+        }
+        if (any && !fits)
+          throw UserError("shape " + s_.shape + " is no " + s_.generation + " MMA of class " + c.name + " (" + c.name +
+                              "_fmas " + std::to_string(c.fmas) + "), which takes " + have + "; set " + c.name +
+                              "_fmas: 0 to run only the classes that have it",
+                          {}, "shape");
+      }
   }
 
   std::string type() const override { return "tensor_core"; }

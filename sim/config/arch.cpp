@@ -206,7 +206,15 @@ Arch build_arch(const YAML::Node& root, const std::string& file) {
       op.erase(op.find_last_not_of(" \t") + 1);
       if (!op.empty()) inst.fuse.push_back(op);
     }
-    inst.model = entry.make(inst.params);
+    try {
+      inst.model = entry.make(inst.params);
+    } catch (const UserError& err) {
+      // A model's own check of its parameters names the parameter: place it at that key (a value
+      // from --set has no place in the file: the engine's).
+      SourceLoc at = !err.key().empty() && e[err.key()] ? yaml_loc(e[err.key()], file) : SourceLoc{};
+      if (at.line == 0) at = yaml_loc(e, file);
+      throw UserError(err.message(), at, err.key().empty() ? key : key + "." + err.key());
+    }
     // Every action the engine can emit, and its hardware, must have a price before anything runs.
     try {
       check_engine_pricing(*inst.model, inst.name, *a.tech);

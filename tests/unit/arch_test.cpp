@@ -130,6 +130,22 @@ TEST_CASE("bad arch files name file, line, column, key and a close match", "[arc
     e = error_of(replace(kSmall, "bandwidth_gbps: 8", "bandwidth_gbps: 0"));
     CHECK(e.key() == "memory.dram.bandwidth_gbps");
   }
+  SECTION("a value the engine itself refuses: placed at its key") {
+    // tensor_core checks its `shape` when it is built; the loader places the error at the key.
+    const std::string tc = replace(replace(kSmall, "type: systolic", "type: tensor_core"), "    rows: 4\n    cols: 4",
+                                   "    shape: m16n8\n    sms: 2");
+    UserError e = error_of(tc);
+    CHECK(e.loc().file == "m.yaml");
+    CHECK(e.loc().line == 7);
+    CHECK(e.loc().col == 12);
+    CHECK(e.key() == "engines.0.shape");
+    CHECK_THAT(e.message(), Catch::Contains("not of the form m<M>n<N>k<K>"));
+    // Set from the command line: reported against --set, with the full key.
+    e = error_of(replace(tc, "    shape: m16n8\n", ""), {"engines.0.shape=m16n8k64"});
+    CHECK(e.loc().file == "--set");
+    CHECK(e.key() == "engines.0.shape");
+    CHECK_THAT(e.message(), Catch::Contains("shape m16n8k64 is no ampere MMA of class fp16"));
+  }
   SECTION("wrong type") {
     const UserError e = error_of(replace(kSmall, "rows: 4", "rows: four"));
     CHECK_THAT(e.message(), Catch::Contains("expected an integer"));

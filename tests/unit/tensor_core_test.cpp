@@ -41,6 +41,8 @@ ParamValues params(const Config& c) {
   p.set("warp_tile", c.warp_tile);
   for (const char* cls : {"fp16", "fp16acc", "tf32", "int8", "int4", "fp8"}) p.set(std::string(cls) + "_depth", c.depth);
   if (c.generation == "hopper") p.set("fp8_fmas", int64_t{512});
+  if (c.shape != "largest")  // a fixed shape must be an MMA of every class that runs: the floats here
+    for (const char* cls : {"int8", "int4", "fp8"}) p.set(std::string(cls) + "_fmas", int64_t{0});
   return p;
 }
 
@@ -253,9 +255,17 @@ TEST_CASE("tensor core: unsupported formats and shapes are errors listing what r
   mixed.a_type = DType::tf32;
   mixed.b_type = DType::int4;
   CHECK_THROWS_WITH(e->check(mixed), Catch::Contains("got tf32 x int4"));
-  // A shape the format lacks: the generation's list.
-  CHECK_THROWS_WITH(make({"ampere", 1, 1, 1, 1, 1, "m16n8k16"})->check(gemm(16, 8, 16, DType::tf32)),
-                    "ampere tensor cores have no m16n8k16 MMA for tf32 inputs; they take m16n8k4, m16n8k8");
+  // A fixed shape that a class the part runs lacks is refused at load, with the class's shapes.
+  CHECK_THROWS_WITH(make({"ampere", 1, 1, 1, 1, 1, "m16n8k16"}),
+                    "shape m16n8k16 is no ampere MMA of class tf32 (tf32_fmas 128), which takes m16n8k4, m16n8k8; "
+                    "set tf32_fmas: 0 to run only the classes that have it");
+  {  // With tf32 off, a tf32 request says what runs.
+    const auto* entry = EngineRegistry::instance().find("tensor_core");
+    ParamValues p = params({"ampere", 1, 1, 1, 1, 1, "m16n8k16"});
+    p.set("tf32_fmas", int64_t{0});
+    CHECK_THROWS_WITH(entry->make(p)->check(gemm(16, 8, 16, DType::tf32)),
+                      Catch::Contains("runs no tf32->fp32 MMA (tf32_fmas is 0); it runs the classes fp16, fp16acc"));
+  }
   CHECK_THROWS_WITH(make({"ampere", 1, 1, 1, 1, 1, "m16x8"}), Catch::Contains("m<M>n<N>k<K>"));
   // A class the part does not run (fp16 FMAs 0): what it runs instead.
   Config no_fp16;

@@ -8,8 +8,8 @@
 //   2. throughput per format (its largest shape) over W and ILP, with the published per-SM peak
 //      next to it (the preset's sources; "-" where no figure was available).
 // The model's run: the machine's tensor_core engine with sms = 1, warps = ceil(W / tensor_cores),
-// warp tiles of 1 x ILP fragments, and a tile of W warp tiles (m = W x shape m) over k = ITERS x
-// shape k, so warp w runs on sub-partition w mod tensor_cores, as the hardware places them.
+// only the measured class's FMAs, warp tiles of 1 x ILP fragments, and a tile of W warp tiles
+// (m = W x shape m) over k = ITERS x shape k, so warp w runs on sub-partition w mod tensor_cores, as the hardware places them.
 // Not a timed test.
 #include <fmt/format.h>
 
@@ -22,6 +22,7 @@
 #include "models/common/error.h"
 #include "models/engine/i_engine.h"
 #include "models/engine/mma_shapes.h"
+#include "models/engine/tensor_core.h"
 #include "models/numerics/tensor_core_numerics.h"
 #include "sim/config/arch.h"
 
@@ -53,6 +54,11 @@ Run run(const EngineRegistry::Entry& entry, ParamValues p, const std::string& ac
   p.set("warp_frags_m", int64_t{1});
   p.set("warp_frags_n", ilp);
   p.set("shape", s.text());
+  // Only the measured class runs (a fixed shape must be an MMA of every class that does).
+  const std::string cls =
+      tc_class_name(t, dtype_is_float(t) ? NumFormat::of(*parse_dtype(acc)) : NumFormat::int_bits(32));
+  for (const char* c : {"fp16", "fp16acc", "tf32", "int8", "int4", "fp8"})
+    if (cls != c) p.set(std::string(c) + "_fmas", int64_t{0});
   const auto e = entry.make(p);
   TileRequest r;
   r.a_type = r.b_type = t;
