@@ -31,6 +31,8 @@ constexpr const char* kDatapath = "tensor_cores";
 constexpr const char* kRegisters = "register_file";
 constexpr const char* kConvert = "convert";
 constexpr const char* kClassNames[] = {"fp16", "fp16acc", "tf32", "int8", "int4", "fp8"};
+constexpr DType kMmaFormats[] = {DType::fp16, DType::bf16,     DType::tf32,    DType::int8,
+                                 DType::int4, DType::fp8_e4m3, DType::fp8_e5m2};
 
 
 MmaShape parse_shape(const std::string& text) {
@@ -56,12 +58,16 @@ TensorCoreSpec TensorCoreSpec::from_params(const ParamValues& p) {
   s.frags_m = p.i("warp_frags_m");
   s.frags_n = p.i("warp_frags_n");
   s.auto_warp_tile = p.s("warp_tile") == "auto";
-  s.shape = p.s("shape") == "largest" ? "" : p.s("shape");
-  if (!s.shape.empty()) parse_shape(s.shape);
+  if (p.s("shape") != "largest") s.shape = parse_shape(p.s("shape"));
   s.float_acc = NumFormat::of(*parse_dtype(p.s("acc")));
   for (const char* c : kClassNames)
     s.classes.push_back({c, p.i(std::string(c) + "_fmas"), p.i(std::string(c) + "_depth")});
   return s;
+}
+
+bool TensorCoreSpec::generation_runs(DType in) const {
+  const auto formats = tensor_core_formats(generation);
+  return std::find(formats.begin(), formats.end(), dtype_name(in) + "->" + acc_of(in).name()) != formats.end();
 }
 
 std::string tc_class_name(DType in, const NumFormat& acc) {
@@ -111,21 +117,13 @@ TcMma tc_mma(const TensorCoreSpec& s, DType in, const NumFormat& acc) {
                     {}, cls.empty() ? "acc" : cls + "_fmas");
   }
   const auto shapes = mma_shapes(s.generation, in);
-  MmaShape shape = s.shape.empty() ? MmaShape{} : parse_shape(s.shape);
-  if (s.shape.empty())  // the largest: fewest instructions per FMA
-    shape = *std::max_element(shapes.begin(), shapes.end(),
-                              [](const MmaShape& x, const MmaShape& y) { return x.fmas() < y.fmas(); });
+  const MmaShape shape =
+      s.shape ? *s.shape  // else the largest: fewest instructions per FMA
+              : *std::max_element(shapes.begin(), shapes.end(),
+                                  [](const MmaShape& x, const MmaShape& y) { return x.fmas() < y.fmas(); });
   check_mma_shape(s.generation, in, shape);
   const int64_t interval = static_cast<int64_t>(ceil_div(static_cast<u64>(shape.fmas()), static_cast<u64>(c->fmas)));
   return {shape, {interval, interval + c->depth}};
-}
-
-int64_t TcWarpTiles::size_at(int64_t i) const {
-  for (const auto& [size, n] : kinds) {
-    if (i < n) return size;
-    i -= n;
-  }
-  return 0;
 }
 
 TcWarpTiles tc_warp_tiles(const MmaShape& shape, const GemmShape& g, int64_t wm, int64_t wn) {
@@ -159,20 +157,19 @@ std::vector<std::pair<int64_t, int64_t>> tc_warp_tile_candidates(const TensorCor
   return v;
 }
 
-// The tensor core's warp tiles are at first + j U (j = 0 .. n-1); wave v holds j in [vW, vW + W).
+// The first tensor core's warp tiles are at j U (j = 0 .. n-1); wave v holds j in [vW, vW + W).
 // A wave's fragments are a sum over the kinds' index ranges; waves that lie in one kind (all but
 // at most one per kind boundary, and the last) repeat, so they are counted, not walked.
-uint64_t tc_unit_cycles(const TensorCoreSpec& s, const MmaPipe& pipe, const TcWarpTiles& w, int64_t first) {
+uint64_t tc_unit_cycles(const TensorCoreSpec& s, const MmaPipe& pipe, const TcWarpTiles& w) {
   const int64_t U = s.units(), W = s.warps, total = w.count();
-  if (first >= total || w.chain == 0) return 0;
-  const int64_t n = (total - first + U - 1) / U;  // warp tiles of this tensor core
+  if (total == 0 || w.chain == 0) return 0;
+  const int64_t n = (total + U - 1) / U;  // warp tiles of this tensor core
   // Kind boundaries in this tensor core's own index j: kind q holds j in [lo_q, hi_q).
   std::vector<std::pair<int64_t, int64_t>> bounds;  // {hi_j, size}
   int64_t start = 0;
   for (const auto& [size, cnt] : w.kinds) {
     start += cnt;
-    const int64_t hi_j = start <= first ? 0 : (start - first + U - 1) / U;  // j with first + jU < start
-    bounds.emplace_back(std::min(hi_j, n), size);
+    bounds.emplace_back(std::min((start + U - 1) / U, n), size);  // j with j U < start
   }
   const auto fragments = [&](int64_t j0, int64_t j1) {  // sum of sizes over j in [j0, j1)
     int64_t f = 0, lo = 0;
@@ -218,7 +215,7 @@ struct TcKernelInfo {
 class TensorCoreEngine final : public IEngine {
  public:
   explicit TensorCoreEngine(const ParamValues& p) : s_(TensorCoreSpec::from_params(p)) {
-    for (DType t : {DType::fp16, DType::bf16, DType::tf32, DType::int8, DType::int4, DType::fp8_e4m3, DType::fp8_e5m2})
+    for (DType t : kMmaFormats)
       if (runs(t)) types_.push_back(t);
     if (types_.empty())
       throw UserError("this tensor core runs no MMA: every <class>_fmas is 0 or names a format " + s_.generation +
@@ -226,25 +223,21 @@ class TensorCoreEngine final : public IEngine {
                       {}, "fp16_fmas");
     // A fixed shape must be an MMA of every class the part runs: work it cannot take would go
     // to another engine without a word.
-    if (!s_.shape.empty())
+    if (s_.shape)
       for (const TcClass& c : s_.classes) {
         if (c.fmas == 0) continue;
         std::string have;
         bool fits = false, any = false;
-        for (DType t : {DType::fp16, DType::bf16, DType::tf32, DType::int8, DType::int4, DType::fp8_e4m3}) {
-          const NumFormat acc = dtype_is_float(t) ? s_.float_acc : NumFormat::int_bits(32);
-          const auto formats = tensor_core_formats(s_.generation);
-          if (tc_class_name(t, acc) != c.name ||
-              std::find(formats.begin(), formats.end(), dtype_name(t) + "->" + acc.name()) == formats.end())
-            continue;
+        for (DType t : kMmaFormats) {
+          if (tc_class_name(t, s_.acc_of(t)) != c.name || !s_.generation_runs(t)) continue;
           any = true;
           for (const MmaShape& m : mma_shapes(s_.generation, t)) {
-            fits = fits || m.text() == s_.shape;
+            fits = fits || m == *s_.shape;
             if (have.find(m.text()) == std::string::npos) have += (have.empty() ? "" : ", ") + m.text();
           }
         }
         if (any && !fits)
-          throw UserError("shape " + s_.shape + " is no " + s_.generation + " MMA of class " + c.name + " (" + c.name +
+          throw UserError("shape " + s_.shape->text() + " is no " + s_.generation + " MMA of class " + c.name + " (" + c.name +
                               "_fmas " + std::to_string(c.fmas) + "), which takes " + have + "; set " + c.name +
                               "_fmas: 0 to run only the classes that have it",
                           {}, "shape");
@@ -300,7 +293,7 @@ class TensorCoreEngine final : public IEngine {
     bool first = true;
     for (const auto& [wm, wn] : tc_warp_tile_candidates(s_)) {
       TcWarpTiles c = tc_warp_tiles(k.mma.shape, req.gemm, wm, wn);
-      const u64 cc = tc_unit_cycles(s_, k.mma.pipe, c, 0);
+      const u64 cc = tc_unit_cycles(s_, k.mma.pipe, c);
       if (first || cc < cycles) std::tie(w, cycles, first) = std::make_tuple(std::move(c), cc, false);
     }
     const MmaShape& sh = k.mma.shape;
@@ -396,22 +389,18 @@ class TensorCoreEngine final : public IEngine {
   }
 
  private:
+  // The generation has MMAs of `t` (of the fixed shape, if any) and this part's class has FMAs.
   bool runs(DType t) const {
-    const NumFormat acc = dtype_is_float(t) ? s_.float_acc : NumFormat::int_bits(32);
-    const auto formats = tensor_core_formats(s_.generation);
-    if (mma_shapes(s_.generation, t).empty() ||
-        std::find(formats.begin(), formats.end(), dtype_name(t) + "->" + acc.name()) == formats.end())
+    const auto shapes = mma_shapes(s_.generation, t);
+    if (shapes.empty() || !s_.generation_runs(t) ||
+        (s_.shape && std::find(shapes.begin(), shapes.end(), *s_.shape) == shapes.end()))
       return false;
-    if (!s_.shape.empty()) {
-      const auto shapes = mma_shapes(s_.generation, t);
-      if (std::find(shapes.begin(), shapes.end(), parse_shape(s_.shape)) == shapes.end()) return false;
-    }
-    const std::string cls = tc_class_name(t, acc);
+    const std::string cls = tc_class_name(t, s_.acc_of(t));
     for (const TcClass& c : s_.classes)
       if (c.name == cls) return c.fmas > 0;
     return false;
   }
-  TcMma mma_of(DType t) const { return tc_mma(s_, t, dtype_is_float(t) ? s_.float_acc : NumFormat::int_bits(32)); }
+  TcMma mma_of(DType t) const { return tc_mma(s_, t, s_.acc_of(t)); }
 
   TcKernelInfo info(const TileRequest& req) const {
     const auto in = tc_mma_input(req.a_type, req.b_type);
@@ -577,7 +566,7 @@ TileCost TensorCoreEngine::simulate_pe(const TileRequest& req, const IntMatrix* 
 std::vector<AreaItem> TensorCoreEngine::area_items() const {
   const u64 U = static_cast<u64>(s_.units());
   DType t = types_.front();
-  const NumFormat acc = dtype_is_float(t) ? s_.float_acc : NumFormat::int_bits(32);
+  const NumFormat acc = s_.acc_of(t);
   const TcMma m = tc_mma(s_, t, acc);
   const AccumRule r = tensor_core_rule(s_.generation, t, acc);
   const u64 lanes = static_cast<u64>(m.shape.fmas() / m.pipe.interval);

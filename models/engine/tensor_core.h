@@ -33,12 +33,16 @@ struct TensorCoreSpec {
   int64_t warps = 4;          // resident MMA warps per tensor core
   int64_t frags_m = 2, frags_n = 4;  // a warp's tile (auto: its largest), in MMA fragments along m and n
   bool auto_warp_tile = true;         // per tile, the warp tile that finishes first (tc_warp_tile_candidates)
-  std::string shape;          // MMA shape for every format ("m16n8k8"); empty: each format's largest
+  std::optional<MmaShape> shape;  // MMA shape for every format (m16n8k8); none: each format's largest
   NumFormat float_acc = NumFormat::of(DType::fp32);  // accumulator of float inputs
   std::vector<TcClass> classes;
 
   static TensorCoreSpec from_params(const ParamValues& p);
   int64_t units() const { return sms * tensor_cores; }
+  // The accumulator MMAs of `in` run into on this part: `float_acc` for floats, int32 for ints.
+  NumFormat acc_of(DType in) const { return dtype_is_float(in) ? float_acc : NumFormat::int_bits(32); }
+  // Whether the generation has MMAs of `in` into acc_of(in) (tensor_core_numerics.h).
+  bool generation_runs(DType in) const;
 };
 
 // The class name of `in` x `in` into `acc` ("fp16", "fp16acc", ...), empty when none.
@@ -70,7 +74,6 @@ struct TcWarpTiles {
   int64_t tiles_m = 0, tiles_n = 0;  // warp tiles along m and n
   std::vector<std::pair<int64_t, int64_t>> kinds;
   int64_t count() const { return tiles_m * tiles_n; }
-  int64_t size_at(int64_t i) const;  // fragments of the i-th warp tile in dealing order
 };
 TcWarpTiles tc_warp_tiles(const MmaShape& shape, const GemmShape& g, int64_t wm, int64_t wn);
 
@@ -80,8 +83,9 @@ TcWarpTiles tc_warp_tiles(const MmaShape& shape, const GemmShape& g, int64_t wm,
 // picking its tile configuration per problem size; the larger warp tile on a tie reads less).
 std::vector<std::pair<int64_t, int64_t>> tc_warp_tile_candidates(const TensorCoreSpec& s);
 
-// Cycles of one tensor core that is dealt warp tiles first, first + stride, ... (of `w`), run in
-// waves of `warps` warp tiles, each wave's fragments as independent chains: the closed form.
-uint64_t tc_unit_cycles(const TensorCoreSpec& s, const MmaPipe& pipe, const TcWarpTiles& w, int64_t first);
+// Cycles of the first tensor core (the slowest: dealt warp tiles 0, U, 2U, ... of `w`, largest
+// first), run in waves of `warps` warp tiles, each wave's fragments as independent chains: the
+// tile's cycles in closed form.
+uint64_t tc_unit_cycles(const TensorCoreSpec& s, const MmaPipe& pipe, const TcWarpTiles& w);
 
 }  // namespace tessera

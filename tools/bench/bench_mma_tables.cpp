@@ -55,10 +55,10 @@ Run run(const EngineRegistry::Entry& entry, ParamValues p, const std::string& ac
   p.set("warp_frags_n", ilp);
   p.set("shape", s.text());
   // Only the measured class runs (a fixed shape must be an MMA of every class that does).
-  const std::string cls =
-      tc_class_name(t, dtype_is_float(t) ? NumFormat::of(*parse_dtype(acc)) : NumFormat::int_bits(32));
-  for (const char* c : {"fp16", "fp16acc", "tf32", "int8", "int4", "fp8"})
-    if (cls != c) p.set(std::string(c) + "_fmas", int64_t{0});
+  const TensorCoreSpec spec = TensorCoreSpec::from_params(p);
+  const std::string cls = tc_class_name(t, spec.acc_of(t));
+  for (const TcClass& c : spec.classes)
+    if (cls != c.name) p.set(std::string(c.name) + "_fmas", int64_t{0});
   const auto e = entry.make(p);
   TileRequest r;
   r.a_type = r.b_type = t;
